@@ -1,0 +1,65 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Settings every Swift target shares: Swift 6 language mode (strict concurrency) comes from the
+/// tools version; `any` must be spelled out for existentials so their cost is visible.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "MultiEmbed",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "multiembed", targets: ["multiembed"]),
+        .library(name: "Encoders", targets: ["Encoders"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries from Debian, found through pkg-config (never an absolute path).
+        .systemLibrary(
+            name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(
+            name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg",
+            providers: [.apt(["libjpeg-dev"])]),
+        // libpng/libjpeg report fatal errors by longjmp, which Swift cannot survive: decode in C.
+        .target(name: "CImageCodecs", dependencies: ["CPNG", "CJPEG"]),
+
+        .target(name: "EmbeddingKernels", dependencies: ["CBLAS"], swiftSettings: swiftSettings),
+        .target(name: "Tokenizers", swiftSettings: swiftSettings),
+        .target(name: "ImageIO", dependencies: ["CImageCodecs"], swiftSettings: swiftSettings),
+        .target(
+            name: "Encoders", dependencies: ["EmbeddingKernels", "Tokenizers", "ImageIO"],
+            swiftSettings: swiftSettings),
+        .target(name: "EmbeddingTesting", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "multiembed",
+            dependencies: [
+                "Encoders",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings),
+
+        .testTarget(
+            name: "EmbeddingKernelsTests", dependencies: ["EmbeddingKernels"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TokenizersTests", dependencies: ["Tokenizers", "EmbeddingTesting"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ImageIOTests", dependencies: ["ImageIO", "EmbeddingTesting"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EncodersTests", dependencies: ["Encoders", "EmbeddingTesting"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "multiembedTests", dependencies: ["EmbeddingTesting"],
+            swiftSettings: swiftSettings),
+    ]
+)
