@@ -7,6 +7,14 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
+/// The numeric kernels are written with SIMD types; on the x86-64 baseline (SSE2, no FMA) every
+/// fused multiply-add becomes a libm call and 16-lane vectors split into four. haswell
+/// (AVX2 + FMA: Haswell, Zen and later) is what every machine we serve on has. OpenBLAS picks its
+/// own kernels at run time, AVX-512 included, whatever this setting.
+let kernelSettings: [SwiftSetting] = swiftSettings + [
+    .unsafeFlags(["-target-cpu", "haswell"], .when(platforms: [.linux])),
+]
+
 let package = Package(
     name: "MultiEmbed",
     platforms: [.macOS(.v15)],
@@ -31,12 +39,12 @@ let package = Package(
         // libpng/libjpeg report fatal errors by longjmp, which Swift cannot survive: decode in C.
         .target(name: "CImageCodecs", dependencies: ["CPNG", "CJPEG"]),
 
-        .target(name: "EmbeddingKernels", dependencies: ["CBLAS"], swiftSettings: swiftSettings),
+        .target(name: "EmbeddingKernels", dependencies: ["CBLAS"], swiftSettings: kernelSettings),
         .target(name: "Tokenizers", swiftSettings: swiftSettings),
         .target(name: "ImageIO", dependencies: ["CImageCodecs"], swiftSettings: swiftSettings),
         .target(
             name: "Encoders", dependencies: ["EmbeddingKernels", "Tokenizers", "ImageIO"],
-            swiftSettings: swiftSettings),
+            swiftSettings: kernelSettings),
         .target(name: "EmbeddingTesting", swiftSettings: swiftSettings),
         .executableTarget(
             name: "multiembed",
