@@ -1,0 +1,198 @@
+import EmbeddingKernels
+import Foundation
+
+/// `config.json` of a BERT-family checkpoint (all-MiniLM, bge, e5, gte, ColBERT backbones).
+public struct BertConfig: Decodable, Sendable {
+    public var vocabSize: Int
+    public var hiddenSize: Int
+    public var numHiddenLayers: Int
+    public var numAttentionHeads: Int
+    public var intermediateSize: Int
+    /// `gelu` (erf) for BERT; read, not assumed.
+    public var hiddenAct: String = "gelu"
+    public var maxPositionEmbeddings: Int = 512
+    public var typeVocabSize: Int = 2
+    public var layerNormEps: Float = 1e-12
+    /// Only `absolute` is implemented.
+    public var positionEmbeddingType: String? = "absolute"
+
+    enum CodingKeys: String, CodingKey {
+        case vocabSize, hiddenSize, numHiddenLayers, numAttentionHeads, intermediateSize, hiddenAct
+        case maxPositionEmbeddings, typeVocabSize, layerNormEps, positionEmbeddingType
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        vocabSize = try c.decode(Int.self, forKey: .vocabSize)
+        hiddenSize = try c.decode(Int.self, forKey: .hiddenSize)
+        numHiddenLayers = try c.decode(Int.self, forKey: .numHiddenLayers)
+        numAttentionHeads = try c.decode(Int.self, forKey: .numAttentionHeads)
+        intermediateSize = try c.decode(Int.self, forKey: .intermediateSize)
+        hiddenAct = try c.decodeIfPresent(String.self, forKey: .hiddenAct) ?? hiddenAct
+        maxPositionEmbeddings = try c.decodeIfPresent(Int.self, forKey: .maxPositionEmbeddings) ?? maxPositionEmbeddings
+        typeVocabSize = try c.decodeIfPresent(Int.self, forKey: .typeVocabSize) ?? typeVocabSize
+        layerNormEps = try c.decodeIfPresent(Float.self, forKey: .layerNormEps) ?? layerNormEps
+        positionEmbeddingType = try c.decodeIfPresent(String.self, forKey: .positionEmbeddingType) ?? "absolute"
+    }
+}
+
+/// `BertEmbeddings`: word + absolute position + token type (always type 0), then LayerNorm.
+struct BertEmbeddings: Sendable {
+    let wordEmbeddings: Tensor
+    let positionEmbeddings: Tensor
+    let tokenTypeEmbeddings: Tensor
+    let layerNorm: LayerNormWeights
+
+    init(_ loader: WeightLoader, config: BertConfig) throws(ModelLoadError) {
+        let h = config.hiddenSize
+        wordEmbeddings = try loader.tensor("word_embeddings.weight", shape: [config.vocabSize, h])
+        positionEmbeddings = try loader.tensor("position_embeddings.weight", shape: [config.maxPositionEmbeddings, h])
+        tokenTypeEmbeddings = try loader.tensor("token_type_embeddings.weight", shape: [config.typeVocabSize, h])
+        layerNorm = try loader.layerNorm("LayerNorm", width: h, epsilon: config.layerNormEps)
+    }
+
+    /// Writes the embedded rows of every sequence into `output [tokens, hidden]`.
+    func callAsFunction(_ ids: [[Int32]], into output: UnsafeMutablePointer<Float>) {
+        let h = wordEmbeddings.columns
+        var row = 0
+        wordEmbeddings.storage.withUnsafeBufferPointer { words in
+            positionEmbeddings.storage.withUnsafeBufferPointer { positions in
+                tokenTypeEmbeddings.storage.withUnsafeBufferPointer { types in
+                    for sequence in ids {
+                        for (position, id) in sequence.enumerated() {
+                            let out = output + row * h
+                            let word = words.baseAddress! + Int(id) * h
+                            let pos = positions.baseAddress! + position * h
+                            for i in 0..<h { out[i] = word[i] + pos[i] + types[i] }
+                            row += 1
+                        }
+                    }
+                }
+            }
+        }
+        layerNorm(output, rows: row)
+    }
+}
+
+/// One `BertLayer`: self-attention (`attention.self.{query,key,value}`, `attention.output`),
+/// then the feed-forward block (`intermediate.dense`, `output.dense`), each post-LN.
+struct BertLayer: Sendable {
+    /// query, key and value stacked, so one GEMM computes all three.
+    let queryKeyValue: Linear
+    let attentionOutput: Linear
+    let attentionLayerNorm: LayerNormWeights
+    let intermediate: Linear
+    let output: Linear
+    let outputLayerNorm: LayerNormWeights
+    let heads: Int
+    let activation: Activation
+
+    init(_ loader: WeightLoader, config: BertConfig, activation: Activation) throws(ModelLoadError) {
+        let h = config.hiddenSize
+        let selfAttention = loader.scoped("attention.self")
+        queryKeyValue = Linear.fused([
+            try selfAttention.linear("query", inFeatures: h, outFeatures: h),
+            try selfAttention.linear("key", inFeatures: h, outFeatures: h),
+            try selfAttention.linear("value", inFeatures: h, outFeatures: h),
+        ])
+        attentionOutput = try loader.linear("attention.output.dense", inFeatures: h, outFeatures: h)
+        attentionLayerNorm = try loader.layerNorm("attention.output.LayerNorm", width: h, epsilon: config.layerNormEps)
+        intermediate = try loader.linear("intermediate.dense", inFeatures: h, outFeatures: config.intermediateSize)
+        output = try loader.linear("output.dense", inFeatures: config.intermediateSize, outFeatures: h)
+        outputLayerNorm = try loader.layerNorm("output.LayerNorm", width: h, epsilon: config.layerNormEps)
+        heads = config.numAttentionHeads
+        self.activation = activation
+    }
+
+    /// Runs the layer on `hidden` in place, using `scratch` buffers sized for `tokens` rows.
+    func callAsFunction(_ hidden: UnsafeMutablePointer<Float>, sequences: [Range<Int>], tokens: Int, scratch: BertScratch) {
+        let h = attentionOutput.outFeatures
+        queryKeyValue(hidden, rows: tokens, into: scratch.qkv)
+        Attention.multiHead(
+            .init(query: scratch.qkv, key: scratch.qkv + h, value: scratch.qkv + 2 * h, stride: 3 * h),
+            sequences: sequences, heads: heads, headDimension: h / heads, output: scratch.context)
+        attentionOutput(scratch.context, rows: tokens, into: scratch.attended)
+        attentionLayerNorm(scratch.attended, rows: tokens, residual: hidden)
+        intermediate(scratch.attended, rows: tokens, into: scratch.intermediate)
+        activation.apply(scratch.intermediate, count: tokens * intermediate.outFeatures)
+        output(scratch.intermediate, rows: tokens, into: hidden)
+        outputLayerNorm(hidden, rows: tokens, residual: scratch.attended)
+    }
+}
+
+/// Work buffers of one forward pass, allocated once per batch.
+final class BertScratch {
+    let qkv: UnsafeMutablePointer<Float>
+    let context: UnsafeMutablePointer<Float>
+    let attended: UnsafeMutablePointer<Float>
+    let intermediate: UnsafeMutablePointer<Float>
+
+    init(tokens: Int, hidden: Int, intermediateSize: Int) {
+        qkv = .allocate(capacity: tokens * 3 * hidden)
+        context = .allocate(capacity: tokens * hidden)
+        attended = .allocate(capacity: tokens * hidden)
+        intermediate = .allocate(capacity: tokens * intermediateSize)
+    }
+
+    deinit {
+        qkv.deallocate()
+        context.deallocate()
+        attended.deallocate()
+        intermediate.deallocate()
+    }
+}
+
+/// `BertModel` without its pooler: token ids in, last hidden state out.
+public struct BertModel: Sendable {
+    public let config: BertConfig
+    let embeddings: BertEmbeddings
+    let layers: [BertLayer]
+
+    /// Tensors a sentence-embedding pipeline never reads: the position-id buffer, the pooler
+    /// (sentence-transformers pools itself) and pre-training heads.
+    static func isIgnorable(_ name: String) -> Bool {
+        name.hasSuffix("position_ids") || name.contains("pooler.") || name.hasPrefix("cls.")
+    }
+
+    /// Loads the weights under `loader`, whose scope is the model root (`""` or `bert`).
+    public init(config: BertConfig, loader: WeightLoader, configPath: String) throws(ModelLoadError) {
+        guard let activation = Activation(huggingFaceName: config.hiddenAct) else {
+            throw .invalidConfig(path: configPath, reason: "hidden_act '\(config.hiddenAct)' is not supported")
+        }
+        guard config.positionEmbeddingType == "absolute" else {
+            throw .invalidConfig(path: configPath, reason: "position_embedding_type '\(config.positionEmbeddingType ?? "")' is not supported (only absolute)")
+        }
+        guard config.hiddenSize % config.numAttentionHeads == 0 else {
+            throw .invalidConfig(path: configPath, reason: "hidden_size \(config.hiddenSize) is not a multiple of num_attention_heads \(config.numAttentionHeads)")
+        }
+        self.config = config
+        embeddings = try BertEmbeddings(loader.scoped("embeddings"), config: config)
+        var layers: [BertLayer] = []
+        for index in 0..<config.numHiddenLayers {
+            layers.append(try BertLayer(loader.scoped("encoder.layer.\(index)"), config: config, activation: activation))
+        }
+        self.layers = layers
+    }
+
+    /// The longest sequence the position embeddings allow.
+    public var maxPositions: Int { config.maxPositionEmbeddings }
+
+    /// Encodes sequences of token ids (each at most `maxPositions` long, ids below `vocab_size`).
+    public func callAsFunction(_ ids: [[Int32]]) -> PackedHiddenStates {
+        let lengths = ids.map(\.count)
+        let tokens = lengths.reduce(0, +)
+        let h = config.hiddenSize
+        let sequences = PackedHiddenStates.ranges(lengths: lengths)
+        var hidden = Tensor(shape: [tokens, h])
+        guard tokens > 0 else { return PackedHiddenStates(values: hidden, sequences: sequences) }
+        let scratch = BertScratch(tokens: tokens, hidden: h, intermediateSize: config.intermediateSize)
+        hidden.storage.withUnsafeMutableBufferPointer { buffer in
+            let base = buffer.baseAddress!
+            embeddings(ids, into: base)
+            for layer in layers {
+                layer(base, sequences: sequences, tokens: tokens, scratch: scratch)
+            }
+        }
+        return PackedHiddenStates(values: hidden, sequences: sequences)
+    }
+}

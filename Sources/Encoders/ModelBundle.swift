@@ -1,0 +1,63 @@
+import Foundation
+import Tokenizers
+
+/// A model folder in Hugging Face layout, loaded: the encoders it provides and what a client
+/// needs to know about it (dimensions, prompts, limits).
+///
+/// `config.json`'s `model_type` picks the architecture; the tokenizer files and the
+/// sentence-transformers pipeline files beside it configure the rest, so a checkpoint
+/// downloaded from a hub works without conversion.
+public struct ModelBundle: Sendable {
+    /// The folder it was loaded from.
+    public let directory: URL
+    /// A short name: the folder's last component.
+    public let name: String
+    /// `config.json`'s `model_type`.
+    public let modelType: String
+    /// The text encoder, if the model has one.
+    public let text: TextEmbedder?
+
+    /// Loads the model in `directory`.
+    public static func load(directory: URL) throws(ModelLoadError) -> ModelBundle {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw .missingFile(path: directory.path)
+        }
+        let configURL = directory.appendingPathComponent("config.json")
+        let config = try JSONFile.object(at: configURL)
+        let modelType = config["model_type"] as? String ?? ""
+        switch modelType {
+        case "bert":
+            return ModelBundle(
+                directory: directory, name: directory.standardizedFileURL.lastPathComponent, modelType: modelType,
+                text: try loadBert(directory: directory, configURL: configURL))
+        default:
+            throw .unsupportedArchitecture(modelType: modelType, path: configURL.path)
+        }
+    }
+
+    private static func loadBert(directory: URL, configURL: URL) throws(ModelLoadError) -> TextEmbedder {
+        let config = try JSONFile.decode(BertConfig.self, at: configURL)
+        let file = try SafetensorsFile(url: directory.appendingPathComponent("model.safetensors"))
+        // Checkpoints saved from BertModel have bare names; from BertFor* they sit under `bert.`.
+        let root = file.entries["embeddings.word_embeddings.weight"] == nil && file.entries["bert.embeddings.word_embeddings.weight"] != nil ? "bert" : ""
+        let loader = WeightLoader(file: file, prefix: root)
+        let model = try BertModel(config: config, loader: loader, configPath: configURL.path)
+        try loader.checkAllUsed(ignoring: BertModel.isIgnorable)
+        let pipeline = try SentenceTransformerPipeline.load(directory: directory)
+        let tokenizer: WordPieceTokenizer
+        do {
+            tokenizer = try WordPieceTokenizer.load(modelDirectory: directory)
+        } catch {
+            throw .unreadableFile(path: directory.path, reason: error.description)
+        }
+        // Embedding rows are read unchecked in the hot loop: the vocabulary must fit the table.
+        guard tokenizer.vocabularySize <= config.vocabSize else {
+            throw .invalidConfig(
+                path: configURL.path,
+                reason: "the tokenizer has \(tokenizer.vocabularySize) tokens but vocab_size is \(config.vocabSize)")
+        }
+        return TextEmbedder(
+            tokenizer: tokenizer, tower: BertTextTower(model: model, pooling: pipeline.pooling ?? .mean), pipeline: pipeline)
+    }
+}
