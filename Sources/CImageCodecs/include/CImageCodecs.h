@@ -1,0 +1,100 @@
+#ifndef CIMAGECODECS_H
+#define CIMAGECODECS_H
+
+// PNG and JPEG decoding from memory into interleaved 8-bit RGB, for Swift.
+//
+// libpng and libjpeg report fatal errors by longjmp (libjpeg's default handler even calls
+// exit()). Swift frames cannot be unwound that way, so every entry point here sets up its own
+// setjmp, installs silent error/warning handlers (nothing is ever printed), and returns an
+// ic_status instead. No libpng or libjpeg type leaks through this header.
+//
+// Decoding is two-phase so that the caller can refuse a huge image before any pixel memory
+// exists: *_read_header reports the dimensions, the caller checks them against its limit and
+// allocates width * height * 3 bytes, then *_decode_rgb8 fills that buffer (and re-checks the
+// limit itself, so a caller that skips the probe is still protected).
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Outcome of a decoder call.
+typedef enum ic_status {
+    /// Success; the output (header or pixels) is valid.
+    IC_STATUS_OK = 0,
+    /// The data is malformed or truncated (bad signature, CRC, zlib or Huffman stream, ...).
+    IC_STATUS_CORRUPT = 1,
+    /// width * height exceeds the caller's max_pixels; info holds the declared size.
+    IC_STATUS_TOO_LARGE = 2,
+    /// A well-formed file this decoder does not handle (e.g. 12-bit JPEG, 2-component JPEG).
+    IC_STATUS_UNSUPPORTED = 3,
+    /// The codec library could not allocate its working memory.
+    IC_STATUS_OUT_OF_MEMORY = 4,
+    /// The caller passed a NULL pointer or an output buffer of the wrong size.
+    IC_STATUS_INVALID_ARGUMENT = 5,
+} ic_status;
+
+/// What a PNG's transparency becomes in the RGB output.
+typedef enum ic_alpha_mode {
+    /// transformers' `convert_to_rgb` (CLIPImageProcessor and friends): any image that is not
+    /// plain RGB is converted to RGBA (alpha channel, palette tRNS, gray tRNS) and
+    /// alpha-composited over opaque white with Pillow's integer arithmetic. A tRNS colour key
+    /// on an RGB image is ignored, since transformers leaves RGB images untouched.
+    IC_ALPHA_COMPOSITE_ON_WHITE = 0,
+    /// Pillow's `Image.convert("RGB")` (open_clip, timm): alpha is discarded, transparent
+    /// pixels keep whatever colour they store.
+    IC_ALPHA_DROP = 1,
+} ic_alpha_mode;
+
+/// Capacity of ic_image_info.message, including the terminating NUL.
+#define IC_MESSAGE_CAPACITY 160
+
+/// What a call learned about the image, filled in on success and, as far as it got, on failure.
+typedef struct ic_image_info {
+    /// Width in pixels as declared by the header (0 if the header was not reached).
+    uint32_t width;
+    /// Height in pixels as declared by the header (0 if the header was not reached).
+    uint32_t height;
+    /// Number of colour components stored in the file (1 gray, 2 gray+alpha, 3, 4), or 0.
+    uint32_t components;
+    /// NUL-terminated reason for a failure (the codec library's own message where there is
+    /// one); empty on success.
+    char message[IC_MESSAGE_CAPACITY];
+} ic_image_info;
+
+/// Reads the PNG signature and IHDR chunk and reports the declared width and height.
+/// Allocates nothing. Zero or out-of-range dimensions are IC_STATUS_CORRUPT.
+ic_status ic_png_read_header(const uint8_t *data, size_t size, ic_image_info *info);
+
+/// Decodes a whole PNG into `pixels` (row-major interleaved RGB, 8 bits per sample), which must
+/// be exactly width * height * 3 bytes as reported by ic_png_read_header.
+///
+/// Every colour type is accepted: gray and palette of any bit depth (palette tRNS included),
+/// gray+alpha, RGB, RGBA, 16-bit samples, Adam7 interlacing. Samples are converted as Pillow
+/// opens them: gray is replicated, low bit depths are scaled by bit replication, 16-bit
+/// samples keep their high byte, gamma/sRGB/ICC chunks are not applied; transparency is
+/// handled as `alpha_mode` says.
+/// Returns IC_STATUS_TOO_LARGE, before decoding anything, when width * height > max_pixels.
+ic_status ic_png_decode_rgb8(const uint8_t *data, size_t size, uint64_t max_pixels,
+                             ic_alpha_mode alpha_mode, uint8_t *pixels, size_t pixels_size,
+                             ic_image_info *info);
+
+/// Reads the JPEG markers up to the first scan and reports the declared width and height.
+ic_status ic_jpeg_read_header(const uint8_t *data, size_t size, ic_image_info *info);
+
+/// Decodes a whole JPEG (baseline, progressive, arithmetic; gray, YCbCr, RGB, CMYK, YCCK) into
+/// `pixels`, exactly width * height * 3 bytes, with the settings Pillow uses (ISLOW integer
+/// DCT, fancy upsampling). Gray is replicated; 4-component images are treated as Adobe's
+/// inverted CMYK and converted the way Pillow's `convert("RGB")` does. A file that ends before
+/// all scanlines are decoded is IC_STATUS_CORRUPT (Pillow likewise refuses truncated files).
+/// Returns IC_STATUS_TOO_LARGE, before decoding anything, when width * height > max_pixels.
+ic_status ic_jpeg_decode_rgb8(const uint8_t *data, size_t size, uint64_t max_pixels,
+                              uint8_t *pixels, size_t pixels_size, ic_image_info *info);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CIMAGECODECS_H */
