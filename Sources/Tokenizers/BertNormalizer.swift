@@ -52,8 +52,14 @@ struct BertNormalizer: Sendable, Equatable {
             if handleChineseChars, UnicodeClasses.isCJKIdeograph(value) {
                 if !pending.isEmpty { flush(&pending, into: &output) }
                 output.append(0x20)
-                pending.append(scalar)
-                flush(&pending, into: &output)
+                if value < 0xF900 || (value > 0xFAFF && value < 0x2F800) {
+                    // Unified ideographs have no decomposition and no case: copy them as they are.
+                    output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[(index - length)..<index]))
+                } else {
+                    // Compatibility ideographs decompose canonically to unified ones.
+                    pending.append(scalar)
+                    flush(&pending, into: &output)
+                }
                 output.append(0x20)
                 continue
             }

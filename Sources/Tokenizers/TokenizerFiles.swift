@@ -159,11 +159,12 @@ struct JSONFile {
 
 /// tokenizer_config.json, which may be absent: special token names and casing flags.
 struct TokenizerConfig {
+    let url: URL
     let root: JSONValue
 
     /// Reads the file next to the tokenizer when present; an absent file means "all defaults".
     init(directory: URL) throws(TokenizerError) {
-        let url = directory.appendingPathComponent("tokenizer_config.json")
+        url = directory.appendingPathComponent("tokenizer_config.json")
         root = TokenizerFiles.exists(url) ? try JSONFile(url).root : .object([])
     }
 

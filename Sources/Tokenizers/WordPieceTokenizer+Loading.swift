@@ -71,7 +71,7 @@ extension WordPieceTokenizer {
 
         // Without basic tokenisation transformers splits on whitespace only; not supported.
         guard config.bool("do_basic_tokenize") ?? true else {
-            throw .malformedFile(path: url.path, reason: "do_basic_tokenize false in tokenizer_config.json is not supported")
+            throw .malformedFile(path: config.url.path, reason: "do_basic_tokenize false is not supported")
         }
         let lowercase = config.bool("do_lower_case") ?? true
         let normalizer = BertNormalizer(
@@ -93,9 +93,12 @@ extension WordPieceTokenizer {
 
         // transformers never splits its special tokens, wherever they occur in the text.
         var addedTokens = config.addedTokens()
-        for key in ["unk_token", "sep_token", "pad_token", "cls_token", "mask_token"] {
-            let defaults = ["unk_token": "[UNK]", "sep_token": "[SEP]", "pad_token": "[PAD]", "cls_token": "[CLS]", "mask_token": "[MASK]"]
-            let token = config.token(key) ?? defaults[key]!
+        let specialTokens = [
+            ("unk_token", "[UNK]"), ("sep_token", "[SEP]"), ("pad_token", "[PAD]"), ("cls_token", "[CLS]"),
+            ("mask_token", "[MASK]"),
+        ]
+        for (key, name) in specialTokens {
+            let token = config.token(key) ?? name
             if let id = vocabulary.value(for: token), !addedTokens.contains(where: { $0.content == token }) {
                 addedTokens.append(AddedToken(content: token, id: id))
             }
