@@ -64,10 +64,10 @@ let package = Package(
             name: "ImageIOTests", dependencies: ["ImageIO", "EmbeddingTesting"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "EncodersTests", dependencies: ["Encoders", "EmbeddingTesting"],
+            name: "EncodersTests", dependencies: ["Encoders", "ImageIO", "EmbeddingTesting"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "multiembedTests", dependencies: ["EmbeddingTesting"],
+            name: "multiembedTests", dependencies: ["multiembed", "EmbeddingTesting"],
             swiftSettings: swiftSettings),
     ]
 )

@@ -44,13 +44,17 @@ public enum Attention {
         // Weight items by sequence length so long and short sequences balance across cores.
         let cost = sequences.reduce(0) { $0 + $1.count * $1.count } * heads * headDimension
         parallelChunks(items, minimumPerChunk: cost > 200_000 ? 1 : items) { range in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: max(longest, 1)) { scores in
+            // Per item: one row of scores, plus the head's keys transposed to [d, length].
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: max(longest, 1) * (headDimension + 1)) { scratch in
+                let scores = scratch.baseAddress!
+                let transposedKeys = scores + max(longest, 1)
                 for item in range {
                     let sequence = sequences[item / heads]
                     let head = item % heads
                     work.attendOneHead(
                         rows: sequence, head: head, headDimension: headDimension,
-                        outputStride: heads * headDimension, causal: causal, scores: scores.baseAddress!)
+                        outputStride: heads * headDimension, causal: causal, scores: scores,
+                        transposedKeys: transposedKeys)
                 }
             }
         }
@@ -79,64 +83,54 @@ private struct SendableWork: @unchecked Sendable {
     let output: UnsafeMutablePointer<Float>
     let keyMask: UnsafePointer<Bool>?
 
+    /// Attention of one head over one sequence.
+    ///
+    /// The head's keys are first transposed to `[d, length]`, so a query's scores against all
+    /// keys accumulate as `d` vector updates over contiguous memory (no horizontal sums, which
+    /// dominate when d is 32 and sequences are short).
     func attendOneHead(
         rows: Range<Int>, head: Int, headDimension d: Int, outputStride: Int, causal: Bool,
-        scores: UnsafeMutablePointer<Float>
+        scores: UnsafeMutablePointer<Float>, transposedKeys: UnsafeMutablePointer<Float>
     ) {
         let stride = projections.stride
         let columnOffset = head * d
         let scale = 1 / Float(d).squareRoot()
         let start = rows.lowerBound
         let length = rows.count
+        for j in 0..<length {
+            let key = projections.key + (start + j) * stride + columnOffset
+            for p in 0..<d { transposedKeys[p * length + j] = key[p] * scale }
+        }
         for i in 0..<length {
             let query = projections.query + (start + i) * stride + columnOffset
-            let lastKey = causal ? i : length - 1
-            var maximum = -Float.infinity
-            for j in 0...lastKey {
-                if let keyMask, !keyMask[start + j] {
-                    scores[j] = -.infinity
-                    continue
-                }
-                let key = projections.key + (start + j) * stride + columnOffset
-                let s = dot(query, key, count: d) * scale
-                scores[j] = s
-                maximum = max(maximum, s)
+            let keys = causal ? i + 1 : length
+            scores.update(repeating: 0, count: keys)
+            for p in 0..<d {
+                let q = query[p]
+                let column = transposedKeys + p * length
+                for j in 0..<keys { scores[j] += q * column[j] }
             }
+            var maximum = -Float.infinity
+            if let keyMask {
+                for j in 0..<keys where !keyMask[start + j] { scores[j] = -.infinity }
+            }
+            for j in 0..<keys { maximum = max(maximum, scores[j]) }
             let out = output + (start + i) * outputStride + columnOffset
-            out.initialize(repeating: 0, count: d)
+            out.update(repeating: 0, count: d)
             guard maximum > -.infinity else { continue }
             var total: Float = 0
-            for j in 0...lastKey {
+            for j in 0..<keys {
                 let e = scores[j] == -.infinity ? 0 : expf(scores[j] - maximum)
                 scores[j] = e
                 total += e
             }
             let inverse = 1 / total
-            for j in 0...lastKey where scores[j] != 0 {
+            for j in 0..<keys where scores[j] != 0 {
                 let value = projections.value + (start + j) * stride + columnOffset
                 axpy(scores[j] * inverse, value, out, count: d)
             }
         }
     }
-}
-
-/// `sum(a[i] * b[i])` in float32, eight lanes at a time.
-@inline(__always)
-func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
-    var i = 0
-    var acc = SIMD8<Float>()
-    while i + 8 <= count {
-        let x = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self)
-        let y = UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
-        acc.addProduct(x, y)
-        i += 8
-    }
-    var sum = acc.sum()
-    while i < count {
-        sum += a[i] * b[i]
-        i += 1
-    }
-    return sum
 }
 
 /// `y += alpha * x`, eight lanes at a time.

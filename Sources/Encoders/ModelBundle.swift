@@ -1,4 +1,5 @@
 import Foundation
+import ImageIO
 import Tokenizers
 
 /// A model folder in Hugging Face layout, loaded: the encoders it provides and what a client
@@ -16,6 +17,8 @@ public struct ModelBundle: Sendable {
     public let modelType: String
     /// The text encoder, if the model has one.
     public let text: TextEmbedder?
+    /// The image encoder, if the model has one.
+    public let image: ImageEmbedder?
 
     /// Loads the model in `directory`.
     public static func load(directory: URL) throws(ModelLoadError) -> ModelBundle {
@@ -30,7 +33,12 @@ public struct ModelBundle: Sendable {
         case "bert":
             return ModelBundle(
                 directory: directory, name: directory.standardizedFileURL.lastPathComponent, modelType: modelType,
-                text: try loadBert(directory: directory, configURL: configURL))
+                text: try loadBert(directory: directory, configURL: configURL), image: nil)
+        case "clip":
+            let (text, image) = try loadClip(directory: directory, configURL: configURL)
+            return ModelBundle(
+                directory: directory, name: directory.standardizedFileURL.lastPathComponent, modelType: modelType,
+                text: text, image: image)
         default:
             throw .unsupportedArchitecture(modelType: modelType, path: configURL.path)
         }
@@ -59,5 +67,37 @@ public struct ModelBundle: Sendable {
         }
         return TextEmbedder(
             tokenizer: tokenizer, tower: BertTextTower(model: model, pooling: pipeline.pooling ?? .mean), pipeline: pipeline)
+    }
+
+    private static func loadClip(directory: URL, configURL: URL) throws(ModelLoadError) -> (TextEmbedder, ImageEmbedder) {
+        let config = try JSONFile.decode(ClipConfig.self, at: configURL)
+        let file = try SafetensorsFile(url: directory.appendingPathComponent("model.safetensors"))
+        let loader = WeightLoader(file: file)
+        let textModel = try ClipTextModel(config: config, loader: loader, configPath: configURL.path)
+        let visionModel = try ClipVisionModel(config: config, loader: loader, configPath: configURL.path)
+        // logit_scale only matters for training-time logits; position_ids are buffers.
+        try loader.checkAllUsed { $0 == "logit_scale" || $0.hasSuffix("position_ids") }
+        let pipeline = try SentenceTransformerPipeline.load(directory: directory, normalize: true)
+        let tokenizer: ClipBPETokenizer
+        do {
+            tokenizer = try ClipBPETokenizer.load(modelDirectory: directory)
+        } catch {
+            throw .unreadableFile(path: directory.path, reason: error.description)
+        }
+        guard tokenizer.vocabularySize <= config.textConfig.vocabSize else {
+            throw .invalidConfig(
+                path: configURL.path,
+                reason: "the tokenizer has \(tokenizer.vocabularySize) tokens but text_config.vocab_size is \(config.textConfig.vocabSize)")
+        }
+        let preprocessor: ImagePreprocessor
+        do {
+            preprocessor = try ImagePreprocessor.load(modelDirectory: directory)
+        } catch {
+            throw .unreadableFile(path: directory.appendingPathComponent("preprocessor_config.json").path, reason: error.description)
+        }
+        return (
+            TextEmbedder(tokenizer: tokenizer, tower: textModel, pipeline: pipeline),
+            ImageEmbedder(preprocessor: preprocessor, vision: visionModel, normalizeByDefault: pipeline.normalize)
+        )
     }
 }

@@ -25,10 +25,12 @@ public struct SentenceTransformerPipeline: Sendable, Equatable {
         "sentence_transformers.models.Normalize",
     ]
 
-    /// Reads the pipeline files of `directory`; every file is optional.
-    public static func load(directory: URL) throws(ModelLoadError) -> SentenceTransformerPipeline {
+    /// Reads the pipeline files of `directory`; every file is optional. `normalize` is the
+    /// architecture's default when no modules.json says (false for BERT as sentence-transformers
+    /// builds it, true for CLIP, whose embeddings are compared by cosine).
+    public static func load(directory: URL, normalize: Bool = false) throws(ModelLoadError) -> SentenceTransformerPipeline {
         var pipeline = SentenceTransformerPipeline(
-            pooling: nil, normalize: false, maxSequenceLength: nil, prompts: [:], defaultPromptName: nil,
+            pooling: nil, normalize: normalize, maxSequenceLength: nil, prompts: [:], defaultPromptName: nil,
             allowedDimensions: [])
         let modulesURL = directory.appendingPathComponent("modules.json")
         if FileManager.default.fileExists(atPath: modulesURL.path) {
@@ -36,6 +38,7 @@ public struct SentenceTransformerPipeline: Sendable, Equatable {
             guard let modules = (try? JSONSerialization.jsonObject(with: data)) as? [[String: Any]] else {
                 throw .unreadableFile(path: modulesURL.path, reason: "not a JSON array of modules")
             }
+            pipeline.normalize = false
             for module in modules {
                 let type = module["type"] as? String ?? ""
                 guard knownModules.contains(type) else {

@@ -1,0 +1,119 @@
+import EmbeddingKernels
+
+/// One `CLIPEncoderLayer`, shared by the text and vision towers: pre-LN self-attention
+/// (`layer_norm1`, `self_attn.{q,k,v,out}_proj`) and MLP (`layer_norm2`, `mlp.fc1`, `mlp.fc2`).
+struct ClipEncoderLayer: Sendable {
+    let layerNorm1: LayerNormWeights
+    /// q_proj, k_proj and v_proj stacked into one GEMM.
+    let queryKeyValue: Linear
+    let outProjection: Linear
+    let layerNorm2: LayerNormWeights
+    let fc1: Linear
+    let fc2: Linear
+    let heads: Int
+    let activation: Activation
+
+    init(_ loader: WeightLoader, hidden: Int, intermediate: Int, heads: Int, epsilon: Float, activation: Activation) throws(ModelLoadError) {
+        layerNorm1 = try loader.layerNorm("layer_norm1", width: hidden, epsilon: epsilon)
+        let attention = loader.scoped("self_attn")
+        queryKeyValue = Linear.fused([
+            try attention.linear("q_proj", inFeatures: hidden, outFeatures: hidden),
+            try attention.linear("k_proj", inFeatures: hidden, outFeatures: hidden),
+            try attention.linear("v_proj", inFeatures: hidden, outFeatures: hidden),
+        ])
+        outProjection = try attention.linear("out_proj", inFeatures: hidden, outFeatures: hidden)
+        layerNorm2 = try loader.layerNorm("layer_norm2", width: hidden, epsilon: epsilon)
+        fc1 = try loader.linear("mlp.fc1", inFeatures: hidden, outFeatures: intermediate)
+        fc2 = try loader.linear("mlp.fc2", inFeatures: intermediate, outFeatures: hidden)
+        self.heads = heads
+        self.activation = activation
+    }
+
+    /// `x += attn(LN1(x)); x += mlp(LN2(x))`, in place on `hidden`.
+    func callAsFunction(_ hidden: UnsafeMutablePointer<Float>, sequences: [Range<Int>], tokens: Int, causal: Bool, scratch: ClipScratch) {
+        let h = outProjection.outFeatures
+        LayerNorm.apply(
+            input: hidden, output: scratch.normed, rows: tokens, width: h,
+            gamma: layerNorm1.gamma.storage, beta: layerNorm1.beta.storage, epsilon: layerNorm1.epsilon)
+        queryKeyValue(scratch.normed, rows: tokens, into: scratch.qkv)
+        Attention.multiHead(
+            .init(query: scratch.qkv, key: scratch.qkv + h, value: scratch.qkv + 2 * h, stride: 3 * h),
+            sequences: sequences, heads: heads, headDimension: h / heads, output: scratch.context, causal: causal)
+        // The residual is accumulated by the GEMM itself (beta = 1 onto a copy of x plus bias).
+        addLinear(outProjection, input: scratch.context, rows: tokens, residual: hidden)
+        LayerNorm.apply(
+            input: hidden, output: scratch.normed, rows: tokens, width: h,
+            gamma: layerNorm2.gamma.storage, beta: layerNorm2.beta.storage, epsilon: layerNorm2.epsilon)
+        fc1(scratch.normed, rows: tokens, into: scratch.intermediate)
+        activation.apply(scratch.intermediate, count: tokens * fc1.outFeatures)
+        addLinear(fc2, input: scratch.intermediate, rows: tokens, residual: hidden)
+    }
+
+    /// `residual += input Wᵀ + b`.
+    private func addLinear(_ linear: Linear, input: UnsafePointer<Float>, rows: Int, residual: UnsafeMutablePointer<Float>) {
+        let out = linear.outFeatures
+        if let bias = linear.bias {
+            for row in 0..<rows {
+                let line = residual + row * out
+                for i in 0..<out { line[i] += bias.storage[i] }
+            }
+        }
+        linear.weight.storage.withUnsafeBufferPointer { w in
+            MatrixMultiply.gemm(
+                m: rows, n: out, k: linear.inFeatures, a: input, b: w.baseAddress!, transposeB: true,
+                c: residual, beta: 1)
+        }
+    }
+}
+
+/// Work buffers of one CLIP tower forward pass.
+final class ClipScratch {
+    let normed: UnsafeMutablePointer<Float>
+    let qkv: UnsafeMutablePointer<Float>
+    let context: UnsafeMutablePointer<Float>
+    let intermediate: UnsafeMutablePointer<Float>
+
+    init(tokens: Int, hidden: Int, intermediateSize: Int) {
+        normed = .allocate(capacity: tokens * hidden)
+        qkv = .allocate(capacity: tokens * 3 * hidden)
+        context = .allocate(capacity: tokens * hidden)
+        intermediate = .allocate(capacity: tokens * intermediateSize)
+    }
+
+    deinit {
+        normed.deallocate()
+        qkv.deallocate()
+        context.deallocate()
+        intermediate.deallocate()
+    }
+}
+
+/// A stack of ``ClipEncoderLayer``s (`encoder.layers.N`).
+struct ClipEncoder: Sendable {
+    let layers: [ClipEncoderLayer]
+    let hidden: Int
+    let intermediate: Int
+
+    init(_ loader: WeightLoader, count: Int, hidden: Int, intermediate: Int, heads: Int, epsilon: Float, activation: Activation) throws(ModelLoadError) {
+        var layers: [ClipEncoderLayer] = []
+        for index in 0..<count {
+            layers.append(try ClipEncoderLayer(
+                loader.scoped("layers.\(index)"), hidden: hidden, intermediate: intermediate, heads: heads,
+                epsilon: epsilon, activation: activation))
+        }
+        self.layers = layers
+        self.hidden = hidden
+        self.intermediate = intermediate
+    }
+
+    func callAsFunction(_ states: inout Tensor, sequences: [Range<Int>], causal: Bool) {
+        let tokens = states.rows
+        guard tokens > 0 else { return }
+        let scratch = ClipScratch(tokens: tokens, hidden: hidden, intermediateSize: intermediate)
+        states.storage.withUnsafeMutableBufferPointer { buffer in
+            for layer in layers {
+                layer(buffer.baseAddress!, sequences: sequences, tokens: tokens, causal: causal, scratch: scratch)
+            }
+        }
+    }
+}
