@@ -49,7 +49,7 @@ let package = Package(
         .executableTarget(
             name: "multiembed",
             dependencies: [
-                "Encoders",
+                "Encoders", "ImageIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),

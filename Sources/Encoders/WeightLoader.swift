@@ -6,20 +6,20 @@ import EmbeddingKernels
 ///
 /// Module paths are built as candle's `VarBuilder` does: `loader.scoped("encoder.layer.0")`.
 public final class WeightLoader {
-    private let file: SafetensorsFile
+    private let file: any TensorSource
     private let prefix: String
     private let record: UsageRecord
 
     /// Tensors fetched so far, shared by every scoped loader of one file.
     private final class UsageRecord { var used: Set<String> = [] }
 
-    public init(file: SafetensorsFile, prefix: String = "") {
+    public init(file: any TensorSource, prefix: String = "") {
         self.file = file
         self.prefix = prefix
         self.record = UsageRecord()
     }
 
-    private init(file: SafetensorsFile, prefix: String, record: UsageRecord) {
+    private init(file: any TensorSource, prefix: String, record: UsageRecord) {
         self.file = file
         self.prefix = prefix
         self.record = record
@@ -31,7 +31,7 @@ public final class WeightLoader {
     }
 
     /// Whether `name` (relative to this scope) exists.
-    public func contains(_ name: String) -> Bool { file.entries[qualified(name)] != nil }
+    public func contains(_ name: String) -> Bool { file.names.contains(qualified(name)) }
 
     /// The tensor `name` relative to this scope, which must have `shape`.
     public func tensor(_ name: String, shape: [Int]) throws(ModelLoadError) -> Tensor {
@@ -65,4 +65,45 @@ public final class WeightLoader {
     }
 
     private func qualified(_ name: String) -> String { prefix.isEmpty ? name : "\(prefix).\(name)" }
+}
+
+/// Where a ``WeightLoader`` gets tensors: a safetensors file, or random weights for benchmarks.
+public protocol TensorSource: Sendable {
+    /// Names of every tensor the source holds (empty for sources that make tensors on demand).
+    var names: [String] { get }
+    /// For error messages: the file, or a description of the source.
+    var path: String { get }
+    /// Tensor `name`, which must have `shape` (nil accepts any).
+    func tensor(_ name: String, shape: [Int]?) throws(ModelLoadError) -> Tensor
+}
+
+extension SafetensorsFile: TensorSource {}
+
+/// Makes any requested tensor from a seeded generator: an architecture with random weights, to
+/// benchmark it without a checkpoint. Values are small (±0.02) like an initialised model, so
+/// activations stay finite through every layer.
+public struct RandomTensorSource: TensorSource {
+    public let seed: UInt64
+
+    public init(seed: UInt64 = 42) { self.seed = seed }
+
+    public var names: [String] { [] }
+    public var path: String { "random weights (seed \(seed))" }
+
+    public func tensor(_ name: String, shape: [Int]?) throws(ModelLoadError) -> Tensor {
+        guard let shape else { throw .missingTensor(name: name, path: path) }
+        var state = seed ^ UInt64(truncatingIfNeeded: name.utf8.reduce(5381) { ($0 << 5) &+ $0 &+ Int($1) })
+        let count = shape.reduce(1, *)
+        var values = [Float](repeating: 0, count: count)
+        for i in 0..<count {
+            // SplitMix64, mapped to [-0.02, 0.02).
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            z ^= z >> 31
+            values[i] = (Float(z >> 40) / Float(1 << 24) - 0.5) * 0.04
+        }
+        return Tensor(shape: shape, storage: values)
+    }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import EmbeddingKernels
 import Encoders
 import Foundation
+import ImageIO
 
 /// `multiembed bench`: throughput of the encoders, to compare with peers run side by side.
 ///
@@ -9,7 +10,7 @@ import Foundation
 /// kernels (see ../shared/bench/README.md); the output line says which kernels were in use.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Benchmark the encoders.", subcommands: [BenchText.self])
+        commandName: "bench", abstract: "Benchmark the encoders.", subcommands: [BenchText.self, BenchImage.self])
 }
 
 /// `multiembed bench text`: embeds the whole file once to warm up, then once timed.
@@ -37,8 +38,7 @@ struct BenchText: ParsableCommand {
             _ = try embedder.embed(inputs, options: options)
             let start = ContinuousClock.now
             _ = try embedder.embed(inputs, options: options)
-            let elapsed = ContinuousClock.now - start
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+            let seconds = secondsSince(start)
             let runtime = BLASRuntime.current()
             print(String(
                 format: "texts=%d batch=%d seconds=%.3f texts_per_s=%.1f kernels=%@ threads=%d",
@@ -47,4 +47,75 @@ struct BenchText: ParsableCommand {
             throw CommandFailure(error.description)
         }
     }
+}
+
+/// `multiembed bench image`: the vision tower on preprocessed tensors (decoding and resizing are
+/// not timed, as in the peers' script), warm-up pass then timed pass.
+struct BenchImage: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "image",
+        abstract: "Image throughput: prints images=N batch=B seconds=S images_per_s=T (and the BLAS kernels in use).")
+
+    @Option(name: .long, help: "Model folder; without it, --arch with random weights.")
+    var model: String?
+
+    @Option(name: .long, help: "Architecture to build with random weights when no --model is given.")
+    var arch = "clip-vit-b-32"
+
+    @Option(name: .long, help: "Images per forward pass.")
+    var batchSize = 16
+
+    @Option(name: .long, help: "Images per pass.")
+    var images = 64
+
+    func run() throws {
+        warnIfBLASIsPinned()
+        guard batchSize > 0, images > 0 else { throw ValidationError("--batch-size and --images must be positive") }
+        let vision: ClipVisionModel
+        if let model {
+            guard let image = try loadModel(model).image else { throw CommandFailure("model \(model) has no image encoder") }
+            vision = image.vision
+        } else {
+            guard arch == "clip-vit-b-32" else { throw ValidationError("unknown --arch \(arch); known: clip-vit-b-32") }
+            do {
+                vision = try ClipVisionModel(config: .vitBase32, loader: WeightLoader(file: RandomTensorSource()), configPath: arch)
+            } catch {
+                throw CommandFailure(error.description)
+            }
+        }
+        let side = vision.config.imageSize
+        var generator = SystemRandomNumberGenerator()
+        let inputs = (0..<images).map { _ in
+            PixelValues(
+                channels: vision.config.numChannels, height: side, width: side,
+                values: (0 ..< vision.config.numChannels * side * side).map { _ in Float.random(in: -2...2, using: &generator) })
+        }
+        func pass() throws {
+            var start = 0
+            while start < inputs.count {
+                let batch = inputs[start ..< min(start + batchSize, inputs.count)]
+                let grids = try batch.map { pixels in
+                    let cut = try Patchify.patches(pixels, patchSize: vision.config.patchSize)
+                    return ClipVisionModel.PatchGrid(rows: cut.rows, cols: cut.cols, values: cut.values)
+                }
+                let states = vision.forward(grids)
+                for index in grids.indices { _ = vision.projected(states, index: index, classTokenOnly: true) }
+                start += batch.count
+            }
+        }
+        try pass()
+        let start = ContinuousClock.now
+        try pass()
+        let seconds = secondsSince(start)
+        let runtime = BLASRuntime.current()
+        print(String(
+            format: "arch=%@ images=%d batch=%d seconds=%.3f images_per_s=%.2f kernels=%@ threads=%d",
+            model ?? arch, images, batchSize, seconds, Double(images) / seconds, runtime.coreName, runtime.threads))
+    }
+}
+
+/// Seconds elapsed since `start` on the monotonic clock.
+func secondsSince(_ start: ContinuousClock.Instant) -> Double {
+    let elapsed = ContinuousClock.now - start
+    return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
 }

@@ -2,18 +2,23 @@ import ArgumentParser
 import Encoders
 import Foundation
 
-/// `multiembed embed`: embeds a file of texts and writes JSON Lines, one object per input in
-/// input order: `{"index": i, "embedding": [...]}` (plus `"vectors"` with --multi-vector), or
-/// `{"index": i, "error": "..."}` for an input that could not be embedded.
+/// `multiembed embed`: embeds a file of texts, or image files, and writes JSON Lines, one object
+/// per input in input order: `{"index": i, "embedding": [...]}` (plus `"file"` for images and
+/// `"vectors"` with --multi-vector), or `{"index": i, "error": "..."}` for an input that could
+/// not be embedded.
 struct EmbedCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "embed", abstract: "Embed texts (one per line, or .jsonl with a \"text\" field) as JSON Lines.")
+        commandName: "embed",
+        abstract: "Embed texts (one per line, or .jsonl with a \"text\" field) or images (files or folders) as JSON Lines.")
 
     @Option(name: .long, help: "Model folder (Hugging Face layout).")
     var model: String
 
     @Option(name: .long, help: "File of texts: one per line, or .jsonl objects with a \"text\" field; - for stdin.")
-    var texts: String
+    var texts: String?
+
+    @Option(name: .long, parsing: .upToNextOption, help: "PNG/JPEG files, or folders searched recursively.")
+    var images: [String] = []
 
     @Option(name: .long, help: "A prompt the model defines, e.g. query or document.")
     var promptName: String?
@@ -27,8 +32,8 @@ struct EmbedCommand: ParsableCommand {
     @Flag(name: .long, help: "Also output one vector per token (\"vectors\").")
     var multiVector = false
 
-    @Option(name: .long, help: "Texts per forward pass.")
-    var batchSize = 32
+    @Option(name: .long, help: "Inputs per forward pass (default: 32 texts, 16 images).")
+    var batchSize: Int?
 
     @Option(name: .long, help: "Over-long texts: end (keep the start), start (keep the end) or error.")
     var truncate: TruncateOption = .end
@@ -39,16 +44,33 @@ struct EmbedCommand: ParsableCommand {
     /// Texts embedded per round: bounds memory on huge inputs while keeping length-sorted batches.
     private static let roundSize = 4096
 
-    func run() throws {
+    func validate() throws {
         if promptName != nil && instruction != nil {
             throw ValidationError("give --prompt-name or --instruction, not both")
         }
+        if (texts == nil) == images.isEmpty {
+            throw ValidationError("give either --texts FILE or --images FILE...")
+        }
+        if !images.isEmpty && (promptName != nil || instruction != nil) {
+            throw ValidationError("prompts and instructions apply to texts; the image encoder takes none")
+        }
+    }
+
+    func run() throws {
         warnIfBLASIsPinned()
-        let embedder = try textEmbedder(of: try loadModel(model))
-        let inputs = try readTexts(texts)
+        let bundle = try loadModel(model)
+        if let texts {
+            try embedTexts(try textEmbedder(of: bundle), path: texts)
+        } else {
+            try embedImages(bundle)
+        }
+    }
+
+    private func embedTexts(_ embedder: TextEmbedder, path: String) throws {
+        let inputs = try readTexts(path)
         let options = TextEmbeddingOptions(
             promptName: promptName, instruction: instruction, dimensions: dimensions, truncation: truncate.policy,
-            maxLength: maxLength, output: multiVector ? .both : .pooled, batchSize: batchSize)
+            maxLength: maxLength, output: multiVector ? .both : .pooled, batchSize: batchSize ?? 32)
         var output = OutputBuffer()
         let progress = ProgressBar(total: inputs.count, label: "embedding")
         var failures = 0
@@ -77,6 +99,52 @@ struct EmbedCommand: ParsableCommand {
         output.flush()
         progress.finish()
         if failures > 0 { throw CommandFailure("\(failures) of \(inputs.count) inputs could not be embedded") }
+    }
+
+    private func embedImages(_ bundle: ModelBundle) throws {
+        guard let embedder = bundle.image else {
+            throw CommandFailure("model \(bundle.name) has no image encoder (it is a \(bundle.modelType) text model)")
+        }
+        let files = try ImageFiles.collect(images)
+        let batch = batchSize ?? 16
+        let options = ImageEmbeddingOptions(output: multiVector ? .both : .pooled, dimensions: dimensions, batchSize: batch)
+        var output = OutputBuffer()
+        let progress = ProgressBar(total: files.count, label: "embedding", minimumTotal: 32)
+        var failures = 0
+        var start = 0
+        // One batch of files in memory at a time: folders of scans can be gigabytes.
+        while start < files.count {
+            let round = Array(files[start ..< min(start + batch, files.count)])
+            let reads = round.map(ImageFiles.read)
+            let inputs = zip(round, reads).map { file, read in
+                ImageInput.encoded(bytes: (try? read.get()) ?? [], name: file)
+            }
+            let results: [Result<ImageEmbedding, EmbeddingError>]
+            do { results = try embedder.embed(inputs, options: options) } catch { throw CommandFailure(error.description) }
+            for (offset, (result, read)) in zip(results, reads).enumerated() {
+                let index = start + offset
+                var line = "{\"index\":\(index),\"file\":\(jsonString(round[offset]))"
+                switch (read, result) {
+                case (.failure(let error), _):
+                    failures += 1
+                    line += ",\"error\":\(jsonString(error.description))"
+                case (_, .failure(let error)):
+                    failures += 1
+                    line += ",\"error\":\(jsonString(error.description(forIndex: index)))"
+                case (_, .success(let embedding)):
+                    line += ",\"embedding\":\(jsonArray(embedding.pooled ?? []))"
+                    if let vectors = embedding.tokenVectors {
+                        line += ",\"vectors\":[" + vectors.map(jsonArray).joined(separator: ",") + "]"
+                    }
+                }
+                output.append(line + "}\n")
+            }
+            start += round.count
+            progress.update(start)
+        }
+        output.flush()
+        progress.finish()
+        if failures > 0 { throw CommandFailure("\(failures) of \(files.count) images could not be embedded") }
     }
 }
 

@@ -41,7 +41,7 @@ func jsonArray(_ values: [Float]) -> String {
 
 /// A JSON string literal.
 func jsonString(_ value: String) -> String {
-    let data = (try? JSONSerialization.data(withJSONObject: [value], options: [.fragmentsAllowed])) ?? Data("[\"\"]".utf8)
+    let data = (try? JSONSerialization.data(withJSONObject: [value], options: [.fragmentsAllowed, .withoutEscapingSlashes])) ?? Data("[\"\"]".utf8)
     let array = String(decoding: data, as: UTF8.self)
     return String(array.dropFirst().dropLast())
 }
