@@ -26,6 +26,7 @@ enum CodecBridge {
         alpha: AlphaPolicy
     ) throws(ImageError) -> [UInt8] {
         let alphaMode = alpha == .drop ? IC_ALPHA_DROP : IC_ALPHA_COMPOSITE_ON_WHITE
+        let pixelLimit = UInt64(max(maxPixels, 0))
         let byteCount = header.pixelCount * 3
         let bytes = buffer.bindMemory(to: UInt8.self)
         var info = ic_image_info()
@@ -34,11 +35,11 @@ enum CodecBridge {
             switch header.format {
             case .png:
                 status = ic_png_decode_rgb8(
-                    bytes.baseAddress, bytes.count, UInt64(maxPixels), alphaMode, output.baseAddress,
+                    bytes.baseAddress, bytes.count, pixelLimit, alphaMode, output.baseAddress,
                     byteCount, &info)
             case .jpeg:
                 status = ic_jpeg_decode_rgb8(
-                    bytes.baseAddress, bytes.count, UInt64(maxPixels), output.baseAddress, byteCount,
+                    bytes.baseAddress, bytes.count, pixelLimit, output.baseAddress, byteCount,
                     &info)
             }
             // On failure the array is thrown away below; claim no initialised elements.

@@ -56,9 +56,10 @@ import Testing
             let image = try ImageDecoder.decode(variant.build(), name: "synthetic.png", alpha: alpha)
             #expect(image.width == width && image.height == height, sourceLocation: sourceLocation)
             let firstBad = zip(image.pixels, expectedPixels).enumerated().first { $0.element.0 != $0.element.1 }
+            let label = "\(builder.colorType) \(builder.bitDepth)-bit interlaced=\(interlaced) alpha=\(alpha)"
             #expect(
                 firstBad == nil,
-                "\(builder.colorType) \(builder.bitDepth)-bit interlaced=\(interlaced) alpha=\(alpha): sample \(firstBad?.offset ?? -1) is \(firstBad?.element.0 ?? 0), expected \(firstBad?.element.1 ?? 0)",
+                "\(label): sample \(firstBad?.offset ?? -1) is \(firstBad?.element.0 ?? 0), expected \(firstBad?.element.1 ?? 0)",
                 sourceLocation: sourceLocation)
         }
     }
