@@ -44,10 +44,12 @@ public enum Attention {
         // Weight items by sequence length so long and short sequences balance across cores.
         let cost = sequences.reduce(0) { $0 + $1.count * $1.count } * heads * headDimension
         parallelChunks(items, minimumPerChunk: cost > 200_000 ? 1 : items) { range in
-            // Per item: one row of scores, plus the head's keys transposed to [d, length].
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: max(longest, 1) * (headDimension + 1)) { scratch in
+            // Per item: one row of scores, plus the head's keys transposed to [d, length], both
+            // padded to a multiple of eight keys.
+            let padded = (max(longest, 1) + 7) & ~7
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: padded * (headDimension + 1)) { scratch in
                 let scores = scratch.baseAddress!
-                let transposedKeys = scores + max(longest, 1)
+                let transposedKeys = scores + padded
                 for item in range {
                     let sequence = sequences[item / heads]
                     let head = item % heads
@@ -97,18 +99,30 @@ private struct SendableWork: @unchecked Sendable {
         let scale = 1 / Float(d).squareRoot()
         let start = rows.lowerBound
         let length = rows.count
+        // Keys transposed to [d, paddedLength], pre-scaled by 1/sqrt(d); the padding columns
+        // are zero and their scores are never read.
+        let paddedLength = (length + 7) & ~7
         for j in 0..<length {
             let key = projections.key + (start + j) * stride + columnOffset
-            for p in 0..<d { transposedKeys[p * length + j] = key[p] * scale }
+            for p in 0..<d { transposedKeys[p * paddedLength + j] = key[p] * scale }
+        }
+        for j in length ..< paddedLength {
+            for p in 0..<d { transposedKeys[p * paddedLength + j] = 0 }
         }
         for i in 0..<length {
             let query = projections.query + (start + i) * stride + columnOffset
             let keys = causal ? i + 1 : length
-            scores.update(repeating: 0, count: keys)
-            for p in 0..<d {
-                let q = query[p]
-                let column = transposedKeys + p * length
-                for j in 0..<keys { scores[j] += q * column[j] }
+            // Eight keys at a time, accumulated over the head dimension in a register.
+            var block = 0
+            while block < keys {
+                var accumulator = SIMD8<Float>()
+                var column = UnsafeRawPointer(transposedKeys + block)
+                for p in 0..<d {
+                    accumulator.addProduct(SIMD8(repeating: query[p]), column.loadUnaligned(as: SIMD8<Float>.self))
+                    column += paddedLength * MemoryLayout<Float>.stride
+                }
+                UnsafeMutableRawPointer(scores + block).storeBytes(of: accumulator, as: SIMD8<Float>.self)
+                block += 8
             }
             var maximum = -Float.infinity
             if let keyMask {
@@ -116,38 +130,62 @@ private struct SendableWork: @unchecked Sendable {
             }
             for j in 0..<keys { maximum = max(maximum, scores[j]) }
             let out = output + (start + i) * outputStride + columnOffset
-            out.update(repeating: 0, count: d)
-            guard maximum > -.infinity else { continue }
+            guard maximum > -.infinity else {
+                out.update(repeating: 0, count: d)
+                continue
+            }
+            for j in 0..<keys { scores[j] = FastMath.exp(scores[j] - maximum) }
             var total: Float = 0
-            for j in 0..<keys {
-                let e = scores[j] == -.infinity ? 0 : expf(scores[j] - maximum)
-                scores[j] = e
-                total += e
-            }
+            for j in 0..<keys { total += scores[j] }
             let inverse = 1 / total
-            for j in 0..<keys where scores[j] != 0 {
-                let value = projections.value + (start + j) * stride + columnOffset
-                axpy(scores[j] * inverse, value, out, count: d)
-            }
+            for j in 0..<keys { scores[j] *= inverse }
+            weightedSum(
+                weights: scores, count: keys, rows: projections.value + start * stride + columnOffset,
+                stride: stride, width: d, into: out)
         }
     }
 }
 
-/// `y += alpha * x`, eight lanes at a time.
+/// `out[0..<width] = Σ_j weights[j] * rows[j * stride ..< j * stride + width]`.
+///
+/// Accumulates 32 columns at a time in four vector registers across all rows, then stores once:
+/// updating `out` in memory per row would chain every row on a store-to-load round trip.
 @inline(__always)
-func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
-    var i = 0
-    let a = SIMD8<Float>(repeating: alpha)
-    while i + 8 <= count {
-        let xv = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
-        var yv = UnsafeRawPointer(y + i).loadUnaligned(as: SIMD8<Float>.self)
-        yv.addProduct(a, xv)
-        UnsafeMutableRawPointer(y + i).storeBytes(of: yv, as: SIMD8<Float>.self)
-        i += 8
+func weightedSum(
+    weights: UnsafePointer<Float>, count: Int, rows: UnsafePointer<Float>, stride: Int, width: Int,
+    into out: UnsafeMutablePointer<Float>
+) {
+    var column = 0
+    while column + 32 <= width {
+        var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+        for j in 0..<count {
+            let w = SIMD8<Float>(repeating: weights[j])
+            let row = UnsafeRawPointer(rows + j * stride + column)
+            a0.addProduct(w, row.loadUnaligned(as: SIMD8<Float>.self))
+            a1.addProduct(w, row.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self))
+            a2.addProduct(w, row.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self))
+            a3.addProduct(w, row.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self))
+        }
+        let target = UnsafeMutableRawPointer(out + column)
+        target.storeBytes(of: a0, as: SIMD8<Float>.self)
+        target.storeBytes(of: a1, toByteOffset: 32, as: SIMD8<Float>.self)
+        target.storeBytes(of: a2, toByteOffset: 64, as: SIMD8<Float>.self)
+        target.storeBytes(of: a3, toByteOffset: 96, as: SIMD8<Float>.self)
+        column += 32
     }
-    while i < count {
-        y[i] += alpha * x[i]
-        i += 1
+    while column + 8 <= width {
+        var a = SIMD8<Float>()
+        for j in 0..<count {
+            a.addProduct(SIMD8(repeating: weights[j]), UnsafeRawPointer(rows + j * stride + column).loadUnaligned(as: SIMD8<Float>.self))
+        }
+        UnsafeMutableRawPointer(out + column).storeBytes(of: a, as: SIMD8<Float>.self)
+        column += 8
+    }
+    while column < width {
+        var a: Float = 0
+        for j in 0..<count { a += weights[j] * rows[j * stride + column] }
+        out[column] = a
+        column += 1
     }
 }
 

@@ -12,7 +12,8 @@ import Glibc
 public struct BLASRuntime: Sendable, CustomStringConvertible {
     /// The kernel family OpenBLAS selected, e.g. `Haswell`, `Zen`, `SkylakeX`, `Cooperlake`.
     public let coreName: String
-    /// Threads OpenBLAS uses for one large GEMM.
+    /// Threads the kernels use: MultiEmbed splits every large GEMM across them itself and runs
+    /// OpenBLAS single-threaded per call.
     public let threads: Int
     /// OpenBLAS's build configuration string.
     public let configuration: String
@@ -27,7 +28,7 @@ public struct BLASRuntime: Sendable, CustomStringConvertible {
         let config = openblas_get_config().map { String(cString: $0) } ?? "unknown"
         let pinned = getenv("OPENBLAS_CORETYPE").map { String(cString: $0) }
         return BLASRuntime(
-            coreName: core, threads: Int(openblas_get_num_threads()), configuration: config,
+            coreName: core, threads: ComputeThreads.count, configuration: config,
             pinnedCoreType: pinned, cpuHasAVX512: CPUFeatures.hasAVX512ForBLAS)
     }
 

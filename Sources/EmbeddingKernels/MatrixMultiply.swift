@@ -7,7 +7,6 @@ public enum MatrixMultiply {
     ///
     /// Leading dimensions default to dense rows; pass them to multiply column slices of a wider
     /// matrix (one attention head of a fused QKV projection) without copying.
-    @inlinable
     public static func gemm(
         m: Int, n: Int, k: Int,
         a: UnsafePointer<Float>, lda: Int? = nil,
@@ -24,19 +23,38 @@ public enum MatrixMultiply {
             }
             return
         }
-        cblas_sgemm(
-            CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-            blasint(m), blasint(n), blasint(k), alpha,
-            a, blasint(lda ?? k),
-            b, blasint(ldb ?? (transposeB ? k : n)),
-            beta, c, blasint(ldc ?? n))
+        _ = BLASThreading.configured
+        let lda = lda ?? k, ldb = ldb ?? (transposeB ? k : n), ldc = ldc ?? n
+        // Split the product ourselves (rows of C, or columns when C is short and wide) rather
+        // than letting OpenBLAS thread it: its idle workers spin for milliseconds after each call
+        // and would fight our own parallel kernels for the two cores. Each element of C gets the
+        // same arithmetic however C is split.
+        let splitRows = m >= n
+        let extent = splitRows ? m : n
+        let work = m * n * k
+        let a = SendableConstPointer(a), b = SendableConstPointer(b), c = SendablePointer(c)
+        parallelChunks(extent, minimumPerChunk: work >= 1 << 20 ? 16 : extent) { part in
+            if splitRows {
+                cblas_sgemm(
+                    CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                    blasint(part.count), blasint(n), blasint(k), alpha,
+                    a.base + part.lowerBound * lda, blasint(lda), b.base, blasint(ldb),
+                    beta, c.base + part.lowerBound * ldc, blasint(ldc))
+            } else {
+                let columns = transposeB ? b.base + part.lowerBound * ldb : b.base + part.lowerBound
+                cblas_sgemm(
+                    CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                    blasint(m), blasint(part.count), blasint(k), alpha,
+                    a.base, blasint(lda), columns, blasint(ldb),
+                    beta, c.base + part.lowerBound, blasint(ldc))
+            }
+        }
     }
 
     /// `output[rows x out] = input[rows x in] * weight[out x in]^T + bias`: a PyTorch `Linear`.
     ///
     /// The bias is broadcast into the output first and accumulated with `beta = 1`, which costs
     /// one pass over the output instead of a second read-modify-write after the product.
-    @inlinable
     public static func linear(
         input: UnsafePointer<Float>, rows: Int, inFeatures: Int,
         weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, outFeatures: Int,
@@ -51,4 +69,13 @@ public enum MatrixMultiply {
             m: rows, n: outFeatures, k: inFeatures, a: input, b: weight, transposeB: true,
             c: output, beta: bias == nil ? 0 : 1)
     }
+}
+
+/// OpenBLAS runs single-threaded per call; ``MatrixMultiply`` and the encoders split work
+/// across cores themselves (see ``MatrixMultiply/gemm(m:n:k:a:lda:b:ldb:transposeB:c:ldc:alpha:beta:)``).
+enum BLASThreading {
+    static let configured: Bool = {
+        openblas_set_num_threads(1)
+        return true
+    }()
 }

@@ -164,3 +164,17 @@ import Testing
         #expect(Array(padded[0 ..< short * hidden]) == alone)
     }
 }
+
+@Suite struct FastMathTests {
+    @Test func expIsAccurateOverTheSoftmaxRange() {
+        var worst: Double = 0
+        var x: Float = -87
+        while x <= 88 {
+            let relative = abs(Double(FastMath.exp(x)) - Foundation.exp(Double(x))) / Foundation.exp(Double(x))
+            worst = max(worst, relative)
+            x += 0.0137
+        }
+        #expect(worst < 3e-7, "exp relative error \(worst)")
+        #expect(FastMath.exp(-1000) < 1e-37 && FastMath.exp(0) == 1)
+    }
+}
