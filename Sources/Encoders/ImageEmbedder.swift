@@ -129,21 +129,26 @@ public struct ImageEmbedder: Sendable {
         while start < inputs.count {
             let slice = inputs[start ..< min(start + options.batchSize, inputs.count)]
             let grids = slice.enumerated().map { patchGrid($1, index: start + $0, limits: options.limits) }
-            let valid = grids.compactMap { try? $0.get() }
-            let states = vision.forward(valid)
-            var position = 0
+            var embedded = embedBatch(grids.compactMap { try? $0.get() }.map { ($0, options) })[...]
             for grid in grids {
                 switch grid {
-                case .failure(let error):
-                    results.append(.failure(error))
-                case .success(let patches):
-                    results.append(.success(finish(states, position: position, patches: patches.rows * patches.cols, options: options)))
-                    position += 1
+                case .failure(let error): results.append(.failure(error))
+                case .success: results.append(.success(embedded.removeFirst()))
                 }
             }
             start += slice.count
         }
         return results
+    }
+
+    /// One forward pass over patch grids that may come from different requests, each with its
+    /// own options. This is the dynamic batcher's entry.
+    public func embedBatch(_ items: [(grid: ClipVisionModel.PatchGrid, options: ImageEmbeddingOptions)]) -> [ImageEmbedding] {
+        guard !items.isEmpty else { return [] }
+        let states = vision.forward(items.map(\.grid))
+        return items.enumerated().map { position, item in
+            finish(states, position: position, patches: item.grid.rows * item.grid.cols, options: item.options)
+        }
     }
 
     private func finish(_ states: PackedHiddenStates, position: Int, patches: Int, options: ImageEmbeddingOptions) -> ImageEmbedding {

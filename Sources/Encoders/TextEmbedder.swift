@@ -146,14 +146,22 @@ public struct TextEmbedder: Sendable {
         while start < valid.count {
             let batch = valid[start ..< min(start + options.batchSize, valid.count)]
             start += batch.count
-            let ids = batch.map(\.encoding.ids)
-            let states = tower.forward(ids)
-            for (position, item) in batch.enumerated() {
-                results[item.index] = .success(
-                    finish(states: states, ids: ids, position: position, encoding: item.encoding, options: options))
-            }
+            let embedded = embedBatch(batch.map { ($0.encoding, options) })
+            for (item, embedding) in zip(batch, embedded) { results[item.index] = .success(embedding) }
         }
         return results
+    }
+
+    /// One forward pass over inputs that may come from different requests: each carries its own
+    /// options (pooled or token vectors, dimensions, normalisation), which only shape the output.
+    /// Prompts and truncation were applied when tokenising. This is the dynamic batcher's entry.
+    public func embedBatch(_ items: [(encoding: TokenizedText, options: TextEmbeddingOptions)]) -> [TextEmbedding] {
+        guard !items.isEmpty else { return [] }
+        let ids = items.map(\.encoding.ids)
+        let states = tower.forward(ids)
+        return items.enumerated().map { position, item in
+            finish(states: states, ids: ids, position: position, encoding: item.encoding, options: item.options)
+        }
     }
 
     private func finish(
