@@ -81,7 +81,7 @@ public enum Activation: String, Sendable, Codable {
             let x = values[i]
             let inner = 0.7978845608028654 * (x + 0.044715 * x * x * x)
             // tanh(u) = 1 - 2 / (exp(2u) + 1), stable for large |u|.
-            let tanh = 1 - 2 / (expf(2 * inner) + 1)
+            let tanh = 1 - 2 / (FastMath.exp(2 * inner) + 1)
             values[i] = 0.5 * x * (1 + tanh)
         }
     }
@@ -91,7 +91,7 @@ public enum Activation: String, Sendable, Codable {
     static func quickGelu(_ values: UnsafeMutablePointer<Float>, count: Int) {
         for i in 0..<count {
             let x = values[i]
-            values[i] = x / (1 + expf(-1.702 * x))
+            values[i] = x / (1 + FastMath.exp(-1.702 * x))
         }
     }
 }

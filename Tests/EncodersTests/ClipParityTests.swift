@@ -164,3 +164,30 @@ struct ClipGoldenFile: Decodable {
         }
     }
 }
+
+/// Prompts and truncation on CLIP's text tower, within its 77-token context.
+@Suite struct ClipTextOptionsTests {
+    @Test func promptsAndTruncationFollowTheSameRulesAsBert() throws {
+        let folder = try TemporaryDirectory()
+        for name in try FileManager.default.contentsOfDirectory(atPath: Fixtures.url("tiny-clip").path) {
+            try FileManager.default.createSymbolicLink(
+                at: folder.url.appendingPathComponent(name), withDestinationURL: Fixtures.url("tiny-clip/\(name)"))
+        }
+        try folder.write("multiembed.json", #"{"prompts": {"query": "a photo of "}}"#)
+        let text = try #require(try ModelBundle.load(directory: folder.url).text)
+        #expect(text.maxLength == 77)
+        let prompted = try text.tokenize(["a cat"], options: .init(promptName: "query"))[0].get()
+        let manual = try text.tokenize(["a photo of a cat"], options: .init())[0].get()
+        #expect(prompted.ids == manual.ids)
+        let long = String(repeating: "word ", count: 100)
+        let truncated = try text.tokenize([long], options: .init())[0].get()
+        #expect(truncated.ids.count == 77 && truncated.wasTruncated && truncated.ids.last == 49407)
+        let refused = try text.embed([long, "short"], options: .init(truncation: .error))
+        guard case .failure(.inputTooLong(0, _, 77)) = refused[0] else {
+            Issue.record("expected inputTooLong, got \(refused[0])")
+            return
+        }
+        #expect((try? refused[1].get()) != nil)
+        #expect(throws: EmbeddingError.self) { try text.embed(["x"], options: .init(maxLength: 78)) }
+    }
+}
