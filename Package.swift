@@ -24,6 +24,10 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        // Not below the protoc-gen-swift that generated Sources/WireProtocol/Generated: generated
+        // code needs a runtime at least as new (scripts/generate-protos pins the same version).
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // System libraries from Debian, found through pkg-config (never an absolute path).
@@ -46,6 +50,13 @@ let package = Package(
             name: "Encoders", dependencies: ["EmbeddingKernels", "Tokenizers", "ImageIO"],
             swiftSettings: kernelSettings),
         .target(name: "EmbeddingTesting", swiftSettings: swiftSettings),
+        .target(
+            name: "WireProtocol",
+            dependencies: [
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
         .executableTarget(
             name: "multiembed",
             dependencies: [
@@ -65,6 +76,15 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "EncodersTests", dependencies: ["Encoders", "ImageIO", "EmbeddingTesting"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "WireProtocolTests",
+            dependencies: [
+                "WireProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "multiembedTests", dependencies: ["multiembed", "EmbeddingTesting"],
