@@ -5,8 +5,8 @@ internal import SwiftProtobuf
 /// field from a newer version of the .proto is carried along, not an error).
 ///
 /// The bytes are copied into an array first: SwiftProtobuf reads contiguous bytes it can name
-/// (arrays, `Data`, or `RawSpan`, which `ByteBuffer` offers only from swift-nio 2.87 on), and
-/// the copy is a memcpy next to the parsing it feeds. Whatever the bytes, the result is a
+/// (arrays, `Data`, or a `RawSpan`, which `ByteBuffer` offers only in swift-nio releases newer
+/// than our 2.80 floor), and the copy is a memcpy next to the parsing it feeds. Whatever the bytes, the result is a
 /// message or a ``FrameError/undecodableMessage(messageType:reason:)``, never a crash.
 func decodeFrame<WireMessage: SwiftProtobuf.Message>(
     _ frame: ByteBuffer, as type: WireMessage.Type
