@@ -41,8 +41,9 @@ struct EmbedCommand: ParsableCommand {
     @Option(name: .long, help: "Token limit, special tokens included (default: the model's max_seq_length).")
     var maxLength: Int?
 
-    /// Texts embedded per round: bounds memory on huge inputs while keeping length-sorted batches.
-    private static let roundSize = 4096
+    /// Batches embedded per round: bounds memory on huge inputs and paces the progress bar.
+    /// Batches are packed without padding, so sorting by length over a longer window gains little.
+    private static let batchesPerRound = 8
 
     func validate() throws {
         if promptName != nil && instruction != nil {
@@ -74,9 +75,10 @@ struct EmbedCommand: ParsableCommand {
         var output = OutputBuffer()
         let progress = ProgressBar(total: inputs.count, label: "embedding")
         var failures = 0
+        let roundSize = options.batchSize * Self.batchesPerRound
         var start = 0
         while start < inputs.count {
-            let round = Array(inputs[start ..< min(start + Self.roundSize, inputs.count)])
+            let round = Array(inputs[start ..< min(start + roundSize, inputs.count)])
             let results: [Result<TextEmbedding, EmbeddingError>]
             do { results = try embedder.embed(round, options: options) } catch { throw CommandFailure(error.description) }
             for (offset, result) in results.enumerated() {
