@@ -50,6 +50,7 @@ let package = Package(
             name: "Encoders", dependencies: ["EmbeddingKernels", "Tokenizers", "ImageIO"],
             swiftSettings: kernelSettings),
         .target(name: "EmbeddingTesting", swiftSettings: swiftSettings),
+        .target(name: "LateInteraction", dependencies: ["EmbeddingKernels"], swiftSettings: kernelSettings),
         .target(
             name: "WireProtocol",
             dependencies: [
@@ -60,7 +61,7 @@ let package = Package(
         .executableTarget(
             name: "multiembed",
             dependencies: [
-                "Encoders", "ImageIO",
+                "Encoders", "ImageIO", "LateInteraction",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
@@ -85,6 +86,9 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "LateInteractionTests", dependencies: ["LateInteraction", "EmbeddingTesting"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "multiembedTests", dependencies: ["multiembed", "EmbeddingTesting"],
