@@ -105,40 +105,18 @@ struct BertLayer: Sendable {
     }
 
     /// Runs the layer on `hidden` in place, using `scratch` buffers sized for `tokens` rows.
-    func callAsFunction(_ hidden: UnsafeMutablePointer<Float>, sequences: [Range<Int>], tokens: Int, scratch: BertScratch) {
+    func callAsFunction(_ hidden: UnsafeMutablePointer<Float>, sequences: [Range<Int>], tokens: Int, scratch: EncoderScratch) {
         let h = attentionOutput.outFeatures
         queryKeyValue(hidden, rows: tokens, into: scratch.qkv)
         Attention.multiHead(
             .init(query: scratch.qkv, key: scratch.qkv + h, value: scratch.qkv + 2 * h, stride: 3 * h),
             sequences: sequences, heads: heads, headDimension: h / heads, output: scratch.context)
-        attentionOutput(scratch.context, rows: tokens, into: scratch.attended)
-        attentionLayerNorm(scratch.attended, rows: tokens, residual: hidden)
-        intermediate(scratch.attended, rows: tokens, into: scratch.intermediate)
+        attentionOutput(scratch.context, rows: tokens, into: scratch.hidden)
+        attentionLayerNorm(scratch.hidden, rows: tokens, residual: hidden)
+        intermediate(scratch.hidden, rows: tokens, into: scratch.intermediate)
         activation.apply(scratch.intermediate, count: tokens * intermediate.outFeatures)
         output(scratch.intermediate, rows: tokens, into: hidden)
-        outputLayerNorm(hidden, rows: tokens, residual: scratch.attended)
-    }
-}
-
-/// Work buffers of one forward pass, allocated once per batch.
-final class BertScratch {
-    let qkv: UnsafeMutablePointer<Float>
-    let context: UnsafeMutablePointer<Float>
-    let attended: UnsafeMutablePointer<Float>
-    let intermediate: UnsafeMutablePointer<Float>
-
-    init(tokens: Int, hidden: Int, intermediateSize: Int) {
-        qkv = .allocate(capacity: tokens * 3 * hidden)
-        context = .allocate(capacity: tokens * hidden)
-        attended = .allocate(capacity: tokens * hidden)
-        intermediate = .allocate(capacity: tokens * intermediateSize)
-    }
-
-    deinit {
-        qkv.deallocate()
-        context.deallocate()
-        attended.deallocate()
-        intermediate.deallocate()
+        outputLayerNorm(hidden, rows: tokens, residual: scratch.hidden)
     }
 }
 
@@ -185,7 +163,7 @@ public struct BertModel: Sendable {
         let sequences = PackedHiddenStates.ranges(lengths: lengths)
         var hidden = Tensor(shape: [tokens, h])
         guard tokens > 0 else { return PackedHiddenStates(values: hidden, sequences: sequences) }
-        let scratch = BertScratch(tokens: tokens, hidden: h, intermediateSize: config.intermediateSize)
+        let scratch = EncoderScratch(tokens: tokens, hidden: h, intermediateSize: config.intermediateSize)
         hidden.storage.withUnsafeMutableBufferPointer { buffer in
             let base = buffer.baseAddress!
             embeddings(ids, into: base)

@@ -30,21 +30,21 @@ struct ClipEncoderLayer: Sendable {
     }
 
     /// `x += attn(LN1(x)); x += mlp(LN2(x))`, in place on `hidden`.
-    func callAsFunction(_ hidden: UnsafeMutablePointer<Float>, sequences: [Range<Int>], tokens: Int, causal: Bool, scratch: ClipScratch) {
+    func callAsFunction(_ hidden: UnsafeMutablePointer<Float>, sequences: [Range<Int>], tokens: Int, causal: Bool, scratch: EncoderScratch) {
         let h = outProjection.outFeatures
         LayerNorm.apply(
-            input: hidden, output: scratch.normed, rows: tokens, width: h,
+            input: hidden, output: scratch.hidden, rows: tokens, width: h,
             gamma: layerNorm1.gamma.storage, beta: layerNorm1.beta.storage, epsilon: layerNorm1.epsilon)
-        queryKeyValue(scratch.normed, rows: tokens, into: scratch.qkv)
+        queryKeyValue(scratch.hidden, rows: tokens, into: scratch.qkv)
         Attention.multiHead(
             .init(query: scratch.qkv, key: scratch.qkv + h, value: scratch.qkv + 2 * h, stride: 3 * h),
             sequences: sequences, heads: heads, headDimension: h / heads, output: scratch.context, causal: causal)
         // The residual is accumulated by the GEMM itself (beta = 1 onto a copy of x plus bias).
         addLinear(outProjection, input: scratch.context, rows: tokens, residual: hidden)
         LayerNorm.apply(
-            input: hidden, output: scratch.normed, rows: tokens, width: h,
+            input: hidden, output: scratch.hidden, rows: tokens, width: h,
             gamma: layerNorm2.gamma.storage, beta: layerNorm2.beta.storage, epsilon: layerNorm2.epsilon)
-        fc1(scratch.normed, rows: tokens, into: scratch.intermediate)
+        fc1(scratch.hidden, rows: tokens, into: scratch.intermediate)
         activation.apply(scratch.intermediate, count: tokens * fc1.outFeatures)
         addLinear(fc2, input: scratch.intermediate, rows: tokens, residual: hidden)
     }
@@ -63,28 +63,6 @@ struct ClipEncoderLayer: Sendable {
                 m: rows, n: out, k: linear.inFeatures, a: input, b: w.baseAddress!, transposeB: true,
                 c: residual, beta: 1)
         }
-    }
-}
-
-/// Work buffers of one CLIP tower forward pass.
-final class ClipScratch {
-    let normed: UnsafeMutablePointer<Float>
-    let qkv: UnsafeMutablePointer<Float>
-    let context: UnsafeMutablePointer<Float>
-    let intermediate: UnsafeMutablePointer<Float>
-
-    init(tokens: Int, hidden: Int, intermediateSize: Int) {
-        normed = .allocate(capacity: tokens * hidden)
-        qkv = .allocate(capacity: tokens * 3 * hidden)
-        context = .allocate(capacity: tokens * hidden)
-        intermediate = .allocate(capacity: tokens * intermediateSize)
-    }
-
-    deinit {
-        normed.deallocate()
-        qkv.deallocate()
-        context.deallocate()
-        intermediate.deallocate()
     }
 }
 
@@ -109,7 +87,7 @@ struct ClipEncoder: Sendable {
     func callAsFunction(_ states: inout Tensor, sequences: [Range<Int>], causal: Bool) {
         let tokens = states.rows
         guard tokens > 0 else { return }
-        let scratch = ClipScratch(tokens: tokens, hidden: hidden, intermediateSize: intermediate)
+        let scratch = EncoderScratch(tokens: tokens, hidden: hidden, intermediateSize: intermediate)
         states.storage.withUnsafeMutableBufferPointer { buffer in
             for layer in layers {
                 layer(buffer.baseAddress!, sequences: sequences, tokens: tokens, causal: causal, scratch: scratch)
