@@ -1,0 +1,250 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One collection of the local store: `collection.json` (its settings) and `log` (append-only
+/// records, see ``LogRecord``) in its own folder.
+///
+/// The log is the only copy of the data. Opening replays it into an in-memory index (id →
+/// where its vectors sit in the file) and cuts off a torn tail; search reads the vectors through
+/// a memory map of the log. Writers are serialised by a lock; search takes a snapshot view under
+/// the lock and scores outside it.
+final class LocalCollection: @unchecked Sendable {
+    struct Entry {
+        var sequence: Int
+        var metadata: [String: String]
+        var pooled: [Float]?
+        var slot: DocumentSlot
+    }
+
+    let spec: CollectionSpec
+    let folder: String
+    var logPath: String { folder + "/log" }
+    private let lock = NSLock()
+    private var descriptor: Int32
+    private var end = 0
+    private var entries: [String: Entry] = [:]
+    private var sequence = 0
+    private var deadBytes = 0
+    private var map: MappedFile?
+    private var cachedView: (ids: [String], documents: EncodedDocuments)?
+
+    init(spec: CollectionSpec, folder: String) throws(LateInteractionError) {
+        self.spec = spec
+        self.folder = folder
+        descriptor = try FileIO.open(folder + "/log", flags: O_RDWR | O_CREAT)
+        do { try replay() } catch {
+            close(descriptor)
+            throw error
+        }
+    }
+
+    deinit { close(descriptor) }
+
+    /// Reads every valid record; the first invalid one (torn write, bad checksum) and everything
+    /// after it are cut off, so later appends follow good data. Only a crash mid-append leaves
+    /// such a tail, and that append was never acknowledged.
+    private func replay() throws(LateInteractionError) {
+        let size = try FileIO.size(descriptor, path: logPath)
+        let mapped = try MappedFile(descriptor: descriptor, size: size, path: logPath)
+        entries = [:]
+        deadBytes = 0
+        var offset = 0
+        while let record = LogRecord.parse(mapped.bytes, at: offset, dimension: spec.dimension, precision: spec.precision) {
+            apply(record, at: offset)
+            offset = record.end
+        }
+        if offset < size {
+            try FileIO.truncate(descriptor, to: offset, path: logPath)
+            try FileIO.sync(descriptor, path: logPath)
+        }
+        end = offset
+        map = nil
+        cachedView = nil
+    }
+
+    private func apply(_ record: LogRecord.Parsed, at offset: Int) {
+        if let old = entries.removeValue(forKey: record.id) {
+            deadBytes += spec.precision.encodedSize(count: old.slot.count, dimension: spec.dimension)
+        }
+        switch record.kind {
+        case .upsert:
+            sequence += 1
+            entries[record.id] = Entry(
+                sequence: sequence, metadata: record.metadata, pooled: record.pooled,
+                slot: DocumentSlot(offset: record.vectorOffset, count: record.vectorCount))
+        case .delete:
+            deadBytes += record.end - offset
+        }
+    }
+
+    /// Validates, applies the collection's pooling/truncation, encodes, appends in one write and
+    /// fsyncs before returning.
+    func put(_ documents: [StoredDocument]) throws(LateInteractionError) {
+        var seen = Set<String>()
+        var prepared: [(StoredDocument, MultiVector)] = []
+        for document in documents {
+            try Self.checkID(document.id, collection: spec.name)
+            guard seen.insert(document.id).inserted else { throw .duplicateID(collection: spec.name, id: document.id) }
+            let context = "collection '\(spec.name)' document '\(document.id)'"
+            guard document.vectors.dimension == spec.dimension else {
+                throw .dimensionMismatch(context: context, expected: spec.dimension, actual: document.vectors.dimension)
+            }
+            if let pooled = document.pooled {
+                guard pooled.count == spec.dimension else {
+                    throw .dimensionMismatch(context: context + " pooled vector", expected: spec.dimension, actual: pooled.count)
+                }
+                guard pooled.allSatisfy(\.isFinite) else { throw .nonFiniteValue(context: context + " pooled vector") }
+            }
+            var vectors = try TokenPooling.pooled(document.vectors, factor: spec.poolFactor)
+            if let limit = spec.maxVectors { vectors = vectors.prefix(limit) }
+            prepared.append((document, vectors))
+        }
+        lock.lock()
+        defer { lock.unlock() }
+        var bytes: [UInt8] = []
+        var encoded: [UInt8] = []
+        for (document, vectors) in prepared {
+            encoded.removeAll(keepingCapacity: true)
+            VectorCodec.encode(vectors, as: spec.precision, into: &encoded)
+            encoded.withUnsafeBytes {
+                LogRecord.appendUpsert(
+                    id: document.id, metadata: document.metadata, pooled: document.pooled, vectorCount: vectors.count,
+                    encodedVectors: $0, fileOffset: end, to: &bytes)
+            }
+        }
+        try append(bytes)
+    }
+
+    /// Appends delete records for the ids that exist; returns their number.
+    func delete(_ ids: [String]) throws(LateInteractionError) -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        var bytes: [UInt8] = []
+        var count = 0
+        for id in Set(ids) where entries[id] != nil {
+            LogRecord.appendDelete(id: id, to: &bytes)
+            count += 1
+        }
+        if count > 0 { try append(bytes) }
+        return count
+    }
+
+    /// Writes, fsyncs, then applies the new records to the index by parsing them back from the
+    /// file, so the in-memory state is exactly what a replay would build.
+    private func append(_ bytes: [UInt8]) throws(LateInteractionError) {
+        let start = end
+        do {
+            try FileIO.write(descriptor, bytes, at: start, path: logPath)
+            try FileIO.sync(descriptor, path: logPath)
+        } catch {
+            // Leave no partial record behind for the next append to follow.
+            try? FileIO.truncate(descriptor, to: start, path: logPath)
+            throw error
+        }
+        end = start + bytes.count
+        // Parse the buffer as it now sits in the file (offsets shifted by `start`).
+        let records: [LogRecord.Parsed]? = bytes.withUnsafeBytes { raw in
+            var parsed: [LogRecord.Parsed] = []
+            var offset = 0
+            while offset < raw.count {
+                guard let record = LogRecord.parse(raw, at: offset, dimension: spec.dimension, precision: spec.precision, shift: start)
+                else { return nil }
+                parsed.append(record)
+                offset = record.end
+            }
+            return parsed
+        }
+        guard let records else { throw .corrupt(path: logPath, reason: "record just written does not read back") }
+        var offset = start
+        for var record in records {
+            record.vectorOffset += start
+            record.end += start
+            apply(record, at: offset)
+            offset = record.end
+        }
+        cachedView = nil
+    }
+
+    /// Live documents in insertion order (stable ids → positions for a search), mapped.
+    func view() throws(LateInteractionError) -> (ids: [String], documents: EncodedDocuments) {
+        lock.lock()
+        defer { lock.unlock() }
+        return try viewLocked()
+    }
+
+    private func viewLocked() throws(LateInteractionError) -> (ids: [String], documents: EncodedDocuments) {
+        if let cachedView { return cachedView }
+        if map == nil || map!.size < end { map = try MappedFile(descriptor: descriptor, size: end, path: logPath) }
+        let live = entries.sorted { $0.value.sequence < $1.value.sequence }
+        let mapped = map!
+        let documents = EncodedDocuments(
+            base: mapped.base ?? UnsafeRawPointer(bitPattern: 64)!, slots: live.map(\.value.slot),
+            dimension: spec.dimension, precision: spec.precision, owner: mapped)
+        let view = (live.map(\.key), documents)
+        cachedView = view
+        return view
+    }
+
+    func entry(_ id: String) -> Entry? {
+        lock.lock()
+        defer { lock.unlock() }
+        return entries[id]
+    }
+
+    var liveCount: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return entries.count
+    }
+
+    /// Rewrites the live records into a new log and renames it over the old one (atomic), which
+    /// reclaims deleted and replaced records. A crash before the rename leaves the old log whole.
+    func compact() throws(LateInteractionError) {
+        lock.lock()
+        defer { lock.unlock() }
+        let (ids, documents) = try viewLocked()
+        let temporary = folder + "/log.compact"
+        let output = try FileIO.open(temporary, flags: O_WRONLY | O_CREAT | O_TRUNC)
+        var bytes: [UInt8] = []
+        for (index, id) in ids.enumerated() {
+            guard let entry = entries[id] else { continue }
+            let slot = documents.slots[index]
+            let size = spec.precision.encodedSize(count: slot.count, dimension: spec.dimension)
+            LogRecord.appendUpsert(
+                id: id, metadata: entry.metadata, pooled: entry.pooled, vectorCount: slot.count,
+                encodedVectors: UnsafeRawBufferPointer(start: documents.base + slot.offset, count: size), fileOffset: 0, to: &bytes)
+        }
+        do {
+            try FileIO.write(output, bytes, at: 0, path: temporary)
+            try FileIO.sync(output, path: temporary)
+        } catch {
+            close(output)
+            throw error
+        }
+        close(output)
+        try FileIO.rename(temporary, logPath)
+        try FileIO.syncDirectory(folder)
+        close(descriptor)
+        descriptor = try FileIO.open(logPath, flags: O_RDWR)
+        sequence = 0
+        try replay()
+    }
+
+    /// Bytes of the log taken by deleted or replaced records.
+    var reclaimableBytes: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return deadBytes
+    }
+
+    static func checkID(_ id: String, collection: String) throws(LateInteractionError) {
+        guard !id.isEmpty, id.utf8.count <= 1024 else {
+            throw .invalidArgument("collection '\(collection)': ids must be 1 to 1024 bytes, got \(id.utf8.count)")
+        }
+    }
+}

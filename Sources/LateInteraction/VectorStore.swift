@@ -1,0 +1,70 @@
+/// Settings of a collection, fixed at creation.
+public struct CollectionSpec: Sendable, Equatable, Codable {
+    public var name: String
+    public var dimension: Int
+    public var precision: StoragePrecision
+    /// Token pooling applied to every document at upsert (1 = none); see ``TokenPooling``.
+    public var poolFactor: Int
+    /// "First-n" truncation applied at upsert (nil = keep every vector).
+    public var maxVectors: Int?
+
+    public init(name: String, dimension: Int, precision: StoragePrecision = .float32, poolFactor: Int = 1, maxVectors: Int? = nil) {
+        self.name = name
+        self.dimension = dimension
+        self.precision = precision
+        self.poolFactor = poolFactor
+        self.maxVectors = maxVectors
+    }
+}
+
+/// A document as stored and returned: id, multi-vector, optional pooled (single) vector and a
+/// small string map of metadata (a file name, a page number).
+public struct StoredDocument: Sendable, Equatable {
+    public var id: String
+    public var vectors: MultiVector
+    public var pooled: [Float]?
+    public var metadata: [String: String]
+
+    public init(id: String, vectors: MultiVector, pooled: [Float]? = nil, metadata: [String: String] = [:]) {
+        self.id = id
+        self.vectors = vectors
+        self.pooled = pooled
+        self.metadata = metadata
+    }
+}
+
+/// One search result.
+public struct SearchHit: Sendable, Equatable {
+    public var id: String
+    public var score: Float
+    public var metadata: [String: String]
+}
+
+/// A run of stored documents handed to ``VectorStore/scanBlocks(of:documentsPerBlock:_:)``:
+/// their ids and their encoded vectors (still in the store's memory map).
+public struct DocumentBlock: Sendable {
+    public var ids: [String]
+    public var documents: EncodedDocuments
+}
+
+/// Where multi-vector collections live. The server and the CLI only speak to this protocol; the
+/// local on-disk store (``LocalVectorStore``) is the first implementation, and an engine with
+/// native MaxSim (Qdrant, Vespa, Milvus) can be another without touching them.
+///
+/// Every mutating call returns only once the change is durable.
+public protocol VectorStore: Sendable {
+    func create(_ spec: CollectionSpec) throws(LateInteractionError)
+    func drop(_ name: String) throws(LateInteractionError)
+    func list() throws(LateInteractionError) -> [CollectionSpec]
+    /// Inserts or replaces documents by id.
+    func put(_ documents: [StoredDocument], into collection: String) throws(LateInteractionError)
+    /// Removes documents; returns how many existed.
+    @discardableResult
+    func delete(_ ids: [String], from collection: String) throws(LateInteractionError) -> Int
+    /// The documents that exist among `ids`, in the order asked (vectors as stored, decoded).
+    func get(_ ids: [String], from collection: String) throws(LateInteractionError) -> [StoredDocument]
+    /// Every live document, in blocks, for callers that score or export themselves.
+    func scanBlocks(of collection: String, documentsPerBlock: Int, _ body: (DocumentBlock) -> Void) throws(LateInteractionError)
+    /// The `topK` best documents by MaxSim, restricted to `filter` ids when given.
+    func search(_ query: MultiVector, in collection: String, topK: Int, filter: Set<String>?) throws(LateInteractionError) -> [SearchHit]
+}
