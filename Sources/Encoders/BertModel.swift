@@ -163,12 +163,16 @@ public struct BertModel: Sendable {
         let sequences = PackedHiddenStates.ranges(lengths: lengths)
         var hidden = Tensor(shape: [tokens, h])
         guard tokens > 0 else { return PackedHiddenStates(values: hidden, sequences: sequences) }
-        let scratch = EncoderScratch(tokens: tokens, hidden: h, intermediateSize: config.intermediateSize)
+        let intermediateSize = config.intermediateSize
+        let layers = layers
         hidden.storage.withUnsafeMutableBufferPointer { buffer in
-            let base = buffer.baseAddress!
-            embeddings(ids, into: base)
-            for layer in layers {
-                layer(base, sequences: sequences, tokens: tokens, scratch: scratch)
+            embeddings(ids, into: buffer.baseAddress!)
+            let base = SendablePointer(buffer.baseAddress!)
+            SequenceGroups.forEach(sequences) { firstRow, group, rows in
+                let scratch = EncoderScratch(tokens: rows, hidden: h, intermediateSize: intermediateSize)
+                for layer in layers {
+                    layer(base.base + firstRow * h, sequences: group, tokens: rows, scratch: scratch)
+                }
             }
         }
         return PackedHiddenStates(values: hidden, sequences: sequences)

@@ -87,10 +87,14 @@ struct ClipEncoder: Sendable {
     func callAsFunction(_ states: inout Tensor, sequences: [Range<Int>], causal: Bool) {
         let tokens = states.rows
         guard tokens > 0 else { return }
-        let scratch = EncoderScratch(tokens: tokens, hidden: hidden, intermediateSize: intermediate)
+        let (hidden, intermediate, layers) = (hidden, intermediate, layers)
         states.storage.withUnsafeMutableBufferPointer { buffer in
-            for layer in layers {
-                layer(buffer.baseAddress!, sequences: sequences, tokens: tokens, causal: causal, scratch: scratch)
+            let base = SendablePointer(buffer.baseAddress!)
+            SequenceGroups.forEach(sequences) { firstRow, group, rows in
+                let scratch = EncoderScratch(tokens: rows, hidden: hidden, intermediateSize: intermediate)
+                for layer in layers {
+                    layer(base.base + firstRow * hidden, sequences: group, tokens: rows, causal: causal, scratch: scratch)
+                }
             }
         }
     }
