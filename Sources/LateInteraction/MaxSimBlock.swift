@@ -64,8 +64,14 @@ struct MaxSimBlock {
                             rows: start ..< start + n, into: b.baseAddress!)
                         vectors = UnsafePointer(b.baseAddress!)
                     }
-                    MatrixMultiply.gemm(m: m, n: n, k: d, a: query, b: vectors, transposeB: true, c: c.baseAddress!)
-                    for row in 0 ..< m { best[row] = max(best[row], RowMax.of(c.baseAddress! + row * n, count: n)) }
+                    // products[n x m] = vectors[n x d] * query^T: the document is OpenBLAS's A.
+                    MatrixMultiply.gemm(m: n, n: m, k: d, a: vectors, b: query, transposeB: true, c: c.baseAddress!)
+                    best.withUnsafeMutableBufferPointer { best in
+                        for j in 0 ..< n {
+                            let row = c.baseAddress! + j * m
+                            for i in 0 ..< m { best[i] = max(best[i], row[i]) }
+                        }
+                    }
                 }
             }
             start += n

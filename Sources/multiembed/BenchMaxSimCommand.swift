@@ -1,0 +1,86 @@
+import ArgumentParser
+import EmbeddingKernels
+import Foundation
+import LateInteraction
+
+/// `multiembed bench maxsim`: late-interaction search speed on a random corpus, shaped like
+/// ../shared/bench/peer_maxsim.py (colpali-engine's einsum in PyTorch) so the two compare side by
+/// side. Vectors are random and L2-normalised: the cost does not depend on their values.
+struct BenchMaxSim: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "maxsim",
+        abstract: "MaxSim top-10 search speed: prints docs=D seconds_per_query=S docs_per_s=R (and the BLAS kernels in use).")
+
+    @Option(name: .long, help: "Documents in the corpus.")
+    var docs = 1000
+
+    @Option(name: .long, help: "Vectors per document (1030 = a ColPali page).")
+    var vectors = 1030
+
+    @Option(name: .long, help: "Vectors per query.")
+    var queryVectors = 20
+
+    @Option(name: .long, help: "Vector width.")
+    var dim = 128
+
+    @Option(name: .long, help: "Timed queries (after one warm-up query).")
+    var queries = 4
+
+    @Option(name: .long, help: "Storage precision: float32, float16, int8 or binary (Hamming pass + float16 re-scoring).")
+    var precision = "float32"
+
+    func run() throws {
+        warnIfBLASIsPinned()
+        guard docs > 0, vectors > 0, queryVectors > 0, dim > 0, queries > 0 else {
+            throw ValidationError("--docs, --vectors, --query-vectors, --dim and --queries must be positive")
+        }
+        guard let storage = StoragePrecision(rawValue: precision) else {
+            throw ValidationError("unknown --precision \(precision); known: \(StoragePrecision.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        var generator = BenchRandom(state: 0)
+        do {
+            let corpus = try EncodedCorpus(
+                (0 ..< docs).map { _ in try randomUnitVectors(vectors, using: &generator) }, dimension: dim, precision: storage)
+            let queryList = try (0 ... queries).map { _ in try randomUnitVectors(queryVectors, using: &generator) }
+            _ = try MaxSim.search(queryList[0], corpus.view, k: 10)
+            let start = ContinuousClock.now
+            for query in queryList.dropFirst() { _ = try MaxSim.search(query, corpus.view, k: 10) }
+            let perQuery = secondsSince(start) / Double(queries)
+            let runtime = BLASRuntime.current()
+            print(String(
+                format: "docs=%d seconds_per_query=%.4f docs_per_s=%.0f vectors=%d query_vectors=%d dim=%d precision=%@ kernels=%@ threads=%d",
+                docs, perQuery, Double(docs) / perQuery, vectors, queryVectors, dim, storage.rawValue, runtime.coreName, runtime.threads))
+        } catch {
+            throw CommandFailure("\(error)")
+        }
+    }
+
+    private func randomUnitVectors(_ count: Int, using generator: inout BenchRandom) throws -> MultiVector {
+        var values = [Float](repeating: 0, count: count * dim)
+        for row in 0 ..< count {
+            var squares: Float = 0
+            for i in 0 ..< dim {
+                let value = generator.nextSigned() + generator.nextSigned() + generator.nextSigned()
+                values[row * dim + i] = value
+                squares += value * value
+            }
+            let inverse = 1 / max(squares.squareRoot(), 1e-12)
+            for i in 0 ..< dim { values[row * dim + i] *= inverse }
+        }
+        return try MultiVector(dimension: dim, values: values)
+    }
+}
+
+/// SplitMix64: reproducible and fast enough to fill half a gigabyte of vectors in a second.
+private struct BenchRandom {
+    var state: UInt64
+    /// Uniform in [-1, 1).
+    mutating func nextSigned() -> Float {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        z ^= z >> 31
+        return Float(z >> 40) / Float(1 << 23) - 1
+    }
+}
