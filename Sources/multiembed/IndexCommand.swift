@@ -1,0 +1,183 @@
+import ArgumentParser
+import Encoders
+import Foundation
+import LateInteraction
+
+/// `multiembed index`: multi-vector collections on disk (the local vector store).
+struct IndexCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "index", abstract: "Build and manage late-interaction collections.",
+        subcommands: [IndexAdd.self, IndexList.self, IndexCompact.self, IndexDrop.self])
+}
+
+/// Options every collection command shares.
+struct CollectionOptions: ParsableArguments {
+    @Option(name: .long, help: "Collection name.")
+    var collection: String
+
+    @Option(name: .long, help: "Data directory holding the collections.")
+    var dataDir = "./data"
+
+    func openStore() throws -> LocalVectorStore {
+        do { return try LocalVectorStore(directory: dataDir) } catch { throw CommandFailure(error.description) }
+    }
+}
+
+/// `multiembed index add`: embeds files as multi-vector documents and upserts them.
+///
+/// Page images (PNG/JPEG, or folders of them) become one document each, with one vector per
+/// patch, id = the file path. Text files (anything else) hold one document per non-empty line,
+/// id = `path:line`, as `embed --texts` reads them: a corpus of short passages is usually one
+/// file. The collection is created on first use with the model's vector width.
+struct IndexAdd: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "add", abstract: "Embed files and add them to a collection.")
+
+    @OptionGroup var options: CollectionOptions
+
+    @Option(name: .long, help: "Model folder.")
+    var model: String
+
+    @Option(name: .long, help: "Storage precision when the collection is created: float32, float16, int8 or binary.")
+    var precision = "float32"
+
+    @Option(name: .long, help: "Token pooling factor when the collection is created (1 = none).")
+    var poolFactor = 1
+
+    @Argument(help: "Image files, folders of images, or text files (one document per line).")
+    var files: [String]
+
+    func run() throws {
+        warnIfBLASIsPinned()
+        guard let storage = StoragePrecision(rawValue: precision) else { throw ValidationError("unknown --precision \(precision)") }
+        guard !files.isEmpty else { throw ValidationError("name at least one file") }
+        let bundle = try loadModel(model)
+        let images = try ImageFiles.collect(files.filter { Self.isImageOrFolder($0) })
+        let texts = try files.filter { !Self.isImageOrFolder($0) }.flatMap { path in
+            try readTexts(path).enumerated().compactMap { line, text in
+                text.trimmingCharacters(in: .whitespaces).isEmpty ? nil : (id: "\(path):\(line + 1)", text: text, source: path)
+            }
+        }
+        let store = try options.openStore()
+        let progress = ProgressBar(total: images.count + texts.count, label: "indexing", minimumTotal: 2)
+        var done = 0, failures = 0
+        var created = false
+        func upsert(_ documents: [StoredDocument]) throws {
+            guard let first = documents.first else { return }
+            if !created {
+                do {
+                    try store.create(CollectionSpec(
+                        name: options.collection, dimension: first.vectors.dimension, precision: storage, poolFactor: poolFactor))
+                    created = true
+                } catch { throw CommandFailure(error.description) }
+            }
+            do { try store.put(documents, into: options.collection) } catch { throw CommandFailure(error.description) }
+        }
+        for batch in stride(from: 0, to: texts.count, by: 64).map({ Array(texts[$0 ..< min($0 + 64, texts.count)]) }) {
+            let embedder = try textEmbedder(of: bundle)
+            let results: [Result<TextEmbedding, EmbeddingError>]
+            do { results = try embedder.embed(batch.map(\.text), options: TextEmbeddingOptions(output: .both)) } catch {
+                throw CommandFailure(error.description)
+            }
+            var documents: [StoredDocument] = []
+            for (item, result) in zip(batch, results) {
+                switch result {
+                case let .success(embedding):
+                    do {
+                        documents.append(StoredDocument(
+                            id: item.id, vectors: try MultiVector(rows: embedding.tokenVectors ?? [], context: item.id),
+                            pooled: embedding.pooled, metadata: ["source": item.source, "text": String(item.text.prefix(200))]))
+                    } catch { failures += 1; reportFailure(item.id, error.description) }
+                case let .failure(error):
+                    failures += 1
+                    reportFailure(item.id, error.description)
+                }
+            }
+            try upsert(documents)
+            done += batch.count
+            progress.update(done)
+        }
+        if !images.isEmpty {
+            guard let embedder = bundle.image else { throw CommandFailure("model \(bundle.name) has no image encoder for \(images[0])") }
+            for batch in stride(from: 0, to: images.count, by: 8).map({ Array(images[$0 ..< min($0 + 8, images.count)]) }) {
+                var documents: [StoredDocument] = []
+                for path in batch {
+                    switch ImageFiles.read(path) {
+                    case let .failure(error):
+                        failures += 1
+                        reportFailure(path, error.description)
+                    case let .success(bytes):
+                        do {
+                            let result = try embedder.embed([.encoded(bytes: bytes, name: path)], options: .init(output: .both))[0]
+                            let embedding = try result.get()
+                            documents.append(StoredDocument(
+                                id: path, vectors: try MultiVector(rows: embedding.tokenVectors ?? [], context: path),
+                                pooled: embedding.pooled, metadata: ["source": path]))
+                        } catch {
+                            failures += 1
+                            reportFailure(path, "\(error)")
+                        }
+                    }
+                }
+                try upsert(documents)
+                done += batch.count
+                progress.update(done)
+            }
+        }
+        progress.finish()
+        print("collection=\(options.collection) added=\(done - failures) failed=\(failures) data_dir=\(options.dataDir)")
+        if failures > 0 { throw ExitCode(1) }
+    }
+
+    private static func isImageOrFolder(_ path: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue { return true }
+        return ImageFiles.extensions.contains((path as NSString).pathExtension.lowercased())
+    }
+
+    private func reportFailure(_ item: String, _ reason: String) {
+        FileHandle.standardError.write(Data("error: \(item): \(reason)\n".utf8))
+    }
+}
+
+/// `multiembed index list`: the collections of a data directory.
+struct IndexList: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List collections.")
+
+    @Option(name: .long, help: "Data directory holding the collections.")
+    var dataDir = "./data"
+
+    func run() throws {
+        let store: LocalVectorStore
+        do { store = try LocalVectorStore(directory: dataDir) } catch { throw CommandFailure(error.description) }
+        do {
+            for spec in try store.list() {
+                let stats = try store.statistics(spec.name)
+                print("\(spec.name) dimension=\(spec.dimension) precision=\(spec.precision.rawValue) documents=\(stats.documents)")
+            }
+        } catch { throw CommandFailure(error.description) }
+    }
+}
+
+/// `multiembed index compact`: reclaims the space of deleted and replaced documents.
+struct IndexCompact: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "compact", abstract: "Rewrite a collection without dead records.")
+
+    @OptionGroup var options: CollectionOptions
+
+    func run() throws {
+        let store = try options.openStore()
+        do { try store.compact(options.collection) } catch { throw CommandFailure(error.description) }
+    }
+}
+
+/// `multiembed index drop`: deletes a collection.
+struct IndexDrop: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "drop", abstract: "Delete a collection.")
+
+    @OptionGroup var options: CollectionOptions
+
+    func run() throws {
+        let store = try options.openStore()
+        do { try store.drop(options.collection) } catch { throw CommandFailure(error.description) }
+    }
+}
