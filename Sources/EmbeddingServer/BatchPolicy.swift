@@ -1,0 +1,57 @@
+/// When the model thread runs a batch and which queued inputs go in it.
+struct BatchPolicy: Sendable {
+    let options: BatchingOptions
+
+    /// The most a batch of `lane` may cost: tokens for text, patches for images.
+    func maxCost(_ lane: BatchLane) -> Int {
+        switch lane {
+        case .text: options.maxBatchTokens
+        case .image: options.maxBatchPatches
+        }
+    }
+
+    /// Decides at `now`. `target` is the previous batch's size: when fewer inputs than that
+    /// are queued, waiting a little (at most `maxWait` after the oldest input arrived) is
+    /// likely to fill the batch again, because closed-loop clients answer each response with a
+    /// new request within a fraction of a millisecond. A lone client has target 1 and never
+    /// waits.
+    func decide(state: inout BatchQueue.State, target: Int, now: ContinuousClock.Instant) -> BatchQueue.Decision {
+        guard state.count > 0 else { return state.stopped ? .stop : .wait(until: nil) }
+        // The lane whose front request is oldest goes first, so neither kind starves.
+        var lane = BatchLane.text
+        var oldest: ContinuousClock.Instant?
+        for candidate in BatchLane.allCases {
+            if let head = state.lanes[candidate]?.first, oldest.map({ head.enqueuedAt < $0 }) ?? true {
+                lane = candidate
+                oldest = head.enqueuedAt
+            }
+        }
+        guard let oldest, let slots = state.lanes[lane] else { return .wait(until: nil) }
+        let queued = slots.reduce(0) { $0 + $1.items.count }
+        let wanted = max(1, min(target, options.maxBatchInputs))
+        if queued < wanted, !state.stopped {
+            let goAt = oldest + options.maxWait
+            if state.costs[lane, default: 0] < maxCost(lane), now < goAt { return .wait(until: goAt) }
+        }
+        var taken: [WorkItem] = []
+        var expired: [PendingEmbedding] = []
+        var cost = 0
+        while taken.count < options.maxBatchInputs, let slot = state.lanes[lane]?.first {
+            if slot.request.isFinished {
+                _ = state.dropFront(of: lane)
+                continue
+            }
+            if let deadline = slot.request.deadline, now >= deadline {
+                _ = state.dropFront(of: lane)
+                expired.append(slot.request)
+                continue
+            }
+            // One input over the cost limit still runs, alone.
+            guard let next = slot.items.first, taken.isEmpty || cost + next.input.cost <= maxCost(lane) else { break }
+            guard let item = state.takeOne(of: lane) else { break }
+            cost += item.input.cost
+            taken.append(item)
+        }
+        return .take(taken, expired: expired)
+    }
+}

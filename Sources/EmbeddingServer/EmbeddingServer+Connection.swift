@@ -1,0 +1,74 @@
+import Logging
+import NIOCore
+import Synchronization
+import WireProtocol
+
+extension EmbeddingServer {
+    /// Serves one connection until the peer closes it, sends something unreadable, or the
+    /// server closes it. Requests run as child tasks, so many are in flight and answers go out
+    /// as they are ready; closing the connection cancels the child tasks, which drops their
+    /// queued inputs from the batcher.
+    func serve(_ connection: NIOAsyncChannel<ByteBuffer, Multiembed_V1_Response>) async {
+        let limits = configuration.limits
+        let (accepted, open) = lifecycle.openConnection(limit: limits.maxConnections)
+        guard accepted else {
+            logger.debug("connection refused: too many open", metadata: ["open": "\(open)"])
+            try? await connection.executeThenClose { _, outbound in
+                try await outbound.write(
+                    .failure(
+                        id: 0, code: .resourceExhausted,
+                        message: "the server has \(open) connections open, the max_connections limit (\(limits.maxConnections))"))
+            }
+            return
+        }
+        metrics.connections(open)
+        defer { metrics.connections(lifecycle.closeConnection()) }
+        let inFlight = InFlightCounter()
+        do {
+            try await connection.executeThenClose { inbound, outbound in
+                await withDiscardingTaskGroup { group in
+                    defer { group.cancelAll() }  // the connection is going: drop its queued work
+                    do {
+                        for try await frame in inbound {
+                            let receivedAt = ContinuousClock.now
+                            let request: Multiembed_V1_Request
+                            do {
+                                request = try Multiembed_V1_Request(frame: frame)
+                            } catch let error as FrameError {
+                                try? await outbound.write(error.errorResponse)
+                                return
+                            } catch {
+                                return
+                            }
+                            guard inFlight.value.add(1, ordering: .relaxed).newValue <= limits.maxInFlightPerConnection else {
+                                inFlight.value.subtract(1, ordering: .relaxed)
+                                try? await outbound.write(.failure(
+                                    id: request.id, code: .resourceExhausted,
+                                    message: "the connection has \(limits.maxInFlightPerConnection) requests in flight, the max_in_flight_per_connection limit"))
+                                continue
+                            }
+                            group.addTask {
+                                let response = await self.dispatcher.respond(to: request, receivedAt: receivedAt)
+                                inFlight.value.subtract(1, ordering: .relaxed)
+                                try? await outbound.write(response)
+                            }
+                        }
+                    } catch let error as FrameError {
+                        // A frame over the limit is answered; a stream cut inside a frame has no one to answer.
+                        if case .frameTooLarge = error { try? await outbound.write(error.errorResponse) }
+                        logger.debug("closing connection", metadata: ["reason": "\(error)"])
+                    } catch {
+                        logger.debug("connection error", metadata: ["error": "\(error)"])
+                    }
+                }
+            }
+        } catch {
+            logger.debug("connection closed with error", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+/// Requests of one connection being worked on (an `Atomic` in a class, so child tasks can share it).
+final class InFlightCounter: Sendable {
+    let value = Atomic<Int>(0)
+}

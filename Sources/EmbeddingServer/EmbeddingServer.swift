@@ -1,0 +1,123 @@
+public import Encoders
+public import Logging
+public import NIOCore
+import NIOPosix
+public import ServiceLifecycle
+import WireProtocol
+
+/// The MultiEmbed server: protobuf frames over TCP, a dynamic batcher per model, limits, API
+/// keys, health, metrics and graceful shutdown.
+///
+/// It is a swift-service-lifecycle `Service`: run it in a `ServiceGroup` that handles SIGTERM
+/// and SIGINT, and a graceful shutdown stops accepting, lets in-flight requests finish within
+/// ``ServerConfiguration/shutdownGracePeriod``, answers what is left CANCELLED, and returns.
+/// Tests start it on port 0 and read the port from ``listeningAddress()``.
+public final class EmbeddingServer: Service, Sendable {
+    public let configuration: ServerConfiguration
+    let service: EmbeddingService
+    let lifecycle = ServerLifecycle()
+    let metrics: ServerMetrics
+    let logger: Logger
+    let dispatcher: RequestDispatcher
+
+    /// A server for models already loaded (`ModelBundle.load(directory:)`), in order: the
+    /// first is the default. `configuration.modelDirectories` is not read.
+    public init(configuration: ServerConfiguration, models: [ModelBundle], logger: Logger = Logger(label: "multiembed.server")) {
+        precondition(!models.isEmpty, "a server needs at least one model")
+        self.configuration = configuration
+        self.logger = logger
+        self.metrics = ServerMetrics()
+        self.service = EmbeddingService(
+            models: models.map(ServedModel.init), configuration: configuration, metrics: metrics, logger: logger)
+        self.dispatcher = RequestDispatcher(
+            service: service, lifecycle: lifecycle, configuration: configuration, metrics: metrics, logger: logger)
+    }
+
+    /// The address the server listens on, once it is bound (nil if it stopped before).
+    public func listeningAddress() async -> SocketAddress? {
+        await lifecycle.boundAddress()
+    }
+
+    /// Starts a graceful shutdown (as SIGTERM does under a ServiceGroup).
+    public func beginShutdown() {
+        if lifecycle.beginDraining() { logger.info("draining") }
+    }
+
+    /// Serves until a graceful shutdown (or cancellation) has run its course.
+    public func run() async throws {
+        service.start()
+        defer { lifecycle.stopped() }
+        let serverChannel: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, Multiembed_V1_Response>, Never>
+        do {
+            serverChannel = try await bind()
+        } catch {
+            await service.stop()
+            throw error
+        }
+        lifecycle.bound(serverChannel.channel)
+        if let address = serverChannel.channel.localAddress {
+            logger.info("listening", metadata: ["address": "\(address)"])
+        }
+        try await withGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { group in
+                if let metricsPort = configuration.metricsPort {
+                    group.addTask {
+                        try await MetricsEndpoint(registry: self.metrics.registry, logger: self.logger)
+                            .run(host: self.configuration.host, port: metricsPort)
+                    }
+                }
+                try await serverChannel.executeThenClose { inbound in
+                    for try await connection in inbound {
+                        group.addTask { await self.serve(connection) }
+                    }
+                }
+                // Not accepting any more: let the work in flight finish, then close the rest.
+                lifecycle.beginDraining()
+                await drain()
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            self.beginShutdown()
+        }
+        await service.stop()
+        logger.info("stopped")
+    }
+
+    private func bind() async throws -> NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, Multiembed_V1_Response>, Never> {
+        let limits = configuration.limits
+        let timeout = TimeAmount.nanoseconds(Int64(limits.frameTimeout.components.seconds) * 1_000_000_000
+            + Int64(limits.frameTimeout.components.attoseconds / 1_000_000_000))
+        return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            // Responses are whole frames written at once; Nagle would only add latency.
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .bind(host: configuration.host, port: configuration.port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandlers([
+                        FrameTimeoutHandler(timeout: timeout),
+                        ByteToMessageHandler(FrameDecoder(maximumFrameBytes: limits.maxFrameBytes)),
+                        MessageToByteHandler(MessageFrameEncoder<Multiembed_V1_Response>()),
+                    ])
+                    return try NIOAsyncChannel<ByteBuffer, Multiembed_V1_Response>(wrappingChannelSynchronously: channel)
+                }
+            }
+    }
+
+    /// Waits for the requests in flight to end, up to the grace period; then answers what is
+    /// still queued CANCELLED and waits briefly for those answers to be written.
+    private func drain() async {
+        let clock = ContinuousClock()
+        let graceEnd = clock.now + configuration.shutdownGracePeriod
+        while lifecycle.requestsInFlight > 0, clock.now < graceEnd {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        guard lifecycle.requestsInFlight > 0 else { return }
+        logger.warning("grace period over; cancelling", metadata: ["requests": "\(lifecycle.requestsInFlight)"])
+        service.failQueued(with: .cancelled)
+        let cancelEnd = clock.now + .seconds(2)
+        while lifecycle.requestsInFlight > 0, clock.now < cancelEnd {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+    }
+}

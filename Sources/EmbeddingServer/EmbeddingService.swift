@@ -1,0 +1,118 @@
+import Encoders
+import Logging
+import NIOPosix
+import WireProtocol
+
+/// Serves embed requests: checks them against the model and the limits, prepares the inputs
+/// off the event loops, queues them in the model's batcher, and turns the results into a
+/// response. Transport-independent, so it can be tested without sockets.
+final class EmbeddingService: Sendable {
+    /// The models, in the order given; the first is the default.
+    let models: [ServedModel]
+    let batchers: [String: ModelBatcher]
+    let limits: ServerLimits
+    /// Threads that tokenise texts and decode images: blocking work that must stay off the
+    /// event loops and the cooperative pool, and off the model threads' critical path.
+    private let preparationPool: NIOThreadPool
+    private let metrics: ServerMetrics
+
+    init(models: [ServedModel], configuration: ServerConfiguration, metrics: ServerMetrics, logger: Logger) {
+        self.models = models
+        self.limits = configuration.limits
+        self.metrics = metrics
+        var batchers: [String: ModelBatcher] = [:]
+        for model in models {
+            batchers[model.name] = ModelBatcher(
+                model: model, batching: configuration.batching, maxQueuedInputs: configuration.limits.maxQueuedInputsPerModel,
+                metrics: metrics, logger: logger)
+        }
+        self.batchers = batchers
+        self.preparationPool = NIOThreadPool(numberOfThreads: 2)
+    }
+
+    func start() {
+        preparationPool.start()
+        for batcher in batchers.values { batcher.start() }
+    }
+
+    /// Stops the model threads and the preparation pool (after the requests have ended).
+    func stop() async {
+        for batcher in batchers.values { batcher.stop() }
+        try? await preparationPool.shutdownGracefully()
+    }
+
+    /// Inputs waiting for a batch, all models.
+    var queueDepth: Int { batchers.values.reduce(0) { $0 + $1.queueDepth } }
+
+    /// Answers one EmbedRequest. `deadline` is when the client stops waiting.
+    func embed(
+        _ request: Multiembed_V1_EmbedRequest, receivedAt: ContinuousClock.Instant, deadline: ContinuousClock.Instant?
+    ) async throws(ServerError) -> (Multiembed_V1_EmbedResponse, Multiembed_V1_Status) {
+        let model = try self.model(named: request.model)
+        guard let batcher = batchers[model.name] else { throw ServerError(.internal, "model \(model.name) has no batcher") }
+        guard !request.inputs.isEmpty else { throw .invalidArgument("the request has no inputs") }
+        guard request.inputs.count <= limits.maxInputsPerRequest else {
+            throw .invalidArgument(
+                "the request has \(request.inputs.count) inputs, more than max_inputs_per_request (\(limits.maxInputsPerRequest))")
+        }
+        let options = try EmbedOptions(request, model: model, limits: limits)
+        let limits = self.limits
+        let prepared: Result<EmbedPreparation, ServerError>
+        do {
+            prepared = try await preparationPool.runIfActive {
+                Result { () throws(ServerError) in try EmbedPreparation(request, model: model, options: options, limits: limits) }
+            }
+        } catch {
+            throw .unavailable("the server is shutting down")
+        }
+        let preparation = try prepared.get()
+        if request.allOrNothing, let first = preparation.failures.first {
+            var status = Multiembed_V1_Status()
+            status.code = first.error.code
+            status.message = "input \(first.index) failed and the request is all_or_nothing: \(first.error.message)"
+            status.inputErrors = preparation.failures.map(Self.inputError)
+            throw ServerError(first.error.code, status.message, cause: AllOrNothingFailure(status: status))
+        }
+        var completed = PendingEmbedding.Completed(
+            outcomes: Array(repeating: nil, count: request.inputs.count), queueTime: .zero, inferenceTime: .zero)
+        if !preparation.ready.isEmpty {
+            let pending = PendingEmbedding(
+                inputCount: request.inputs.count, queuedCount: preparation.ready.count, receivedAt: receivedAt,
+                deadline: deadline)
+            let now = ContinuousClock.now
+            try batcher.submit(preparation.ready.map { WorkItem(request: pending, index: $0.index, input: $0.input, enqueuedAt: now) })
+            completed = try await pending.result().get()
+        }
+        return Self.response(
+            model: model, options: options, completed: completed, preparation: preparation)
+    }
+
+    /// The model `name` names; "" is the default model.
+    func model(named name: String) throws(ServerError) -> ServedModel {
+        if name.isEmpty, let first = models.first { return first }
+        guard let model = models.first(where: { $0.name == name }) else {
+            throw .notFound(
+                "unknown model '\(name)'; this server has " + models.map { "'\($0.name)'" }.joined(separator: ", "))
+        }
+        return model
+    }
+
+    /// Fails every queued request (shutdown past its grace period).
+    func failQueued(with error: ServerError) {
+        for batcher in batchers.values { batcher.failQueued(with: error) }
+    }
+
+    static func inputError(_ failure: (index: Int, error: ServerError)) -> Multiembed_V1_InputError {
+        var inputError = Multiembed_V1_InputError()
+        inputError.index = UInt32(failure.index)
+        inputError.code = failure.error.code
+        inputError.message = failure.error.message
+        return inputError
+    }
+}
+
+/// The full status of an all-or-nothing request that failed, carried as a ``ServerError``'s
+/// cause so the dispatcher can send its per-input errors.
+struct AllOrNothingFailure: Error, Sendable {
+    let status: Multiembed_V1_Status
+}

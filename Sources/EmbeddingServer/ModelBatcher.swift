@@ -1,0 +1,148 @@
+import Encoders
+import Foundation
+import Logging
+import NIOCore
+import Tokenizers
+
+/// The dynamic batcher of one model: a bounded queue of single inputs from every request and
+/// connection, and one dedicated thread that takes them in batches and runs the model.
+///
+/// Why a thread of its own: a forward pass blocks for tens of milliseconds and already splits
+/// its GEMMs over all cores, so it must run neither on a NIO event loop nor on the cooperative
+/// Swift concurrency pool (both would stall every connection), and two passes at once would
+/// only fight over the same cores.
+///
+/// Batching policy (see ``BatchPolicy``): a batch takes one input of each waiting request in
+/// turn (oldest request first, so a short request overtakes a long one), up to
+/// `maxBatchInputs` inputs and `maxBatchTokens` tokens (or `maxBatchPatches` patches); when
+/// fewer inputs are queued than the previous batch had, the thread waits up to `maxWait` for
+/// more, so closed-loop clients sending one text each land in the same batch again. Inputs
+/// whose request has expired or been cancelled are dropped before inference.
+final class ModelBatcher: Sendable {
+    let model: ServedModel
+    let policy: BatchPolicy
+    /// Most inputs waiting; admission beyond it is refused at once.
+    let maxQueuedInputs: Int
+    private let queue: BatchQueue
+    private let logger: Logger
+    private let metrics: ServerMetrics
+
+    init(model: ServedModel, batching: BatchingOptions, maxQueuedInputs: Int, metrics: ServerMetrics, logger: Logger) {
+        self.model = model
+        self.policy = BatchPolicy(options: batching)
+        self.maxQueuedInputs = maxQueuedInputs
+        self.queue = BatchQueue()
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    /// Starts the model thread.
+    func start() {
+        let thread = Thread { [self] in self.runLoop() }
+        thread.name = "model \(model.name)"
+        thread.start()
+    }
+
+    /// Stops the model thread once the queue is empty (call after the requests have ended).
+    func stop() {
+        queue.withLock { $0.stopped = true }
+        queue.signal()
+    }
+
+    /// Inputs waiting for a batch.
+    var queueDepth: Int { queue.withLock { $0.count } }
+
+    /// Queues all of `items` or, when that would pass ``maxQueuedInputs``, none of them.
+    func submit(_ items: [WorkItem]) throws(ServerError) {
+        let accepted: (Bool, Int) = queue.withLock { state in
+            guard !state.stopped else { return (false, -1) }
+            guard state.count + items.count <= maxQueuedInputs else { return (false, state.count) }
+            for lane in BatchLane.allCases {
+                state.append(items.filter { $0.input.lane == lane }, lane: lane)
+            }
+            return (true, state.count)
+        }
+        switch accepted {
+        case (true, let depth):
+            metrics.queueDepth(model: model.name, depth: depth)
+            queue.signal()
+        case (false, -1):
+            throw .unavailable("the server is shutting down")
+        case (false, let depth):
+            throw .resourceExhausted(
+                "model \(model.name) has \(depth) inputs queued; \(items.count) more would exceed the queue limit of \(maxQueuedInputs)")
+        }
+    }
+
+    /// Fails every queued request with `error` (shutdown past its grace period).
+    func failQueued(with error: ServerError) {
+        let requests = queue.withLock { state in state.removeAll() }
+        for request in requests { request.finish(.failure(error)) }
+    }
+
+    private func runLoop() {
+        var batchNumber: UInt64 = 0
+        var lastBatchSize = 1
+        while true {
+            guard let batch = nextBatch(target: lastBatchSize) else { return }
+            if batch.isEmpty { continue }
+            batchNumber += 1
+            lastBatchSize = batch.count
+            run(batch, number: batchNumber)
+        }
+    }
+
+    /// Waits for work and takes the next batch; nil when stopped and drained.
+    private func nextBatch(target: Int) -> [WorkItem]? {
+        let policy = self.policy
+        guard let (taken, expired) = queue.waitAndTake({ state in
+            policy.decide(state: &state, target: target, now: ContinuousClock.now)
+        }) else { return nil }
+        // Outside the queue's lock: finishing a request resumes its task.
+        let now = ContinuousClock.now
+        for request in expired { _ = request.isLive(at: now) }
+        return taken
+    }
+
+    /// One forward pass over `batch`, longest input first (packed sequences have no padding,
+    /// so the order only shapes the GEMMs; it matches the in-process embedder's order).
+    private func run(_ batch: [WorkItem], number: UInt64) {
+        let sorted = batch.sorted { $0.input.cost > $1.input.cost }
+        let start = ContinuousClock.now
+        let outcomes = compute(sorted)
+        let duration = ContinuousClock.now - start
+        metrics.batch(model: model.name, size: sorted.count, cost: sorted.reduce(0) { $0 + $1.input.cost }, duration: duration)
+        guard outcomes.count == sorted.count else {
+            // Not expected: the encoders return one result per input. Fail rather than hang.
+            logger.error("model returned \(outcomes.count) results for \(sorted.count) inputs", metadata: ["model": "\(model.name)"])
+            for item in sorted { item.request.finish(.failure(ServerError(.internal, "the model returned no result for an input"))) }
+            return
+        }
+        for (item, outcome) in zip(sorted, outcomes) {
+            item.request.batchStarted(number, at: start, duration: duration)
+            item.request.deliver(outcome, index: item.index)
+        }
+        metrics.queueDepth(model: model.name, depth: queueDepth)
+    }
+
+    private func compute(_ batch: [WorkItem]) -> [InputOutcome] {
+        switch batch.first?.input.lane {
+        case .text:
+            guard let text = model.bundle.text else { return [] }
+            let items = batch.compactMap { item -> (encoding: TokenizedText, options: TextEmbeddingOptions)? in
+                guard case .text(let encoding, let options) = item.input else { return nil }
+                return (encoding, options)
+            }
+            return text.embedBatch(items).map(InputOutcome.text)
+        case .image:
+            guard let image = model.bundle.image else { return [] }
+            let items = batch.compactMap { item -> (grid: ClipVisionModel.PatchGrid, options: ImageEmbeddingOptions)? in
+                guard case .image(let grid, let options) = item.input else { return nil }
+                return (grid, options)
+            }
+            return image.embedBatch(items).map(InputOutcome.image)
+        case nil:
+            return []
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import Logging
+import WireProtocol
+
+/// Turns one decoded Request into its one Response: authentication, lifecycle, then the body.
+struct RequestDispatcher: Sendable {
+    static let version = "0.1.0"
+
+    let service: EmbeddingService
+    let lifecycle: ServerLifecycle
+    let configuration: ServerConfiguration
+    let metrics: ServerMetrics
+    let logger: Logger
+
+    /// The answer to `request`, received (whole frame read) at `receivedAt`.
+    func respond(to request: Multiembed_V1_Request, receivedAt: ContinuousClock.Instant) async -> Multiembed_V1_Response {
+        let method = Self.method(of: request)
+        let response: Multiembed_V1_Response
+        do {
+            response = try await answer(request, method: method, receivedAt: receivedAt)
+        } catch {
+            if error.code == .internal { logger.error("request failed", metadata: ["id": "\(request.id)", "error": "\(error)"]) }
+            var failure = error.response(id: request.id)
+            if let allOrNothing = error.cause as? AllOrNothingFailure { failure.status = allOrNothing.status }
+            response = failure
+        }
+        metrics.request(method: method, code: "\(response.status.code)", duration: .now - receivedAt)
+        return response
+    }
+
+    private func answer(
+        _ request: Multiembed_V1_Request, method: String, receivedAt: ContinuousClock.Instant
+    ) async throws(ServerError) -> Multiembed_V1_Response {
+        // With keys configured, nothing but UNAUTHENTICATED is said to a request without one.
+        if !configuration.apiKeys.isEmpty, !Self.isValid(key: request.apiKey, among: configuration.apiKeys) {
+            throw .unauthenticated
+        }
+        var response = Multiembed_V1_Response()
+        response.id = request.id
+        switch request.body {
+        case .health:
+            var health = Multiembed_V1_HealthResponse()
+            health.status = lifecycle.phase == .serving ? .serving : (lifecycle.phase == .starting ? .notServing : .draining)
+            health.queueDepth = UInt32(clamping: service.queueDepth)
+            response.health = health
+        case .info:
+            response.info = info
+        case .embed(let embed):
+            guard lifecycle.beginRequest() else { throw .unavailable("the server is shutting down") }
+            defer { lifecycle.endRequest() }
+            let deadline = request.deadlineMs > 0 ? receivedAt + .milliseconds(Int(request.deadlineMs)) : nil
+            let (body, status) = try await service.embed(embed, receivedAt: receivedAt, deadline: deadline)
+            if let deadline, ContinuousClock.now > deadline { throw .deadlineExceeded }
+            response.embed = body
+            if status.code != .ok || !status.inputErrors.isEmpty || !status.message.isEmpty { response.status = status }
+        case nil where request.hasUnknownBody:
+            throw ServerError(.unimplemented, "the request's body is of a kind this server does not know")
+        case nil:
+            throw .invalidArgument("the request has no body")
+        }
+        return response
+    }
+
+    /// The server's description.
+    var info: Multiembed_V1_InfoResponse {
+        var info = Multiembed_V1_InfoResponse()
+        info.version = Self.version
+        info.models = service.models.map(\.info)
+        let limits = configuration.limits
+        var wire = Multiembed_V1_Limits()
+        wire.maxFrameBytes = UInt32(clamping: limits.maxFrameBytes)
+        wire.maxInputsPerRequest = UInt32(clamping: limits.maxInputsPerRequest)
+        wire.maxBatchTokens = UInt32(clamping: configuration.batching.maxBatchTokens)
+        wire.maxTextBytes = UInt32(clamping: limits.maxTextBytes)
+        wire.maxImageBytes = UInt32(clamping: limits.maxImageBytes)
+        wire.maxImagePixels = UInt64(clamping: limits.maxImagePixels)
+        wire.maxPatches = UInt32(clamping: limits.maxPatches)
+        wire.maxConnections = UInt32(clamping: limits.maxConnections)
+        info.limits = wire
+        return info
+    }
+
+    /// Compares in time independent of where the key differs, so response timing does not
+    /// leak how much of a key was right.
+    static func isValid(key: String, among keys: Set<String>) -> Bool {
+        guard !key.isEmpty else { return false }
+        let candidate = Array(key.utf8)
+        var found = false
+        for accepted in keys {
+            let bytes = Array(accepted.utf8)
+            var difference = UInt8(bytes.count == candidate.count ? 0 : 1)
+            for i in 0..<bytes.count { difference |= bytes[i] ^ (i < candidate.count ? candidate[i] : 0) }
+            if difference == 0 { found = true }
+        }
+        return found
+    }
+
+    static func method(of request: Multiembed_V1_Request) -> String {
+        switch request.body {
+        case .embed: "embed"
+        case .info: "info"
+        case .health: "health"
+        case nil: "unknown"
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import Encoders
+import WireProtocol
+
+/// A loaded model as the server offers it: the encoders and what Info says about them.
+struct ServedModel: Sendable {
+    let bundle: ModelBundle
+    /// The name clients put in `EmbedRequest.model`.
+    var name: String { bundle.name }
+    /// Size of a pooled vector at full size.
+    let dimension: Int
+    /// Size of a token or patch vector; 0 when the model has none.
+    let tokenDimension: Int
+    /// The `dimensions` values a request may ask for (always including ``dimension``).
+    let allowedDimensions: [Int]
+
+    init(bundle: ModelBundle) {
+        self.bundle = bundle
+        if let text = bundle.text {
+            dimension = text.tower.pooledDimension
+            tokenDimension = text.tower.tokenDimension
+            let matryoshka = text.pipeline.allowedDimensions.filter { (1...text.tower.pooledDimension).contains($0) }
+            allowedDimensions = Array(Set(matryoshka + [dimension])).sorted()
+        } else if let image = bundle.image {
+            dimension = image.vision.projectionDimension
+            tokenDimension = image.vision.projectionDimension
+            allowedDimensions = [dimension]
+        } else {
+            dimension = 0
+            tokenDimension = 0
+            allowedDimensions = []
+        }
+    }
+
+    /// The kinds of input the model takes.
+    var inputKinds: [Multiembed_V1_InputKind] {
+        (bundle.text != nil ? [.text] : []) + (bundle.image != nil ? [.image, .patches] : [])
+    }
+
+    /// The model's entry in an InfoResponse.
+    var info: Multiembed_V1_ModelInfo {
+        var info = Multiembed_V1_ModelInfo()
+        info.name = name
+        info.architecture = bundle.modelType
+        info.dimension = UInt32(dimension)
+        info.tokenDimension = UInt32(tokenDimension)
+        info.allowedDimensions = allowedDimensions.map { UInt32($0) }
+        info.inputKinds = inputKinds
+        if let text = bundle.text {
+            info.prompts = text.pipeline.prompts
+            info.defaultPromptName = text.pipeline.defaultPromptName ?? ""
+            info.maxInputTokens = UInt32(text.maxLength)
+            info.normalizes = text.pipeline.normalize
+        }
+        if let image = bundle.image {
+            info.patchSize = UInt32(image.vision.config.patchSize)
+            info.imageSize = UInt32(image.vision.config.imageSize)
+            info.imageMean = image.preprocessor.config.imageMean.map { Float($0) }
+            info.imageStd = image.preprocessor.config.imageStd.map { Float($0) }
+            if bundle.text == nil { info.normalizes = image.normalizeByDefault }
+        }
+        return info
+    }
+}

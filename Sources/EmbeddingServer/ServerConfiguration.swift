@@ -1,0 +1,84 @@
+import Foundation
+
+/// Everything a server needs to start: where to listen, what to serve, its limits, batching,
+/// authentication and shutdown. Build it in code (tests start a server on port 0) or from the
+/// `multiembed serve` flags.
+public struct ServerConfiguration: Sendable {
+    /// Address to bind, such as "127.0.0.1" or "0.0.0.0".
+    public var host: String
+    /// Port to bind; 0 picks a free port (read it back from ``EmbeddingServer/listeningAddress()``).
+    public var port: Int
+    /// Model folders, in Hugging Face layout. The first is the default model.
+    public var modelDirectories: [URL]
+    /// Limits on requests and connections.
+    public var limits: ServerLimits
+    /// How the dynamic batcher forms model batches.
+    public var batching: BatchingOptions
+    /// Accepted API keys; empty = no authentication.
+    public var apiKeys: Set<String>
+    /// How long in-flight work may take to finish after shutdown begins; what is left after it
+    /// is answered CANCELLED.
+    public var shutdownGracePeriod: Duration
+    /// Port of the Prometheus text endpoint (`GET /metrics`), on `host`; nil = none.
+    public var metricsPort: Int?
+
+    public init(
+        host: String = "127.0.0.1", port: Int = 7878, modelDirectories: [URL] = [],
+        limits: ServerLimits = ServerLimits(), batching: BatchingOptions = BatchingOptions(),
+        apiKeys: Set<String> = [], shutdownGracePeriod: Duration = .seconds(30), metricsPort: Int? = nil
+    ) {
+        self.host = host
+        self.port = port
+        self.modelDirectories = modelDirectories
+        self.limits = limits
+        self.batching = batching
+        self.apiKeys = apiKeys
+        self.shutdownGracePeriod = shutdownGracePeriod
+        self.metricsPort = metricsPort
+    }
+}
+
+/// The server's limits. Each bounds the memory or time one client can make the server spend;
+/// every refusal names the limit and the value that broke it.
+public struct ServerLimits: Sendable, Equatable {
+    /// Longest frame read, in bytes, length prefix excluded.
+    public var maxFrameBytes: Int = 16 * 1024 * 1024
+    /// Most inputs in one EmbedRequest.
+    public var maxInputsPerRequest: Int = 1024
+    /// Longest text input, in UTF-8 bytes.
+    public var maxTextBytes: Int = 64 * 1024
+    /// Largest encoded image, in bytes.
+    public var maxImageBytes: Int = 16 * 1024 * 1024
+    /// Most pixels (width x height) of one image, read from its header before decoding.
+    public var maxImagePixels: Int = 40_000_000
+    /// Most patches (rows x cols) of one Patches input.
+    public var maxPatches: Int = 4096
+    /// Most open connections; one more is answered RESOURCE_EXHAUSTED (id 0) and closed.
+    public var maxConnections: Int = 1024
+    /// Most requests being worked on for one connection; more are answered RESOURCE_EXHAUSTED
+    /// at once, so one connection cannot hold an unbounded number of decoded requests.
+    public var maxInFlightPerConnection: Int = 256
+    /// Most inputs waiting for a batch, per model; a request that would go past it is refused
+    /// with RESOURCE_EXHAUSTED at once instead of waiting in an ever longer queue.
+    public var maxQueuedInputsPerModel: Int = 8192
+    /// How long one frame may take to arrive once its first byte came; a slower peer (one byte
+    /// per second) is disconnected.
+    public var frameTimeout: Duration = .seconds(30)
+
+    public init() {}
+}
+
+/// How the dynamic batcher gathers inputs of many requests into one forward pass.
+public struct BatchingOptions: Sendable, Equatable {
+    /// Most inputs in one model batch.
+    public var maxBatchInputs: Int = 32
+    /// Most text tokens in one model batch (sequences are packed, so tokens, not padded length,
+    /// are what a batch costs).
+    public var maxBatchTokens: Int = 8192
+    /// Most image patches in one model batch.
+    public var maxBatchPatches: Int = 50 * 32
+    /// Longest time the oldest queued input waits for company before its batch runs anyway.
+    public var maxWait: Duration = .milliseconds(2)
+
+    public init() {}
+}
