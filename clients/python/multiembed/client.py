@@ -1,0 +1,346 @@
+"""The synchronous client: ``Client(host, port).embed(texts=[...])`` returns numpy arrays.
+
+One :class:`Client` holds one connection, opened on first use and reopened after it drops, and
+is safe to share between threads: every call sends its requests and waits on its own futures,
+while the connection's reader thread routes answers by id. A large call is cut into requests
+under the server's limits (read once from ``info()``) that are in flight together, up to
+``max_in_flight`` of them, so the server's batcher stays fed.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures import TimeoutError as FutureTimeoutError
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from .batching import Chunk, EmbedOptions, effective_batch_size, iter_chunks
+from .connection import Connection
+from .encodings import Encoding
+from .errors import ConnectionLost, DeadlineExceeded, InputErrors, NotFound, error_from_status
+from .framing import DEFAULT_MAX_RESPONSE_BYTES
+from .inputs import ImageLike, PatchesLike, collect_inputs
+from .progress import make_progress
+from .results import EmbedResult, ResultBuilder
+from .v1 import envelope_pb2, health_pb2, info_pb2
+
+__all__ = ["Client", "EmbedOutput", "DEFAULT_PORT"]
+
+DEFAULT_PORT = 7878
+"""The port ``multiembed serve`` listens on by default."""
+
+EmbedOutput = Union[np.ndarray, List[np.ndarray], Tuple[np.ndarray, List[np.ndarray]]]
+
+
+class Client:
+    """A connection to a MultiEmbed server.
+
+    Args:
+        host: the server's host name or address.
+        port: its port.
+        api_key: sent with every request when the server was started with API keys.
+        timeout: seconds to wait for each request's answer (and for connecting); None waits
+            forever. Expiry raises :class:`~multiembed.DeadlineExceeded`. Unlike ``deadline``,
+            the server does not know about it and finishes the work anyway.
+        max_retries: times a request is sent again on a new connection when the connection
+            drops before its answer arrives (every request is idempotent, so this is safe).
+        max_in_flight: requests of one ``embed`` call sent before the first answer is awaited.
+        max_response_bytes: the longest frame accepted from the server; a longer announced
+            length raises :class:`~multiembed.errors.FrameTooLarge` without allocating it.
+
+    Use it as a context manager, or call :meth:`close`, to close the connection.
+    """
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = DEFAULT_PORT,
+        api_key: Optional[str] = None,
+        timeout: Optional[float] = 30.0,
+        *,
+        max_retries: int = 2,
+        max_in_flight: int = 8,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+    ) -> None:
+        if max_in_flight < 1:
+            raise ValueError(f"max_in_flight must be at least 1, got {max_in_flight}")
+        self.host = host
+        self.port = port
+        self.api_key = api_key
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.max_in_flight = max_in_flight
+        self.max_response_bytes = max_response_bytes
+        self._lock = threading.Lock()
+        self._connection: Optional[Connection] = None
+        self._info: Optional[info_pb2.InfoResponse] = None
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Client(host={self.host!r}, port={self.port})"
+
+    def close(self) -> None:
+        """Closes the connection (a later call opens a new one)."""
+        with self._lock:
+            connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.close()
+
+    # -- calls -------------------------------------------------------------------------------
+
+    def info(self, *, refresh: bool = False) -> info_pb2.InfoResponse:
+        """The server's version, models (the first is the default) and limits.
+
+        Cached: a server's description is stable for the life of its process. ``refresh``
+        asks again (the cache is also dropped when the client reconnects).
+        """
+        info = self._info
+        if info is None or refresh:
+            request = envelope_pb2.Request(info=info_pb2.InfoRequest())
+            info = self._call(request).info
+            self._info = info
+        return info
+
+    def health(self) -> health_pb2.HealthResponse:
+        """Whether the server is serving (``status``) and its queue depth. Never cached.
+
+        ``health().status == multiembed.SERVING`` means the server takes embedding work.
+        """
+        return self._call(envelope_pb2.Request(health=health_pb2.HealthRequest())).health
+
+    def embed(
+        self,
+        texts: Union[None, str, Sequence[str]] = None,
+        images: Union[None, ImageLike, Sequence[ImageLike]] = None,
+        patches: Optional[Sequence[PatchesLike]] = None,
+        *,
+        model: Optional[str] = None,
+        prompt_name: Optional[str] = None,
+        instruction: Optional[str] = None,
+        dimensions: Optional[int] = None,
+        normalize: Optional[bool] = None,
+        encoding: Union[str, Encoding] = "float32",
+        multi_vector: bool = False,
+        output: Optional[str] = None,
+        truncate: str = "end",
+        all_or_nothing: bool = False,
+        dequantize: bool = False,
+        batch_size: Optional[int] = None,
+        patch_size: Optional[int] = None,
+        deadline: Optional[float] = None,
+        show_progress_bar: bool = False,
+    ) -> EmbedOutput:
+        """Embeds texts, images and patch grids; returns numpy arrays.
+
+        Rows come in input order: texts, then images, then patches. A single ``str`` text or a
+        single image (not in a list) returns one vector rather than a batch of one.
+
+        Args:
+            texts: strings (valid UTF-8).
+            images: PNG/JPEG file paths, file bytes, or PIL images.
+            patches: preprocessed patch grids (see :func:`multiembed.inputs.patches_input`).
+            model: a model name from ``info()``; None = the server's default model.
+            prompt_name: a prompt the model defines ("query", "document", ...); ``""`` = none.
+            instruction: free text prepended to every text; ``""`` = no prompt at all.
+                With neither, the model's default prompt applies.
+            dimensions: Matryoshka truncation of pooled vectors (then re-normalised).
+            normalize: L2-normalise pooled vectors; None = the model's default.
+            encoding: "float32", "float16", "int8" or "binary" (see :mod:`multiembed.encodings`).
+            multi_vector: one vector per token / patch instead of one per input.
+            output: "pooled", "multi_vector" or "both" (overrides ``multi_vector``).
+            truncate: over-long texts: "end" (keep the start), "start", or "error".
+            all_or_nothing: one bad input fails the call (per request, see below).
+            dequantize: return float32 whatever the encoding (int8 times its scale, binary as
+                +1/-1), e.g. to save bandwidth with float16 but compute in float32.
+            batch_size: inputs per request (default 32, capped by the server's limit).
+            patch_size: for ``(rows, cols, c*p*p)`` patch arrays; default the model's.
+            deadline: seconds the server may take per request before dropping it
+                (``DeadlineExceeded``).
+            show_progress_bar: a progress bar over the inputs (tqdm if installed).
+
+        Returns:
+            pooled output: ``(n, d)`` array (float32, float16, int8, or uint8 packed bits);
+            multi-vector: a list of ``(tokens, d)`` arrays; both: the tuple ``(pooled, list)``.
+            For int8's scales, use :meth:`embed_result` or ``dequantize=True``.
+
+        Raises:
+            InputErrors: some inputs failed (``.input_errors``, ``.result`` has the others).
+            MultiEmbedError: a subclass per status code for a failed request; since a large
+                call is several requests, ``all_or_nothing`` holds per request, and the
+                first failure stops the call.
+        """
+        options = EmbedOptions.create(
+            model=model, prompt_name=prompt_name, instruction=instruction, dimensions=dimensions,
+            normalize=normalize, encoding=encoding, multi_vector=multi_vector, output=output,
+            truncate=truncate, all_or_nothing=all_or_nothing)
+        result, single = self._embed(options, texts, images, patches, batch_size, patch_size, deadline,
+                                     show_progress_bar)
+        return arrays_of(result, dequantize, single)
+
+    def embed_result(
+        self,
+        texts: Union[None, str, Sequence[str]] = None,
+        images: Union[None, ImageLike, Sequence[ImageLike]] = None,
+        patches: Optional[Sequence[PatchesLike]] = None,
+        *,
+        model: Optional[str] = None,
+        prompt_name: Optional[str] = None,
+        instruction: Optional[str] = None,
+        dimensions: Optional[int] = None,
+        normalize: Optional[bool] = None,
+        encoding: Union[str, Encoding] = "float32",
+        multi_vector: bool = False,
+        output: Optional[str] = None,
+        truncate: str = "end",
+        all_or_nothing: bool = False,
+        batch_size: Optional[int] = None,
+        patch_size: Optional[int] = None,
+        deadline: Optional[float] = None,
+        show_progress_bar: bool = False,
+    ) -> EmbedResult:
+        """As :meth:`embed`, but returns the whole :class:`~multiembed.EmbedResult`: int8 scales,
+        truncation flags, usage, and per-input errors instead of an :class:`InputErrors`."""
+        options = EmbedOptions.create(
+            model=model, prompt_name=prompt_name, instruction=instruction, dimensions=dimensions,
+            normalize=normalize, encoding=encoding, multi_vector=multi_vector, output=output,
+            truncate=truncate, all_or_nothing=all_or_nothing)
+        return self._embed(options, texts, images, patches, batch_size, patch_size, deadline, show_progress_bar)[0]
+
+    # -- machinery ---------------------------------------------------------------------------
+
+    def _embed(self, options: EmbedOptions, texts: Any, images: Any, patches: Any, batch_size: Optional[int],
+               patch_size: Optional[int], deadline: Optional[float],
+               show_progress_bar: bool) -> Tuple[EmbedResult, bool]:
+        """Runs an embed call; returns its result and whether a single input was given."""
+        info = self.info()
+        if patches is not None and patch_size is None:
+            patch_size = model_info(info, options.template.model).patch_size or None
+        builders, single = collect_inputs(texts, images, patches, patch_size)
+        chunks = iter_chunks(builders, options,
+                             batch_size=effective_batch_size(batch_size, info.limits.max_inputs_per_request),
+                             max_frame_bytes=info.limits.max_frame_bytes)
+        builder = ResultBuilder(len(builders), options.encoding, options.pooled, options.multi_vector)
+        progress = make_progress(len(builders), show_progress_bar)
+        try:
+            self._run_chunks(chunks, builder, deadline, progress.update)
+        finally:
+            progress.close()
+        return builder.finish(), single
+
+    def _run_chunks(self, chunks: Any, builder: ResultBuilder, deadline: Optional[float], advance: Any) -> None:
+        """Sends the chunks with at most ``max_in_flight`` waiting, placing each answer."""
+        in_flight: Dict["Future[envelope_pb2.Response]", Tuple[Chunk, int, float, Connection]] = {}
+        chunk_iter = iter(chunks)
+        exhausted = False
+        try:
+            while True:
+                while not exhausted and len(in_flight) < self.max_in_flight:
+                    chunk = next(chunk_iter, None)
+                    if chunk is None:
+                        exhausted = True
+                        break
+                    self._start(chunk, 0, deadline, in_flight)
+                if not in_flight:
+                    return
+                now = time.monotonic()
+                expiry = min(entry[2] for entry in in_flight.values())
+                done, _ = wait(list(in_flight), timeout=max(expiry - now, 0) if expiry != float("inf") else None,
+                               return_when=FIRST_COMPLETED)
+                if not done:
+                    raise DeadlineExceeded(f"no answer within the client's timeout of {self.timeout} s")
+                for future in done:
+                    chunk, attempt, _, _ = in_flight.pop(future)
+                    try:
+                        response = future.result()
+                    except ConnectionLost:
+                        if attempt >= self.max_retries:
+                            raise
+                        self._start(chunk, attempt + 1, deadline, in_flight)
+                        continue
+                    if response.status.code != 0:
+                        raise error_from_status(response.status, chunk.offset)
+                    builder.add(chunk.offset, chunk.size, response.embed, response.status)
+                    advance(chunk.size)
+        finally:
+            for future, (chunk, _, _, connection) in in_flight.items():
+                connection.forget(chunk.request.id)
+
+    def _start(self, chunk: Chunk, attempt: int, deadline: Optional[float],
+               in_flight: Dict["Future[envelope_pb2.Response]", Tuple[Chunk, int, float, Connection]]) -> None:
+        self._prepare(chunk.request, deadline)
+        connection = self._connect()
+        future = connection.submit(chunk.request)
+        expiry = time.monotonic() + self.timeout if self.timeout is not None else float("inf")
+        in_flight[future] = (chunk, attempt, expiry, connection)
+
+    def _call(self, request: envelope_pb2.Request, deadline: Optional[float] = None) -> envelope_pb2.Response:
+        """Sends one request (retrying on a dropped connection) and returns its OK answer."""
+        for attempt in range(self.max_retries + 1):
+            self._prepare(request, deadline)
+            connection = self._connect()
+            future = connection.submit(request)
+            try:
+                response = future.result(timeout=self.timeout)
+            except ConnectionLost:
+                if attempt >= self.max_retries:
+                    raise
+                continue
+            except FutureTimeoutError:
+                connection.forget(request.id)
+                raise DeadlineExceeded(f"no answer within the client's timeout of {self.timeout} s") from None
+            if response.status.code != 0:
+                raise error_from_status(response.status)
+            return response
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _prepare(self, request: envelope_pb2.Request, deadline: Optional[float]) -> None:
+        if self.api_key:
+            request.api_key = self.api_key
+        if deadline is not None:
+            request.deadline_ms = max(1, int(round(deadline * 1000)))
+
+    def _connect(self) -> Connection:
+        """The open connection, or a new one if there is none or it has dropped."""
+        with self._lock:
+            if self._connection is None or self._connection.closed:
+                if self._connection is not None:
+                    self._info = None  # perhaps a restarted server, with other limits
+                self._connection = Connection(self.host, self.port, connect_timeout=self.timeout,
+                                              max_response_bytes=self.max_response_bytes)
+            return self._connection
+
+
+def model_info(info: info_pb2.InfoResponse, name: Optional[str]) -> info_pb2.ModelInfo:
+    """The ModelInfo of ``name`` (None: the default model, the first listed)."""
+    if not info.models:
+        raise NotFound("the server lists no models")
+    if not name:
+        return info.models[0]
+    for model in info.models:
+        if model.name == name:
+            return model
+    raise NotFound(f"the server has no model named {name!r} (it has: {', '.join(m.name for m in info.models)})")
+
+
+def arrays_of(result: EmbedResult, dequantize: bool, single: bool) -> EmbedOutput:
+    """What ``embed`` returns for ``result``; raises :class:`InputErrors` if inputs failed."""
+    if result.errors:
+        first = result.errors[0]
+        raise InputErrors(f"{len(result.errors)} of {len(result.truncated)} inputs failed",
+                          code=first.code, input_errors=result.errors, result=result)
+    if dequantize:
+        result = result.dequantized()
+    arrays = result.arrays()
+    if not single:
+        return arrays
+    if isinstance(arrays, tuple):
+        return arrays[0][0], arrays[1][0]  # type: ignore[return-value]
+    return arrays[0]

@@ -1,0 +1,181 @@
+"""The result of an embed call, assembled from the responses to its (possibly several) requests.
+
+A call larger than the server's limits travels as several requests whose answers arrive in any
+order; :class:`ResultBuilder` places each answer's vectors at the request's offset in the
+caller's input list, so the result reads as if one request had carried everything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import List, Optional, Tuple, Union
+
+import numpy as np
+
+from .encodings import Encoding, decode_vectors, dequantize, empty_vectors
+from .errors import InputError, ProtocolError, input_errors_from_status
+from .v1 import embed_pb2, status_pb2
+
+__all__ = ["Usage", "EmbedResult", "ResultBuilder"]
+
+
+@dataclass
+class Usage:
+    """What the call cost, summed over its requests (see ``multiembed.v1.Usage``)."""
+
+    tokens: int = 0
+    pixels: int = 0
+    patches: int = 0
+    queue_time_us: int = 0
+    inference_time_us: int = 0
+
+    def add(self, usage: embed_pb2.Usage) -> None:
+        self.tokens += usage.tokens
+        self.pixels += usage.pixels
+        self.patches += usage.patches
+        self.queue_time_us += usage.queue_time_us
+        self.inference_time_us += usage.inference_time_us
+
+
+@dataclass
+class EmbedResult:
+    """Everything an embed call returned.
+
+    Attributes:
+        model: the model that computed the vectors.
+        encoding: the encoding the vectors are in (see :mod:`multiembed.encodings`).
+        pooled: ``(n, d)`` pooled vectors (``(n, ceil(d/8))`` packed bits for binary), or None
+            when only multi-vectors were asked for. Rows of failed inputs are NaN (float
+            encodings) or 0.
+        pooled_scales: int8 only: ``(n,)`` float32, ``vector ~= pooled[i] * pooled_scales[i]``.
+        multi_vectors: per input a ``(tokens, token_dimension)`` array (packed bits for binary),
+            or None when only pooled vectors were asked for; a failed input has ``(0, width)``.
+        multi_vector_scales: int8 only: per input its ``(tokens,)`` scales.
+        dimension: values per pooled vector (also for binary, whose rows are packed).
+        token_dimension: values per token or patch vector.
+        truncated: ``(n,)`` bool, true where a text was cut to the model's token limit.
+        errors: the inputs that failed, with their indexes in the caller's list.
+        usage: tokens, pixels, patches and time, summed over the call's requests.
+    """
+
+    model: str
+    encoding: Encoding
+    pooled: Optional[np.ndarray]
+    pooled_scales: Optional[np.ndarray]
+    multi_vectors: Optional[List[np.ndarray]]
+    multi_vector_scales: Optional[List[np.ndarray]]
+    dimension: int
+    token_dimension: int
+    truncated: np.ndarray
+    errors: List[InputError] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)
+
+    def dequantized(self) -> "EmbedResult":
+        """This result with every vector as float32 (see :func:`multiembed.encodings.dequantize`:
+        int8 times its scale, binary bits as +1/-1)."""
+        pooled = None
+        if self.pooled is not None:
+            pooled = dequantize(self.pooled, self.encoding, self.pooled_scales, self.dimension)
+        multi = None
+        if self.multi_vectors is not None:
+            scales = self.multi_vector_scales or [None] * len(self.multi_vectors)  # type: ignore[list-item]
+            multi = [dequantize(m, self.encoding, s, self.token_dimension) for m, s in zip(self.multi_vectors, scales)]
+        return EmbedResult(self.model, Encoding.FLOAT32, pooled, None, multi, None, self.dimension,
+                           self.token_dimension, self.truncated, list(self.errors), self.usage)
+
+    def arrays(self) -> Union[np.ndarray, List[np.ndarray], Tuple[np.ndarray, List[np.ndarray]]]:
+        """What :meth:`multiembed.Client.embed` returns: the pooled array, the multi-vector list,
+        or both as a tuple, depending on what was asked for."""
+        if self.multi_vectors is None:
+            assert self.pooled is not None
+            return self.pooled
+        if self.pooled is None:
+            return self.multi_vectors
+        return self.pooled, self.multi_vectors
+
+
+class ResultBuilder:
+    """Collects the answers to the requests of one embed call into an :class:`EmbedResult`."""
+
+    def __init__(self, count: int, encoding: Encoding, pooled: bool, multi_vector: bool) -> None:
+        self._count = count
+        self._encoding = encoding
+        self._want_pooled = pooled
+        self._want_multi = multi_vector
+        self._pooled: Optional[np.ndarray] = None
+        self._pooled_scales: Optional[np.ndarray] = None
+        self._multi: Optional[List[np.ndarray]] = [np.zeros((0, 0), encoding.dtype)] * count if multi_vector else None
+        self._multi_scales: Optional[List[np.ndarray]] = (
+            [np.zeros(0, np.float32)] * count if multi_vector and encoding is Encoding.INT8 else None)
+        self._dimension = 0
+        self._token_dimension = 0
+        self._truncated = np.zeros(count, dtype=bool)
+        self._errors: List[InputError] = []
+        self._usage = Usage()
+        self._model = ""
+
+    def add(self, offset: int, size: int, response: embed_pb2.EmbedResponse, status: status_pb2.Status) -> None:
+        """Places the answer to the request that carried inputs ``offset .. offset+size-1``."""
+        if len(response.embeddings) != size:
+            raise ProtocolError(f"the server returned {len(response.embeddings)} embeddings for {size} inputs")
+        self._model = self._model or response.model
+        self._usage.add(response.usage)
+        errors = input_errors_from_status(status, offset)
+        self._errors.extend(errors)
+        failed = {e.index for e in errors}
+        for position, embedding in enumerate(response.embeddings):
+            if embedding.index != position:
+                raise ProtocolError(f"embedding {position} of a response carries index {embedding.index}")
+            index = offset + position
+            if index in failed:
+                continue
+            self._truncated[index] = embedding.truncated
+            if self._want_pooled:
+                self._place_pooled(index, embedding)
+            if self._want_multi:
+                self._place_multi(index, embedding)
+
+    def _place_pooled(self, index: int, embedding: embed_pb2.Embedding) -> None:
+        if not embedding.HasField("pooled"):
+            raise ProtocolError(f"input {index} succeeded but has no pooled vector")
+        vector = embedding.pooled
+        if self._pooled is None:
+            self._dimension = vector.dimension
+            self._pooled, self._pooled_scales = empty_vectors(self._count, vector.dimension, self._encoding)
+        elif vector.dimension != self._dimension:
+            raise ProtocolError(f"pooled vectors of {self._dimension} and {vector.dimension} values in one call")
+        self._pooled[index] = decode_vectors(vector.data, 1, vector.dimension, self._encoding)[0]
+        assert self._pooled_scales is not None
+        self._pooled_scales[index] = vector.scale
+
+    def _place_multi(self, index: int, embedding: embed_pb2.Embedding) -> None:
+        if not embedding.HasField("multi_vector"):
+            raise ProtocolError(f"input {index} succeeded but has no multi-vector")
+        mv = embedding.multi_vector
+        self._token_dimension = mv.dimension
+        assert self._multi is not None
+        self._multi[index] = decode_vectors(mv.data, mv.count, mv.dimension, self._encoding)
+        if self._multi_scales is not None:
+            if len(mv.scales) != mv.count:
+                raise ProtocolError(f"input {index}: {len(mv.scales)} int8 scales for {mv.count} vectors")
+            self._multi_scales[index] = np.asarray(mv.scales, dtype=np.float32)
+
+    def finish(self) -> EmbedResult:
+        """The assembled result (call once every request has been added)."""
+        pooled, scales = self._pooled, self._pooled_scales
+        if self._want_pooled and pooled is None:  # every input failed: no dimension was seen
+            pooled, scales = empty_vectors(self._count, 0, self._encoding)
+        if self._encoding is not Encoding.INT8:
+            scales = None
+        if self._multi is not None:  # failed inputs: (0, width) of the right width and dtype
+            width = self._token_dimension if self._encoding is not Encoding.BINARY else (self._token_dimension + 7) // 8
+            failed = {e.index for e in self._errors}
+            for index in failed:
+                self._multi[index] = np.zeros((0, width), self._encoding.dtype)
+        self._errors.sort(key=lambda e: e.index)
+        return EmbedResult(
+            model=self._model, encoding=self._encoding, pooled=pooled if self._want_pooled else None,
+            pooled_scales=scales if self._want_pooled else None, multi_vectors=self._multi,
+            multi_vector_scales=self._multi_scales, dimension=self._dimension,
+            token_dimension=self._token_dimension, truncated=self._truncated,
+            errors=self._errors, usage=self._usage)

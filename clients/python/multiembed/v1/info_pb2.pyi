@@ -1,0 +1,87 @@
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from typing import ClassVar as _ClassVar, Iterable as _Iterable, Mapping as _Mapping, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+INPUT_KIND_IMAGE: InputKind
+INPUT_KIND_PATCHES: InputKind
+INPUT_KIND_TEXT: InputKind
+INPUT_KIND_UNSPECIFIED: InputKind
+
+class InfoRequest(_message.Message):
+    __slots__ = []
+    def __init__(self) -> None: ...
+
+class InfoResponse(_message.Message):
+    __slots__ = ["limits", "models", "version"]
+    LIMITS_FIELD_NUMBER: _ClassVar[int]
+    MODELS_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    limits: Limits
+    models: _containers.RepeatedCompositeFieldContainer[ModelInfo]
+    version: str
+    def __init__(self, version: _Optional[str] = ..., models: _Optional[_Iterable[_Union[ModelInfo, _Mapping]]] = ..., limits: _Optional[_Union[Limits, _Mapping]] = ...) -> None: ...
+
+class Limits(_message.Message):
+    __slots__ = ["max_batch_tokens", "max_connections", "max_frame_bytes", "max_image_bytes", "max_image_pixels", "max_inputs_per_request", "max_patches", "max_text_bytes"]
+    MAX_BATCH_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    MAX_CONNECTIONS_FIELD_NUMBER: _ClassVar[int]
+    MAX_FRAME_BYTES_FIELD_NUMBER: _ClassVar[int]
+    MAX_IMAGE_BYTES_FIELD_NUMBER: _ClassVar[int]
+    MAX_IMAGE_PIXELS_FIELD_NUMBER: _ClassVar[int]
+    MAX_INPUTS_PER_REQUEST_FIELD_NUMBER: _ClassVar[int]
+    MAX_PATCHES_FIELD_NUMBER: _ClassVar[int]
+    MAX_TEXT_BYTES_FIELD_NUMBER: _ClassVar[int]
+    max_batch_tokens: int
+    max_connections: int
+    max_frame_bytes: int
+    max_image_bytes: int
+    max_image_pixels: int
+    max_inputs_per_request: int
+    max_patches: int
+    max_text_bytes: int
+    def __init__(self, max_frame_bytes: _Optional[int] = ..., max_inputs_per_request: _Optional[int] = ..., max_batch_tokens: _Optional[int] = ..., max_text_bytes: _Optional[int] = ..., max_image_bytes: _Optional[int] = ..., max_image_pixels: _Optional[int] = ..., max_patches: _Optional[int] = ..., max_connections: _Optional[int] = ...) -> None: ...
+
+class ModelInfo(_message.Message):
+    __slots__ = ["allowed_dimensions", "architecture", "default_prompt_name", "dimension", "image_mean", "image_size", "image_std", "input_kinds", "max_input_tokens", "name", "normalizes", "patch_size", "prompts", "token_dimension"]
+    class PromptsEntry(_message.Message):
+        __slots__ = ["key", "value"]
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    ALLOWED_DIMENSIONS_FIELD_NUMBER: _ClassVar[int]
+    ARCHITECTURE_FIELD_NUMBER: _ClassVar[int]
+    DEFAULT_PROMPT_NAME_FIELD_NUMBER: _ClassVar[int]
+    DIMENSION_FIELD_NUMBER: _ClassVar[int]
+    IMAGE_MEAN_FIELD_NUMBER: _ClassVar[int]
+    IMAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    IMAGE_STD_FIELD_NUMBER: _ClassVar[int]
+    INPUT_KINDS_FIELD_NUMBER: _ClassVar[int]
+    MAX_INPUT_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    NORMALIZES_FIELD_NUMBER: _ClassVar[int]
+    PATCH_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PROMPTS_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_DIMENSION_FIELD_NUMBER: _ClassVar[int]
+    allowed_dimensions: _containers.RepeatedScalarFieldContainer[int]
+    architecture: str
+    default_prompt_name: str
+    dimension: int
+    image_mean: _containers.RepeatedScalarFieldContainer[float]
+    image_size: int
+    image_std: _containers.RepeatedScalarFieldContainer[float]
+    input_kinds: _containers.RepeatedScalarFieldContainer[InputKind]
+    max_input_tokens: int
+    name: str
+    normalizes: bool
+    patch_size: int
+    prompts: _containers.ScalarMap[str, str]
+    token_dimension: int
+    def __init__(self, name: _Optional[str] = ..., architecture: _Optional[str] = ..., dimension: _Optional[int] = ..., token_dimension: _Optional[int] = ..., allowed_dimensions: _Optional[_Iterable[int]] = ..., prompts: _Optional[_Mapping[str, str]] = ..., default_prompt_name: _Optional[str] = ..., input_kinds: _Optional[_Iterable[_Union[InputKind, str]]] = ..., max_input_tokens: _Optional[int] = ..., patch_size: _Optional[int] = ..., image_size: _Optional[int] = ..., normalizes: bool = ..., image_mean: _Optional[_Iterable[float]] = ..., image_std: _Optional[_Iterable[float]] = ...) -> None: ...
+
+class InputKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
