@@ -12,6 +12,7 @@ run: setup build
 
 test: setup
 	$(SWIFT) test -c release -Xswiftc -enable-testing
+	$(MAKE) -C clients/c test
 
 setup: deps model
 
