@@ -79,8 +79,12 @@ let package = Package(
         .executableTarget(
             name: "multiembed",
             dependencies: [
-                "Encoders", "ImageIO", "LateInteraction",
+                "Encoders", "ImageIO", "LateInteraction", "EmbeddingServer", "WireProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings),
 

@@ -62,8 +62,15 @@ public final class EmbeddingServer: Service, Sendable {
             try await withThrowingDiscardingTaskGroup { group in
                 if let metricsPort = configuration.metricsPort {
                     group.addTask {
-                        try await MetricsEndpoint(registry: self.metrics.registry, logger: self.logger)
-                            .run(host: self.configuration.host, port: metricsPort)
+                        // Metrics are an aid: their failure (a port in use) is logged, not fatal,
+                        // and their cancellation at the end of a drain is the normal way out.
+                        do {
+                            try await MetricsEndpoint(registry: self.metrics.registry, logger: self.logger)
+                                .run(host: self.configuration.host, port: metricsPort)
+                        } catch is CancellationError {
+                        } catch {
+                            self.logger.error("metrics endpoint failed", metadata: ["error": "\(error)"])
+                        }
                     }
                 }
                 try await serverChannel.executeThenClose { inbound in

@@ -1,0 +1,152 @@
+import ArgumentParser
+import Foundation
+import NIOCore
+import NIOPosix
+import Synchronization
+import WireProtocol
+
+/// `multiembed bench server`: a load generator over real sockets. Each of `--concurrency`
+/// clients has its own connection and sends one text per request, waiting for each answer
+/// before the next (closed loop), until `--requests` requests are answered in all.
+struct BenchServer: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "server",
+        abstract: "Server throughput: prints requests=N concurrency=C seconds=S texts_per_s=T p50_ms p95_ms p99_ms.")
+
+    @Option(name: .long, help: "Server address.")
+    var host = "127.0.0.1"
+
+    @Option(name: .long, help: "Server port.")
+    var port = 7878
+
+    @Option(name: .long, help: "Concurrent clients, each with its own connection.")
+    var concurrency = 8
+
+    @Option(name: .long, help: "Requests in all (one text each); default: one per text of the file.")
+    var requests: Int?
+
+    @Option(name: .long, help: "File of texts, one per line.")
+    var texts: String
+
+    @Option(name: .long, help: "Model name (default: the server's default model).")
+    var model = ""
+
+    @Option(name: .long, help: "API key, when the server requires one.")
+    var apiKey = ""
+
+    @Option(name: .long, help: "Untimed requests sent first, to warm the server up.")
+    var warmup = 64
+
+    func validate() throws {
+        guard concurrency > 0 else { throw ValidationError("--concurrency must be positive") }
+        if let requests, requests <= 0 { throw ValidationError("--requests must be positive") }
+        guard warmup >= 0 else { throw ValidationError("--warmup must not be negative") }
+    }
+
+    func run() async throws {
+        let inputs = try readTexts(texts)
+        guard !inputs.isEmpty else { throw CommandFailure("\(texts) holds no texts") }
+        let total = requests ?? inputs.count
+        if warmup > 0 { _ = try await load(inputs, total: warmup) }
+        let start = ContinuousClock.now
+        let result = try await load(inputs, total: total)
+        let seconds = secondsSince(start)
+        let latencies = result.latencies.sorted()
+        func percentile(_ p: Double) -> Double {
+            guard !latencies.isEmpty else { return 0 }
+            return latencies[min(latencies.count - 1, Int((p * Double(latencies.count)).rounded(.up)) - 1)] * 1000
+        }
+        print(String(
+            format: "requests=%d concurrency=%d seconds=%.3f texts_per_s=%.1f p50_ms=%.2f p95_ms=%.2f p99_ms=%.2f errors=%d",
+            total, concurrency, seconds, Double(total) / seconds, percentile(0.5), percentile(0.95), percentile(0.99),
+            result.errors))
+        if result.errors > 0, let message = result.firstError { FileHandle.standardError.write(Data("first error: \(message)\n".utf8)) }
+    }
+
+    private struct LoadResult: Sendable {
+        var latencies: [Double] = []
+        var errors = 0
+        var firstError: String?
+    }
+
+    /// Sends `total` requests from `concurrency` clients; request i embeds `inputs[i % count]`.
+    private func load(_ inputs: [String], total: Int) async throws -> LoadResult {
+        let counter = RequestCounter(total: total)
+        let host = host, port = port, model = model, apiKey = apiKey
+        return try await withThrowingTaskGroup(of: LoadResult.self) { group in
+            for _ in 0..<min(concurrency, total) {
+                group.addTask {
+                    try await Self.client(host: host, port: port, model: model, apiKey: apiKey, inputs: inputs, counter: counter)
+                }
+            }
+            var combined = LoadResult()
+            for try await part in group {
+                combined.latencies += part.latencies
+                combined.errors += part.errors
+                combined.firstError = combined.firstError ?? part.firstError
+            }
+            return combined
+        }
+    }
+
+    /// One closed-loop client on its own connection.
+    private static func client(
+        host: String, port: Int, model: String, apiKey: String, inputs: [String], counter: RequestCounter
+    ) async throws -> LoadResult {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .connect(host: host, port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandlers([
+                        ByteToMessageHandler(FrameDecoder(maximumFrameBytes: Int(UInt32.max))),
+                        MessageToByteHandler(MessageFrameEncoder<Multiembed_V1_Request>()),
+                    ])
+                    return try NIOAsyncChannel<ByteBuffer, Multiembed_V1_Request>(wrappingChannelSynchronously: channel)
+                }
+            }
+        return try await channel.executeThenClose { inbound, outbound in
+            var result = LoadResult()
+            var responses = inbound.makeAsyncIterator()
+            while let number = counter.next() {
+                var request = Multiembed_V1_Request()
+                request.id = UInt64(number + 1)
+                request.apiKey = apiKey
+                var embed = Multiembed_V1_EmbedRequest()
+                embed.model = model
+                var input = Multiembed_V1_Input()
+                input.text = inputs[number % inputs.count]
+                embed.inputs = [input]
+                request.embed = embed
+                let sent = ContinuousClock.now
+                try await outbound.write(request)
+                guard let frame = try await responses.next() else { throw CommandFailure("the server closed the connection") }
+                result.latencies.append(secondsSince(sent))
+                let response = try Multiembed_V1_Response(frame: frame)
+                if response.status.code != .ok || !response.status.inputErrors.isEmpty {
+                    result.errors += 1
+                    result.firstError = result.firstError ?? "\(response.status.code): \(response.status.message)"
+                }
+            }
+            return result
+        }
+    }
+}
+
+/// Hands out request numbers 0..<total to the clients.
+private final class RequestCounter: Sendable {
+    private let state: Mutex<Int>
+    let total: Int
+
+    init(total: Int) {
+        self.total = total
+        self.state = Mutex(0)
+    }
+
+    func next() -> Int? {
+        state.withLock { next in
+            guard next < total else { return nil }
+            defer { next += 1 }
+            return next
+        }
+    }
+}
