@@ -21,6 +21,7 @@ let package = Package(
     products: [
         .executable(name: "multiembed", targets: ["multiembed"]),
         .library(name: "Encoders", targets: ["Encoders"]),
+        .library(name: "EmbeddingClient", targets: ["EmbeddingClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -76,6 +77,14 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings),
+        .target(
+            name: "EmbeddingClient",
+            dependencies: [
+                "WireProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
         .executableTarget(
             name: "multiembed",
             dependencies: [
@@ -121,6 +130,15 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EmbeddingClientTests",
+            dependencies: [
+                "EmbeddingClient", "WireProtocol", "EmbeddingTesting", "EmbeddingServer", "Encoders",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
         .testTarget(

@@ -1,0 +1,141 @@
+internal import WireProtocol
+
+/// What a server runs and accepts (the answer to ``EmbeddingClient/info()``), so a caller can
+/// pick a model, its prompts and dimensions, and size requests to the limits.
+public struct ServerInfo: Sendable, Hashable {
+    /// The server's version, such as "0.1.0".
+    public var version: String
+    /// The models served; the first is the default.
+    public var models: [ModelInfo]
+    /// The server's limits (0 = no limit).
+    public var limits: Limits
+}
+
+/// One model a server serves.
+public struct ModelInfo: Sendable, Hashable {
+    /// The name for ``EmbedOptions/model``.
+    public var name: String
+    /// The architecture as config.json names it, such as "bert" or "clip".
+    public var architecture: String
+    /// Values of a pooled vector.
+    public var dimension: Int
+    /// Values of each token or patch vector; 0 = no multi-vector output.
+    public var tokenDimension: Int
+    /// The values ``EmbedOptions/dimensions`` accepts.
+    public var allowedDimensions: [Int]
+    /// Prompt name to the text it prepends.
+    public var prompts: [String: String]
+    /// The prompt applied when none is asked; empty = none.
+    public var defaultPromptName: String
+    /// The kinds of input the model takes.
+    public var inputKinds: [InputKind]
+    /// Most tokens of one text (longer texts follow the truncate policy); 0 without text input.
+    public var maxInputTokens: Int
+    /// Side of a square patch in pixels; 0 without image input.
+    public var patchSize: Int
+    /// Side of the square images are resized to; 0 without image input.
+    public var imageSize: Int
+    /// Whether pooled vectors are normalised by default.
+    public var normalizes: Bool
+    /// Per-channel mean for building ``PatchGrid`` values.
+    public var imageMean: [Float]
+    /// Per-channel standard deviation for building ``PatchGrid`` values.
+    public var imageStd: [Float]
+
+    /// A kind of input.
+    public enum InputKind: Sendable, Hashable {
+        case text, image, patches
+        /// A kind this client does not know, by its wire number.
+        case unknown(Int)
+    }
+}
+
+/// A server's limits on requests and connections; 0 = no limit.
+public struct Limits: Sendable, Hashable {
+    public var maxFrameBytes: Int
+    public var maxInputsPerRequest: Int
+    public var maxBatchTokens: Int
+    public var maxTextBytes: Int
+    public var maxImageBytes: Int
+    public var maxImagePixels: Int
+    public var maxPatches: Int
+    public var maxConnections: Int
+}
+
+/// Whether a server takes work now (the answer to ``EmbeddingClient/health()``).
+public struct HealthStatus: Sendable, Hashable {
+    /// The server's state.
+    public var status: ServingStatus
+    /// Inputs waiting for a model batch across all connections.
+    public var queueDepth: Int
+
+    public init(status: ServingStatus, queueDepth: Int) {
+        self.status = status
+        self.queueDepth = queueDepth
+    }
+
+    /// A server's serving state.
+    public enum ServingStatus: Sendable, Hashable {
+        /// Taking requests.
+        case serving
+        /// Up, but not taking embedding work (such as while loading models).
+        case notServing
+        /// Shutting down: move to another server.
+        case draining
+        /// A state this client does not know (or the never-sent 0), by its wire number.
+        case unknown(Int)
+    }
+}
+
+extension ServerInfo {
+    init(_ wire: Multiembed_V1_InfoResponse) {
+        self.version = wire.version
+        self.models = wire.models.map(ModelInfo.init)
+        let limits = wire.limits
+        self.limits = Limits(
+            maxFrameBytes: Int(limits.maxFrameBytes),
+            maxInputsPerRequest: Int(limits.maxInputsPerRequest),
+            maxBatchTokens: Int(limits.maxBatchTokens), maxTextBytes: Int(limits.maxTextBytes),
+            maxImageBytes: Int(limits.maxImageBytes),
+            maxImagePixels: Int(clamping: limits.maxImagePixels),
+            maxPatches: Int(limits.maxPatches), maxConnections: Int(limits.maxConnections))
+    }
+}
+
+extension ModelInfo {
+    init(_ wire: Multiembed_V1_ModelInfo) {
+        self.name = wire.name
+        self.architecture = wire.architecture
+        self.dimension = Int(wire.dimension)
+        self.tokenDimension = Int(wire.tokenDimension)
+        self.allowedDimensions = wire.allowedDimensions.map { Int($0) }
+        self.prompts = wire.prompts
+        self.defaultPromptName = wire.defaultPromptName
+        self.inputKinds = wire.inputKinds.map { kind in
+            switch kind {
+            case .text: .text
+            case .image: .image
+            case .patches: .patches
+            default: .unknown(kind.rawValue)
+            }
+        }
+        self.maxInputTokens = Int(wire.maxInputTokens)
+        self.patchSize = Int(wire.patchSize)
+        self.imageSize = Int(wire.imageSize)
+        self.normalizes = wire.normalizes
+        self.imageMean = wire.imageMean
+        self.imageStd = wire.imageStd
+    }
+}
+
+extension HealthStatus {
+    init(_ wire: Multiembed_V1_HealthResponse) {
+        switch wire.status {
+        case .serving: self.status = .serving
+        case .notServing: self.status = .notServing
+        case .draining: self.status = .draining
+        default: self.status = .unknown(wire.status.rawValue)
+        }
+        self.queueDepth = Int(wire.queueDepth)
+    }
+}
