@@ -13,6 +13,7 @@ run: setup build
 test: setup
 	$(SWIFT) test -c release -Xswiftc -enable-testing
 	$(MAKE) -C clients/c test
+	clients/python/run-tests -q
 
 setup: deps model
 
