@@ -67,6 +67,18 @@ public actor EmbeddingClient {
         }
     }
 
+    /// A client dropped without ``shutdown()`` still releases its socket and its own event
+    /// loop thread, in the background, rather than leaking them for the life of the process.
+    deinit {
+        if case .connected(let connection) = self.state {
+            connection.channel.close(promise: nil)
+        }
+        if case .shutDown = self.state { return }
+        if self.ownsGroup {
+            self.group.shutdownGracefully { _ in }
+        }
+    }
+
     /// Opens the connection now rather than at the first call, so that a wrong address or a
     /// server that is down is reported at start-up. Does nothing when already connected.
     public func connect() async throws(EmbeddingClientError) {

@@ -167,3 +167,48 @@ struct ConnectionTests {
         }
     }
 }
+
+@Suite("Limits learned from the server")
+struct LearnedLimitTests {
+    @Test("after info(), a request over the server's frame limit fails alone, before sending")
+    func serverFrameLimit() async throws {
+        try await withFakeServer { server, client in
+            let answering = server.answerAll { request in
+                guard case .info? = request.body else { return Responses.embed(answering: request) }
+                var response = Multiembed_V1_Response()
+                response.id = request.id
+                response.info.version = "9.9.9"
+                response.info.limits.maxFrameBytes = 500
+                var model = Multiembed_V1_ModelInfo()
+                model.name = "m"
+                model.dimension = 2
+                model.inputKinds = [.text, .patches]
+                model.prompts = ["query": "query: "]
+                response.info.models = [model]
+                return response
+            }
+            defer { answering.cancel() }
+            #expect(try await client.embed(texts: [String(repeating: "x", count: 600)]).embeddings.count == 1)
+            let info = try await client.info()
+            #expect(info.version == "9.9.9")
+            #expect(info.models.first?.inputKinds == [.text, .patches])
+            #expect(info.models.first?.prompts == ["query": "query: "])
+            let error = await clientError { try await client.embed(texts: [String(repeating: "x", count: 600)]) }
+            #expect(error?.code == .resourceExhausted)
+            #expect(error?.kind == .invalidRequest)
+            #expect(try await client.embed(texts: ["small"]).embeddings.count == 1)
+        }
+    }
+
+    @Test("a client dropped without shutdown() does not keep the test from finishing")
+    func droppedClient() async throws {
+        let server = try await FakeServer.start()
+        let answering = server.answerAll(Responses.embed(answering:))
+        do {
+            let client = EmbeddingClient(host: "127.0.0.1", port: server.port)
+            #expect(try await client.embed(texts: ["a"]).embeddings.count == 1)
+        }
+        answering.cancel()
+        try await server.shutdown()
+    }
+}
