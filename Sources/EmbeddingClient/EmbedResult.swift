@@ -15,6 +15,10 @@ public struct EmbedResult: Sendable, Hashable {
     /// The pooled vectors, decoded, one per input (nil for a failed input or multi-vector-only
     /// output): the common case of "give me the vectors".
     public var pooledVectors: [[Float]?] { self.embeddings.map { $0.pooled?.values } }
+
+    /// The multi-vectors, decoded, one per input (nil for a failed input or pooled-only output):
+    /// what a late-interaction index stores.
+    public var multiVectors: [[[Float]]?] { self.embeddings.map { $0.multiVector?.values } }
 }
 
 /// The vectors of one input.

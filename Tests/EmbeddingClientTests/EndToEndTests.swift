@@ -56,6 +56,7 @@ struct EndToEndTests {
             let embedding = try await client.embed(texts: ["query text"], options: options).embeddings[0]
             #expect(embedding.pooled?.values == expected.pooled)
             #expect(embedding.multiVector?.values == expected.tokenVectors)
+            #expect(try await client.embed(texts: ["query text"], options: options).multiVectors == [expected.tokenVectors])
         }
     }
 
