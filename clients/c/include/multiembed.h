@@ -156,7 +156,7 @@ typedef enum me_encoding {
     ME_ENCODING_FLOAT32 = 0, /* exact (the default) */
     ME_ENCODING_FLOAT16 = 1, /* half the bytes on the wire; decoded exactly from half floats */
     ME_ENCODING_INT8 = 2,    /* decoded as int8 * scale */
-    ME_ENCODING_BINARY = 3   /* sign bits; decoded as 1.0f (value > 0) or 0.0f (otherwise) */
+    ME_ENCODING_BINARY = 3   /* sign bits; decoded as 1.0f (value > 0) or -1.0f (otherwise) */
 } me_encoding;
 
 typedef enum me_normalize {

@@ -62,7 +62,9 @@ void me__decode_vector(int encoding, const uint8_t *data, uint32_t dim, float sc
         break;
     case ME_ENCODING_BINARY:
         for (uint32_t i = 0; i < dim; i++)
-            out[i] = (float)((data[i / 8] >> (i % 8)) & 1);
+            /* +1 / -1 rather than 1 / 0: dot products of decoded sign vectors then track
+               Hamming similarity, and all three clients (Swift, Python, C) agree. */
+            out[i] = ((data[i / 8] >> (i % 8)) & 1) ? 1.0f : -1.0f;
         break;
     default:
         break; /* unreachable: callers check me__encoded_bytes first */

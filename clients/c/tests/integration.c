@@ -132,7 +132,7 @@ int main(int argc, char **argv)
     size_t mismatched = 0;
     for (size_t i = 0; r != NULL && i < r->count; i++)
         for (size_t k = 0; r->embeddings[i].pooled != NULL && k < r->embeddings[i].dimension; k++)
-            mismatched += r->embeddings[i].pooled[k] != (expected[i][k] > 0 ? 1.0f : 0.0f);
+            mismatched += r->embeddings[i].pooled[k] != (expected[i][k] > 0 ? 1.0f : -1.0f);
     printf("%-34s %zu sign bits differ\n", "binary", mismatched);
     CHECK(r != NULL && mismatched == 0);
     me_result_free(r);

@@ -284,8 +284,8 @@ static void encodings_on_the_wire(void)
     r = c ? me_embed(c, &in, 1, &o, &err) : NULL;
     CHECK_CODE(err, ME_OK);
     if (r != NULL) {
-        const float pooled[] = {1, 0, 1, 0, 0, 0, 0, 0, 1};
-        const float multi[] = {0, 1, 1, 1, 0, 0};
+        const float pooled[] = {1, -1, 1, -1, -1, -1, -1, -1, 1};
+        const float multi[] = {-1, 1, 1, 1, -1, -1};
         CHECK(r->embeddings[0].dimension == 9);
         check_values(r->embeddings[0].pooled, pooled, 9);
         check_values(r->embeddings[0].multi_vector, multi, 6);
