@@ -78,7 +78,7 @@ static void decode_binary(void)
 {
     /* bit i = (byte[i / 8] >> (i % 8)) & 1, least significant bit first. */
     const uint8_t data[] = {0xa5 /* 1010 0101 */, 0x02 /* 0000 0010 */};
-    const float want[10] = {1, 0, 1, 0, 0, 1, 0, 1, 0, 1};
+    const float want[10] = {1, -1, 1, -1, -1, 1, -1, 1, -1, 1};
     float out[10];
     me__decode_vector(ME_ENCODING_BINARY, data, 10, 0, out);
     for (int i = 0; i < 10; i++)
