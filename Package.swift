@@ -119,7 +119,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "LateInteractionTests", dependencies: ["LateInteraction", "EmbeddingTesting"],
+            name: "LateInteractionTests", dependencies: ["LateInteraction", "EmbeddingTesting", "multiembed"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "EmbeddingServerTests",

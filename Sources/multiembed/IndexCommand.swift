@@ -7,7 +7,7 @@ import LateInteraction
 struct IndexCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "index", abstract: "Build and manage late-interaction collections.",
-        subcommands: [IndexAdd.self, IndexList.self, IndexCompact.self, IndexDrop.self])
+        subcommands: [IndexAdd.self, IndexList.self, IndexCompact.self, IndexDrop.self, IndexUpsertStream.self])
 }
 
 /// Options every collection command shares.
@@ -179,5 +179,53 @@ struct IndexDrop: ParsableCommand {
     func run() throws {
         let store = try options.openStore()
         do { try store.drop(options.collection) } catch { throw CommandFailure(error.description) }
+    }
+}
+
+/// `multiembed index upsert-stream` (hidden): the writer of the kill -9 durability test.
+///
+/// Upserts `count` synthetic documents (vectors derived from the id, see
+/// ``SyntheticDocuments``) in batches, and prints each id on stdout only after the `put` that
+/// wrote it returned, i.e. after fsync. A test kills the process at a random moment and checks
+/// that every printed id survived intact. stdout is written unbuffered, so a printed id is never
+/// lost in a buffer when the process dies.
+struct IndexUpsertStream: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "upsert-stream", abstract: "Upsert synthetic documents, acknowledging each id after fsync (crash testing).",
+        shouldDisplay: false)
+
+    @OptionGroup var options: CollectionOptions
+
+    @Option(name: .long, help: "Id prefix; ids are PREFIX-0, PREFIX-1, ...")
+    var prefix = "doc"
+
+    @Option(name: .long, help: "Documents to upsert.")
+    var count = 1000
+
+    @Option(name: .long, help: "Documents per upsert.")
+    var batch = 1
+
+    @Option(name: .long, help: "Vector width (the collection is created with it).")
+    var dimension = 16
+
+    @Option(name: .long, help: "Storage precision of the collection.")
+    var precision = "float32"
+
+    func run() throws {
+        guard let storage = StoragePrecision(rawValue: precision) else { throw ValidationError("unknown --precision \(precision)") }
+        guard count >= 0, batch > 0, dimension > 0 else { throw ValidationError("--count, --batch and --dimension must be positive") }
+        let store = try options.openStore()
+        do {
+            try store.create(CollectionSpec(name: options.collection, dimension: dimension, precision: storage))
+            var start = 0
+            while start < count {
+                let ids = (start ..< min(start + batch, count)).map { "\(prefix)-\($0)" }
+                try store.put(
+                    ids.map { StoredDocument(id: $0, vectors: SyntheticDocuments.vectors(id: $0, dimension: dimension), metadata: ["n": $0]) },
+                    into: options.collection)
+                FileHandle.standardOutput.write(Data(ids.map { $0 + "\n" }.joined().utf8))
+                start += ids.count
+            }
+        } catch { throw CommandFailure(error.description) }
     }
 }
