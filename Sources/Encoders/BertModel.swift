@@ -105,12 +105,17 @@ struct BertLayer: Sendable {
     }
 
     /// Runs the layer on `hidden` in place, using `scratch` buffers sized for `tokens` rows.
-    func callAsFunction(_ hidden: UnsafeMutablePointer<Float>, sequences: [Range<Int>], tokens: Int, scratch: EncoderScratch) {
+    /// `keyMask` (one flag per row, as `hidden`) excludes rows as attention keys; see
+    /// ``BertModel/callAsFunction(_:attendable:)``.
+    func callAsFunction(
+        _ hidden: UnsafeMutablePointer<Float>, sequences: [Range<Int>], tokens: Int, scratch: EncoderScratch,
+        keyMask: UnsafePointer<Bool>? = nil
+    ) {
         let h = attentionOutput.outFeatures
         queryKeyValue(hidden, rows: tokens, into: scratch.qkv)
         Attention.multiHead(
             .init(query: scratch.qkv, key: scratch.qkv + h, value: scratch.qkv + 2 * h, stride: 3 * h),
-            sequences: sequences, heads: heads, headDimension: h / heads, output: scratch.context)
+            sequences: sequences, heads: heads, headDimension: h / heads, output: scratch.context, keyMask: keyMask)
         attentionOutput(scratch.context, rows: tokens, into: scratch.hidden)
         attentionLayerNorm(scratch.hidden, rows: tokens, residual: hidden)
         intermediate(scratch.hidden, rows: tokens, into: scratch.intermediate)
@@ -157,6 +162,15 @@ public struct BertModel: Sendable {
 
     /// Encodes sequences of token ids (each at most `maxPositions` long, ids below `vocab_size`).
     public func callAsFunction(_ ids: [[Int32]]) -> PackedHiddenStates {
+        callAsFunction(ids, attendable: nil)
+    }
+
+    /// Encodes sequences where some tokens are not attended to (HF `attention_mask` 0) but still
+    /// produce an output row: ColBERT's [MASK] query expansion, whose tokens attend to the query
+    /// but are invisible to it. `attendable` has one flag per token of each sequence.
+    public func callAsFunction(_ ids: [[Int32]], attendable: [[Bool]]?) -> PackedHiddenStates {
+        let keyFlags = attendable?.flatMap { $0 }
+        precondition(keyFlags == nil || keyFlags!.count == ids.reduce(0) { $0 + $1.count }, "one attendable flag per token")
         let lengths = ids.map(\.count)
         let tokens = lengths.reduce(0, +)
         let h = config.hiddenSize
@@ -165,13 +179,18 @@ public struct BertModel: Sendable {
         guard tokens > 0 else { return PackedHiddenStates(values: hidden, sequences: sequences) }
         let intermediateSize = config.intermediateSize
         let layers = layers
+        var flags = keyFlags ?? []
         hidden.storage.withUnsafeMutableBufferPointer { buffer in
-            embeddings(ids, into: buffer.baseAddress!)
-            let base = SendablePointer(buffer.baseAddress!)
-            SequenceGroups.forEach(sequences) { firstRow, group, rows in
-                let scratch = EncoderScratch(tokens: rows, hidden: h, intermediateSize: intermediateSize)
-                for layer in layers {
-                    layer(base.base + firstRow * h, sequences: group, tokens: rows, scratch: scratch)
+            flags.withUnsafeMutableBufferPointer { flagBuffer in
+                embeddings(ids, into: buffer.baseAddress!)
+                let base = SendablePointer(buffer.baseAddress!)
+                let mask = keyFlags == nil ? nil : SendablePointer(flagBuffer.baseAddress!)
+                SequenceGroups.forEach(sequences) { firstRow, group, rows in
+                    let scratch = EncoderScratch(tokens: rows, hidden: h, intermediateSize: intermediateSize)
+                    let groupMask = mask.map { UnsafePointer($0.base + firstRow) }
+                    for layer in layers {
+                        layer(base.base + firstRow * h, sequences: group, tokens: rows, scratch: scratch, keyMask: groupMask)
+                    }
                 }
             }
         }

@@ -19,6 +19,9 @@ public struct ModelBundle: Sendable {
     public let text: TextEmbedder?
     /// The image encoder, if the model has one.
     public let image: ImageEmbedder?
+    /// ColBERT hook: the late-interaction text encoder of a ColBERT-style folder (PyLate Dense
+    /// head or Stanford HF_ColBERT); such a folder has no pooled `text` encoder.
+    public var lateInteraction: ColBERTTextEncoder? = nil
 
     /// Loads the model in `directory`.
     public static func load(directory: URL) throws(ModelLoadError) -> ModelBundle {
@@ -31,6 +34,11 @@ public struct ModelBundle: Sendable {
         let modelType = config["model_type"] as? String ?? ""
         switch modelType {
         case "bert":
+            if let colbert = try ColBERTTextEncoder.loadIfLateInteraction(directory: directory) {
+                return ModelBundle(
+                    directory: directory, name: directory.standardizedFileURL.lastPathComponent, modelType: modelType,
+                    text: nil, image: nil, lateInteraction: colbert)
+            }
             return ModelBundle(
                 directory: directory, name: directory.standardizedFileURL.lastPathComponent, modelType: modelType,
                 text: try loadBert(directory: directory, configURL: configURL), image: nil)

@@ -73,10 +73,20 @@ struct IndexAdd: ParsableCommand {
             do { try store.put(documents, into: options.collection) } catch { throw CommandFailure(error.description) }
         }
         for batch in stride(from: 0, to: texts.count, by: 64).map({ Array(texts[$0 ..< min($0 + 64, texts.count)]) }) {
-            let embedder = try textEmbedder(of: bundle)
-            let results: [Result<TextEmbedding, EmbeddingError>]
-            do { results = try embedder.embed(batch.map(\.text), options: TextEmbeddingOptions(output: .both)) } catch {
-                throw CommandFailure(error.description)
+            // Per text: token vectors and pooled vector, or why it failed.
+            let results: [Result<(tokens: [[Float]], pooled: [Float]?), EmbeddingError>]
+            if let colbert = bundle.lateInteraction {
+                // ColBERT-style model: document marker, skip list and the linear head.
+                do {
+                    results = try colbert.encodeDocuments(batch.map(\.text)).map { .success(($0, nil)) }
+                } catch { throw CommandFailure(error.description) }
+            } else {
+                let embedder = try textEmbedder(of: bundle)
+                do {
+                    results = try embedder.embed(batch.map(\.text), options: TextEmbeddingOptions(output: .both)).map {
+                        $0.map { ($0.tokenVectors ?? [], $0.pooled) }
+                    }
+                } catch { throw CommandFailure(error.description) }
             }
             var documents: [StoredDocument] = []
             for (item, result) in zip(batch, results) {
@@ -84,7 +94,7 @@ struct IndexAdd: ParsableCommand {
                 case let .success(embedding):
                     do {
                         documents.append(StoredDocument(
-                            id: item.id, vectors: try MultiVector(rows: embedding.tokenVectors ?? [], context: item.id),
+                            id: item.id, vectors: try MultiVector(rows: embedding.tokens, context: item.id),
                             pooled: embedding.pooled, metadata: ["source": item.source, "text": String(item.text.prefix(200))]))
                     } catch { failures += 1; reportFailure(item.id, error.description) }
                 case let .failure(error):

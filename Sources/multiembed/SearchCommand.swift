@@ -24,10 +24,16 @@ struct SearchCommand: ParsableCommand {
         warnIfBLASIsPinned()
         guard topK > 0 else { throw ValidationError("--top-k must be positive, got \(topK)") }
         guard !query.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw ValidationError("the query is empty") }
-        let embedder = try textEmbedder(of: try loadModel(model))
+        let bundle = try loadModel(model)
         do {
-            let embedding = try embedder.embed([query], options: TextEmbeddingOptions(output: .multiVector))[0].get()
-            let vectors = try MultiVector(rows: embedding.tokenVectors ?? [], context: "query")
+            let rows: [[Float]]
+            if let colbert = bundle.lateInteraction {
+                // ColBERT-style model: query marker and [MASK] expansion to query_length.
+                rows = try colbert.encodeQueries([query])[0]
+            } else {
+                rows = try textEmbedder(of: bundle).embed([query], options: TextEmbeddingOptions(output: .multiVector))[0].get().tokenVectors ?? []
+            }
+            let vectors = try MultiVector(rows: rows, context: "query")
             let store = try options.openStore()
             let hits = try store.search(vectors, in: options.collection, topK: topK, filter: nil)
             for (rank, hit) in hits.enumerated() {

@@ -1,0 +1,141 @@
+import EmbeddingKernels
+import Foundation
+import Tokenizers
+
+/// Query and document multi-vectors of a ColBERT-style model (PyLate, Stanford ColBERT): the
+/// marker token after `[CLS]`, `[MASK]` query expansion, the skip list, the linear head and L2
+/// normalisation, each as PyLate's `ColBERT.encode` does it.
+///
+/// Queries: the text is tokenised to `query_length - 1` ids (`[CLS] … [SEP]`), padded with
+/// `[MASK]` to that length, then the query marker is inserted after `[CLS]`. Expansion tokens are
+/// not attended to unless `attend_to_expansion_tokens`, but every position, expansion included,
+/// yields a vector. Documents: tokenised to `document_length - 1`, marker inserted, no padding;
+/// vectors of skip-listed tokens (punctuation) are dropped after encoding.
+public struct ColBERTTextEncoder: Sendable {
+    public let conventions: ColBERTConventions
+    public let tokenizer: WordPieceTokenizer
+    let model: BertModel
+    let head: ColBERTHead
+    /// Marker ids, nil when the marker is empty.
+    public let queryMarkerID: Int32?
+    public let documentMarkerID: Int32?
+    /// The id queries are padded with.
+    public let maskTokenID: Int32
+    /// Ids whose vectors are dropped from documents.
+    public let skiplistIDs: Set<Int32>
+
+    /// Width of every output vector (the head's).
+    public var dimension: Int { head.dimension }
+
+    init(conventions: ColBERTConventions, tokenizer: WordPieceTokenizer, model: BertModel, head: ColBERTHead, path: String) throws(ModelLoadError) {
+        func marker(_ text: String, _ key: String) throws(ModelLoadError) -> Int32? {
+            guard !text.isEmpty else { return nil }
+            guard let id = tokenizer.tokenID(text) else {
+                throw .invalidConfig(path: path, reason: "\(key) '\(text)' is not a token of the tokenizer (PyLate adds it as an added token)")
+            }
+            return id
+        }
+        guard let mask = tokenizer.maskTokenID else {
+            throw .invalidConfig(path: path, reason: "the tokenizer has no [MASK] token to expand queries with")
+        }
+        let limit = max(conventions.queryLength, conventions.documentLength)
+        guard limit <= model.maxPositions else {
+            throw .invalidConfig(path: path, reason: "query/document length \(limit) exceeds max_position_embeddings \(model.maxPositions)")
+        }
+        self.conventions = conventions
+        self.tokenizer = tokenizer
+        self.model = model
+        self.head = head
+        queryMarkerID = try marker(conventions.queryPrefix, "query_prefix")
+        documentMarkerID = try marker(conventions.documentPrefix, "document_prefix")
+        maskTokenID = mask
+        // PyLate maps each word with convert_tokens_to_ids; words outside the vocabulary would map
+        // to [UNK] there (and skip every unknown token); here they are ignored instead.
+        skiplistIDs = Set(conventions.skiplistWords.compactMap { tokenizer.tokenID($0) })
+    }
+
+    /// The model input of one query or document: ids, and which positions may be attended to.
+    public struct Input: Sendable, Equatable {
+        public var ids: [Int32]
+        public var attendable: [Bool]
+        public var truncated: Bool
+    }
+
+    /// Query input: marker after `[CLS]`, `[MASK]` padding to `query_length`.
+    public func queryInput(_ text: String) throws(EmbeddingError) -> Input {
+        let marker = queryMarkerID
+        let length = conventions.queryLength - (marker == nil ? 0 : 1)
+        var encoded = try encode(text, maxLength: length)
+        var attendable = [Bool](repeating: true, count: encoded.ids.count)
+        if conventions.doQueryExpansion, encoded.ids.count < length {
+            let padding = length - encoded.ids.count
+            encoded.ids += [Int32](repeating: maskTokenID, count: padding)
+            attendable += [Bool](repeating: conventions.attendToExpansionTokens, count: padding)
+        }
+        return Input(ids: Self.inserting(marker, into: encoded.ids), attendable: Self.inserting(marker.map { _ in true }, into: attendable), truncated: encoded.wasTruncated)
+    }
+
+    /// Document input: marker after `[CLS]`, at most `document_length` ids.
+    public func documentInput(_ text: String) throws(EmbeddingError) -> Input {
+        let marker = documentMarkerID
+        let encoded = try encode(text, maxLength: conventions.documentLength - (marker == nil ? 0 : 1))
+        return Input(
+            ids: Self.inserting(marker, into: encoded.ids), attendable: [Bool](repeating: true, count: encoded.ids.count + (marker == nil ? 0 : 1)),
+            truncated: encoded.wasTruncated)
+    }
+
+    /// One L2-normalised vector per query position (expansion tokens included), in order.
+    public func encodeQueries(_ texts: [String]) throws(EmbeddingError) -> [[[Float]]] {
+        let inputs = try Self.each(texts, queryInput)
+        return run(inputs) { _, _ in true }
+    }
+
+    /// One L2-normalised vector per document token that is not skip-listed, in order.
+    public func encodeDocuments(_ texts: [String]) throws(EmbeddingError) -> [[[Float]]] {
+        let inputs = try Self.each(texts, documentInput)
+        let skip = skiplistIDs
+        return run(inputs) { input, position in !skip.contains(input.ids[position]) }
+    }
+
+    /// Encodes inputs in batches of 32 and keeps the positions `keep` accepts.
+    func run(_ inputs: [Input], keep: (Input, Int) -> Bool) -> [[[Float]]] {
+        var results: [[[Float]]] = []
+        results.reserveCapacity(inputs.count)
+        var start = 0
+        while start < inputs.count {
+            let batch = Array(inputs[start ..< min(start + 32, inputs.count)])
+            start += batch.count
+            let states = model(batch.map(\.ids), attendable: batch.map(\.attendable))
+            for (index, input) in batch.enumerated() {
+                let rows = states.sequences[index]
+                let kept = (0 ..< rows.count).filter { keep(input, $0) }.map { rows.lowerBound + $0 }
+                results.append(head.project(states.values, rows: kept))
+            }
+        }
+        return results
+    }
+
+    /// Applies `prepare` to every text; a failure names the text's index.
+    static func each(_ texts: [String], _ prepare: (String) throws(EmbeddingError) -> Input) throws(EmbeddingError) -> [Input] {
+        var inputs: [Input] = []
+        for (index, text) in texts.enumerated() {
+            do { inputs.append(try prepare(text)) } catch {
+                if case .invalidInput(_, let reason) = error { throw .invalidInput(index: index, reason: reason) }
+                throw error
+            }
+        }
+        return inputs
+    }
+
+    private func encode(_ text: String, maxLength: Int) throws(EmbeddingError) -> TokenizedText {
+        do { return try tokenizer.encode(text, maxLength: maxLength, truncation: .end) } catch {
+            throw .invalidInput(index: 0, reason: error.description)
+        }
+    }
+
+    /// `ids[0], marker, ids[1...]`, as PyLate's `insert_prefix_token`.
+    static func inserting<T>(_ marker: T?, into values: [T]) -> [T] {
+        guard let marker, let first = values.first else { return values }
+        return [first, marker] + values.dropFirst()
+    }
+}
