@@ -1,5 +1,6 @@
 import ArgumentParser
 import EmbeddingKernels
+import Encoders
 import Foundation
 import LateInteraction
 
@@ -29,8 +30,18 @@ struct BenchMaxSim: ParsableCommand {
     @Option(name: .long, help: "Storage precision: float32, float16, int8 or binary (Hamming pass + float16 re-scoring).")
     var precision = "float32"
 
+    @Option(name: .long, help: "Quality mode: a model folder whose token vectors are embedded from --texts (no timing).")
+    var model: String?
+
+    @Option(name: .long, help: "Quality mode: one document per line (e.g. samples/visual-document-retrieval/texts-1024.txt).")
+    var texts: String?
+
     func run() throws {
         warnIfBLASIsPinned()
+        if let model {
+            guard let texts else { throw ValidationError("--model needs --texts") }
+            return try MaxSimQuality(model: model, texts: texts, queries: max(queries, 1) == 4 ? 200 : queries).run()
+        }
         guard docs > 0, vectors > 0, queryVectors > 0, dim > 0, queries > 0 else {
             throw ValidationError("--docs, --vectors, --query-vectors, --dim and --queries must be positive")
         }
