@@ -97,6 +97,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
 
+        // Tests/Conformance/run: sends the shared conformance cases through the Swift client.
+        .executableTarget(
+            name: "conformance-driver", dependencies: ["EmbeddingClient"],
+            path: "Sources/ConformanceDriver", swiftSettings: swiftSettings),
+
         .testTarget(
             name: "EmbeddingKernelsTests", dependencies: ["EmbeddingKernels"],
             swiftSettings: swiftSettings),

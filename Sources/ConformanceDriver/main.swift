@@ -1,0 +1,187 @@
+// Conformance driver for the Swift client (EmbeddingClient): runs every case of
+// Tests/Conformance/cases.json against a running server and writes the canonical results
+// that Tests/Conformance/compare.py compares with the Python and C drivers' (see the README
+// there for both formats).
+//
+// usage: conformance-driver HOST PORT API_KEY CASES_JSON OUT_JSON   (from the repository root)
+
+import EmbeddingClient
+import Foundation
+
+/// A JSON object of the case list.
+typealias JSONObject = [String: Any]
+
+struct DriverFailure: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// A text input of the case list: a string, or {"repeat": s, "times": n}.
+func text(_ item: Any) throws -> String {
+    if let string = item as? String { return string }
+    guard let object = item as? JSONObject, let unit = object["repeat"] as? String,
+        let times = object["times"] as? Int
+    else { throw DriverFailure(description: "bad text input \(item)") }
+    return String(repeating: unit, count: times)
+}
+
+/// The bytes of an image input: {"file": path[, "take_bytes": n]} or {"hex": "..."}.
+func image(_ object: JSONObject) throws -> Data {
+    if let hex = object["hex"] as? String {
+        var bytes: [UInt8] = []
+        var index = hex.startIndex
+        while index < hex.endIndex {
+            let next = hex.index(index, offsetBy: 2)
+            guard let byte = UInt8(hex[index..<next], radix: 16) else {
+                throw DriverFailure(description: "bad hex \(hex)")
+            }
+            bytes.append(byte)
+            index = next
+        }
+        return Data(bytes)
+    }
+    guard let path = object["file"] as? String else { throw DriverFailure(description: "bad image \(object)") }
+    let data = try Data(contentsOf: URL(fileURLWithPath: path))
+    if let take = object["take_bytes"] as? Int { return data.prefix(take) }
+    return data
+}
+
+/// A patch grid whose values are exact in float32: ((i*7 + seed*13) % 97 - 48) / 32.
+func patches(_ object: JSONObject) throws -> PatchGrid {
+    guard let rows = object["rows"] as? Int, let cols = object["cols"] as? Int,
+        let size = object["patch_size"] as? Int, let seed = object["seed"] as? Int
+    else { throw DriverFailure(description: "bad patches \(object)") }
+    let channels = object["channels"] as? Int ?? 3
+    var values = (0..<(rows * cols * channels * size * size)).map { i in
+        Float((i * 7 + seed * 13) % 97 - 48) / 32
+    }
+    if object["nan"] as? Bool == true { values[0] = .nan }
+    return PatchGrid(rows: rows, cols: cols, patchSize: size, channels: channels, values: values)
+}
+
+func options(_ c: JSONObject) throws -> EmbedOptions {
+    var options = EmbedOptions()
+    options.model = c["model"] as? String ?? ""
+    if let name = c["prompt_name"] as? String { options.prompt = .named(name) }
+    if let text = c["instruction"] as? String { options.prompt = .instruction(text) }
+    switch c["output"] as? String ?? "pooled" {
+    case "pooled": options.output = .pooled
+    case "multi_vector": options.output = .multiVector
+    case "both": options.output = .both
+    case let other: throw DriverFailure(description: "unknown output \(other)")
+    }
+    options.dimensions = c["dimensions"] as? Int
+    options.normalize = c["normalize"] as? Bool
+    switch c["encoding"] as? String ?? "float32" {
+    case "float32": options.encoding = .float32
+    case "float16": options.encoding = .float16
+    case "int8": options.encoding = .int8
+    case "binary": options.encoding = .binary
+    case let other: throw DriverFailure(description: "unknown encoding \(other)")
+    }
+    switch c["truncate"] as? String ?? "end" {
+    case "end": options.truncate = .end
+    case "start": options.truncate = .start
+    case "error": options.truncate = .error
+    case let other: throw DriverFailure(description: "unknown truncate \(other)")
+    }
+    options.allOrNothing = c["all_or_nothing"] as? Bool ?? false
+    if let milliseconds = c["deadline_ms"] as? Int { options.deadline = .milliseconds(milliseconds) }
+    return options
+}
+
+func hex<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> String {
+    let digits = Array("0123456789abcdef".utf8)
+    var out: [UInt8] = []
+    for byte in bytes {
+        out.append(digits[Int(byte >> 4)])
+        out.append(digits[Int(byte & 15)])
+    }
+    return String(decoding: out, as: UTF8.self)
+}
+
+/// float32 little-endian bytes of decoded values.
+func floatHex(_ values: [Float]) -> String {
+    hex(values.flatMap { value -> [UInt8] in
+        let bits = value.bitPattern
+        return [UInt8(bits & 0xFF), UInt8(bits >> 8 & 0xFF), UInt8(bits >> 16 & 0xFF), UInt8(bits >> 24)]
+    })
+}
+
+/// The canonical hex of one vector: the bytes received for float32 and binary, the float32
+/// bytes of the client's decoding (``EncodedVector/values``) for float16 and int8.
+func canonical(_ vector: EncodedVector) -> String {
+    switch vector.encoding {
+    case .float32, .binary: hex(vector.data)
+    case .float16, .int8: floatHex(vector.values)
+    }
+}
+
+func canonical(_ rows: EncodedMultiVector) -> String {
+    switch rows.encoding {
+    case .float32, .binary: hex(rows.data)
+    case .float16, .int8: floatHex(rows.values.flatMap { $0 })
+    }
+}
+
+func run(_ c: JSONObject, client: EmbeddingClient) async -> JSONObject {
+    let name = c["name"] as? String ?? "?"
+    let result: EmbedResult
+    do {
+        var inputs: [EmbeddingInput] = []
+        for item in c["texts"] as? [Any] ?? [] { inputs.append(.text(try text(item))) }
+        for item in c["images"] as? [JSONObject] ?? [] { inputs.append(.image(try image(item))) }
+        for item in c["patches"] as? [JSONObject] ?? [] { inputs.append(.patches(try patches(item))) }
+        result = try await client.embed(inputs, options: try options(c))
+    } catch let error as EmbeddingClientError {
+        return ["name": name, "status": error.code.rawValue, "input_errors": [Any](), "embeddings": [Any]()]
+    } catch {
+        // Not the client's typed error: a driver bug, which fails this case only.
+        return ["name": name, "status": "driver error: \(error)", "input_errors": [Any](), "embeddings": [Any]()]
+    }
+    let embeddings: [JSONObject] = result.embeddings.map { embedding in
+        var entry: JSONObject = ["truncated": embedding.truncated, "pooled": NSNull(), "multi_vector": NSNull()]
+        if embedding.error == nil {
+            if let pooled = embedding.pooled {
+                entry["pooled"] = ["dimension": pooled.dimension, "hex": canonical(pooled)]
+            }
+            if let rows = embedding.multiVector {
+                entry["multi_vector"] = ["count": rows.count, "dimension": rows.dimension, "hex": canonical(rows)]
+            }
+        }
+        return entry
+    }
+    return [
+        "name": name, "status": 0,
+        "input_errors": result.inputErrors.sorted { $0.index < $1.index }.map { [$0.index, $0.code.rawValue] },
+        "embeddings": embeddings,
+    ]
+}
+
+let arguments = CommandLine.arguments
+guard arguments.count == 6, let port = Int(arguments[2]) else {
+    FileHandle.standardError.write(Data("usage: conformance-driver HOST PORT API_KEY CASES_JSON OUT_JSON\n".utf8))
+    exit(2)
+}
+let host = arguments[1]
+let apiKey = arguments[3]
+let document = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: arguments[4])))
+guard let cases = (document as? JSONObject)?["cases"] as? [JSONObject] else {
+    FileHandle.standardError.write(Data("\(arguments[4]) has no \"cases\" list\n".utf8))
+    exit(2)
+}
+
+let client = EmbeddingClient(host: host, port: port, apiKey: apiKey, timeout: .seconds(60))
+var results: [JSONObject] = []
+for c in cases {
+    if let key = c["api_key"] as? String {
+        // A client of its own, with that key ("" = none).
+        let other = EmbeddingClient(host: host, port: port, apiKey: key.isEmpty ? nil : key, timeout: .seconds(60))
+        results.append(await run(c, client: other))
+        try await other.shutdown()
+    } else {
+        results.append(await run(c, client: client))
+    }
+}
+try await client.shutdown()
+let output = try JSONSerialization.data(withJSONObject: ["client": "swift", "results": results])
+try output.write(to: URL(fileURLWithPath: arguments[5]))

@@ -1,0 +1,124 @@
+"""Conformance driver for the Python client: runs every case of cases.json through the
+installed `multiembed` package and writes the canonical results (see README.md).
+
+usage: python_driver.py HOST PORT API_KEY CASES_JSON OUT_JSON   (run from the repository root)
+"""
+import json
+import sys
+
+import numpy as np
+
+import multiembed
+from multiembed.encodings import dequantize
+
+
+def text_of(item):
+    """A text input of the case list: a string, or {"repeat": s, "times": n}."""
+    if isinstance(item, str):
+        return item
+    return item["repeat"] * item["times"]
+
+
+def image_of(item):
+    """The bytes of an image input: {"file": path[, "take_bytes": n]} or {"hex": "..."}."""
+    if "hex" in item:
+        return bytes.fromhex(item["hex"])
+    with open(item["file"], "rb") as f:
+        data = f.read()
+    return data[: item["take_bytes"]] if "take_bytes" in item else data
+
+
+def patches_of(item):
+    """A patch grid whose values are exact in float32: ((i*7 + seed*13) % 97 - 48) / 32."""
+    rows, cols, size = item["rows"], item["cols"], item["patch_size"]
+    channels = item.get("channels", 3)
+    i = np.arange(rows * cols * channels * size * size, dtype=np.int64)
+    values = (((i * 7 + item["seed"] * 13) % 97) - 48).astype(np.float32) / np.float32(32)
+    if item.get("nan"):
+        values[0] = np.nan
+    return multiembed.PatchGrid(values, rows=rows, cols=cols, patch_size=size, channels=channels)
+
+
+def float_hex(values):
+    """float32 little-endian bytes of the values (float16 and float32 convert exactly)."""
+    return np.ascontiguousarray(values, dtype="<f4").tobytes().hex()
+
+
+def vector_hex(encoding, rows, scales):
+    """The canonical hex of a (count, width) array of one encoding: the packed bits as received
+    for binary, else the float32 bytes of the client's own decoding (int8: its dequantize)."""
+    if encoding == "binary":
+        return np.ascontiguousarray(rows, dtype=np.uint8).tobytes().hex()
+    if encoding == "int8":
+        return float_hex(dequantize(rows, "int8", scales))
+    return float_hex(rows)
+
+
+def run_case(client, case):
+    encoding = case.get("encoding", "float32")
+    output = case.get("output", "pooled")
+    kwargs = dict(
+        model=case.get("model") or None,
+        prompt_name=case.get("prompt_name"),
+        instruction=case.get("instruction"),
+        dimensions=case.get("dimensions"),
+        normalize=case.get("normalize"),
+        encoding=encoding,
+        output=output,
+        truncate=case.get("truncate", "end"),
+        all_or_nothing=case.get("all_or_nothing", False),
+    )
+    if "deadline_ms" in case:
+        kwargs["deadline"] = case["deadline_ms"] / 1000.0
+    texts = [text_of(t) for t in case.get("texts", [])] or None
+    images = [image_of(i) for i in case.get("images", [])] or None
+    patches = [patches_of(p) for p in case.get("patches", [])] or None
+    try:
+        result = client.embed_result(texts, images, patches, **kwargs)
+    except multiembed.MultiEmbedError as error:
+        return {"name": case["name"], "status": int(error.code), "input_errors": [], "embeddings": []}
+    except Exception as error:  # a client bug: fails this case only, with what went wrong
+        return {"name": case["name"], "status": f"client raised {error!r}", "input_errors": [], "embeddings": []}
+
+    failed = {e.index for e in result.errors}
+    count = len(result.truncated)
+    embeddings = []
+    for i in range(count):
+        entry = {"truncated": bool(result.truncated[i]), "pooled": None, "multi_vector": None}
+        if i not in failed:
+            if result.pooled is not None:
+                scales = result.pooled_scales[i : i + 1] if result.pooled_scales is not None else None
+                entry["pooled"] = {"dimension": int(result.dimension),
+                                   "hex": vector_hex(encoding, result.pooled[i : i + 1], scales)}
+            if result.multi_vectors is not None:
+                rows = result.multi_vectors[i]
+                scales = result.multi_vector_scales[i] if result.multi_vector_scales is not None else None
+                entry["multi_vector"] = {"count": int(rows.shape[0]), "dimension": int(result.token_dimension),
+                                         "hex": vector_hex(encoding, rows, scales)}
+        embeddings.append(entry)
+    return {
+        "name": case["name"],
+        "status": 0,
+        "input_errors": [[e.index, int(e.code)] for e in sorted(result.errors, key=lambda e: e.index)],
+        "embeddings": embeddings,
+    }
+
+
+def main():
+    host, port, api_key, cases_path, out_path = sys.argv[1:6]
+    with open(cases_path, encoding="utf-8") as f:
+        cases = json.load(f)["cases"]
+    results = []
+    with multiembed.Client(host, int(port), api_key=api_key, timeout=60.0) as client:
+        for case in cases:
+            if "api_key" in case:  # a client of its own, with that key ("" = none)
+                with multiembed.Client(host, int(port), api_key=case["api_key"] or None, timeout=60.0) as other:
+                    results.append(run_case(other, case))
+            else:
+                results.append(run_case(client, case))
+    with open(out_path, "w", encoding="utf-8") as f:
+        json.dump({"client": "python", "results": results}, f)
+
+
+if __name__ == "__main__":
+    main()
