@@ -134,8 +134,12 @@ class Unknown(MultiEmbedError):
     code = StatusCode.UNKNOWN
 
 
-class InvalidArgument(MultiEmbedError):
-    """The request or an input is malformed; retrying it unchanged fails the same way."""
+class InvalidArgument(MultiEmbedError, ValueError):
+    """The request or an input is malformed; retrying it unchanged fails the same way.
+
+    Also a ``ValueError``, so the client can raise it for arguments it rejects before sending
+    (with the same status code the server would give) without breaking ``except ValueError``.
+    """
 
     code = StatusCode.INVALID_ARGUMENT
 

@@ -20,6 +20,7 @@ from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
+from .errors import InvalidArgument
 from .v1 import embed_pb2
 
 __all__ = ["PatchGrid", "ImageLike", "PatchesLike", "text_input", "image_input", "patches_input", "patchify",
@@ -190,7 +191,7 @@ def collect_inputs(
             raise TypeError("patches takes a list of patch grids; wrap a single one in a list")
         builders += [partial(patches_input, p, patch_size) for p in patches]
     if not builders:
-        raise ValueError("nothing to embed: give texts, images or patches")
+        raise InvalidArgument("nothing to embed: give texts, images or patches")
     if len(builders) > 1:
         single = False
     return builders, single
