@@ -1,6 +1,7 @@
 # The two commands of the README:
 #   make run   installs what is missing, fetches the default model, builds, embeds samples/texts.txt
-#   make test  the same set-up, then every test (optimised: the numeric tests are slow in debug)
+#   make test  the same set-up, then every test: the Swift suites (optimised: the numeric tests are
+#              slow in debug), the C and Python clients, and the cross-client conformance suite
 SWIFT ?= swift
 MODEL ?= models/all-MiniLM-L6-v2
 RELEASE_BIN = .build/release/multiembed
@@ -14,6 +15,7 @@ test: setup
 	$(SWIFT) test -c release -Xswiftc -enable-testing
 	$(MAKE) -C clients/c test
 	clients/python/run-tests -q
+	Tests/Conformance/run
 
 setup: deps model
 
