@@ -8,10 +8,11 @@ extension EmbeddingServer {
     /// server closes it. Requests run as child tasks, so many are in flight and answers go out
     /// as they are ready; closing the connection cancels the child tasks, which drops their
     /// queued inputs from the batcher.
-    func serve(_ connection: NIOAsyncChannel<ByteBuffer, Multiembed_V1_Response>) async {
+    func serve(_ accepted: AcceptedConnection) async {
         let limits = configuration.limits
-        let (accepted, open) = lifecycle.openConnection(limit: limits.maxConnections)
-        guard accepted else {
+        let connection = accepted.channel
+        let open = accepted.openConnections
+        guard accepted.admitted else {
             logger.debug("connection refused: too many open", metadata: ["open": "\(open)"])
             try? await connection.executeThenClose { _, outbound in
                 try await outbound.write(

@@ -33,6 +33,14 @@ public final class EmbeddingServer: Service, Sendable {
             service: service, lifecycle: lifecycle, configuration: configuration, metrics: metrics, logger: logger)
     }
 
+    /// A server for the models in `configuration.modelDirectories`, loaded now.
+    public convenience init(configuration: ServerConfiguration, logger: Logger = Logger(label: "multiembed.server")) throws(ModelLoadError) {
+        var models: [ModelBundle] = []
+        for directory in configuration.modelDirectories { models.append(try ModelBundle.load(directory: directory)) }
+        guard !models.isEmpty else { throw .missingFile(path: "no model directory given") }
+        self.init(configuration: configuration, models: models, logger: logger)
+    }
+
     /// The address the server listens on, once it is bound (nil if it stopped before).
     public func listeningAddress() async -> SocketAddress? {
         await lifecycle.boundAddress()
@@ -47,7 +55,7 @@ public final class EmbeddingServer: Service, Sendable {
     public func run() async throws {
         service.start()
         defer { lifecycle.stopped() }
-        let serverChannel: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, Multiembed_V1_Response>, Never>
+        let serverChannel: NIOAsyncChannel<AcceptedConnection, Never>
         do {
             serverChannel = try await bind()
         } catch {
@@ -58,40 +66,49 @@ public final class EmbeddingServer: Service, Sendable {
         if let address = serverChannel.channel.localAddress {
             logger.info("listening", metadata: ["address": "\(address)"])
         }
-        try await withGracefulShutdownHandler {
-            try await withThrowingDiscardingTaskGroup { group in
-                if let metricsPort = configuration.metricsPort {
-                    group.addTask {
-                        // Metrics are an aid: their failure (a port in use) is logged, not fatal,
-                        // and their cancellation at the end of a drain is the normal way out.
-                        do {
-                            try await MetricsEndpoint(registry: self.metrics.registry, logger: self.logger)
-                                .run(host: self.configuration.host, port: metricsPort)
-                        } catch is CancellationError {
-                        } catch {
-                            self.logger.error("metrics endpoint failed", metadata: ["error": "\(error)"])
+        do {
+            try await withGracefulShutdownHandler {
+                try await withThrowingDiscardingTaskGroup { group in
+                    if let metricsPort = configuration.metricsPort {
+                        group.addTask {
+                            // Metrics are an aid: their failure (a port in use) is logged, not fatal,
+                            // and their cancellation at the end of a drain is the normal way out.
+                            do {
+                                try await MetricsEndpoint(registry: self.metrics.registry, logger: self.logger)
+                                    .run(host: self.configuration.host, port: metricsPort)
+                            } catch is CancellationError {
+                            } catch {
+                                self.logger.error("metrics endpoint failed", metadata: ["error": "\(error)"])
+                            }
                         }
                     }
-                }
-                try await serverChannel.executeThenClose { inbound in
-                    for try await connection in inbound {
-                        group.addTask { await self.serve(connection) }
+                    try await serverChannel.executeThenClose { inbound in
+                        for try await connection in inbound {
+                            group.addTask { await self.serve(connection) }
+                        }
                     }
+                    // Not accepting any more: let the work in flight finish, then close the rest.
+                    lifecycle.beginDraining()
+                    await drain()
+                    group.cancelAll()
                 }
-                // Not accepting any more: let the work in flight finish, then close the rest.
-                lifecycle.beginDraining()
-                await drain()
-                group.cancelAll()
+            } onGracefulShutdown: {
+                self.beginShutdown()
             }
-        } onGracefulShutdown: {
-            self.beginShutdown()
+        } catch {
+            // Whatever ended the server, its model threads and preparation pool must stop too.
+            logger.error("server failed", metadata: ["error": "\(error)"])
+            service.failQueued(with: .cancelled)
+            await service.stop()
+            throw error
         }
         await service.stop()
         logger.info("stopped")
     }
 
-    private func bind() async throws -> NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, Multiembed_V1_Response>, Never> {
+    private func bind() async throws -> NIOAsyncChannel<AcceptedConnection, Never> {
         let limits = configuration.limits
+        let lifecycle = self.lifecycle
         let timeout = TimeAmount.nanoseconds(Int64(limits.frameTimeout.components.seconds) * 1_000_000_000
             + Int64(limits.frameTimeout.components.attoseconds / 1_000_000_000))
         return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -106,7 +123,11 @@ public final class EmbeddingServer: Service, Sendable {
                         ByteToMessageHandler(FrameDecoder(maximumFrameBytes: limits.maxFrameBytes)),
                         MessageToByteHandler(MessageFrameEncoder<Multiembed_V1_Response>()),
                     ])
-                    return try NIOAsyncChannel<ByteBuffer, Multiembed_V1_Response>(wrappingChannelSynchronously: channel)
+                    // Counted here, on the event loop in accept order, so the connection over the
+                    // cap is always the last one to arrive.
+                    let wrapped = try NIOAsyncChannel<ByteBuffer, Multiembed_V1_Response>(wrappingChannelSynchronously: channel)
+                    let (admitted, open) = lifecycle.openConnection(limit: limits.maxConnections)
+                    return AcceptedConnection(channel: wrapped, admitted: admitted, openConnections: open)
                 }
             }
     }
@@ -127,4 +148,13 @@ public final class EmbeddingServer: Service, Sendable {
             try? await Task.sleep(for: .milliseconds(5))
         }
     }
+}
+
+/// A connection as the accept loop hands it over: admitted, or over `max_connections` (then
+/// answered RESOURCE_EXHAUSTED and closed).
+struct AcceptedConnection: Sendable {
+    let channel: NIOAsyncChannel<ByteBuffer, Multiembed_V1_Response>
+    let admitted: Bool
+    /// Connections open when it arrived (itself included when admitted).
+    let openConnections: Int
 }

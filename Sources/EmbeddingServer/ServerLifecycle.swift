@@ -30,13 +30,16 @@ final class ServerLifecycle: Sendable {
 
     /// Records the bound socket and wakes those waiting for it.
     func bound(_ channel: any Channel) {
-        let waiters = state.withLock { state in
-            state.phase = .serving
+        let (waiters, draining) = state.withLock { state in
+            // A shutdown that began before the bind closes the socket at once.
+            let draining = state.phase == .draining
+            if !draining { state.phase = .serving }
             state.boundAddress = channel.localAddress
             state.serverChannel = channel
             defer { state.addressWaiters = [] }
-            return state.addressWaiters
+            return (state.addressWaiters, draining)
         }
+        if draining { channel.close(promise: nil) }
         for waiter in waiters { waiter.resume(returning: channel.localAddress) }
     }
 

@@ -4,6 +4,7 @@ import SwiftProtobuf
 import Testing
 import WireProtocol
 
+extension ServerTests {
 @Suite("Bad input")
 struct ServerBadInputTests {
     /// A Health request, to show the server still serves.
@@ -175,7 +176,7 @@ struct ServerBadInputTests {
 
     @Test("idle connections up to the cap are held; one more gets RESOURCE_EXHAUSTED; others are served")
     func idleConnections() async throws {
-        let cap = 200
+        let cap = 64
         try await withServer(configure: { $0.limits.maxConnections = cap }) { _, port in
             var idle: [TestConnection] = []
             for _ in 0..<(cap - 1) { idle.append(try await TestConnection(port: port)) }
@@ -193,4 +194,5 @@ struct ServerBadInputTests {
             working.close()
         }
     }
+}
 }

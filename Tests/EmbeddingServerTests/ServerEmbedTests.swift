@@ -5,6 +5,7 @@ import Foundation
 import Testing
 import WireProtocol
 
+extension ServerTests {
 @Suite("Embedding over the wire")
 struct ServerEmbedTests {
     @Test("FLOAT32 embeddings over the wire equal in-process TextEmbedder.embed bit for bit")
@@ -78,7 +79,12 @@ struct ServerEmbedTests {
                         for _ in 0..<8 {
                             let response = try #require(try await connection.receive())
                             let pooled = floats(try #require(response.embed.embeddings.first).pooled.data)
-                            if pooled == expected[Int(response.id) % sampleTexts.count] { correct += 1 }
+                            let want = expected[Int(response.id) % sampleTexts.count]
+                            if pooled == want {
+                                correct += 1
+                            } else {
+                                Issue.record("request \(response.id): status \(response.status.code), max difference \(Closeness.maxAbsDifference(pooled, want))")
+                            }
                         }
                         return correct
                     }
@@ -157,4 +163,5 @@ struct ServerEmbedTests {
             #expect(response.embed.usage.patches > 0)
         }
     }
+}
 }

@@ -3,6 +3,7 @@ import Foundation
 import Testing
 import WireProtocol
 
+extension ServerTests {
 @Suite("Overload, deadlines, auth and shutdown")
 struct ServerLimitsTests {
     @Test("a full queue answers RESOURCE_EXHAUSTED at once")
@@ -25,10 +26,10 @@ struct ServerLimitsTests {
 
     @Test("work whose deadline passes in the queue is dropped and answered DEADLINE_EXCEEDED")
     func deadline() async throws {
-        try await withServer { _, port in
+        try await withServer(configure: { $0.batching.maxBatchInputs = 8 }) { _, port in
             let connection = try await TestConnection(port: port)
             defer { connection.close() }
-            let long = (0..<1024).map { "a long queue of texts to keep the model busy for a while, number \($0)" }
+            let long = (0..<128).map { "a long queue of texts to keep the model busy for a while, number \($0)" }
             try await connection.send(embedRequest(id: 1, texts: long))
             var late = embedRequest(id: 2, texts: ["too late"])
             late.deadlineMs = 1
@@ -74,7 +75,7 @@ struct ServerLimitsTests {
             let connection = try await TestConnection(port: port)
             defer { connection.close() }
             for id in 1...16 {
-                try await connection.send(embedRequest(id: UInt64(id), texts: (0..<32).map { "shutdown text \($0) of \(id)" }))
+                try await connection.send(embedRequest(id: UInt64(id), texts: (0..<8).map { "shutdown text \($0) of \(id)" }))
             }
             // Let the frames reach the server, then shut down while they are being worked on.
             var health = Multiembed_V1_Request()
@@ -87,12 +88,39 @@ struct ServerLimitsTests {
                 answered[response.id] = response.status.code
             }
             server.beginShutdown()
-            while answered.count < 17 {
+            // Sent after the shutdown began: refused, not lost.
+            try await connection.send(embedRequest(id: 2000, texts: ["late"]))
+            while answered.count < 18 {
                 guard let response = try await connection.receive() else { break }
                 answered[response.id] = response.status.code
             }
-            #expect(answered.count == 17)
+            #expect(answered[2000] == .unavailable)
             #expect((1...16).allSatisfy { answered[UInt64($0)] == .ok })
+            // New connections are no longer accepted.
+            await #expect(throws: (any Error).self) { _ = try await TestConnection(port: port).call(embedRequest(id: 1, texts: ["x"])) }
         }
     }
+
+    @Test("closing a connection drops its queued inputs")
+    func disconnectCancelsQueuedWork() async throws {
+        try await withServer(configure: { $0.batching.maxBatchInputs = 4 }) { _, port in
+            let leaving = try await TestConnection(port: port)
+            try await leaving.send(embedRequest(id: 1, texts: (0..<256).map { "queued text number \($0)" }))
+            let observer = try await TestConnection(port: port)
+            defer { observer.close() }
+            var health = Multiembed_V1_Request()
+            health.id = 2
+            health.health = .init()
+            var depth: UInt32 = 0
+            for _ in 0..<100 where depth == 0 {
+                depth = try #require(try await observer.call(health)).health.queueDepth
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            #expect(depth > 0)
+            leaving.close()
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(try #require(try await observer.call(health)).health.queueDepth == 0)
+        }
+    }
+}
 }

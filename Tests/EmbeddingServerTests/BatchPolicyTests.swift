@@ -1,0 +1,105 @@
+@testable import EmbeddingServer
+import Encoders
+import Testing
+import Tokenizers
+
+@Suite("Batch policy")
+struct BatchPolicyTests {
+    static func request(inputs: Int, deadline: ContinuousClock.Instant? = nil) -> PendingEmbedding {
+        PendingEmbedding(inputCount: inputs, queuedCount: inputs, receivedAt: .now, deadline: deadline)
+    }
+
+    static func items(_ request: PendingEmbedding, lengths: [Int], at instant: ContinuousClock.Instant) -> [WorkItem] {
+        lengths.enumerated().map { index, length in
+            WorkItem(
+                request: request, index: index,
+                input: .text(TokenizedText(ids: Array(repeating: 1, count: length), wasTruncated: false), TextEmbeddingOptions()),
+                enqueuedAt: instant)
+        }
+    }
+
+    static func policy(maxInputs: Int = 4, maxTokens: Int = 100, maxWait: Duration = .milliseconds(2)) -> BatchPolicy {
+        var options = BatchingOptions()
+        options.maxBatchInputs = maxInputs
+        options.maxBatchTokens = maxTokens
+        options.maxWait = maxWait
+        return BatchPolicy(options: options)
+    }
+
+    @Test("a batch takes one input of each request in turn, so a short request is not stuck behind a long one")
+    func roundRobin() {
+        let now = ContinuousClock.now
+        let long = Self.request(inputs: 10)
+        let short = Self.request(inputs: 1)
+        var state = BatchQueue.State()
+        state.append(Self.items(long, lengths: Array(repeating: 5, count: 10), at: now), lane: .text)
+        state.append(Self.items(short, lengths: [5], at: now), lane: .text)
+        guard case .take(let batch, _) = Self.policy().decide(state: &state, target: 1, now: now) else {
+            Issue.record("expected a batch")
+            return
+        }
+        #expect(batch.count == 4)
+        #expect(batch.contains { $0.request === short })
+        #expect(state.count == 7)
+    }
+
+    @Test("a batch stops at the token limit, but one input over it still runs alone")
+    func tokenLimit() {
+        let now = ContinuousClock.now
+        var state = BatchQueue.State()
+        state.append(Self.items(Self.request(inputs: 3), lengths: [60, 60, 60], at: now), lane: .text)
+        guard case .take(let first, _) = Self.policy().decide(state: &state, target: 1, now: now) else { return }
+        #expect(first.count == 1)
+        var big = BatchQueue.State()
+        big.append(Self.items(Self.request(inputs: 1), lengths: [500], at: now), lane: .text)
+        guard case .take(let alone, _) = Self.policy().decide(state: &big, target: 1, now: now) else { return }
+        #expect(alone.count == 1)
+    }
+
+    @Test("fewer inputs than the last batch wait up to max wait; a lone client never waits")
+    func adaptiveWait() {
+        let now = ContinuousClock.now
+        var state = BatchQueue.State()
+        state.append(Self.items(Self.request(inputs: 2), lengths: [5, 5], at: now), lane: .text)
+        guard case .wait(let until?) = Self.policy().decide(state: &state, target: 4, now: now) else {
+            Issue.record("expected a wait")
+            return
+        }
+        #expect(until == now + .milliseconds(2))
+        guard case .take(let batch, _) = Self.policy().decide(state: &state, target: 4, now: now + .milliseconds(3)) else {
+            Issue.record("expected a batch after max wait")
+            return
+        }
+        #expect(batch.count == 2)
+        var single = BatchQueue.State()
+        single.append(Self.items(Self.request(inputs: 1), lengths: [5], at: now), lane: .text)
+        guard case .take = Self.policy().decide(state: &single, target: 1, now: now) else {
+            Issue.record("a lone client's input should run at once")
+            return
+        }
+    }
+
+    @Test("expired and cancelled requests are dropped before inference")
+    func expiredAndCancelled() async {
+        let now = ContinuousClock.now
+        let expired = Self.request(inputs: 2, deadline: now - .milliseconds(1))
+        let cancelled = Self.request(inputs: 2)
+        cancelled.finish(.failure(.cancelled))
+        let live = Self.request(inputs: 1)
+        var state = BatchQueue.State()
+        state.append(Self.items(expired, lengths: [5, 5], at: now), lane: .text)
+        state.append(Self.items(cancelled, lengths: [5, 5], at: now), lane: .text)
+        state.append(Self.items(live, lengths: [5], at: now), lane: .text)
+        guard case .take(let batch, let dropped) = Self.policy().decide(state: &state, target: 1, now: now) else { return }
+        #expect(batch.count == 1)
+        #expect(batch.first?.request === live)
+        #expect(dropped.count == 1 && dropped.first === expired)
+        #expect(state.count == 0)
+        _ = expired.isLive(at: now)
+        guard case .failure(let error) = await expired.result() else {
+            Issue.record("expected DEADLINE_EXCEEDED")
+            return
+        }
+        #expect(error.code == .deadlineExceeded)
+    }
+}
