@@ -48,10 +48,17 @@ extension EmbeddingServer {
                                     message: "the connection has \(limits.maxInFlightPerConnection) requests in flight, the max_in_flight_per_connection limit"))
                                 continue
                             }
+                            // Counted before the task starts: a request read before a shutdown
+                            // began is served, not refused, however late its task runs.
+                            let admitted = self.lifecycle.beginRequest()
                             group.addTask {
-                                let response = await self.dispatcher.respond(to: request, receivedAt: receivedAt)
+                                let response = await self.dispatcher.respond(
+                                    to: request, receivedAt: receivedAt, admitted: admitted)
                                 inFlight.value.subtract(1, ordering: .relaxed)
                                 try? await outbound.write(response)
+                                // Only now: a drain that sees no request in flight closes the
+                                // connection, and the close must queue behind this write.
+                                if admitted { self.lifecycle.endRequest() }
                             }
                         }
                     } catch let error as FrameError {

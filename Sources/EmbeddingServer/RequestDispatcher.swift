@@ -11,12 +11,16 @@ struct RequestDispatcher: Sendable {
     let metrics: ServerMetrics
     let logger: Logger
 
-    /// The answer to `request`, received (whole frame read) at `receivedAt`.
-    func respond(to request: Multiembed_V1_Request, receivedAt: ContinuousClock.Instant) async -> Multiembed_V1_Response {
+    /// The answer to `request`, received (whole frame read) at `receivedAt`. `admitted` says
+    /// whether it arrived while the server was serving (counted in flight by the caller) rather
+    /// than draining; embed requests that were not are refused with UNAVAILABLE.
+    func respond(
+        to request: Multiembed_V1_Request, receivedAt: ContinuousClock.Instant, admitted: Bool
+    ) async -> Multiembed_V1_Response {
         let method = Self.method(of: request)
         let response: Multiembed_V1_Response
         do {
-            response = try await answer(request, method: method, receivedAt: receivedAt)
+            response = try await answer(request, method: method, receivedAt: receivedAt, admitted: admitted)
         } catch {
             if error.code == .internal { logger.error("request failed", metadata: ["id": "\(request.id)", "error": "\(error)"]) }
             var failure = error.response(id: request.id)
@@ -28,7 +32,7 @@ struct RequestDispatcher: Sendable {
     }
 
     private func answer(
-        _ request: Multiembed_V1_Request, method: String, receivedAt: ContinuousClock.Instant
+        _ request: Multiembed_V1_Request, method: String, receivedAt: ContinuousClock.Instant, admitted: Bool
     ) async throws(ServerError) -> Multiembed_V1_Response {
         // With keys configured, nothing but UNAUTHENTICATED is said to a request without one.
         if !configuration.apiKeys.isEmpty, !Self.isValid(key: request.apiKey, among: configuration.apiKeys) {
@@ -45,8 +49,7 @@ struct RequestDispatcher: Sendable {
         case .info:
             response.info = info
         case .embed(let embed):
-            guard lifecycle.beginRequest() else { throw .unavailable("the server is shutting down") }
-            defer { lifecycle.endRequest() }
+            guard admitted else { throw .unavailable("the server is shutting down") }
             let deadline = request.deadlineMs > 0 ? receivedAt + .milliseconds(Int(request.deadlineMs)) : nil
             let (body, status) = try await service.embed(embed, receivedAt: receivedAt, deadline: deadline)
             if let deadline, ContinuousClock.now > deadline { throw .deadlineExceeded }

@@ -182,6 +182,8 @@ struct ServerBadInputTests {
             for _ in 0..<(cap - 1) { idle.append(try await TestConnection(port: port)) }
             // The cap's last connection is a working one.
             let working = try await TestConnection(port: port)
+            // A round trip on the last admitted connection: the server has taken all of them.
+            #expect(try #require(try await working.call(Self.health)).status.code == .ok)
             let extra = try await TestConnection(port: port)
             let refused = try #require(try await extra.receive())
             #expect(refused.id == 0)
