@@ -55,7 +55,9 @@ let package = Package(
             name: "Encoders", dependencies: ["EmbeddingKernels", "Tokenizers", "ImageIO"],
             swiftSettings: kernelSettings),
         .target(name: "EmbeddingTesting", swiftSettings: swiftSettings),
-        .target(name: "LateInteraction", dependencies: ["EmbeddingKernels"], swiftSettings: kernelSettings),
+        .target(
+            name: "LateInteraction", dependencies: ["EmbeddingKernels"], exclude: ["README.md"],
+            swiftSettings: kernelSettings),
         .target(
             name: "WireProtocol",
             dependencies: [
