@@ -104,6 +104,11 @@ let package = Package(
             name: "conformance-driver", dependencies: ["EmbeddingClient"],
             path: "Sources/ConformanceDriver", swiftSettings: swiftSettings),
 
+        // samples/swift: the Swift client example named in the README.
+        .executableTarget(
+            name: "embed-sample", dependencies: ["EmbeddingClient"], path: "samples/swift",
+            swiftSettings: swiftSettings),
+
         .testTarget(
             name: "EmbeddingKernelsTests", dependencies: ["EmbeddingKernels"],
             swiftSettings: swiftSettings),
