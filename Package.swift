@@ -110,7 +110,7 @@ let package = Package(
             swiftSettings: swiftSettings),
 
         .testTarget(
-            name: "EmbeddingKernelsTests", dependencies: ["EmbeddingKernels"],
+            name: "EmbeddingKernelsTests", dependencies: ["EmbeddingKernels", "EmbeddingTesting"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "TokenizersTests", dependencies: ["Tokenizers", "EmbeddingTesting"],

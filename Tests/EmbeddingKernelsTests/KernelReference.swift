@@ -1,21 +1,10 @@
+import EmbeddingTesting
 import Foundation
 
 /// Straightforward Double-precision versions of the kernels, to check the fast ones against.
 enum Reference {
-    /// A deterministic pseudo-random generator (SplitMix64), so failures reproduce.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static func random(_ count: Int, seed: UInt64, scale: Float = 1) -> [Float] {
-        var generator = Generator(state: seed)
+        var generator = SeededGenerator(state: seed)
         return (0..<count).map { _ in Float.random(in: -scale...scale, using: &generator) }
     }
 
