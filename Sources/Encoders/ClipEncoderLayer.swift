@@ -52,10 +52,12 @@ struct ClipEncoderLayer: Sendable {
     /// `residual += input Wᵀ + b`.
     private func addLinear(_ linear: Linear, input: UnsafePointer<Float>, rows: Int, residual: UnsafeMutablePointer<Float>) {
         let out = linear.outFeatures
-        if let bias = linear.bias {
+        // Through a pointer: an array subscript in this loop is bounds-checked per element and
+        // stays scalar, on every token of every layer.
+        linear.bias?.storage.withUnsafeBufferPointer { bias in
             for row in 0..<rows {
                 let line = residual + row * out
-                for i in 0..<out { line[i] += bias.storage[i] }
+                for i in 0..<out { line[i] += bias[i] }
             }
         }
         linear.weight.storage.withUnsafeBufferPointer { w in
