@@ -55,6 +55,8 @@ struct RequestDispatcher: Sendable {
             if let deadline, ContinuousClock.now > deadline { throw .deadlineExceeded }
             response.embed = body
             if status.code != .ok || !status.inputErrors.isEmpty || !status.message.isEmpty { response.status = status }
+        case .score, .search, .upsert, .delete, .get, .createCollection, .listCollections, .dropCollection:
+            throw ServerError(.unimplemented, "late-interaction methods are not served yet")
         case nil where request.hasUnknownBody:
             throw ServerError(.unimplemented, "the request's body is of a kind this server does not know")
         case nil:
@@ -102,6 +104,14 @@ struct RequestDispatcher: Sendable {
         case .embed: "embed"
         case .info: "info"
         case .health: "health"
+        case .score: "score"
+        case .search: "search"
+        case .upsert: "upsert"
+        case .delete: "delete"
+        case .get: "get"
+        case .createCollection: "create_collection"
+        case .listCollections: "list_collections"
+        case .dropCollection: "drop_collection"
         case nil: "unknown"
         }
     }

@@ -104,10 +104,10 @@ import Testing
     }
 
     @Test func aBodyFromANewerVersionIsRecognisable() throws {
-        // Field 20 is reserved for the late-interaction bodies (Score).
+        // Field 30 is spare in Request.body: a newer version's body arrives as an unknown field.
         var bytes = ProtoBytes()
         bytes.varint(1, 8)
-        bytes.delimited(20, [0x0A, 0x01, 0x71])
+        bytes.delimited(30, [0x0A, 0x01, 0x71])
         let request = try Self.request(bytes.bytes)
         #expect(request.id == 8 && request.body == nil)
         #expect(request.hasUnknownBody)  // answered UNIMPLEMENTED, not INVALID_ARGUMENT

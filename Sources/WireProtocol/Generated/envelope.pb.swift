@@ -79,6 +79,79 @@ public nonisolated struct Multiembed_V1_Request: Sendable {
     set {body = .health(newValue)}
   }
 
+  /// Late interaction (collections.proto). Each takes the same number in Response.body.
+  /// Score documents against a query by MaxSim, without a collection.
+  public var score: Multiembed_V1_ScoreRequest {
+    get {
+      if case .score(let v)? = body {return v}
+      return Multiembed_V1_ScoreRequest()
+    }
+    set {body = .score(newValue)}
+  }
+
+  /// Find a collection's best documents for a query.
+  public var search: Multiembed_V1_SearchRequest {
+    get {
+      if case .search(let v)? = body {return v}
+      return Multiembed_V1_SearchRequest()
+    }
+    set {body = .search(newValue)}
+  }
+
+  /// Insert or replace documents in a collection.
+  public var upsert: Multiembed_V1_UpsertRequest {
+    get {
+      if case .upsert(let v)? = body {return v}
+      return Multiembed_V1_UpsertRequest()
+    }
+    set {body = .upsert(newValue)}
+  }
+
+  /// Delete documents from a collection by id.
+  public var delete: Multiembed_V1_DeleteRequest {
+    get {
+      if case .delete(let v)? = body {return v}
+      return Multiembed_V1_DeleteRequest()
+    }
+    set {body = .delete(newValue)}
+  }
+
+  /// Read documents from a collection by id.
+  public var get: Multiembed_V1_GetRequest {
+    get {
+      if case .get(let v)? = body {return v}
+      return Multiembed_V1_GetRequest()
+    }
+    set {body = .get(newValue)}
+  }
+
+  /// Create an empty collection.
+  public var createCollection: Multiembed_V1_CreateCollectionRequest {
+    get {
+      if case .createCollection(let v)? = body {return v}
+      return Multiembed_V1_CreateCollectionRequest()
+    }
+    set {body = .createCollection(newValue)}
+  }
+
+  /// List the collections.
+  public var listCollections: Multiembed_V1_ListCollectionsRequest {
+    get {
+      if case .listCollections(let v)? = body {return v}
+      return Multiembed_V1_ListCollectionsRequest()
+    }
+    set {body = .listCollections(newValue)}
+  }
+
+  /// Delete a collection and its documents.
+  public var dropCollection: Multiembed_V1_DropCollectionRequest {
+    get {
+      if case .dropCollection(let v)? = body {return v}
+      return Multiembed_V1_DropCollectionRequest()
+    }
+    set {body = .dropCollection(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   /// What to do. A Request without a body is answered INVALID_ARGUMENT. A body this server does
@@ -91,6 +164,23 @@ public nonisolated struct Multiembed_V1_Request: Sendable {
     case info(Multiembed_V1_InfoRequest)
     /// Is the server serving, and how busy is it.
     case health(Multiembed_V1_HealthRequest)
+    /// Late interaction (collections.proto). Each takes the same number in Response.body.
+    /// Score documents against a query by MaxSim, without a collection.
+    case score(Multiembed_V1_ScoreRequest)
+    /// Find a collection's best documents for a query.
+    case search(Multiembed_V1_SearchRequest)
+    /// Insert or replace documents in a collection.
+    case upsert(Multiembed_V1_UpsertRequest)
+    /// Delete documents from a collection by id.
+    case delete(Multiembed_V1_DeleteRequest)
+    /// Read documents from a collection by id.
+    case get(Multiembed_V1_GetRequest)
+    /// Create an empty collection.
+    case createCollection(Multiembed_V1_CreateCollectionRequest)
+    /// List the collections.
+    case listCollections(Multiembed_V1_ListCollectionsRequest)
+    /// Delete a collection and its documents.
+    case dropCollection(Multiembed_V1_DropCollectionRequest)
 
   }
 
@@ -150,6 +240,71 @@ public nonisolated struct Multiembed_V1_Response: Sendable {
     set {body = .health(newValue)}
   }
 
+  /// Late interaction, numbered as in Request.body.
+  public var score: Multiembed_V1_ScoreResponse {
+    get {
+      if case .score(let v)? = body {return v}
+      return Multiembed_V1_ScoreResponse()
+    }
+    set {body = .score(newValue)}
+  }
+
+  public var search: Multiembed_V1_SearchResponse {
+    get {
+      if case .search(let v)? = body {return v}
+      return Multiembed_V1_SearchResponse()
+    }
+    set {body = .search(newValue)}
+  }
+
+  public var upsert: Multiembed_V1_UpsertResponse {
+    get {
+      if case .upsert(let v)? = body {return v}
+      return Multiembed_V1_UpsertResponse()
+    }
+    set {body = .upsert(newValue)}
+  }
+
+  public var delete: Multiembed_V1_DeleteResponse {
+    get {
+      if case .delete(let v)? = body {return v}
+      return Multiembed_V1_DeleteResponse()
+    }
+    set {body = .delete(newValue)}
+  }
+
+  public var get: Multiembed_V1_GetResponse {
+    get {
+      if case .get(let v)? = body {return v}
+      return Multiembed_V1_GetResponse()
+    }
+    set {body = .get(newValue)}
+  }
+
+  public var createCollection: Multiembed_V1_CreateCollectionResponse {
+    get {
+      if case .createCollection(let v)? = body {return v}
+      return Multiembed_V1_CreateCollectionResponse()
+    }
+    set {body = .createCollection(newValue)}
+  }
+
+  public var listCollections: Multiembed_V1_ListCollectionsResponse {
+    get {
+      if case .listCollections(let v)? = body {return v}
+      return Multiembed_V1_ListCollectionsResponse()
+    }
+    set {body = .listCollections(newValue)}
+  }
+
+  public var dropCollection: Multiembed_V1_DropCollectionResponse {
+    get {
+      if case .dropCollection(let v)? = body {return v}
+      return Multiembed_V1_DropCollectionResponse()
+    }
+    set {body = .dropCollection(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   /// The result, of the same kind as the Request's body. Set only when `status.code` is OK;
@@ -161,6 +316,15 @@ public nonisolated struct Multiembed_V1_Response: Sendable {
     case info(Multiembed_V1_InfoResponse)
     /// The server's health.
     case health(Multiembed_V1_HealthResponse)
+    /// Late interaction, numbered as in Request.body.
+    case score(Multiembed_V1_ScoreResponse)
+    case search(Multiembed_V1_SearchResponse)
+    case upsert(Multiembed_V1_UpsertResponse)
+    case delete(Multiembed_V1_DeleteResponse)
+    case get(Multiembed_V1_GetResponse)
+    case createCollection(Multiembed_V1_CreateCollectionResponse)
+    case listCollections(Multiembed_V1_ListCollectionsResponse)
+    case dropCollection(Multiembed_V1_DropCollectionResponse)
 
   }
 
@@ -175,7 +339,7 @@ fileprivate nonisolated let _protobuf_package = "multiembed.v1"
 
 nonisolated extension Multiembed_V1_Request: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Request"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}deadline_ms\0\u{3}api_key\0\u{2}\u{7}embed\0\u{1}info\0\u{1}health\0\u{c}\u{14}\u{14}")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}deadline_ms\0\u{3}api_key\0\u{2}\u{7}embed\0\u{1}info\0\u{1}health\0\u{2}\u{8}score\0\u{1}search\0\u{1}upsert\0\u{1}delete\0\u{1}get\0\u{3}create_collection\0\u{3}list_collections\0\u{3}drop_collection\0\u{c}\u{1c}\u{c}")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -225,6 +389,110 @@ nonisolated extension Multiembed_V1_Request: SwiftProtobuf.Message, SwiftProtobu
           self.body = .health(v)
         }
       }()
+      case 20: try {
+        var v: Multiembed_V1_ScoreRequest?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .score(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .score(v)
+        }
+      }()
+      case 21: try {
+        var v: Multiembed_V1_SearchRequest?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .search(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .search(v)
+        }
+      }()
+      case 22: try {
+        var v: Multiembed_V1_UpsertRequest?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .upsert(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .upsert(v)
+        }
+      }()
+      case 23: try {
+        var v: Multiembed_V1_DeleteRequest?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .delete(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .delete(v)
+        }
+      }()
+      case 24: try {
+        var v: Multiembed_V1_GetRequest?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .get(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .get(v)
+        }
+      }()
+      case 25: try {
+        var v: Multiembed_V1_CreateCollectionRequest?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .createCollection(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .createCollection(v)
+        }
+      }()
+      case 26: try {
+        var v: Multiembed_V1_ListCollectionsRequest?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .listCollections(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .listCollections(v)
+        }
+      }()
+      case 27: try {
+        var v: Multiembed_V1_DropCollectionRequest?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .dropCollection(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .dropCollection(v)
+        }
+      }()
       default: break
       }
     }
@@ -257,6 +525,38 @@ nonisolated extension Multiembed_V1_Request: SwiftProtobuf.Message, SwiftProtobu
       guard case .health(let v)? = self.body else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 12)
     }()
+    case .score?: try {
+      guard case .score(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 20)
+    }()
+    case .search?: try {
+      guard case .search(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 21)
+    }()
+    case .upsert?: try {
+      guard case .upsert(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 22)
+    }()
+    case .delete?: try {
+      guard case .delete(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 23)
+    }()
+    case .get?: try {
+      guard case .get(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 24)
+    }()
+    case .createCollection?: try {
+      guard case .createCollection(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 25)
+    }()
+    case .listCollections?: try {
+      guard case .listCollections(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 26)
+    }()
+    case .dropCollection?: try {
+      guard case .dropCollection(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 27)
+    }()
     case nil: break
     }
     try unknownFields.traverse(visitor: &visitor)
@@ -274,7 +574,7 @@ nonisolated extension Multiembed_V1_Request: SwiftProtobuf.Message, SwiftProtobu
 
 nonisolated extension Multiembed_V1_Response: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Response"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}status\0\u{2}\u{8}embed\0\u{1}info\0\u{1}health\0\u{c}\u{14}\u{14}")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}status\0\u{2}\u{8}embed\0\u{1}info\0\u{1}health\0\u{2}\u{8}score\0\u{1}search\0\u{1}upsert\0\u{1}delete\0\u{1}get\0\u{3}create_collection\0\u{3}list_collections\0\u{3}drop_collection\0\u{c}\u{1c}\u{c}")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -323,6 +623,110 @@ nonisolated extension Multiembed_V1_Response: SwiftProtobuf.Message, SwiftProtob
           self.body = .health(v)
         }
       }()
+      case 20: try {
+        var v: Multiembed_V1_ScoreResponse?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .score(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .score(v)
+        }
+      }()
+      case 21: try {
+        var v: Multiembed_V1_SearchResponse?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .search(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .search(v)
+        }
+      }()
+      case 22: try {
+        var v: Multiembed_V1_UpsertResponse?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .upsert(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .upsert(v)
+        }
+      }()
+      case 23: try {
+        var v: Multiembed_V1_DeleteResponse?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .delete(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .delete(v)
+        }
+      }()
+      case 24: try {
+        var v: Multiembed_V1_GetResponse?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .get(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .get(v)
+        }
+      }()
+      case 25: try {
+        var v: Multiembed_V1_CreateCollectionResponse?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .createCollection(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .createCollection(v)
+        }
+      }()
+      case 26: try {
+        var v: Multiembed_V1_ListCollectionsResponse?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .listCollections(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .listCollections(v)
+        }
+      }()
+      case 27: try {
+        var v: Multiembed_V1_DropCollectionResponse?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .dropCollection(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .dropCollection(v)
+        }
+      }()
       default: break
       }
     }
@@ -351,6 +755,38 @@ nonisolated extension Multiembed_V1_Response: SwiftProtobuf.Message, SwiftProtob
     case .health?: try {
       guard case .health(let v)? = self.body else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 12)
+    }()
+    case .score?: try {
+      guard case .score(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 20)
+    }()
+    case .search?: try {
+      guard case .search(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 21)
+    }()
+    case .upsert?: try {
+      guard case .upsert(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 22)
+    }()
+    case .delete?: try {
+      guard case .delete(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 23)
+    }()
+    case .get?: try {
+      guard case .get(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 24)
+    }()
+    case .createCollection?: try {
+      guard case .createCollection(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 25)
+    }()
+    case .listCollections?: try {
+      guard case .listCollections(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 26)
+    }()
+    case .dropCollection?: try {
+      guard case .dropCollection(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 27)
     }()
     case nil: break
     }

@@ -218,6 +218,13 @@ public nonisolated struct Multiembed_V1_Limits: Sendable {
   /// id 0 and RESOURCE_EXHAUSTED, then closes it.
   public var maxConnections: UInt32 = 0
 
+  /// Most vectors in one document or query of the late-interaction methods (Upsert, Search,
+  /// Score), whether embedded or given; more is INVALID_ARGUMENT for that document.
+  public var maxVectorsPerDocument: UInt32 = 0
+
+  /// Largest SearchRequest.top_k; larger is INVALID_ARGUMENT.
+  public var maxTopK: UInt32 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -391,7 +398,7 @@ nonisolated extension Multiembed_V1_ModelInfo: SwiftProtobuf.Message, SwiftProto
 
 nonisolated extension Multiembed_V1_Limits: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Limits"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}max_frame_bytes\0\u{3}max_inputs_per_request\0\u{3}max_batch_tokens\0\u{3}max_text_bytes\0\u{3}max_image_bytes\0\u{3}max_image_pixels\0\u{3}max_patches\0\u{3}max_connections\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}max_frame_bytes\0\u{3}max_inputs_per_request\0\u{3}max_batch_tokens\0\u{3}max_text_bytes\0\u{3}max_image_bytes\0\u{3}max_image_pixels\0\u{3}max_patches\0\u{3}max_connections\0\u{3}max_vectors_per_document\0\u{3}max_top_k\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -407,6 +414,8 @@ nonisolated extension Multiembed_V1_Limits: SwiftProtobuf.Message, SwiftProtobuf
       case 6: try { try decoder.decodeSingularUInt64Field(value: &self.maxImagePixels) }()
       case 7: try { try decoder.decodeSingularUInt32Field(value: &self.maxPatches) }()
       case 8: try { try decoder.decodeSingularUInt32Field(value: &self.maxConnections) }()
+      case 9: try { try decoder.decodeSingularUInt32Field(value: &self.maxVectorsPerDocument) }()
+      case 10: try { try decoder.decodeSingularUInt32Field(value: &self.maxTopK) }()
       default: break
       }
     }
@@ -437,6 +446,12 @@ nonisolated extension Multiembed_V1_Limits: SwiftProtobuf.Message, SwiftProtobuf
     if self.maxConnections != 0 {
       try visitor.visitSingularUInt32Field(value: self.maxConnections, fieldNumber: 8)
     }
+    if self.maxVectorsPerDocument != 0 {
+      try visitor.visitSingularUInt32Field(value: self.maxVectorsPerDocument, fieldNumber: 9)
+    }
+    if self.maxTopK != 0 {
+      try visitor.visitSingularUInt32Field(value: self.maxTopK, fieldNumber: 10)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -449,6 +464,8 @@ nonisolated extension Multiembed_V1_Limits: SwiftProtobuf.Message, SwiftProtobuf
     if lhs.maxImagePixels != rhs.maxImagePixels {return false}
     if lhs.maxPatches != rhs.maxPatches {return false}
     if lhs.maxConnections != rhs.maxConnections {return false}
+    if lhs.maxVectorsPerDocument != rhs.maxVectorsPerDocument {return false}
+    if lhs.maxTopK != rhs.maxTopK {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

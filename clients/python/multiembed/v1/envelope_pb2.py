@@ -11,21 +11,22 @@ from google.protobuf import symbol_database as _symbol_database
 _sym_db = _symbol_database.Default()
 
 
+from multiembed.v1 import collections_pb2 as multiembed_dot_v1_dot_collections__pb2
 from multiembed.v1 import embed_pb2 as multiembed_dot_v1_dot_embed__pb2
 from multiembed.v1 import health_pb2 as multiembed_dot_v1_dot_health__pb2
 from multiembed.v1 import info_pb2 as multiembed_dot_v1_dot_info__pb2
 from multiembed.v1 import status_pb2 as multiembed_dot_v1_dot_status__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1cmultiembed/v1/envelope.proto\x12\rmultiembed.v1\x1a\x19multiembed/v1/embed.proto\x1a\x1amultiembed/v1/health.proto\x1a\x18multiembed/v1/info.proto\x1a\x1amultiembed/v1/status.proto\"\xd3\x01\n\x07Request\x12\n\n\x02id\x18\x01 \x01(\x04\x12\x13\n\x0b\x64\x65\x61\x64line_ms\x18\x02 \x01(\r\x12\x0f\n\x07\x61pi_key\x18\x03 \x01(\t\x12,\n\x05\x65mbed\x18\n \x01(\x0b\x32\x1b.multiembed.v1.EmbedRequestH\x00\x12*\n\x04info\x18\x0b \x01(\x0b\x32\x1a.multiembed.v1.InfoRequestH\x00\x12.\n\x06health\x18\x0c \x01(\x0b\x32\x1c.multiembed.v1.HealthRequestH\x00\x42\x06\n\x04\x62odyJ\x04\x08\x14\x10(\"\xd8\x01\n\x08Response\x12\n\n\x02id\x18\x01 \x01(\x04\x12%\n\x06status\x18\x02 \x01(\x0b\x32\x15.multiembed.v1.Status\x12-\n\x05\x65mbed\x18\n \x01(\x0b\x32\x1c.multiembed.v1.EmbedResponseH\x00\x12+\n\x04info\x18\x0b \x01(\x0b\x32\x1b.multiembed.v1.InfoResponseH\x00\x12/\n\x06health\x18\x0c \x01(\x0b\x32\x1d.multiembed.v1.HealthResponseH\x00\x42\x06\n\x04\x62odyJ\x04\x08\x14\x10(b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1cmultiembed/v1/envelope.proto\x12\rmultiembed.v1\x1a\x1fmultiembed/v1/collections.proto\x1a\x19multiembed/v1/embed.proto\x1a\x1amultiembed/v1/health.proto\x1a\x18multiembed/v1/info.proto\x1a\x1amultiembed/v1/status.proto\"\x84\x05\n\x07Request\x12\n\n\x02id\x18\x01 \x01(\x04\x12\x13\n\x0b\x64\x65\x61\x64line_ms\x18\x02 \x01(\r\x12\x0f\n\x07\x61pi_key\x18\x03 \x01(\t\x12,\n\x05\x65mbed\x18\n \x01(\x0b\x32\x1b.multiembed.v1.EmbedRequestH\x00\x12*\n\x04info\x18\x0b \x01(\x0b\x32\x1a.multiembed.v1.InfoRequestH\x00\x12.\n\x06health\x18\x0c \x01(\x0b\x32\x1c.multiembed.v1.HealthRequestH\x00\x12,\n\x05score\x18\x14 \x01(\x0b\x32\x1b.multiembed.v1.ScoreRequestH\x00\x12.\n\x06search\x18\x15 \x01(\x0b\x32\x1c.multiembed.v1.SearchRequestH\x00\x12.\n\x06upsert\x18\x16 \x01(\x0b\x32\x1c.multiembed.v1.UpsertRequestH\x00\x12.\n\x06\x64\x65lete\x18\x17 \x01(\x0b\x32\x1c.multiembed.v1.DeleteRequestH\x00\x12(\n\x03get\x18\x18 \x01(\x0b\x32\x19.multiembed.v1.GetRequestH\x00\x12\x43\n\x11\x63reate_collection\x18\x19 \x01(\x0b\x32&.multiembed.v1.CreateCollectionRequestH\x00\x12\x41\n\x10list_collections\x18\x1a \x01(\x0b\x32%.multiembed.v1.ListCollectionsRequestH\x00\x12?\n\x0f\x64rop_collection\x18\x1b \x01(\x0b\x32$.multiembed.v1.DropCollectionRequestH\x00\x42\x06\n\x04\x62odyJ\x04\x08\x1c\x10(\"\x91\x05\n\x08Response\x12\n\n\x02id\x18\x01 \x01(\x04\x12%\n\x06status\x18\x02 \x01(\x0b\x32\x15.multiembed.v1.Status\x12-\n\x05\x65mbed\x18\n \x01(\x0b\x32\x1c.multiembed.v1.EmbedResponseH\x00\x12+\n\x04info\x18\x0b \x01(\x0b\x32\x1b.multiembed.v1.InfoResponseH\x00\x12/\n\x06health\x18\x0c \x01(\x0b\x32\x1d.multiembed.v1.HealthResponseH\x00\x12-\n\x05score\x18\x14 \x01(\x0b\x32\x1c.multiembed.v1.ScoreResponseH\x00\x12/\n\x06search\x18\x15 \x01(\x0b\x32\x1d.multiembed.v1.SearchResponseH\x00\x12/\n\x06upsert\x18\x16 \x01(\x0b\x32\x1d.multiembed.v1.UpsertResponseH\x00\x12/\n\x06\x64\x65lete\x18\x17 \x01(\x0b\x32\x1d.multiembed.v1.DeleteResponseH\x00\x12)\n\x03get\x18\x18 \x01(\x0b\x32\x1a.multiembed.v1.GetResponseH\x00\x12\x44\n\x11\x63reate_collection\x18\x19 \x01(\x0b\x32\'.multiembed.v1.CreateCollectionResponseH\x00\x12\x42\n\x10list_collections\x18\x1a \x01(\x0b\x32&.multiembed.v1.ListCollectionsResponseH\x00\x12@\n\x0f\x64rop_collection\x18\x1b \x01(\x0b\x32%.multiembed.v1.DropCollectionResponseH\x00\x42\x06\n\x04\x62odyJ\x04\x08\x1c\x10(b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'multiembed.v1.envelope_pb2', globals())
 if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
-  _REQUEST._serialized_start=157
-  _REQUEST._serialized_end=368
-  _RESPONSE._serialized_start=371
-  _RESPONSE._serialized_end=587
+  _REQUEST._serialized_start=190
+  _REQUEST._serialized_end=834
+  _RESPONSE._serialized_start=837
+  _RESPONSE._serialized_end=1494
 # @@protoc_insertion_point(module_scope)

@@ -97,7 +97,7 @@ void   multiembed__v1__response__free_unpacked
   assert(message->base.descriptor == &multiembed__v1__response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor multiembed__v1__request__field_descriptors[6] =
+static const ProtobufCFieldDescriptor multiembed__v1__request__field_descriptors[14] =
 {
   {
     "id",
@@ -171,20 +171,125 @@ static const ProtobufCFieldDescriptor multiembed__v1__request__field_descriptors
     0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "score",
+    20,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Multiembed__V1__Request, body_case),
+    offsetof(Multiembed__V1__Request, score),
+    &multiembed__v1__score_request__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "search",
+    21,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Multiembed__V1__Request, body_case),
+    offsetof(Multiembed__V1__Request, search),
+    &multiembed__v1__search_request__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "upsert",
+    22,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Multiembed__V1__Request, body_case),
+    offsetof(Multiembed__V1__Request, upsert),
+    &multiembed__v1__upsert_request__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "delete",
+    23,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Multiembed__V1__Request, body_case),
+    offsetof(Multiembed__V1__Request, delete_),
+    &multiembed__v1__delete_request__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "get",
+    24,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Multiembed__V1__Request, body_case),
+    offsetof(Multiembed__V1__Request, get),
+    &multiembed__v1__get_request__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "create_collection",
+    25,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Multiembed__V1__Request, body_case),
+    offsetof(Multiembed__V1__Request, create_collection),
+    &multiembed__v1__create_collection_request__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "list_collections",
+    26,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Multiembed__V1__Request, body_case),
+    offsetof(Multiembed__V1__Request, list_collections),
+    &multiembed__v1__list_collections_request__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "drop_collection",
+    27,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Multiembed__V1__Request, body_case),
+    offsetof(Multiembed__V1__Request, drop_collection),
+    &multiembed__v1__drop_collection_request__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned multiembed__v1__request__field_indices_by_name[] = {
   2,   /* field[2] = api_key */
+  11,   /* field[11] = create_collection */
   1,   /* field[1] = deadline_ms */
+  9,   /* field[9] = delete */
+  13,   /* field[13] = drop_collection */
   3,   /* field[3] = embed */
+  10,   /* field[10] = get */
   5,   /* field[5] = health */
   0,   /* field[0] = id */
   4,   /* field[4] = info */
+  12,   /* field[12] = list_collections */
+  6,   /* field[6] = score */
+  7,   /* field[7] = search */
+  8,   /* field[8] = upsert */
 };
-static const ProtobufCIntRange multiembed__v1__request__number_ranges[2 + 1] =
+static const ProtobufCIntRange multiembed__v1__request__number_ranges[3 + 1] =
 {
   { 1, 0 },
   { 10, 3 },
-  { 0, 6 }
+  { 20, 6 },
+  { 0, 14 }
 };
 const ProtobufCMessageDescriptor multiembed__v1__request__descriptor =
 {
@@ -194,14 +299,14 @@ const ProtobufCMessageDescriptor multiembed__v1__request__descriptor =
   "Multiembed__V1__Request",
   "multiembed.v1",
   sizeof(Multiembed__V1__Request),
-  6,
+  14,
   multiembed__v1__request__field_descriptors,
   multiembed__v1__request__field_indices_by_name,
-  2,  multiembed__v1__request__number_ranges,
+  3,  multiembed__v1__request__number_ranges,
   (ProtobufCMessageInit) multiembed__v1__request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor multiembed__v1__response__field_descriptors[5] =
+static const ProtobufCFieldDescriptor multiembed__v1__response__field_descriptors[13] =
 {
   {
     "id",
@@ -263,19 +368,124 @@ static const ProtobufCFieldDescriptor multiembed__v1__response__field_descriptor
     0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "score",
+    20,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Multiembed__V1__Response, body_case),
+    offsetof(Multiembed__V1__Response, score),
+    &multiembed__v1__score_response__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "search",
+    21,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Multiembed__V1__Response, body_case),
+    offsetof(Multiembed__V1__Response, search),
+    &multiembed__v1__search_response__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "upsert",
+    22,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Multiembed__V1__Response, body_case),
+    offsetof(Multiembed__V1__Response, upsert),
+    &multiembed__v1__upsert_response__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "delete",
+    23,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Multiembed__V1__Response, body_case),
+    offsetof(Multiembed__V1__Response, delete_),
+    &multiembed__v1__delete_response__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "get",
+    24,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Multiembed__V1__Response, body_case),
+    offsetof(Multiembed__V1__Response, get),
+    &multiembed__v1__get_response__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "create_collection",
+    25,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Multiembed__V1__Response, body_case),
+    offsetof(Multiembed__V1__Response, create_collection),
+    &multiembed__v1__create_collection_response__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "list_collections",
+    26,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Multiembed__V1__Response, body_case),
+    offsetof(Multiembed__V1__Response, list_collections),
+    &multiembed__v1__list_collections_response__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "drop_collection",
+    27,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Multiembed__V1__Response, body_case),
+    offsetof(Multiembed__V1__Response, drop_collection),
+    &multiembed__v1__drop_collection_response__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned multiembed__v1__response__field_indices_by_name[] = {
+  10,   /* field[10] = create_collection */
+  8,   /* field[8] = delete */
+  12,   /* field[12] = drop_collection */
   2,   /* field[2] = embed */
+  9,   /* field[9] = get */
   4,   /* field[4] = health */
   0,   /* field[0] = id */
   3,   /* field[3] = info */
+  11,   /* field[11] = list_collections */
+  5,   /* field[5] = score */
+  6,   /* field[6] = search */
   1,   /* field[1] = status */
+  7,   /* field[7] = upsert */
 };
-static const ProtobufCIntRange multiembed__v1__response__number_ranges[2 + 1] =
+static const ProtobufCIntRange multiembed__v1__response__number_ranges[3 + 1] =
 {
   { 1, 0 },
   { 10, 2 },
-  { 0, 5 }
+  { 20, 5 },
+  { 0, 13 }
 };
 const ProtobufCMessageDescriptor multiembed__v1__response__descriptor =
 {
@@ -285,10 +495,10 @@ const ProtobufCMessageDescriptor multiembed__v1__response__descriptor =
   "Multiembed__V1__Response",
   "multiembed.v1",
   sizeof(Multiembed__V1__Response),
-  5,
+  13,
   multiembed__v1__response__field_descriptors,
   multiembed__v1__response__field_indices_by_name,
-  2,  multiembed__v1__response__number_ranges,
+  3,  multiembed__v1__response__number_ranges,
   (ProtobufCMessageInit) multiembed__v1__response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };

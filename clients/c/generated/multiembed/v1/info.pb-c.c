@@ -533,7 +533,7 @@ const ProtobufCMessageDescriptor multiembed__v1__model_info__descriptor =
   (ProtobufCMessageInit) multiembed__v1__model_info__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor multiembed__v1__limits__field_descriptors[8] =
+static const ProtobufCFieldDescriptor multiembed__v1__limits__field_descriptors[10] =
 {
   {
     "max_frame_bytes",
@@ -631,6 +631,30 @@ static const ProtobufCFieldDescriptor multiembed__v1__limits__field_descriptors[
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "max_vectors_per_document",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Multiembed__V1__Limits, max_vectors_per_document),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "max_top_k",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Multiembed__V1__Limits, max_top_k),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned multiembed__v1__limits__field_indices_by_name[] = {
   2,   /* field[2] = max_batch_tokens */
@@ -641,11 +665,13 @@ static const unsigned multiembed__v1__limits__field_indices_by_name[] = {
   1,   /* field[1] = max_inputs_per_request */
   6,   /* field[6] = max_patches */
   3,   /* field[3] = max_text_bytes */
+  9,   /* field[9] = max_top_k */
+  8,   /* field[8] = max_vectors_per_document */
 };
 static const ProtobufCIntRange multiembed__v1__limits__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 8 }
+  { 0, 10 }
 };
 const ProtobufCMessageDescriptor multiembed__v1__limits__descriptor =
 {
@@ -655,7 +681,7 @@ const ProtobufCMessageDescriptor multiembed__v1__limits__descriptor =
   "Multiembed__V1__Limits",
   "multiembed.v1",
   sizeof(Multiembed__V1__Limits),
-  8,
+  10,
   multiembed__v1__limits__field_descriptors,
   multiembed__v1__limits__field_indices_by_name,
   1,  multiembed__v1__limits__number_ranges,

@@ -229,10 +229,19 @@ struct  Multiembed__V1__Limits
    * id 0 and RESOURCE_EXHAUSTED, then closes it.
    */
   uint32_t max_connections;
+  /*
+   * Most vectors in one document or query of the late-interaction methods (Upsert, Search,
+   * Score), whether embedded or given; more is INVALID_ARGUMENT for that document.
+   */
+  uint32_t max_vectors_per_document;
+  /*
+   * Largest SearchRequest.top_k; larger is INVALID_ARGUMENT.
+   */
+  uint32_t max_top_k;
 };
 #define MULTIEMBED__V1__LIMITS__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&multiembed__v1__limits__descriptor) \
-    , 0, 0, 0, 0, 0, 0, 0, 0 }
+    , 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 
 /* Multiembed__V1__InfoRequest methods */
