@@ -4,8 +4,16 @@
 >>> with Client("127.0.0.1", 7878) as client:
 ...     vectors = client.embed(["a cat", "a dog"])      # (2, d) float32, like sentence-transformers
 
-See the package README for images, patches, multi-vector output, encodings, errors and
-:class:`AsyncClient`.
+Late interaction (ColBERT / ColPali style retrieval over multi-vector documents):
+
+>>> with Client() as client:
+...     client.create_collection("pages")
+...     client.upsert("pages", ids=["p1"], documents=[pathlib.Path("page1.png")])
+...     for hit in client.search("pages", "a chart of sales", top_k=5):
+...         print(hit.id, hit.score)
+
+See the package README for images, patches, multi-vector output, encodings, errors,
+collections and :class:`AsyncClient`.
 """
 
 from .aio import AsyncClient
@@ -37,7 +45,9 @@ from .errors import (
     Unknown,
 )
 from .inputs import PatchGrid, patchify
-from .results import EmbedResult, Usage
+from .late_interaction import Source
+from .results import (CollectionInfo, Document, EmbedResult, Precision, ScoreResult, SearchHit, SearchResult,
+                      UpsertResult, Usage)
 from .v1.health_pb2 import SERVING_STATUS_DRAINING as DRAINING
 from .v1.health_pb2 import SERVING_STATUS_NOT_SERVING as NOT_SERVING
 from .v1.health_pb2 import SERVING_STATUS_SERVING as SERVING
@@ -50,5 +60,6 @@ __all__ = [
     "MultiEmbedError", "Cancelled", "Unknown", "InvalidArgument", "DeadlineExceeded", "NotFound",
     "AlreadyExists", "PermissionDenied", "ResourceExhausted", "FailedPrecondition", "Aborted", "OutOfRange",
     "Unimplemented", "Internal", "Unavailable", "DataLoss", "Unauthenticated", "ConnectionLost",
-    "ProtocolError", "FrameTooLarge", "InputErrors", "__version__",
+    "ProtocolError", "FrameTooLarge", "InputErrors", "Source", "Precision", "CollectionInfo", "Document",
+    "SearchHit", "SearchResult", "ScoreResult", "UpsertResult", "__version__",
 ]

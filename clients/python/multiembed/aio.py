@@ -9,23 +9,27 @@ loop only.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Dict, Optional, Sequence, Set, Tuple, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple, TypeVar, Union
 
 from google.protobuf.message import DecodeError
 
 from .batching import Chunk, EmbedOptions, effective_batch_size, iter_chunks
-from .client import DEFAULT_PORT, EmbedOutput, arrays_of, model_info
+from . import late_interaction as late
+from .client import DEFAULT_PORT, EmbedOutput, arrays_of, checked_body, model_info
 from .encodings import Encoding
 from .errors import ConnectionLost, DeadlineExceeded, MultiEmbedError, ProtocolError, error_from_status
 from .framing import DEFAULT_MAX_RESPONSE_BYTES, FrameDecoder, encode_frame
 from .inputs import ImageLike, PatchesLike, collect_inputs
 from .progress import make_progress
-from .results import EmbedResult, ResultBuilder
+from .late_interaction import Source
+from .results import CollectionInfo, Document, EmbedResult, Precision, ResultBuilder, ScoreResult, SearchResult, UpsertResult
 from .v1 import envelope_pb2, health_pb2, info_pb2
 
 __all__ = ["AsyncClient"]
 
 _READ_BYTES = 1 << 20
+
+T = TypeVar("T")
 
 
 class _AsyncConnection:
@@ -183,6 +187,81 @@ class AsyncClient:
     ) -> EmbedResult:
         """As :meth:`multiembed.Client.embed_result`."""
         return (await self._embed(texts, images, patches, **options))[0]
+
+    # -- late interaction (each as the Client method of the same name) ----------------------
+
+    async def create_collection(self, name: str, *, model: Optional[str] = None, dimension: Optional[int] = None,
+                                precision: Union[str, Precision] = "float32", pool_factor: int = 1,
+                                max_vectors: Optional[int] = None, vectors_only: bool = False,
+                                deadline: Optional[float] = None) -> CollectionInfo:
+        """Creates an empty collection; see :meth:`multiembed.Client.create_collection`."""
+        return await self._run_plan(late.create_collection_plan(
+            name, model=model, dimension=dimension, precision=precision, pool_factor=pool_factor,
+            max_vectors=max_vectors, vectors_only=vectors_only), deadline)
+
+    async def list_collections(self, *, deadline: Optional[float] = None) -> List[CollectionInfo]:
+        """Every collection; see :meth:`multiembed.Client.list_collections`."""
+        return await self._run_plan(late.list_collections_plan(), deadline)
+
+    async def drop_collection(self, name: str, *, deadline: Optional[float] = None) -> None:
+        """Deletes a collection; see :meth:`multiembed.Client.drop_collection`."""
+        await self._run_plan(late.drop_collection_plan(name), deadline)
+
+    async def upsert(self, collection: str, ids: Sequence[str], documents: Sequence[Source], *,
+                     metadata: Optional[Sequence[Optional[Mapping[str, str]]]] = None,
+                     prompt_name: Optional[str] = None, instruction: Optional[str] = None, truncate: str = "end",
+                     batch_size: Optional[int] = None, deadline: Optional[float] = None) -> UpsertResult:
+        """Inserts or replaces documents; see :meth:`multiembed.Client.upsert`."""
+        limits = (await self.info()).limits
+        return await self._run_plan(late.upsert_plan(
+            collection, ids, documents, metadata=metadata, prompt_name=prompt_name, instruction=instruction,
+            truncate=truncate, batch_size=batch_size, limits=limits), deadline)
+
+    async def delete(self, collection: str, ids: Sequence[str], *, deadline: Optional[float] = None) -> int:
+        """Deletes documents by id; see :meth:`multiembed.Client.delete`."""
+        limits = (await self.info()).limits
+        return await self._run_plan(late.delete_plan(collection, ids, limits=limits), deadline)
+
+    async def get(self, collection: str, ids: Sequence[str], *, include_vectors: bool = False,
+                  deadline: Optional[float] = None) -> List[Document]:
+        """Reads documents by id; see :meth:`multiembed.Client.get`."""
+        limits = (await self.info()).limits
+        return await self._run_plan(late.get_plan(collection, ids, include_vectors=include_vectors, limits=limits),
+                                    deadline)
+
+    async def search(self, collection: str, query: Source, *, top_k: int = late.DEFAULT_TOP_K,
+                     filter_ids: Optional[Sequence[str]] = None, prompt_name: Optional[str] = None,
+                     instruction: Optional[str] = None, truncate: str = "end",
+                     deadline: Optional[float] = None) -> SearchResult:
+        """A collection's best documents for a query; see :meth:`multiembed.Client.search`."""
+        return await self._run_plan(late.search_plan(
+            collection, query, top_k=top_k, filter_ids=filter_ids, prompt_name=prompt_name,
+            instruction=instruction, truncate=truncate), deadline)
+
+    async def score(self, query: Source, documents: Sequence[Source], *, model: Optional[str] = None,
+                    query_prompt_name: Optional[str] = None, query_instruction: Optional[str] = None,
+                    document_prompt_name: Optional[str] = None, document_instruction: Optional[str] = None,
+                    truncate: str = "end", batch_size: Optional[int] = None,
+                    deadline: Optional[float] = None) -> ScoreResult:
+        """MaxSim scores of documents against a query; see :meth:`multiembed.Client.score`."""
+        limits = (await self.info()).limits
+        return await self._run_plan(late.score_plan(
+            query, documents, model=model, query_prompt_name=query_prompt_name, query_instruction=query_instruction,
+            document_prompt_name=document_prompt_name, document_instruction=document_instruction,
+            truncate=truncate, batch_size=batch_size, limits=limits), deadline)
+
+    async def _run_plan(self, plan: "late.Plan[T]", deadline: Optional[float]) -> T:
+        """Sends each request of a late-interaction plan and returns the plan's result."""
+        try:
+            request, offset = next(plan)
+            while True:
+                try:
+                    response = await self._call(request, deadline)
+                except MultiEmbedError as error:
+                    raise late.shift_input_errors(error, offset) from None
+                request, offset = plan.send(checked_body(request, response))
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
 
     async def _embed(self, texts: Any, images: Any, patches: Any, *, batch_size: Optional[int] = None,
                      patch_size: Optional[int] = None, deadline: Optional[float] = None,

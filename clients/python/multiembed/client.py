@@ -1,4 +1,5 @@
-"""The synchronous client: ``Client(host, port).embed(texts=[...])`` returns numpy arrays.
+"""The synchronous client: ``Client(host, port).embed(texts=[...])`` returns numpy arrays, and
+the late-interaction calls (collections, upsert, search, score) return dataclasses.
 
 One :class:`Client` holds one connection, opened on first use and reopened after it drops, and
 is safe to share between threads: every call sends its requests and waits on its own futures,
@@ -13,24 +14,29 @@ import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures import TimeoutError as FutureTimeoutError
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, TypeVar, Union
 
 import numpy as np
 
 from .batching import Chunk, EmbedOptions, effective_batch_size, iter_chunks
 from .connection import Connection
 from .encodings import Encoding
-from .errors import ConnectionLost, DeadlineExceeded, InputErrors, NotFound, error_from_status
+from . import late_interaction as late
+from .errors import (ConnectionLost, DeadlineExceeded, InputErrors, MultiEmbedError, NotFound, ProtocolError,
+                     error_from_status)
 from .framing import DEFAULT_MAX_RESPONSE_BYTES
 from .inputs import ImageLike, PatchesLike, collect_inputs
 from .progress import make_progress
-from .results import EmbedResult, ResultBuilder
+from .late_interaction import Source
+from .results import CollectionInfo, Document, EmbedResult, Precision, ResultBuilder, ScoreResult, SearchResult, UpsertResult
 from .v1 import envelope_pb2, health_pb2, info_pb2
 
 __all__ = ["Client", "EmbedOutput", "DEFAULT_PORT"]
 
 DEFAULT_PORT = 7878
 """The port ``multiembed serve`` listens on by default."""
+
+T = TypeVar("T")
 
 EmbedOutput = Union[np.ndarray, List[np.ndarray], Tuple[np.ndarray, List[np.ndarray]]]
 
@@ -214,7 +220,182 @@ class Client:
             truncate=truncate, all_or_nothing=all_or_nothing)
         return self._embed(options, texts, images, patches, batch_size, patch_size, deadline, show_progress_bar)[0]
 
+    # -- late interaction ----------------------------------------------------------------------
+
+    def create_collection(
+        self,
+        name: str,
+        *,
+        model: Optional[str] = None,
+        dimension: Optional[int] = None,
+        precision: Union[str, Precision] = "float32",
+        pool_factor: int = 1,
+        max_vectors: Optional[int] = None,
+        vectors_only: bool = False,
+        deadline: Optional[float] = None,
+    ) -> CollectionInfo:
+        """Creates an empty collection of multi-vector documents, stored durably by the server.
+
+        Args:
+            name: 1 to 128 ASCII letters, digits, ``-``, ``_`` and ``.``, not starting with ``.``.
+            model: the model that embeds the collection's inputs (upserted documents, text
+                queries); None = the server's default model.
+            dimension: values per vector; None = the model's ``token_dimension``.
+            precision: storage: "float32" (default), "float16", "int8" or "binary".
+            pool_factor: token pooling at upsert: about ``count / pool_factor`` vectors kept per
+                document (1 = none).
+            max_vectors: keep only a document's first ``max_vectors`` vectors; None = all.
+            vectors_only: the collection takes precomputed vectors only (give ``dimension``).
+            deadline: seconds the server may take.
+
+        Returns:
+            the collection as created.
+
+        Raises:
+            AlreadyExists: the name is taken. NotFound: no such model. InvalidArgument: a bad
+            name or option, or a model without multi-vector output.
+        """
+        return self._run_plan(late.create_collection_plan(
+            name, model=model, dimension=dimension, precision=precision, pool_factor=pool_factor,
+            max_vectors=max_vectors, vectors_only=vectors_only), deadline)
+
+    def list_collections(self, *, deadline: Optional[float] = None) -> List[CollectionInfo]:
+        """Every collection on the server, with its document count."""
+        return self._run_plan(late.list_collections_plan(), deadline)
+
+    def drop_collection(self, name: str, *, deadline: Optional[float] = None) -> None:
+        """Deletes a collection and all its documents, durably. Raises NotFound when there is none."""
+        self._run_plan(late.drop_collection_plan(name), deadline)
+
+    def upsert(
+        self,
+        collection: str,
+        ids: Sequence[str],
+        documents: Sequence[Source],
+        *,
+        metadata: Optional[Sequence[Optional[Mapping[str, str]]]] = None,
+        prompt_name: Optional[str] = None,
+        instruction: Optional[str] = None,
+        truncate: str = "end",
+        batch_size: Optional[int] = None,
+        deadline: Optional[float] = None,
+    ) -> UpsertResult:
+        """Inserts documents, or replaces those whose id exists; returns once they are durable.
+
+        Args:
+            collection: the collection's name.
+            ids: one unique id per document (1 to 256 bytes).
+            documents: one per id, each a text (``str``), an image (a ``pathlib.Path``, file
+                bytes or a PIL image; a ``str`` is always text), a :class:`PatchGrid`, or
+                precomputed ``(count, dimension)`` vectors (numpy array or list of lists),
+                which the server L2-normalises. See :mod:`multiembed.late_interaction`.
+            metadata: one dict of str to str (or None) per id, returned with the document.
+            prompt_name, instruction: the prompt for text documents, as in :meth:`embed`;
+                neither = the model's document convention.
+            truncate: over-long texts: "end", "start" or "error".
+            batch_size: documents per request (default and cap: the server's limits). Each
+                request is all or nothing, and they are sent in order: when one fails, the
+                documents of the requests before it are written.
+            deadline: seconds the server may take per request.
+
+        Raises:
+            InvalidArgument: a bad document (``input_errors`` has each culprit's index in
+                ``documents``), a repeated id, or mismatched lengths. NotFound: no such
+                collection. FailedPrecondition: vectors that do not fit the collection.
+        """
+        limits = self.info().limits
+        return self._run_plan(late.upsert_plan(
+            collection, ids, documents, metadata=metadata, prompt_name=prompt_name, instruction=instruction,
+            truncate=truncate, batch_size=batch_size, limits=limits), deadline)
+
+    def delete(self, collection: str, ids: Sequence[str], *, deadline: Optional[float] = None) -> int:
+        """Deletes documents by id, durably; returns how many existed. Unknown ids are not an error."""
+        limits = self.info().limits
+        return self._run_plan(late.delete_plan(collection, ids, limits=limits), deadline)
+
+    def get(self, collection: str, ids: Sequence[str], *, include_vectors: bool = False,
+            deadline: Optional[float] = None) -> List[Document]:
+        """The documents among ``ids`` that exist, in the order asked (missing ids are left out),
+        with their metadata and, with ``include_vectors``, their stored vectors as float32."""
+        limits = self.info().limits
+        return self._run_plan(late.get_plan(collection, ids, include_vectors=include_vectors, limits=limits),
+                              deadline)
+
+    def search(
+        self,
+        collection: str,
+        query: Source,
+        *,
+        top_k: int = late.DEFAULT_TOP_K,
+        filter_ids: Optional[Sequence[str]] = None,
+        prompt_name: Optional[str] = None,
+        instruction: Optional[str] = None,
+        truncate: str = "end",
+        deadline: Optional[float] = None,
+    ) -> SearchResult:
+        """A collection's best documents for a query by MaxSim, best first.
+
+        Args:
+            collection: the collection's name.
+            query: a text (usually), an image, a patch grid, or ``(count, dimension)`` vectors.
+            top_k: how many hits at most (1 to the server's ``max_top_k``).
+            filter_ids: only these documents are candidates; None = all.
+            prompt_name, instruction: the prompt for a text query; neither = the model's query
+                convention.
+            truncate: an over-long text query: "end", "start" or "error".
+            deadline: seconds the server may take.
+
+        Returns:
+            a :class:`SearchResult`: iterate it for :class:`SearchHit` (``id``, ``score``,
+            ``metadata``); ``.ids`` and ``.scores`` give the columns.
+        """
+        return self._run_plan(late.search_plan(
+            collection, query, top_k=top_k, filter_ids=filter_ids, prompt_name=prompt_name,
+            instruction=instruction, truncate=truncate), deadline)
+
+    def score(
+        self,
+        query: Source,
+        documents: Sequence[Source],
+        *,
+        model: Optional[str] = None,
+        query_prompt_name: Optional[str] = None,
+        query_instruction: Optional[str] = None,
+        document_prompt_name: Optional[str] = None,
+        document_instruction: Optional[str] = None,
+        truncate: str = "end",
+        batch_size: Optional[int] = None,
+        deadline: Optional[float] = None,
+    ) -> ScoreResult:
+        """MaxSim scores of documents against a query, without a collection (re-ranking).
+
+        ``query`` and each document are texts, images, patch grids or ``(count, dimension)``
+        vectors, as in :meth:`upsert`; inputs are embedded by ``model`` (None = the server's
+        default), with the model's query and document conventions unless a prompt is given.
+        Returns a :class:`ScoreResult` whose ``scores`` is ``(len(documents),)`` float32, in
+        order. A document that fails to embed fails the call (InvalidArgument, its index in
+        ``input_errors``).
+        """
+        limits = self.info().limits
+        return self._run_plan(late.score_plan(
+            query, documents, model=model, query_prompt_name=query_prompt_name, query_instruction=query_instruction,
+            document_prompt_name=document_prompt_name, document_instruction=document_instruction,
+            truncate=truncate, batch_size=batch_size, limits=limits), deadline)
+
     # -- machinery ---------------------------------------------------------------------------
+
+    def _run_plan(self, plan: "late.Plan[T]", deadline: Optional[float]) -> T:
+        """Sends each request of a late-interaction plan and returns the plan's result."""
+        try:
+            request, offset = next(plan)
+            while True:
+                try:
+                    response = self._call(request, deadline)
+                except MultiEmbedError as error:
+                    raise late.shift_input_errors(error, offset) from None
+                request, offset = plan.send(checked_body(request, response))
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
 
     def _embed(self, options: EmbedOptions, texts: Any, images: Any, patches: Any, batch_size: Optional[int],
                patch_size: Optional[int], deadline: Optional[float],
@@ -316,6 +497,14 @@ class Client:
                 self._connection = Connection(self.host, self.port, connect_timeout=self.timeout,
                                               max_response_bytes=self.max_response_bytes)
             return self._connection
+
+
+def checked_body(request: envelope_pb2.Request, response: envelope_pb2.Response) -> envelope_pb2.Response:
+    """``response``, if its body is of the request's kind; a ProtocolError otherwise."""
+    asked, got = request.WhichOneof("body"), response.WhichOneof("body")
+    if asked != got:
+        raise ProtocolError(f"the server answered a {asked} request with a {got or 'missing'} body")
+    return response
 
 
 def model_info(info: info_pb2.InfoResponse, name: Optional[str]) -> info_pb2.ModelInfo:

@@ -1,4 +1,5 @@
-"""The result of an embed call, assembled from the responses to its (possibly several) requests.
+"""The results of calls: an embed call's, assembled from the responses to its (possibly several)
+requests, and the late-interaction calls' (collections, documents, search hits, scores).
 
 A call larger than the server's limits travels as several requests whose answers arrive in any
 order; :class:`ResultBuilder` places each answer's vectors at the request's offset in the
@@ -7,16 +8,18 @@ caller's input list, so the result reads as if one request had carried everythin
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
-from typing import List, Optional, Tuple, Union
+from typing import Dict, Iterator, List, Optional, Tuple, Union
 
 import numpy as np
 
 from .encodings import Encoding, decode_vectors, dequantize, empty_vectors
 from .errors import InputError, ProtocolError, input_errors_from_status
-from .v1 import embed_pb2, status_pb2
+from .v1 import collections_pb2, embed_pb2, status_pb2
 
-__all__ = ["Usage", "EmbedResult", "ResultBuilder"]
+__all__ = ["Usage", "EmbedResult", "ResultBuilder", "Precision", "CollectionInfo", "Document", "SearchHit",
+           "SearchResult", "ScoreResult", "UpsertResult"]
 
 
 @dataclass
@@ -179,3 +182,150 @@ class ResultBuilder:
             multi_vector_scales=self._multi_scales, dimension=self._dimension,
             token_dimension=self._token_dimension, truncated=self._truncated,
             errors=self._errors, usage=self._usage)
+
+
+# -- late interaction ---------------------------------------------------------------------------
+
+
+class Precision(str, enum.Enum):
+    """How a collection stores its vectors (``multiembed.v1.Precision``); the value is the name
+    accepted by :meth:`multiembed.Client.create_collection`."""
+
+    FLOAT32 = "float32"
+    FLOAT16 = "float16"
+    INT8 = "int8"
+    BINARY = "binary"
+
+    @property
+    def wire(self) -> int:
+        """The ``multiembed.v1.Precision`` number."""
+        return list(Precision).index(self)  # declared in wire order, 0..3
+
+    @classmethod
+    def from_wire(cls, value: int) -> "Precision":
+        members = list(cls)
+        if not 0 <= value < len(members):
+            raise ProtocolError(f"the server sent precision {value}, which this client does not know")
+        return members[value]
+
+
+@dataclass(frozen=True)
+class CollectionInfo:
+    """A collection as the server describes it (``multiembed.v1.CollectionInfo``).
+
+    Attributes:
+        name: the collection's name.
+        dimension: values per vector; every document and query vector has this many.
+        precision: how the vectors are stored.
+        pool_factor: token pooling at upsert (1 = none).
+        max_vectors: first-n truncation at upsert (0 = keep all).
+        model: the model that embeds inputs for it; ``""`` = precomputed vectors only.
+        document_count: live documents.
+    """
+
+    name: str
+    dimension: int
+    precision: Precision
+    pool_factor: int
+    max_vectors: int
+    model: str
+    document_count: int
+
+    @classmethod
+    def from_message(cls, message: collections_pb2.CollectionInfo) -> "CollectionInfo":
+        return cls(name=message.name, dimension=message.dimension, precision=Precision.from_wire(message.precision),
+                   pool_factor=message.pool_factor, max_vectors=message.max_vectors, model=message.model,
+                   document_count=message.document_count)
+
+
+@dataclass(frozen=True)
+class Document:
+    """A stored document, as :meth:`multiembed.Client.get` returns it.
+
+    Attributes:
+        id: its id.
+        metadata: the strings upserted with it.
+        vectors: ``(count, dimension)`` float32, decoded from the stored precision, when asked
+            for with ``include_vectors=True``; otherwise None.
+    """
+
+    id: str
+    metadata: Dict[str, str]
+    vectors: Optional[np.ndarray] = None
+
+    @classmethod
+    def from_message(cls, message: collections_pb2.Document) -> "Document":
+        vectors = None
+        if message.HasField("content"):
+            if message.content.WhichOneof("kind") != "vectors":
+                raise ProtocolError(f"document {message.id!r} came back with an input instead of vectors")
+            mv = message.content.vectors
+            vectors = decode_vectors(mv.data, mv.count, mv.dimension, Encoding.FLOAT32)
+        return cls(id=message.id, metadata=dict(message.metadata), vectors=vectors)
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One document found by a search: its id, MaxSim score and metadata."""
+
+    id: str
+    score: float
+    metadata: Dict[str, str]
+
+
+@dataclass
+class SearchResult:
+    """The best documents for a query, best first (ties in score ordered by id).
+
+    Iterate over it, index it or take its ``len`` as the list of :class:`SearchHit`; ``ids``
+    and ``scores`` give the columns.
+    """
+
+    hits: List[SearchHit]
+    usage: Usage = field(default_factory=Usage)
+
+    def __iter__(self) -> Iterator[SearchHit]:
+        return iter(self.hits)
+
+    def __len__(self) -> int:
+        return len(self.hits)
+
+    def __getitem__(self, index: int) -> SearchHit:
+        return self.hits[index]
+
+    @property
+    def ids(self) -> List[str]:
+        """The hits' ids, best first."""
+        return [hit.id for hit in self.hits]
+
+    @property
+    def scores(self) -> np.ndarray:
+        """The hits' scores, best first, as float32."""
+        return np.array([hit.score for hit in self.hits], dtype=np.float32)
+
+    @classmethod
+    def from_message(cls, message: collections_pb2.SearchResponse) -> "SearchResult":
+        usage = Usage()
+        usage.add(message.usage)
+        return cls([SearchHit(h.id, h.score, dict(h.metadata)) for h in message.hits], usage)
+
+
+@dataclass
+class ScoreResult:
+    """MaxSim scores of documents against one query.
+
+    Attributes:
+        scores: ``(n,)`` float32, one per document, in the order given.
+        usage: the embedding work it took.
+    """
+
+    scores: np.ndarray
+    usage: Usage = field(default_factory=Usage)
+
+
+@dataclass
+class UpsertResult:
+    """What an upsert wrote: ``upserted`` documents, and the embedding work (``usage``)."""
+
+    upserted: int
+    usage: Usage = field(default_factory=Usage)
