@@ -151,13 +151,13 @@ class DeadlineExceeded(MultiEmbedError):
 
 
 class NotFound(MultiEmbedError):
-    """An unknown model or prompt name."""
+    """An unknown model, prompt or collection name."""
 
     code = StatusCode.NOT_FOUND
 
 
 class AlreadyExists(MultiEmbedError):
-    """The thing to create already exists."""
+    """The thing to create (a collection) already exists."""
 
     code = StatusCode.ALREADY_EXISTS
 
@@ -225,8 +225,11 @@ class Unauthenticated(MultiEmbedError):
 class ConnectionLost(Unavailable):
     """The connection closed (or could not be opened) before the answer arrived.
 
-    Every request the server answers is idempotent (embed, info, health), so the client retries
-    these on a fresh connection up to ``max_retries`` times before raising this.
+    The client sends a request again on a fresh connection up to ``max_retries`` times before
+    raising this. Embed, info, health, search, score, get and upsert (which replaces by id) give
+    the same result when repeated; a repeated delete counts only what was left to delete, and a
+    repeated create_collection or drop_collection whose first attempt took effect raises
+    AlreadyExists or NotFound.
     """
 
 
