@@ -328,6 +328,243 @@ typedef struct me_health_status {
  * returns the error code with *err filled. */
 ME_API int me_health(me_client *client, me_health_status *out, me_error *err);
 
+/* ---- Late interaction: collections, search and score ------------------------------------- */
+/*
+ * Multi-vector retrieval (ColBERT / ColPali style; Protos/multiembed/v1/collections.proto): a
+ * document keeps one vector per token or image patch, and a query scores it by MaxSim,
+ * sum over the query's vectors of the best dot product with the document's vectors. The server
+ * keeps collections durably on disk. Each function sends one request: pass at most the server's
+ * max_inputs_per_request documents or ids (me_info) per call.
+ */
+
+/* Options every late-interaction call takes. A zeroed struct (or NULL) asks for the defaults. */
+typedef struct me_call_options {
+    /* Server-side deadline in ms (as me_embed_options.deadline_ms); 0 = none. */
+    uint32_t deadline_ms;
+    /* Client-side limit for this call in ms; 0 = the handle's call_timeout_ms. */
+    uint32_t timeout_ms;
+    /* API key for this call; NULL = the handle's. */
+    const char *api_key;
+} me_call_options;
+
+/* How a collection stores its vectors (the protocol's Precision). */
+typedef enum me_precision {
+    ME_PRECISION_FLOAT32 = 0, /* the default */
+    ME_PRECISION_FLOAT16 = 1,
+    ME_PRECISION_INT8 = 2,
+    ME_PRECISION_BINARY = 3   /* sign bits, re-scored on a float16 copy */
+} me_precision;
+
+typedef enum me_source_kind {
+    ME_SOURCE_INPUT = 1,  /* an input for the server to embed into one vector per token/patch */
+    ME_SOURCE_VECTORS = 2 /* vectors computed by the caller */
+} me_source_kind;
+
+/* The vectors of a query or a document. Build it with me_source_text / me_source_input /
+ * me_source_vectors. Pointers are borrowed for the duration of the call only. */
+typedef struct me_source {
+    me_source_kind kind;
+    /* ME_SOURCE_INPUT: a text, image or patch grid, as for me_embed. */
+    me_input input;
+    /* ME_SOURCE_VECTORS: `count` x `dimension` floats, row-major, count and dimension >= 1.
+     * The server L2-normalises each row; NaN, infinite or all-zero rows are
+     * ME_INVALID_ARGUMENT. */
+    const float *vectors;
+    uint32_t count;
+    uint32_t dimension;
+} me_source;
+
+ME_API me_source me_source_text(const char *text);
+ME_API me_source me_source_input(me_input input);
+ME_API me_source me_source_vectors(const float *vectors, uint32_t count, uint32_t dimension);
+
+/* One metadata entry: a key and its value, both NUL-terminated UTF-8. In results, both strings
+ * belong to the result and are freed with it. */
+typedef struct me_metadata {
+    const char *key;
+    const char *value;
+} me_metadata;
+
+/* A collection as the server describes it (CollectionInfo). */
+typedef struct me_collection_info {
+    char *name;
+    uint32_t dimension;      /* values per vector */
+    int precision;           /* a me_precision */
+    uint32_t pool_factor;    /* token pooling at upsert; 1 = none */
+    uint32_t max_vectors;    /* first-n truncation at upsert; 0 = keep all */
+    char *model;             /* the model that embeds its inputs; "" = vectors only */
+    uint64_t document_count; /* live documents */
+} me_collection_info;
+
+/* Options of me_create_collection. A zeroed struct (or NULL) asks for every default. */
+typedef struct me_collection_options {
+    /* The model whose multi-vectors the collection holds; NULL or "" = the server's default. */
+    const char *model;
+    /* Values per vector; 0 = the model's token dimension (required with vectors_only). */
+    uint32_t dimension;
+    me_precision precision;
+    /* Token pooling factor; 0 or 1 = none. */
+    uint32_t pool_factor;
+    /* Keep only a document's first max_vectors vectors; 0 = all. */
+    uint32_t max_vectors;
+    /* true: the collection takes precomputed vectors only (`model` is then ignored). */
+    bool vectors_only;
+    me_call_options call;
+} me_collection_options;
+
+/* Creates an empty collection. Names are 1 to 128 ASCII letters, digits, '-', '_' and '.', not
+ * starting with '.'. Returns the collection as created (free with me_collection_info_free), or
+ * NULL with *err: ME_ALREADY_EXISTS when the name is taken, ME_NOT_FOUND for an unknown model,
+ * ME_INVALID_ARGUMENT for a bad name or option. */
+ME_API me_collection_info *me_create_collection(me_client *client, const char *name,
+                                                const me_collection_options *opts, me_error *err);
+
+/* Frees one me_collection_info from me_create_collection. NULL is allowed. */
+ME_API void me_collection_info_free(me_collection_info *info);
+
+/* Every collection on the server. */
+typedef struct me_collection_list {
+    me_collection_info *collections;
+    size_t count;
+} me_collection_list;
+
+/* Lists the collections. Returns NULL with *err on failure; free with me_collection_list_free. */
+ME_API me_collection_list *me_list_collections(me_client *client, const me_call_options *opts,
+                                               me_error *err);
+ME_API void me_collection_list_free(me_collection_list *list);
+
+/* Deletes a collection and all its documents, durably. Returns ME_OK, or the error code with
+ * *err filled (ME_NOT_FOUND when there is no such collection). */
+ME_API int me_drop_collection(me_client *client, const char *name, const me_call_options *opts,
+                              me_error *err);
+
+/* One document to upsert. */
+typedef struct me_document {
+    /* 1 to 256 bytes of UTF-8, unique in its collection: an existing id is replaced. */
+    const char *id;
+    me_source content;
+    /* n_metadata entries stored and returned with the document (at most 64, 4096 bytes). */
+    const me_metadata *metadata;
+    size_t n_metadata;
+} me_document;
+
+/* Options of me_upsert. A zeroed struct (or NULL) asks for every default. */
+typedef struct me_upsert_options {
+    /* The prompt for text documents, as in me_embed_options; both NULL = the model's document
+     * convention. */
+    const char *prompt_name;
+    const char *instruction;
+    me_truncate truncate;
+    me_call_options call;
+} me_upsert_options;
+
+/* What an upsert wrote. */
+typedef struct me_upsert_result {
+    uint32_t upserted; /* documents written */
+    me_usage usage;    /* the embedding work (zero for precomputed vectors) */
+} me_upsert_result;
+
+/* Inserts or replaces `n` documents (n >= 1) in one all-or-nothing request, answered once they
+ * are durable. Fills *out (caller's storage; may be NULL) and returns ME_OK, or returns the
+ * error code with *err: ME_INVALID_ARGUMENT when a document is bad (nothing is written; the
+ * message names the first bad document by its index), ME_NOT_FOUND for an unknown collection,
+ * ME_FAILED_PRECONDITION for vectors that do not fit the collection. */
+ME_API int me_upsert(me_client *client, const char *collection, const me_document *documents,
+                     size_t n, const me_upsert_options *opts, me_upsert_result *out,
+                     me_error *err);
+
+/* Deletes documents by id, durably; ids that do not exist are not an error. Stores in *deleted
+ * (may be NULL) how many existed, and returns ME_OK or the error code with *err. */
+ME_API int me_delete(me_client *client, const char *collection, const char *const *ids,
+                     size_t n, const me_call_options *opts, uint32_t *deleted, me_error *err);
+
+/* A document read back by me_get. */
+typedef struct me_stored_document {
+    char *id;
+    me_metadata *metadata;
+    size_t n_metadata;
+    /* With include_vectors: `count` x `dimension` floats, row-major, decoded from the stored
+     * precision; otherwise NULL and 0. */
+    float *vectors;
+    uint32_t count;
+    uint32_t dimension;
+} me_stored_document;
+
+typedef struct me_documents {
+    me_stored_document *documents;
+    size_t count;
+} me_documents;
+
+/* Reads documents by id: the ones that exist, in the order asked (missing ids are left out).
+ * Returns NULL with *err on failure; free with me_documents_free. */
+ME_API me_documents *me_get(me_client *client, const char *collection, const char *const *ids,
+                            size_t n, bool include_vectors, const me_call_options *opts,
+                            me_error *err);
+ME_API void me_documents_free(me_documents *documents);
+
+/* Options of me_search. A zeroed struct (or NULL) asks for every default. */
+typedef struct me_search_options {
+    /* How many hits at most; 0 = 10. At most the server's limit (and INT32_MAX). */
+    uint32_t top_k;
+    /* Only these ids are candidates; n_filter_ids 0 = every document. */
+    const char *const *filter_ids;
+    size_t n_filter_ids;
+    /* The prompt for a text query; both NULL = the model's query convention. */
+    const char *prompt_name;
+    const char *instruction;
+    me_truncate truncate;
+    me_call_options call;
+} me_search_options;
+
+/* One document found. */
+typedef struct me_hit {
+    char *id;
+    float score; /* its MaxSim score */
+    me_metadata *metadata;
+    size_t n_metadata;
+} me_hit;
+
+typedef struct me_search_result {
+    me_hit *hits; /* best first; ties in score ordered by id */
+    size_t count;
+    me_usage usage;
+} me_search_result;
+
+/* A collection's best documents for `query` by MaxSim. Returns NULL with *err on failure
+ * (ME_NOT_FOUND for an unknown collection); free with me_search_result_free. */
+ME_API me_search_result *me_search(me_client *client, const char *collection,
+                                   const me_source *query, const me_search_options *opts,
+                                   me_error *err);
+ME_API void me_search_result_free(me_search_result *result);
+
+/* Options of me_score. A zeroed struct (or NULL) asks for every default. */
+typedef struct me_score_options {
+    /* The model that embeds inputs; NULL or "" = the server's default. */
+    const char *model;
+    /* Prompts for a text query and for text documents (at most one of each pair); NULL = the
+     * model's conventions. */
+    const char *query_prompt_name;
+    const char *query_instruction;
+    const char *document_prompt_name;
+    const char *document_instruction;
+    me_truncate truncate;
+    me_call_options call;
+} me_score_options;
+
+typedef struct me_scores {
+    float *scores; /* one per document, in order */
+    size_t count;
+    me_usage usage;
+} me_scores;
+
+/* MaxSim scores of `n` documents (n >= 1) against `query`, without a collection (re-ranking).
+ * Returns NULL with *err on failure (a document that fails to embed fails the call with
+ * ME_INVALID_ARGUMENT); free with me_scores_free. */
+ME_API me_scores *me_score(me_client *client, const me_source *query,
+                           const me_source *documents, size_t n, const me_score_options *opts,
+                           me_error *err);
+ME_API void me_scores_free(me_scores *scores);
+
 /* ---- Similarity helper --------------------------------------------------------------------- */
 
 /* Cosine similarity of two vectors of `n` floats; 0 when either has zero length. */

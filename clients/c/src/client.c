@@ -1,6 +1,7 @@
 /*
  * client.c - the handle: connection management, one request/response exchange per call, and
- * the public entry points (connect, close, embed, info, health).
+ * the public entry points (connect, close, embed, info, health); late_interaction.c sends its
+ * requests through me__call.
  *
  * A handle has at most one request in flight: it sends a Request with a fresh id and reads
  * frames until that id's Response arrives. Any failure that leaves the byte stream in an
@@ -305,23 +306,25 @@ me_result *me_embed_texts(me_client *client, const char *const *texts, size_t n,
     return result;
 }
 
-/* Sends a body-only request (info or health) and returns its OK Response, or NULL. */
-static Multiembed__V1__Response *simple_call(me_client *client, Multiembed__V1__Request *req,
-                                             Multiembed__V1__Response__BodyCase want,
-                                             me_error *err)
+Multiembed__V1__Response *me__call(me_client *client, Multiembed__V1__Request *req,
+                                   Multiembed__V1__Response__BodyCase want, uint32_t timeout_ms,
+                                   me_error *err)
 {
-    /* err is not NULL here: the public callers below pass their own when the user's is NULL */
     if (client == NULL) {
         me__fail(err, ME_INVALID_ARGUMENT, "client is NULL");
         return NULL;
     }
+    if (req->api_key != NULL && !me__valid_utf8(req->api_key)) {
+        me__fail(err, ME_INVALID_ARGUMENT, "api_key is not valid UTF-8");
+        return NULL;
+    }
     Multiembed__V1__Response *resp = NULL;
     pthread_mutex_lock(&client->lock);
-    int rc = call(client, req, 0, &resp, err);
+    int rc = call(client, req, timeout_ms, &resp, err);
     pthread_mutex_unlock(&client->lock);
     if (rc == ME_OK && resp->body_case != want)
-        rc = me__fail(err, ME_INTERNAL, "OK response with the wrong body (%d)",
-                      (int)resp->body_case);
+        rc = me__fail(err, ME_INTERNAL, "OK response with the wrong body (%d, expected %d)",
+                      (int)resp->body_case, (int)want);
     if (rc != ME_OK && resp != NULL) {
         multiembed__v1__response__free_unpacked(resp, NULL);
         resp = NULL;
@@ -339,7 +342,7 @@ me_server_info *me_info(me_client *client, me_error *err)
     req.body_case = MULTIEMBED__V1__REQUEST__BODY_INFO;
     req.info = &body;
     Multiembed__V1__Response *resp =
-        simple_call(client, &req, MULTIEMBED__V1__RESPONSE__BODY_INFO, err);
+        me__call(client, &req, MULTIEMBED__V1__RESPONSE__BODY_INFO, 0, err);
     if (resp == NULL)
         return NULL;
     me_server_info *info = me__info_from_response(resp->info, err);
@@ -357,7 +360,7 @@ int me_health(me_client *client, me_health_status *out, me_error *err)
     req.body_case = MULTIEMBED__V1__REQUEST__BODY_HEALTH;
     req.health = &body;
     Multiembed__V1__Response *resp =
-        simple_call(client, &req, MULTIEMBED__V1__RESPONSE__BODY_HEALTH, err);
+        me__call(client, &req, MULTIEMBED__V1__RESPONSE__BODY_HEALTH, 0, err);
     if (resp == NULL)
         return err->code;
     if (out != NULL) {

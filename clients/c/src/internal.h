@@ -7,6 +7,7 @@
 #ifndef MULTIEMBED_INTERNAL_H
 #define MULTIEMBED_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -76,24 +77,55 @@ ME__HIDDEN float me__half_to_float(uint16_t h);
 /* The message of ME_UNAVAILABLE when the server closed the connection between frames. */
 #define ME__MSG_CLOSED "connection closed by the server"
 
-/* ---- request.c: EmbedRequest from the public inputs and options ---- */
+/* ---- client.c: one exchange ---- */
 
-/* The protobuf objects of one embed request and the storage they point into, freed together. */
+/* Sends req (body set by the caller; id and the handle's api key filled in here) under the
+ * handle's lock and returns its OK Response, whose body must be `want`, or NULL with *err
+ * (err must not be NULL) filled from the status or the failure. timeout_ms 0 = the handle's.
+ * Free the Response with multiembed__v1__response__free_unpacked. */
+ME__HIDDEN Multiembed__V1__Response *me__call(me_client *client, Multiembed__V1__Request *req,
+                                              Multiembed__V1__Response__BodyCase want,
+                                              uint32_t timeout_ms, me_error *err);
+
+/* ---- request.c: protobuf inputs and the EmbedRequest from the public inputs and options ---- */
+
+/* Every allocation of one request's protobuf objects, freed together. Zero-initialised (or
+ * me__arena_init) is empty. */
+typedef struct me__arena {
+    void **blocks;
+    size_t n, cap;
+} me__arena;
+
+ME__HIDDEN void me__arena_init(me__arena *arena);
+/* A zeroed block of `size` bytes owned by the arena; NULL when out of memory. */
+ME__HIDDEN void *me__arena_alloc(me__arena *arena, size_t size);
+ME__HIDDEN void me__arena_free(me__arena *arena);
+
+/* `count` floats as little-endian float32 bytes (the wire's order), in the arena; NULL when
+ * out of memory. */
+ME__HIDDEN uint8_t *me__floats_le(me__arena *arena, const float *values, size_t count);
+
+/* Fills *pb from one public input, checked (UTF-8, NULL pointers, sizes); texts and images are
+ * borrowed from the caller, patch data copied into the arena. `what` and `i` name the input in
+ * error messages ("input 3", "document 3"). */
+ME__HIDDEN int me__input_fill(Multiembed__V1__Input *pb, const me_input *in, const char *what,
+                              size_t i, me__arena *arena, me_error *err);
+
+/* The protobuf objects of one embed request and the arena they point into. */
 typedef struct me__embed_request {
     Multiembed__V1__EmbedRequest embed;
-    Multiembed__V1__Input *inputs;        /* n structs */
-    Multiembed__V1__Input **input_ptrs;   /* n pointers into inputs */
-    Multiembed__V1__ImageBytes *images;   /* n structs (only the image inputs' are used) */
-    Multiembed__V1__Patches *patches;     /* n structs (only the patch inputs' are used) */
-    uint8_t **patch_bytes;                /* n little-endian copies (NULL when not needed) */
-    size_t n;
+    me__arena arena;
 } me__embed_request;
 
 /* Validates inputs and options and fills *req, which points into the caller's texts and images
- * (borrowed) and into its own copies of patch data. Free with me__embed_request_free. */
+ * (borrowed) and into its own copies of patch data. Free with me__embed_request_free (also
+ * after a failure). */
 ME__HIDDEN int me__embed_request_build(me__embed_request *req, const me_input *inputs, size_t n,
                                        const me_embed_options *opts, me_error *err);
 ME__HIDDEN void me__embed_request_free(me__embed_request *req);
+
+/* ME_OK when s is NULL or valid UTF-8; otherwise ME_INVALID_ARGUMENT naming `what`. */
+ME__HIDDEN int me__check_utf8(const char *s, const char *what, me_error *err);
 
 /* Whether s is well-formed UTF-8, as protobuf requires of every string field. */
 ME__HIDDEN bool me__valid_utf8(const char *s);

@@ -1,5 +1,7 @@
 /*
- * request.c - builds the EmbedRequest of one me_embed call from the public inputs and options,
+ * request.c - builds protobuf inputs from the public me_input (for Embed, and for the
+ * late-interaction requests of late_interaction.c), in an arena freed at once, and the
+ * EmbedRequest of one me_embed call from the public inputs and options,
  * refusing locally what the server would refuse in a worse way (invalid UTF-8 closes the whole
  * connection; a prompt name and an instruction at once cannot be expressed).
  */
@@ -42,17 +44,47 @@ bool me__valid_utf8(const char *s)
     return true;
 }
 
-static int check_string(const char *s, const char *what, me_error *err)
+int me__check_utf8(const char *s, const char *what, me_error *err)
 {
     if (s != NULL && !me__valid_utf8(s))
         return me__fail(err, ME_INVALID_ARGUMENT, "%s is not valid UTF-8", what);
     return ME_OK;
 }
 
-/* Copies `count` floats into little-endian bytes, the wire order of Patches.data. */
-static uint8_t *floats_le(const float *values, size_t count)
+void me__arena_init(me__arena *arena)
 {
-    uint8_t *out = malloc(count > 0 ? count * 4 : 1);
+    memset(arena, 0, sizeof *arena);
+}
+
+void *me__arena_alloc(me__arena *arena, size_t size)
+{
+    if (arena->n == arena->cap) {
+        size_t cap = arena->cap ? 2 * arena->cap : 16;
+        void **blocks = realloc(arena->blocks, cap * sizeof *blocks);
+        if (blocks == NULL)
+            return NULL;
+        arena->blocks = blocks;
+        arena->cap = cap;
+    }
+    void *block = calloc(1, size > 0 ? size : 1);
+    if (block != NULL)
+        arena->blocks[arena->n++] = block;
+    return block;
+}
+
+void me__arena_free(me__arena *arena)
+{
+    for (size_t i = 0; i < arena->n; i++)
+        free(arena->blocks[i]);
+    free(arena->blocks);
+    memset(arena, 0, sizeof *arena);
+}
+
+uint8_t *me__floats_le(me__arena *arena, const float *values, size_t count)
+{
+    if (count > SIZE_MAX / 4)
+        return NULL;
+    uint8_t *out = me__arena_alloc(arena, count * 4);
     if (out == NULL)
         return NULL;
     for (size_t i = 0; i < count; i++) {
@@ -66,26 +98,28 @@ static uint8_t *floats_le(const float *values, size_t count)
     return out;
 }
 
-static int build_input(me__embed_request *req, size_t i, const me_input *in, me_error *err)
+int me__input_fill(Multiembed__V1__Input *pb, const me_input *in, const char *what, size_t i,
+                   me__arena *arena, me_error *err)
 {
-    Multiembed__V1__Input *pb = &req->inputs[i];
     multiembed__v1__input__init(pb);
-    req->input_ptrs[i] = pb;
     switch (in->kind) {
     case ME_INPUT_TEXT:
         if (in->text == NULL)
-            return me__fail(err, ME_INVALID_ARGUMENT, "input %zu: text is NULL", i);
+            return me__fail(err, ME_INVALID_ARGUMENT, "%s %zu: text is NULL", what, i);
         if (!me__valid_utf8(in->text))
-            return me__fail(err, ME_INVALID_ARGUMENT, "input %zu: text is not valid UTF-8", i);
+            return me__fail(err, ME_INVALID_ARGUMENT, "%s %zu: text is not valid UTF-8", what, i);
         pb->kind_case = MULTIEMBED__V1__INPUT__KIND_TEXT;
         pb->text = (char *)in->text; /* borrowed; protobuf-c only reads it when packing */
         return ME_OK;
     case ME_INPUT_IMAGE: {
         if (in->image == NULL && in->image_len > 0)
-            return me__fail(err, ME_INVALID_ARGUMENT, "input %zu: image is NULL", i);
-        if (check_string(in->image_name, "image name", err) != ME_OK)
-            return ME_INVALID_ARGUMENT;
-        Multiembed__V1__ImageBytes *img = &req->images[i];
+            return me__fail(err, ME_INVALID_ARGUMENT, "%s %zu: image is NULL", what, i);
+        if (in->image_name != NULL && !me__valid_utf8(in->image_name))
+            return me__fail(err, ME_INVALID_ARGUMENT, "%s %zu: image name is not valid UTF-8",
+                            what, i);
+        Multiembed__V1__ImageBytes *img = me__arena_alloc(arena, sizeof *img);
+        if (img == NULL)
+            return me__fail(err, ME_RESOURCE_EXHAUSTED, "%s %zu: out of memory", what, i);
         multiembed__v1__image_bytes__init(img);
         img->data.data = (uint8_t *)in->image;
         img->data.len = in->image_len;
@@ -100,15 +134,14 @@ static int build_input(me__embed_request *req, size_t i, const me_input *in, me_
         uint64_t per_patch = (uint64_t)in->channels * in->patch_size * in->patch_size;
         /* Each factor is below 2^32; refuse products that overflow or exceed a frame. */
         if (per_patch != 0 && count > (UINT32_MAX / 4) / per_patch)
-            return me__fail(err, ME_INVALID_ARGUMENT, "input %zu: patch grid too large", i);
+            return me__fail(err, ME_INVALID_ARGUMENT, "%s %zu: patch grid too large", what, i);
         size_t values = (size_t)(count * per_patch);
         if (in->patches == NULL && values > 0)
-            return me__fail(err, ME_INVALID_ARGUMENT, "input %zu: patches is NULL", i);
-        uint8_t *bytes = floats_le(in->patches, values);
-        if (bytes == NULL)
-            return me__fail(err, ME_RESOURCE_EXHAUSTED, "input %zu: out of memory", i);
-        req->patch_bytes[i] = bytes;
-        Multiembed__V1__Patches *pt = &req->patches[i];
+            return me__fail(err, ME_INVALID_ARGUMENT, "%s %zu: patches is NULL", what, i);
+        Multiembed__V1__Patches *pt = me__arena_alloc(arena, sizeof *pt);
+        uint8_t *bytes = me__floats_le(arena, in->patches, values);
+        if (pt == NULL || bytes == NULL)
+            return me__fail(err, ME_RESOURCE_EXHAUSTED, "%s %zu: out of memory", what, i);
         multiembed__v1__patches__init(pt);
         pt->rows = in->rows;
         pt->cols = in->cols;
@@ -121,7 +154,8 @@ static int build_input(me__embed_request *req, size_t i, const me_input *in, me_
         return ME_OK;
     }
     default:
-        return me__fail(err, ME_INVALID_ARGUMENT, "input %zu: unknown kind %d", i, (int)in->kind);
+        return me__fail(err, ME_INVALID_ARGUMENT, "%s %zu: unknown kind %d", what, i,
+                        (int)in->kind);
     }
 }
 
@@ -130,9 +164,9 @@ static int build_options(Multiembed__V1__EmbedRequest *e, const me_embed_options
 {
     if (o->prompt_name != NULL && o->instruction != NULL)
         return me__fail(err, ME_INVALID_ARGUMENT, "give prompt_name or instruction, not both");
-    if (check_string(o->model, "model", err) != ME_OK ||
-        check_string(o->prompt_name, "prompt_name", err) != ME_OK ||
-        check_string(o->instruction, "instruction", err) != ME_OK)
+    if (me__check_utf8(o->model, "model", err) != ME_OK ||
+        me__check_utf8(o->prompt_name, "prompt_name", err) != ME_OK ||
+        me__check_utf8(o->instruction, "instruction", err) != ME_OK)
         return ME_INVALID_ARGUMENT;
     if ((unsigned)o->output > ME_OUTPUT_BOTH || (unsigned)o->encoding > ME_ENCODING_BINARY ||
         (unsigned)o->normalize > ME_NORMALIZE_OFF || (unsigned)o->truncate > ME_TRUNCATE_ERROR)
@@ -160,39 +194,30 @@ int me__embed_request_build(me__embed_request *req, const me_input *inputs, size
 {
     memset(req, 0, sizeof *req);
     multiembed__v1__embed_request__init(&req->embed);
+    me__arena_init(&req->arena);
     if (inputs == NULL || n == 0)
         return me__fail(err, ME_INVALID_ARGUMENT, "no inputs to embed");
     static const me_embed_options defaults = {0};
     int rc = build_options(&req->embed, opts != NULL ? opts : &defaults, err);
     if (rc != ME_OK)
         return rc;
-    req->inputs = calloc(n, sizeof *req->inputs);
-    req->input_ptrs = calloc(n, sizeof *req->input_ptrs);
-    req->images = calloc(n, sizeof *req->images);
-    req->patches = calloc(n, sizeof *req->patches);
-    req->patch_bytes = calloc(n, sizeof *req->patch_bytes);
-    req->n = n;
-    if (!req->inputs || !req->input_ptrs || !req->images || !req->patches || !req->patch_bytes)
+    Multiembed__V1__Input *pbs =
+        n <= SIZE_MAX / sizeof *pbs ? me__arena_alloc(&req->arena, n * sizeof *pbs) : NULL;
+    Multiembed__V1__Input **ptrs = pbs ? me__arena_alloc(&req->arena, n * sizeof *ptrs) : NULL;
+    if (ptrs == NULL)
         return me__fail(err, ME_RESOURCE_EXHAUSTED, "out of memory for %zu inputs", n);
     for (size_t i = 0; i < n; i++) {
-        rc = build_input(req, i, &inputs[i], err);
+        ptrs[i] = &pbs[i];
+        rc = me__input_fill(&pbs[i], &inputs[i], "input", i, &req->arena, err);
         if (rc != ME_OK)
             return rc;
     }
     req->embed.n_inputs = n;
-    req->embed.inputs = req->input_ptrs;
+    req->embed.inputs = ptrs;
     return ME_OK;
 }
 
 void me__embed_request_free(me__embed_request *req)
 {
-    if (req->patch_bytes != NULL)
-        for (size_t i = 0; i < req->n; i++)
-            free(req->patch_bytes[i]);
-    free(req->patch_bytes);
-    free(req->patches);
-    free(req->images);
-    free(req->input_ptrs);
-    free(req->inputs);
-    memset(req, 0, sizeof *req);
+    me__arena_free(&req->arena);
 }

@@ -45,5 +45,6 @@ typedef struct test_case {
 extern const test_case encoding_tests[];
 extern const test_case embed_tests[];
 extern const test_case error_tests[];
+extern const test_case late_interaction_tests[];
 
 #endif

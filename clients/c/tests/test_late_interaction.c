@@ -1,0 +1,523 @@
+/* test_late_interaction.c - collections, upsert, delete, get, search and score against the fake
+ * server: every request field as the server decodes it, results copied from canned responses,
+ * bad arguments refused before sending, and responses that lie refused with ME_INTERNAL. */
+#define _POSIX_C_SOURCE 200809L
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "fake_server.h"
+#include "multiembed.h"
+
+static me_client *start(fake_server *fs, fs_handler handler, void *ctx)
+{
+    CHECK(fs_start(fs, handler, ctx));
+    me_error err;
+    me_client *c = me_connect("127.0.0.1", fs->port, NULL, &err);
+    CHECK_CODE(err, ME_OK);
+    CHECK(c != NULL);
+    return c;
+}
+
+/* Reads the next request and checks its body kind; NULL (and a failed check) otherwise. */
+static Multiembed__V1__Request *expect(int fd, Multiembed__V1__Request__BodyCase body)
+{
+    Multiembed__V1__Request *r = fs_read_request(fd);
+    CHECK(r != NULL && r->body_case == body);
+    if (r != NULL && r->body_case != body) {
+        multiembed__v1__request__free_unpacked(r, NULL);
+        return NULL;
+    }
+    return r;
+}
+
+static bool floats_equal_le(ProtobufCBinaryData data, const float *values, size_t n)
+{
+    uint8_t *want = fs_floats_le(values, n);
+    bool same = data.len == n * 4 && memcmp(data.data, want, n * 4) == 0;
+    free(want);
+    return same;
+}
+
+static const float doc_vectors[6] = {1.0f, 2.0f, 3.0f, -4.0f, 0.5f, 0.25f};
+static const float query_vector[3] = {0.0f, 1.0f, 0.0f};
+static const float stored[4] = {1.0f, 0.0f, 0.0f, 1.0f};
+
+/* ---- the round trip: every call once, fields checked, canned answers ---- */
+
+static void answer_create(int fd, Multiembed__V1__Request *r)
+{
+    const Multiembed__V1__CreateCollectionRequest *b = r->create_collection;
+    CHECK(strcmp(b->name, "pages") == 0 && strcmp(b->model, "m") == 0);
+    CHECK(b->precision == MULTIEMBED__V1__PRECISION__PRECISION_INT8);
+    CHECK(b->pool_factor == 2 && b->max_vectors == 64 && b->dimension == 0 && !b->vectors_only);
+    Multiembed__V1__CollectionInfo info = MULTIEMBED__V1__COLLECTION_INFO__INIT;
+    info.name = "pages";
+    info.dimension = 4;
+    info.precision = MULTIEMBED__V1__PRECISION__PRECISION_INT8;
+    info.pool_factor = 2;
+    info.max_vectors = 64;
+    info.model = "m";
+    Multiembed__V1__CreateCollectionResponse body = MULTIEMBED__V1__CREATE_COLLECTION_RESPONSE__INIT;
+    body.collection = &info;
+    Multiembed__V1__Response resp = MULTIEMBED__V1__RESPONSE__INIT;
+    resp.id = r->id;
+    resp.body_case = MULTIEMBED__V1__RESPONSE__BODY_CREATE_COLLECTION;
+    resp.create_collection = &body;
+    CHECK(fs_send_response(fd, &resp));
+}
+
+static void answer_upsert(int fd, Multiembed__V1__Request *r)
+{
+    const Multiembed__V1__UpsertRequest *b = r->upsert;
+    CHECK(r->deadline_ms == 900);
+    CHECK(strcmp(b->collection, "pages") == 0 && b->n_documents == 3);
+    CHECK(b->prompt_case == MULTIEMBED__V1__UPSERT_REQUEST__PROMPT_INSTRUCTION &&
+          strcmp(b->instruction, "") == 0);
+    CHECK(b->truncate == MULTIEMBED__V1__TRUNCATE__TRUNCATE_START);
+    if (b->n_documents == 3) {
+        const Multiembed__V1__Document *text = b->documents[0], *vec = b->documents[1],
+                                       *img = b->documents[2];
+        CHECK(strcmp(text->id, "a") == 0 && strcmp(vec->id, "b") == 0 && strcmp(img->id, "c") == 0);
+        CHECK(text->content->kind_case == MULTIEMBED__V1__MULTI_VECTOR_SOURCE__KIND_INPUT &&
+              strcmp(text->content->input->text, "h\xc3\xa9llo") == 0);
+        CHECK(text->n_metadata == 2 && strcmp(text->metadata[1]->key, "page") == 0 &&
+              strcmp(text->metadata[1]->value, "7") == 0);
+        CHECK(vec->content->kind_case == MULTIEMBED__V1__MULTI_VECTOR_SOURCE__KIND_VECTORS);
+        CHECK(vec->content->vectors->count == 2 && vec->content->vectors->dimension == 3);
+        CHECK(floats_equal_le(vec->content->vectors->data, doc_vectors, 6));
+        CHECK(vec->n_metadata == 0);
+        CHECK(img->content->input->kind_case == MULTIEMBED__V1__INPUT__KIND_IMAGE &&
+              img->content->input->image->data.len == 4);
+    }
+    Multiembed__V1__Usage usage = MULTIEMBED__V1__USAGE__INIT;
+    usage.tokens = 5;
+    Multiembed__V1__UpsertResponse body = MULTIEMBED__V1__UPSERT_RESPONSE__INIT;
+    body.upserted = 3;
+    body.usage = &usage;
+    Multiembed__V1__Response resp = MULTIEMBED__V1__RESPONSE__INIT;
+    resp.id = r->id;
+    resp.body_case = MULTIEMBED__V1__RESPONSE__BODY_UPSERT;
+    resp.upsert = &body;
+    CHECK(fs_send_response(fd, &resp));
+}
+
+static void answer_search(int fd, Multiembed__V1__Request *r)
+{
+    const Multiembed__V1__SearchRequest *b = r->search;
+    CHECK(strcmp(b->collection, "pages") == 0 && b->top_k == 10);
+    CHECK(b->query->kind_case == MULTIEMBED__V1__MULTI_VECTOR_SOURCE__KIND_INPUT &&
+          strcmp(b->query->input->text, "q") == 0);
+    CHECK(b->n_filter_ids == 2 && strcmp(b->filter_ids[1], "b") == 0);
+    CHECK(b->prompt_case == MULTIEMBED__V1__SEARCH_REQUEST__PROMPT_PROMPT_NAME &&
+          strcmp(b->prompt_name, "query") == 0);
+    Multiembed__V1__SearchHit__MetadataEntry entry = MULTIEMBED__V1__SEARCH_HIT__METADATA_ENTRY__INIT;
+    entry.key = "page";
+    entry.value = "7";
+    Multiembed__V1__SearchHit__MetadataEntry *entries[1] = {&entry};
+    Multiembed__V1__SearchHit h0 = MULTIEMBED__V1__SEARCH_HIT__INIT, h1 = MULTIEMBED__V1__SEARCH_HIT__INIT;
+    h0.id = "a";
+    h0.score = 2.5f;
+    h0.n_metadata = 1;
+    h0.metadata = entries;
+    h1.id = "b";
+    h1.score = -0.75f;
+    Multiembed__V1__SearchHit *hits[2] = {&h0, &h1};
+    Multiembed__V1__Usage usage = MULTIEMBED__V1__USAGE__INIT;
+    usage.tokens = 3;
+    Multiembed__V1__SearchResponse body = MULTIEMBED__V1__SEARCH_RESPONSE__INIT;
+    body.n_hits = 2;
+    body.hits = hits;
+    body.usage = &usage;
+    Multiembed__V1__Response resp = MULTIEMBED__V1__RESPONSE__INIT;
+    resp.id = r->id;
+    resp.body_case = MULTIEMBED__V1__RESPONSE__BODY_SEARCH;
+    resp.search = &body;
+    CHECK(fs_send_response(fd, &resp));
+}
+
+static void send_scores(int fd, uint64_t id, float *scores, size_t n)
+{
+    Multiembed__V1__ScoreResponse body = MULTIEMBED__V1__SCORE_RESPONSE__INIT;
+    body.n_scores = n;
+    body.scores = scores;
+    Multiembed__V1__Response resp = MULTIEMBED__V1__RESPONSE__INIT;
+    resp.id = id;
+    resp.body_case = MULTIEMBED__V1__RESPONSE__BODY_SCORE;
+    resp.score = &body;
+    CHECK(fs_send_response(fd, &resp));
+}
+
+static void answer_score(int fd, Multiembed__V1__Request *r)
+{
+    const Multiembed__V1__ScoreRequest *b = r->score;
+    CHECK(strcmp(b->model, "") == 0 && b->n_documents == 2);
+    CHECK(b->query->kind_case == MULTIEMBED__V1__MULTI_VECTOR_SOURCE__KIND_VECTORS &&
+          floats_equal_le(b->query->vectors->data, query_vector, 3));
+    CHECK(b->query_prompt_case == MULTIEMBED__V1__SCORE_REQUEST__QUERY_PROMPT_QUERY_INSTRUCTION &&
+          strcmp(b->query_instruction, "") == 0);
+    CHECK(b->document_prompt_case ==
+              MULTIEMBED__V1__SCORE_REQUEST__DOCUMENT_PROMPT_DOCUMENT_PROMPT_NAME &&
+          strcmp(b->document_prompt_name, "document") == 0);
+    CHECK(b->truncate == MULTIEMBED__V1__TRUNCATE__TRUNCATE_ERROR);
+    float scores[2] = {1.5f, 0.25f};
+    send_scores(fd, r->id, scores, 2);
+}
+
+static void send_documents(int fd, uint64_t id, const float *vectors, size_t bytes)
+{
+    Multiembed__V1__Document__MetadataEntry entry = MULTIEMBED__V1__DOCUMENT__METADATA_ENTRY__INIT;
+    entry.key = "file";
+    entry.value = "r.pdf";
+    Multiembed__V1__Document__MetadataEntry *entries[1] = {&entry};
+    uint8_t *data = fs_floats_le(vectors, 4);
+    Multiembed__V1__MultiVector mv = MULTIEMBED__V1__MULTI_VECTOR__INIT;
+    mv.count = 2;
+    mv.dimension = 2;
+    mv.data.data = data;
+    mv.data.len = bytes;
+    Multiembed__V1__MultiVectorSource content = MULTIEMBED__V1__MULTI_VECTOR_SOURCE__INIT;
+    content.kind_case = MULTIEMBED__V1__MULTI_VECTOR_SOURCE__KIND_VECTORS;
+    content.vectors = &mv;
+    Multiembed__V1__Document doc = MULTIEMBED__V1__DOCUMENT__INIT;
+    doc.id = "a";
+    doc.content = &content;
+    doc.n_metadata = 1;
+    doc.metadata = entries;
+    Multiembed__V1__Document *docs[1] = {&doc};
+    Multiembed__V1__GetResponse body = MULTIEMBED__V1__GET_RESPONSE__INIT;
+    body.n_documents = 1;
+    body.documents = docs;
+    Multiembed__V1__Response resp = MULTIEMBED__V1__RESPONSE__INIT;
+    resp.id = id;
+    resp.body_case = MULTIEMBED__V1__RESPONSE__BODY_GET;
+    resp.get = &body;
+    CHECK(fs_send_response(fd, &resp));
+    free(data);
+}
+
+static void answer_get(int fd, Multiembed__V1__Request *r)
+{
+    const Multiembed__V1__GetRequest *b = r->get;
+    CHECK(strcmp(b->collection, "pages") == 0 && b->include_vectors);
+    CHECK(b->n_ids == 2 && strcmp(b->ids[0], "a") == 0 && strcmp(b->ids[1], "zz") == 0);
+    send_documents(fd, r->id, stored, 16);
+}
+
+static void answer_delete(int fd, Multiembed__V1__Request *r)
+{
+    CHECK(r->delete_->n_ids == 2 && strcmp(r->delete_->collection, "pages") == 0);
+    Multiembed__V1__DeleteResponse body = MULTIEMBED__V1__DELETE_RESPONSE__INIT;
+    body.deleted = 1;
+    Multiembed__V1__Response resp = MULTIEMBED__V1__RESPONSE__INIT;
+    resp.id = r->id;
+    resp.body_case = MULTIEMBED__V1__RESPONSE__BODY_DELETE;
+    resp.delete_ = &body;
+    CHECK(fs_send_response(fd, &resp));
+}
+
+static void answer_list(int fd, Multiembed__V1__Request *r)
+{
+    Multiembed__V1__CollectionInfo a = MULTIEMBED__V1__COLLECTION_INFO__INIT;
+    Multiembed__V1__CollectionInfo b = MULTIEMBED__V1__COLLECTION_INFO__INIT;
+    a.name = "pages";
+    a.document_count = 2;
+    b.name = "vectors";
+    b.dimension = 3;
+    b.precision = MULTIEMBED__V1__PRECISION__PRECISION_BINARY;
+    Multiembed__V1__CollectionInfo *all[2] = {&a, &b};
+    Multiembed__V1__ListCollectionsResponse body = MULTIEMBED__V1__LIST_COLLECTIONS_RESPONSE__INIT;
+    body.n_collections = 2;
+    body.collections = all;
+    Multiembed__V1__Response resp = MULTIEMBED__V1__RESPONSE__INIT;
+    resp.id = r->id;
+    resp.body_case = MULTIEMBED__V1__RESPONSE__BODY_LIST_COLLECTIONS;
+    resp.list_collections = &body;
+    CHECK(fs_send_response(fd, &resp));
+}
+
+static void answer_drop(int fd, Multiembed__V1__Request *r)
+{
+    if (strcmp(r->drop_collection->name, "pages") != 0) {
+        CHECK(fs_send_status(fd, r->id, ME_NOT_FOUND, "no collection gone"));
+        return;
+    }
+    Multiembed__V1__DropCollectionResponse body = MULTIEMBED__V1__DROP_COLLECTION_RESPONSE__INIT;
+    Multiembed__V1__Response resp = MULTIEMBED__V1__RESPONSE__INIT;
+    resp.id = r->id;
+    resp.body_case = MULTIEMBED__V1__RESPONSE__BODY_DROP_COLLECTION;
+    resp.drop_collection = &body;
+    CHECK(fs_send_response(fd, &resp));
+}
+
+typedef struct step {
+    Multiembed__V1__Request__BodyCase body;
+    void (*answer)(int fd, Multiembed__V1__Request *r);
+} step;
+
+static const step round_trip_steps[] = {
+    {MULTIEMBED__V1__REQUEST__BODY_CREATE_COLLECTION, answer_create},
+    {MULTIEMBED__V1__REQUEST__BODY_UPSERT, answer_upsert},
+    {MULTIEMBED__V1__REQUEST__BODY_SEARCH, answer_search},
+    {MULTIEMBED__V1__REQUEST__BODY_SCORE, answer_score},
+    {MULTIEMBED__V1__REQUEST__BODY_GET, answer_get},
+    {MULTIEMBED__V1__REQUEST__BODY_DELETE, answer_delete},
+    {MULTIEMBED__V1__REQUEST__BODY_LIST_COLLECTIONS, answer_list},
+    {MULTIEMBED__V1__REQUEST__BODY_DROP_COLLECTION, answer_drop},
+    {MULTIEMBED__V1__REQUEST__BODY_DROP_COLLECTION, answer_drop},
+};
+
+static void h_round_trip(int lfd, void *ctx)
+{
+    (void)ctx;
+    int fd = fs_accept(lfd);
+    CHECK(fd >= 0);
+    if (fd < 0)
+        return;
+    for (size_t i = 0; i < sizeof round_trip_steps / sizeof round_trip_steps[0]; i++) {
+        Multiembed__V1__Request *r = expect(fd, round_trip_steps[i].body);
+        if (r == NULL)
+            break;
+        round_trip_steps[i].answer(fd, r);
+        multiembed__v1__request__free_unpacked(r, NULL);
+    }
+    CHECK(fs_wait_closed(fd));
+    close(fd);
+}
+
+static void check_collection_calls(me_client *c)
+{
+    me_error err;
+    me_collection_options co = {.model = "m", .precision = ME_PRECISION_INT8, .pool_factor = 2,
+                                .max_vectors = 64};
+    me_collection_info *info = me_create_collection(c, "pages", &co, &err);
+    CHECK_CODE(err, ME_OK);
+    CHECK(info != NULL && strcmp(info->name, "pages") == 0 && strcmp(info->model, "m") == 0);
+    CHECK(info != NULL && info->dimension == 4 && info->precision == ME_PRECISION_INT8 &&
+          info->pool_factor == 2 && info->max_vectors == 64 && info->document_count == 0);
+    me_collection_info_free(info);
+}
+
+static void check_document_calls(me_client *c)
+{
+    me_error err;
+    const uint8_t png[4] = {0x89, 'P', 'N', 'G'};
+    const me_metadata meta[2] = {{"file", "r.pdf"}, {"page", "7"}};
+    me_document docs[3] = {
+        {.id = "a", .content = me_source_text("h\xc3\xa9llo"), .metadata = meta, .n_metadata = 2},
+        {.id = "b", .content = me_source_vectors(doc_vectors, 2, 3)},
+        {.id = "c", .content = me_source_input(me_image(png, 4, NULL))},
+    };
+    me_upsert_options uo = {.instruction = "", .truncate = ME_TRUNCATE_START,
+                            .call = {.deadline_ms = 900}};
+    me_upsert_result up;
+    memset(&up, 0xff, sizeof up);
+    CHECK(me_upsert(c, "pages", docs, 3, &uo, &up, &err) == ME_OK);
+    CHECK_CODE(err, ME_OK);
+    CHECK(up.upserted == 3 && up.usage.tokens == 5 && up.usage.pixels == 0);
+
+    const char *filters[2] = {"a", "b"};
+    me_source q = me_source_text("q");
+    me_search_options so = {.filter_ids = filters, .n_filter_ids = 2, .prompt_name = "query"};
+    me_search_result *hits = me_search(c, "pages", &q, &so, &err);
+    CHECK_CODE(err, ME_OK);
+    CHECK(hits != NULL && hits->count == 2 && hits->usage.tokens == 3);
+    if (hits != NULL && hits->count == 2) {
+        CHECK(strcmp(hits->hits[0].id, "a") == 0 && hits->hits[0].score == 2.5f);
+        CHECK(hits->hits[0].n_metadata == 1 && strcmp(hits->hits[0].metadata[0].key, "page") == 0 &&
+              strcmp(hits->hits[0].metadata[0].value, "7") == 0);
+        CHECK(strcmp(hits->hits[1].id, "b") == 0 && hits->hits[1].score == -0.75f);
+        CHECK(hits->hits[1].n_metadata == 0 && hits->hits[1].metadata == NULL);
+    }
+    me_search_result_free(hits);
+
+    me_source query = me_source_vectors(query_vector, 1, 3);
+    me_source candidates[2] = {me_source_text("d0"), me_source_vectors(doc_vectors, 2, 3)};
+    me_score_options sc = {.query_instruction = "", .document_prompt_name = "document",
+                           .truncate = ME_TRUNCATE_ERROR};
+    me_scores *scores = me_score(c, &query, candidates, 2, &sc, &err);
+    CHECK_CODE(err, ME_OK);
+    CHECK(scores != NULL && scores->count == 2);
+    if (scores != NULL && scores->count == 2)
+        CHECK(scores->scores[0] == 1.5f && scores->scores[1] == 0.25f);
+    me_scores_free(scores);
+
+    const char *ids[2] = {"a", "zz"};
+    me_documents *got = me_get(c, "pages", ids, 2, true, NULL, &err);
+    CHECK_CODE(err, ME_OK);
+    CHECK(got != NULL && got->count == 1);
+    if (got != NULL && got->count == 1) {
+        const me_stored_document *d = &got->documents[0];
+        CHECK(strcmp(d->id, "a") == 0 && d->count == 2 && d->dimension == 2);
+        CHECK(d->vectors != NULL && memcmp(d->vectors, stored, sizeof stored) == 0);
+        CHECK(d->n_metadata == 1 && strcmp(d->metadata[0].value, "r.pdf") == 0);
+    }
+    me_documents_free(got);
+
+    uint32_t deleted = 99;
+    CHECK(me_delete(c, "pages", filters, 2, NULL, &deleted, &err) == ME_OK && deleted == 1);
+}
+
+static void round_trip(void)
+{
+    fake_server fs;
+    me_client *c = start(&fs, h_round_trip, NULL);
+    if (c != NULL) {
+        check_collection_calls(c);
+        check_document_calls(c);
+        me_error err;
+        me_collection_list *list = me_list_collections(c, NULL, &err);
+        CHECK_CODE(err, ME_OK);
+        CHECK(list != NULL && list->count == 2);
+        if (list != NULL && list->count == 2) {
+            CHECK(strcmp(list->collections[0].name, "pages") == 0 &&
+                  list->collections[0].document_count == 2);
+            CHECK(strcmp(list->collections[1].model, "") == 0 &&
+                  list->collections[1].precision == ME_PRECISION_BINARY);
+        }
+        me_collection_list_free(list);
+        CHECK(me_drop_collection(c, "pages", NULL, &err) == ME_OK);
+        CHECK(me_drop_collection(c, "gone", NULL, &err) == ME_NOT_FOUND);
+        CHECK_CODE(err, ME_NOT_FOUND);
+        CHECK(strstr(err.message, "no collection gone") != NULL);
+    }
+    me_close(c);
+    fs_stop(&fs);
+}
+
+/* ---- bad arguments never reach the server ---- */
+
+static void h_expect_nothing(int lfd, void *ctx)
+{
+    (void)ctx;
+    int fd = fs_accept(lfd);
+    CHECK(fd >= 0);
+    if (fd < 0)
+        return;
+    Multiembed__V1__Request *r = fs_read_request(fd); /* NULL: the client closed, sending nothing */
+    CHECK(r == NULL);
+    if (r != NULL)
+        multiembed__v1__request__free_unpacked(r, NULL);
+    close(fd);
+}
+
+static void bad_arguments(void)
+{
+    fake_server fs;
+    me_client *c = start(&fs, h_expect_nothing, NULL);
+    me_error err;
+    const float nan_free[2] = {1.0f, 2.0f};
+    me_document ok_doc = {.id = "a", .content = me_source_text("x")};
+    me_document no_id = {.id = NULL, .content = me_source_text("x")};
+    me_document bad_utf8 = {.id = "\xff", .content = me_source_text("x")};
+    me_document empty_vectors = {.id = "a", .content = me_source_vectors(nan_free, 0, 2)};
+    me_document null_vectors = {.id = "a", .content = me_source_vectors(NULL, 1, 2)};
+    me_metadata null_value = {"k", NULL};
+    me_document bad_meta = {.id = "a", .content = me_source_text("x"), .metadata = &null_value,
+                            .n_metadata = 1};
+    me_document bad_kind = {.id = "a", .content = {.kind = (me_source_kind)7}};
+    const me_document *bad_docs[] = {&no_id, &bad_utf8, &empty_vectors, &null_vectors, &bad_meta,
+                                     &bad_kind};
+    for (size_t i = 0; i < sizeof bad_docs / sizeof bad_docs[0]; i++) {
+        CHECK(me_upsert(c, "pages", bad_docs[i], 1, NULL, NULL, &err) == ME_INVALID_ARGUMENT);
+        CHECK_CODE(err, ME_INVALID_ARGUMENT);
+    }
+    CHECK(me_upsert(c, "pages", &ok_doc, 0, NULL, NULL, &err) == ME_INVALID_ARGUMENT);
+    CHECK(me_upsert(c, NULL, &ok_doc, 1, NULL, NULL, &err) == ME_INVALID_ARGUMENT);
+    me_upsert_options both = {.prompt_name = "a", .instruction = "b"};
+    CHECK(me_upsert(c, "pages", &ok_doc, 1, &both, NULL, &err) == ME_INVALID_ARGUMENT);
+    CHECK(strstr(err.message, "not both") != NULL);
+    me_upsert_options bad_truncate = {.truncate = (me_truncate)9};
+    CHECK(me_upsert(c, "pages", &ok_doc, 1, &bad_truncate, NULL, &err) == ME_INVALID_ARGUMENT);
+
+    me_source q = me_source_text("q");
+    me_search_options huge = {.top_k = (uint32_t)INT32_MAX + 1u};
+    CHECK(me_search(c, "pages", &q, &huge, &err) == NULL);
+    CHECK_CODE(err, ME_INVALID_ARGUMENT);
+    CHECK(me_search(c, "pages", NULL, NULL, &err) == NULL);
+    CHECK_CODE(err, ME_INVALID_ARGUMENT);
+    const char *null_id[1] = {NULL};
+    me_search_options null_filter = {.filter_ids = null_id, .n_filter_ids = 1};
+    CHECK(me_search(c, "pages", &q, &null_filter, &err) == NULL);
+    CHECK_CODE(err, ME_INVALID_ARGUMENT);
+
+    CHECK(me_score(c, &q, &q, 0, NULL, &err) == NULL);
+    CHECK_CODE(err, ME_INVALID_ARGUMENT);
+    me_source bad_text = me_source_text("\xc3");
+    CHECK(me_score(c, &q, &bad_text, 1, NULL, &err) == NULL);
+    CHECK_CODE(err, ME_INVALID_ARGUMENT);
+    CHECK(strstr(err.message, "document 0") != NULL);
+
+    CHECK(me_get(c, "pages", NULL, 2, false, NULL, &err) == NULL);
+    CHECK_CODE(err, ME_INVALID_ARGUMENT);
+    CHECK(me_delete(c, "pages", null_id, 1, NULL, NULL, &err) == ME_INVALID_ARGUMENT);
+    me_call_options bad_key = {.api_key = "\xff"};
+    CHECK(me_delete(c, "pages", NULL, 0, &bad_key, NULL, &err) == ME_INVALID_ARGUMENT);
+    CHECK(me_drop_collection(c, NULL, NULL, &err) == ME_INVALID_ARGUMENT);
+    me_collection_options vectors_only = {.vectors_only = true};
+    CHECK(me_create_collection(c, "v", &vectors_only, &err) == NULL);
+    CHECK_CODE(err, ME_INVALID_ARGUMENT);
+    me_collection_options bad_precision = {.precision = (me_precision)4};
+    CHECK(me_create_collection(c, "v", &bad_precision, &err) == NULL);
+    CHECK_CODE(err, ME_INVALID_ARGUMENT);
+    CHECK(me_list_collections(NULL, NULL, &err) == NULL);
+    CHECK_CODE(err, ME_INVALID_ARGUMENT);
+    me_close(c);
+    fs_stop(&fs);
+}
+
+/* ---- responses that do not add up ---- */
+
+static void h_liars(int lfd, void *ctx)
+{
+    (void)ctx;
+    int fd = fs_accept(lfd);
+    CHECK(fd >= 0);
+    if (fd < 0)
+        return;
+    Multiembed__V1__Request *r = expect(fd, MULTIEMBED__V1__REQUEST__BODY_GET);
+    if (r != NULL)
+        send_documents(fd, r->id, stored, 12); /* 2 x 2 floats in 12 bytes */
+    multiembed__v1__request__free_unpacked(r, NULL);
+    r = expect(fd, MULTIEMBED__V1__REQUEST__BODY_SCORE);
+    float one = 1.0f;
+    if (r != NULL)
+        send_scores(fd, r->id, &one, 1); /* one score for two documents */
+    multiembed__v1__request__free_unpacked(r, NULL);
+    r = expect(fd, MULTIEMBED__V1__REQUEST__BODY_SEARCH);
+    if (r != NULL)
+        send_scores(fd, r->id, &one, 1); /* a score body for a search */
+    multiembed__v1__request__free_unpacked(r, NULL);
+    CHECK(fs_wait_closed(fd));
+    close(fd);
+}
+
+static void lying_responses(void)
+{
+    fake_server fs;
+    me_client *c = start(&fs, h_liars, NULL);
+    me_error err;
+    const char *ids[1] = {"a"};
+    CHECK(me_get(c, "pages", ids, 1, true, NULL, &err) == NULL);
+    CHECK_CODE(err, ME_INTERNAL);
+    CHECK(strstr(err.message, "12 bytes") != NULL);
+    me_source q = me_source_text("q");
+    me_source docs[2] = {me_source_text("a"), me_source_text("b")};
+    CHECK(me_score(c, &q, docs, 2, NULL, &err) == NULL);
+    CHECK_CODE(err, ME_INTERNAL);
+    CHECK(me_search(c, "pages", &q, NULL, &err) == NULL);
+    CHECK_CODE(err, ME_INTERNAL);
+    CHECK(strstr(err.message, "wrong body") != NULL);
+    me_close(c);
+    fs_stop(&fs);
+}
+
+const test_case late_interaction_tests[] = {
+    {"late interaction: every call's fields and results", round_trip},
+    {"late interaction: bad arguments refused before sending", bad_arguments},
+    {"late interaction: responses that do not add up are ME_INTERNAL", lying_responses},
+    {NULL, NULL},
+};
