@@ -68,7 +68,7 @@ let package = Package(
         .target(
             name: "EmbeddingServer",
             dependencies: [
-                "Encoders", "Tokenizers", "ImageIO", "WireProtocol",
+                "Encoders", "Tokenizers", "ImageIO", "LateInteraction", "WireProtocol",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -136,7 +136,7 @@ let package = Package(
         .testTarget(
             name: "EmbeddingServerTests",
             dependencies: [
-                "EmbeddingServer", "EmbeddingTesting", "Encoders", "WireProtocol",
+                "EmbeddingServer", "EmbeddingTesting", "Encoders", "LateInteraction", "WireProtocol",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -147,7 +147,7 @@ let package = Package(
         .testTarget(
             name: "EmbeddingClientTests",
             dependencies: [
-                "EmbeddingClient", "WireProtocol", "EmbeddingTesting", "EmbeddingServer", "Encoders",
+                "EmbeddingClient", "WireProtocol", "EmbeddingTesting", "EmbeddingServer", "Encoders", "LateInteraction",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

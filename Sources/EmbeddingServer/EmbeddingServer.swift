@@ -1,4 +1,5 @@
 public import Encoders
+public import LateInteraction
 public import Logging
 public import NIOCore
 import NIOPosix
@@ -15,6 +16,7 @@ import WireProtocol
 public final class EmbeddingServer: Service, Sendable {
     public let configuration: ServerConfiguration
     let service: EmbeddingService
+    let collections: CollectionService
     let lifecycle = ServerLifecycle()
     let metrics: ServerMetrics
     let logger: Logger
@@ -22,15 +24,23 @@ public final class EmbeddingServer: Service, Sendable {
 
     /// A server for models already loaded (`ModelBundle.load(directory:)`), in order: the
     /// first is the default. `configuration.modelDirectories` is not read.
-    public init(configuration: ServerConfiguration, models: [ModelBundle], logger: Logger = Logger(label: "multiembed.server")) {
+    ///
+    /// - Parameter store: the collections' store, when the caller opened it (to report a data
+    ///   directory in use before loading models); nil = the local store at
+    ///   `configuration.dataDirectory`, opened by ``run()``, or none.
+    public init(
+        configuration: ServerConfiguration, models: [ModelBundle], store: (any VectorStore)? = nil,
+        logger: Logger = Logger(label: "multiembed.server")
+    ) {
         precondition(!models.isEmpty, "a server needs at least one model")
         self.configuration = configuration
         self.logger = logger
         self.metrics = ServerMetrics()
         self.service = EmbeddingService(
             models: models.map(ServedModel.init), configuration: configuration, metrics: metrics, logger: logger)
+        self.collections = CollectionService(embedding: service, configuration: configuration, store: store)
         self.dispatcher = RequestDispatcher(
-            service: service, lifecycle: lifecycle, configuration: configuration, metrics: metrics, logger: logger)
+            service: service, collections: collections, lifecycle: lifecycle, configuration: configuration, metrics: metrics, logger: logger)
     }
 
     /// A server for the models in `configuration.modelDirectories`, loaded now.
@@ -57,9 +67,10 @@ public final class EmbeddingServer: Service, Sendable {
         defer { lifecycle.stopped() }
         let serverChannel: NIOAsyncChannel<AcceptedConnection, Never>
         do {
+            try collections.start()
             serverChannel = try await bind()
         } catch {
-            await service.stop()
+            await stopWorkers()
             throw error
         }
         lifecycle.bound(serverChannel.channel)
@@ -99,11 +110,18 @@ public final class EmbeddingServer: Service, Sendable {
             // Whatever ended the server, its model threads and preparation pool must stop too.
             logger.error("server failed", metadata: ["error": "\(error)"])
             service.failQueued(with: .cancelled)
-            await service.stop()
+            await stopWorkers()
             throw error
         }
-        await service.stop()
+        await stopWorkers()
         logger.info("stopped")
+    }
+
+    /// Stops the model threads, the preparation and store threads, and lets go of the data
+    /// directory, so another server (or `multiembed index`) can open it.
+    private func stopWorkers() async {
+        await service.stop()
+        await collections.stop()
     }
 
     private func bind() async throws -> NIOAsyncChannel<AcceptedConnection, Never> {

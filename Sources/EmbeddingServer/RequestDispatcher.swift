@@ -6,6 +6,7 @@ struct RequestDispatcher: Sendable {
     static let version = "0.1.0"
 
     let service: EmbeddingService
+    let collections: CollectionService
     let lifecycle: ServerLifecycle
     let configuration: ServerConfiguration
     let metrics: ServerMetrics
@@ -50,19 +51,26 @@ struct RequestDispatcher: Sendable {
             response.info = info
         case .embed(let embed):
             guard admitted else { throw .unavailable("the server is shutting down") }
-            let deadline = request.deadlineMs > 0 ? receivedAt + .milliseconds(Int(request.deadlineMs)) : nil
+            let deadline = Self.deadline(of: request, receivedAt: receivedAt)
             let (body, status) = try await service.embed(embed, receivedAt: receivedAt, deadline: deadline)
             if let deadline, ContinuousClock.now > deadline { throw .deadlineExceeded }
             response.embed = body
             if status.code != .ok || !status.inputErrors.isEmpty || !status.message.isEmpty { response.status = status }
         case .score, .search, .upsert, .delete, .get, .createCollection, .listCollections, .dropCollection:
-            throw ServerError(.unimplemented, "late-interaction methods are not served yet")
+            guard admitted, let body = request.body else { throw .unavailable("the server is shutting down") }
+            response.body = try await collections.respond(
+                to: body, receivedAt: receivedAt, deadline: Self.deadline(of: request, receivedAt: receivedAt))
         case nil where request.hasUnknownBody:
             throw ServerError(.unimplemented, "the request's body is of a kind this server does not know")
         case nil:
             throw .invalidArgument("the request has no body")
         }
         return response
+    }
+
+    /// When the client stops waiting for `request`, counted from the receipt of its frame.
+    static func deadline(of request: Multiembed_V1_Request, receivedAt: ContinuousClock.Instant) -> ContinuousClock.Instant? {
+        request.deadlineMs > 0 ? receivedAt + .milliseconds(Int(request.deadlineMs)) : nil
     }
 
     /// The server's description.
@@ -80,6 +88,8 @@ struct RequestDispatcher: Sendable {
         wire.maxImagePixels = UInt64(clamping: limits.maxImagePixels)
         wire.maxPatches = UInt32(clamping: limits.maxPatches)
         wire.maxConnections = UInt32(clamping: limits.maxConnections)
+        wire.maxVectorsPerDocument = UInt32(clamping: limits.maxVectorsPerDocument)
+        wire.maxTopK = UInt32(clamping: limits.maxTopK)
         info.limits = wire
         return info
     }

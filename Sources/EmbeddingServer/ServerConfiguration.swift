@@ -21,11 +21,16 @@ public struct ServerConfiguration: Sendable {
     public var shutdownGracePeriod: Duration
     /// Port of the Prometheus text endpoint (`GET /metrics`), on `host`; nil = none.
     public var metricsPort: Int?
+    /// Folder of the late-interaction collections (the local vector store, shared with
+    /// `multiembed index`); nil = no collections (Score still works, the collection methods
+    /// answer FAILED_PRECONDITION). One process owns a folder at a time.
+    public var dataDirectory: String?
 
     public init(
         host: String = "127.0.0.1", port: Int = 7878, modelDirectories: [URL] = [],
         limits: ServerLimits = ServerLimits(), batching: BatchingOptions = BatchingOptions(),
-        apiKeys: Set<String> = [], shutdownGracePeriod: Duration = .seconds(30), metricsPort: Int? = nil
+        apiKeys: Set<String> = [], shutdownGracePeriod: Duration = .seconds(30), metricsPort: Int? = nil,
+        dataDirectory: String? = nil
     ) {
         self.host = host
         self.port = port
@@ -35,6 +40,7 @@ public struct ServerConfiguration: Sendable {
         self.apiKeys = apiKeys
         self.shutdownGracePeriod = shutdownGracePeriod
         self.metricsPort = metricsPort
+        self.dataDirectory = dataDirectory
     }
 }
 
@@ -64,6 +70,11 @@ public struct ServerLimits: Sendable, Equatable {
     /// How long one frame may take to arrive once its first byte came; a slower peer (one byte
     /// per second) is disconnected.
     public var frameTimeout: Duration = .seconds(30)
+    /// Most vectors in one document or query of Upsert, Search and Score, embedded or given: a
+    /// 1,000-patch page fits, a runaway client cannot make one MaxSim arbitrarily expensive.
+    public var maxVectorsPerDocument: Int = 4096
+    /// Largest SearchRequest.top_k: results are sorted and sent in one frame.
+    public var maxTopK: Int = 1000
 
     public init() {}
 }

@@ -76,6 +76,10 @@ public final class LocalVectorStore: VectorStore, @unchecked Sendable {
         return names.filter { !$0.hasPrefix(".") }.sorted().compactMap { try? readSpec(folder($0)) }
     }
 
+    public func documentCount(in collection: String) throws(LateInteractionError) -> Int {
+        try self.collection(collection).liveCount
+    }
+
     public func put(_ documents: [StoredDocument], into collection: String) throws(LateInteractionError) {
         try self.collection(collection).put(documents)
     }

@@ -7,13 +7,21 @@ public struct CollectionSpec: Sendable, Equatable, Codable {
     public var poolFactor: Int
     /// "First-n" truncation applied at upsert (nil = keep every vector).
     public var maxVectors: Int?
+    /// The model (a served model's name) whose multi-vectors the collection holds, so a server
+    /// can embed texts and images for it; nil = precomputed vectors only. Optional, so the
+    /// `collection.json` of collections made before it existed still decodes.
+    public var model: String?
 
-    public init(name: String, dimension: Int, precision: StoragePrecision = .float32, poolFactor: Int = 1, maxVectors: Int? = nil) {
+    public init(
+        name: String, dimension: Int, precision: StoragePrecision = .float32, poolFactor: Int = 1, maxVectors: Int? = nil,
+        model: String? = nil
+    ) {
         self.name = name
         self.dimension = dimension
         self.precision = precision
         self.poolFactor = poolFactor
         self.maxVectors = maxVectors
+        self.model = model
     }
 }
 
@@ -56,6 +64,8 @@ public protocol VectorStore: Sendable {
     func create(_ spec: CollectionSpec) throws(LateInteractionError)
     func drop(_ name: String) throws(LateInteractionError)
     func list() throws(LateInteractionError) -> [CollectionSpec]
+    /// Live documents of a collection (after deletes and replacements).
+    func documentCount(in collection: String) throws(LateInteractionError) -> Int
     /// Inserts or replaces documents by id.
     func put(_ documents: [StoredDocument], into collection: String) throws(LateInteractionError)
     /// Removes documents; returns how many existed.

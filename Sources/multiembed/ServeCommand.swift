@@ -2,6 +2,7 @@ import ArgumentParser
 import EmbeddingServer
 import Encoders
 import Foundation
+import LateInteraction
 import Logging
 import ServiceLifecycle
 
@@ -55,6 +56,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Most inputs queued per model; beyond it requests get RESOURCE_EXHAUSTED.")
     var maxQueuedInputs = ServerLimits().maxQueuedInputsPerModel
 
+    @Option(name: .long, help: "Folder of the late-interaction collections, shared with 'multiembed index' (one process at a time).")
+    var dataDir = "./data"
+
+    @Option(name: .long, help: "Most vectors in one document or query of Upsert, Search and Score.")
+    var maxVectorsPerDocument = ServerLimits().maxVectorsPerDocument
+
+    @Option(name: .long, help: "Largest top_k of a Search.")
+    var maxTopK = ServerLimits().maxTopK
+
     @Option(name: .long, help: "Seconds one frame may take to arrive once started.")
     var frameTimeout: Double = 30
 
@@ -84,6 +94,7 @@ struct ServeCommand: AsyncParsableCommand {
             ("--max-connections", maxConnections), ("--max-in-flight-per-connection", maxInFlightPerConnection),
             ("--max-queued-inputs", maxQueuedInputs), ("--max-batch-inputs", maxBatchInputs),
             ("--max-batch-tokens", maxBatchTokens), ("--max-batch-patches", maxBatchPatches),
+            ("--max-vectors-per-document", maxVectorsPerDocument), ("--max-top-k", maxTopK),
         ]
         for (name, value) in positive where value <= 0 { throw ValidationError("\(name) must be positive, got \(value)") }
         guard maxFrameBytes <= Int(UInt32.max) else { throw ValidationError("--max-frame-bytes must be at most \(UInt32.max)") }
@@ -97,9 +108,11 @@ struct ServeCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "multiembed.serve")
+        // First, so a data directory in use is reported before the models spend seconds loading.
+        let store = try openStore()
         let bundles = try model.map(loadModel)
         let configuration = try makeConfiguration()
-        let server = EmbeddingServer(configuration: configuration, models: bundles, logger: logger)
+        let server = EmbeddingServer(configuration: configuration, models: bundles, store: store, logger: logger)
         let announce = Task {
             guard let address = await server.listeningAddress(), let port = address.port else { return }
             let host = address.ipAddress ?? configuration.host
@@ -123,6 +136,8 @@ struct ServeCommand: AsyncParsableCommand {
         limits.maxInFlightPerConnection = maxInFlightPerConnection
         limits.maxQueuedInputsPerModel = maxQueuedInputs
         limits.frameTimeout = .milliseconds(Int(frameTimeout * 1000))
+        limits.maxVectorsPerDocument = maxVectorsPerDocument
+        limits.maxTopK = maxTopK
         var batching = BatchingOptions()
         batching.maxBatchInputs = maxBatchInputs
         batching.maxBatchTokens = maxBatchTokens
@@ -131,7 +146,21 @@ struct ServeCommand: AsyncParsableCommand {
         return ServerConfiguration(
             host: host, port: port, modelDirectories: model.map { URL(fileURLWithPath: $0) }, limits: limits,
             batching: batching, apiKeys: try apiKeyFile.map(readAPIKeys) ?? [],
-            shutdownGracePeriod: .milliseconds(Int(shutdownGrace * 1000)), metricsPort: metricsPort)
+            shutdownGracePeriod: .milliseconds(Int(shutdownGrace * 1000)), metricsPort: metricsPort, dataDirectory: dataDir)
+    }
+
+    /// The collections' store at `--data-dir`, locked for this process. Another `multiembed`
+    /// (a second server, or `index add`) holding it is an error that says so.
+    private func openStore() throws -> LocalVectorStore {
+        do {
+            return try LocalVectorStore(directory: dataDir)
+        } catch .io(_, _, let code) where code == EWOULDBLOCK {
+            throw CommandFailure(
+                "--data-dir \(dataDir) is in use by another multiembed process (a server or 'multiembed index'); "
+                    + "stop it or give another --data-dir")
+        } catch {
+            throw CommandFailure("cannot open --data-dir \(dataDir): \(error.description)")
+        }
     }
 
     /// One key per line; blank lines and lines starting with '#' are skipped.

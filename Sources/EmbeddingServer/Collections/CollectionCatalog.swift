@@ -1,0 +1,94 @@
+import LateInteraction
+import Synchronization
+
+/// The vector store the server was given or opened, and the settings of its collections.
+///
+/// Settings are read from the store once and then kept in step by create and drop: the store's
+/// folder has a single owner at a time (`LocalVectorStore` holds an exclusive lock on it), so no
+/// one else can change them behind the server's back, and a request need not read a file to
+/// learn its collection's dimension. Every method may block on disk: call them off the event
+/// loops (``CollectionService/offLoop(_:)``).
+final class CollectionCatalog: Sendable {
+    private struct State {
+        var store: (any VectorStore)?
+        var specs: [String: CollectionSpec]?
+    }
+
+    private let state: Mutex<State>
+    private let dataDirectory: String?
+
+    /// `store` when the caller opened one (`multiembed serve` does, to fail before loading
+    /// models); otherwise the store at `dataDirectory` is opened by ``open()``.
+    init(store: (any VectorStore)?, dataDirectory: String?) {
+        self.state = Mutex(State(store: store))
+        self.dataDirectory = dataDirectory
+    }
+
+    /// Opens the local store at the data directory unless one was given.
+    func open() throws(ServerError) {
+        guard let dataDirectory, state.withLock({ $0.store == nil }) else { return }
+        do throws(LateInteractionError) {
+            let store = try LocalVectorStore(directory: dataDirectory)
+            state.withLock { $0.store = store }
+        } catch {
+            throw ServerError(.failedPrecondition, "cannot open data directory \(dataDirectory): \(error.description)", cause: error)
+        }
+    }
+
+    /// Lets go of the store, which releases its data directory (its lock) for the next owner,
+    /// such as a server restarted in the same process.
+    func close() {
+        state.withLock { $0 = State() }
+    }
+
+    /// The store; FAILED_PRECONDITION when the server has none.
+    var store: any VectorStore {
+        get throws(ServerError) {
+            guard let store = state.withLock({ $0.store }) else {
+                throw ServerError(.failedPrecondition, "this server has no data directory for collections (start it with --data-dir)")
+            }
+            return store
+        }
+    }
+
+    /// The settings of collection `name`; NOT_FOUND when there is none.
+    func spec(of name: String) throws(ServerError) -> CollectionSpec {
+        guard let spec = try specs()[name] else { throw .notFound("unknown collection '\(name)'") }
+        return spec
+    }
+
+    /// Every collection's settings, by name.
+    func specs() throws(ServerError) -> [String: CollectionSpec] {
+        let store = try self.store
+        return try state.withLock { (state: inout State) throws(ServerError) -> [String: CollectionSpec] in
+            if let specs = state.specs { return specs }
+            let listed: [CollectionSpec]
+            do throws(LateInteractionError) { listed = try store.list() } catch { throw ServerError(error) }
+            let specs = Dictionary(listed.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+            state.specs = specs
+            return specs
+        }
+    }
+
+    /// Creates collection `spec.name`, durably; ALREADY_EXISTS when the name is taken. Holds the
+    /// catalog's lock throughout, so two creates of one name cannot both succeed.
+    func create(_ spec: CollectionSpec) throws(ServerError) {
+        let store = try self.store
+        _ = try specs()
+        try state.withLock { (state: inout State) throws(ServerError) -> Void in
+            guard state.specs?[spec.name] == nil else { throw ServerError(.alreadyExists, "collection '\(spec.name)' already exists") }
+            do throws(LateInteractionError) { try store.create(spec) } catch { throw ServerError(error) }
+            state.specs?[spec.name] = spec
+        }
+    }
+
+    /// Deletes collection `name` and its documents, durably; NOT_FOUND when there is none.
+    func drop(_ name: String) throws(ServerError) {
+        let store = try self.store
+        _ = try spec(of: name)
+        try state.withLock { (state: inout State) throws(ServerError) -> Void in
+            do throws(LateInteractionError) { try store.drop(name) } catch { throw ServerError(error) }
+            state.specs?[name] = nil
+        }
+    }
+}
