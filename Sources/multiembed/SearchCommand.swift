@@ -1,5 +1,4 @@
 import ArgumentParser
-import Encoders
 import Foundation
 import LateInteraction
 
@@ -26,14 +25,7 @@ struct SearchCommand: ParsableCommand {
         guard !query.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw ValidationError("the query is empty") }
         let bundle = try loadModel(model)
         do {
-            let rows: [[Float]]
-            if let colbert = bundle.lateInteraction {
-                // ColBERT-style model: query marker and [MASK] expansion to query_length.
-                rows = try colbert.encodeQueries([query])[0]
-            } else {
-                rows = try textEmbedder(of: bundle).embed([query], options: TextEmbeddingOptions(output: .multiVector))[0].get().tokenVectors ?? []
-            }
-            let vectors = try MultiVector(rows: rows, context: "query")
+            let vectors = try queryMultiVectors(bundle, [query])[0]
             let store = try options.openStore()
             let hits = try store.search(vectors, in: options.collection, topK: topK, filter: nil)
             for (rank, hit) in hits.enumerated() {
