@@ -79,6 +79,91 @@ static void compare(const me_result *r, double tol, const char *what)
     CHECK(worst <= tol);
 }
 
+/* MaxSim of a query against a document, both row-normalised here, as the server defines it. */
+static float maxsim(const float *q, size_t nq, const float *d, size_t nd, size_t dim)
+{
+    float total = 0;
+    for (size_t i = 0; i < nq; i++) {
+        float best = -INFINITY;
+        for (size_t j = 0; j < nd; j++) {
+            float dot = me_cosine(q + i * dim, d + j * dim, dim);
+            best = dot > best ? dot : best;
+        }
+        total += best;
+    }
+    return total;
+}
+
+/* Late interaction on a vectors-only collection: scores against a local MaxSim, search order,
+ * get, delete, drop, and the errors of a collection that does not fit or does not exist. */
+static void late_interaction(me_client *c)
+{
+    enum { DIM = 6 };
+    static float docs[3][4 * DIM];
+    const uint32_t counts[3] = {2, 4, 3};
+    static float query[2 * DIM];
+    for (size_t i = 0; i < sizeof docs / sizeof docs[0][0]; i++)
+        docs[i / (4 * DIM)][i % (4 * DIM)] = (float)((int)((i * 7 + 3) % 23) - 11) / 8.0f;
+    for (size_t i = 0; i < 2 * DIM; i++)
+        query[i] = (float)((int)((i * 5 + 1) % 17) - 8) / 4.0f;
+    me_error err;
+    me_collection_options co = {.dimension = DIM, .vectors_only = true};
+    me_collection_info *info = me_create_collection(c, "c-integration", &co, &err);
+    CHECK_CODE(err, ME_OK);
+    CHECK(info != NULL && info->dimension == DIM && strcmp(info->model, "") == 0);
+    me_collection_info_free(info);
+
+    const char *ids[3] = {"d0", "d1", "d2"};
+    me_metadata meta = {"kind", "vectors"};
+    me_document documents[3];
+    for (int i = 0; i < 3; i++)
+        documents[i] = (me_document){.id = ids[i], .content = me_source_vectors(docs[i], counts[i], DIM),
+                                     .metadata = &meta, .n_metadata = 1};
+    me_upsert_result up;
+    CHECK(me_upsert(c, "c-integration", documents, 3, NULL, &up, &err) == ME_OK && up.upserted == 3);
+
+    me_source q = me_source_vectors(query, 2, DIM);
+    me_source sources[3];
+    float want[3];
+    for (int i = 0; i < 3; i++) {
+        sources[i] = documents[i].content;
+        want[i] = maxsim(query, 2, docs[i], counts[i], DIM);
+    }
+    me_scores *scores = me_score(c, &q, sources, 3, NULL, &err);
+    CHECK_CODE(err, ME_OK);
+    for (int i = 0; scores != NULL && i < 3; i++)
+        CHECK_FLOAT(scores->scores[i], want[i], 1e-5);
+    me_scores_free(scores);
+
+    me_search_result *hits = me_search(c, "c-integration", &q, NULL, &err);
+    CHECK_CODE(err, ME_OK);
+    CHECK(hits != NULL && hits->count == 3);
+    for (size_t i = 0; hits != NULL && i < hits->count; i++) {
+        int doc = hits->hits[i].id[1] - '0';
+        CHECK_FLOAT(hits->hits[i].score, want[doc], 1e-5);
+        CHECK(i == 0 || hits->hits[i - 1].score >= hits->hits[i].score);
+        CHECK(hits->hits[i].n_metadata == 1 && strcmp(hits->hits[i].metadata[0].value, "vectors") == 0);
+    }
+    printf("late interaction: %zu hits, best %s %.4f\n", hits ? hits->count : 0,
+           hits && hits->count ? hits->hits[0].id : "-", hits && hits->count ? hits->hits[0].score : 0.0);
+    me_search_result_free(hits);
+
+    me_documents *got = me_get(c, "c-integration", ids + 1, 1, true, NULL, &err);
+    CHECK(got != NULL && got->count == 1 && got->documents[0].count == counts[1]);
+    if (got != NULL && got->count == 1 && got->documents[0].vectors != NULL) /* stored normalised */
+        CHECK_FLOAT(me_cosine(got->documents[0].vectors, docs[1], DIM), 1.0, 1e-6);
+    me_documents_free(got);
+
+    uint32_t deleted = 0;
+    CHECK(me_delete(c, "c-integration", ids, 1, NULL, &deleted, &err) == ME_OK && deleted == 1);
+    static const float narrow[4] = {1, 0, 0, 1};
+    me_document wrong = {.id = "w", .content = me_source_vectors(narrow, 2, 2)};
+    CHECK(me_upsert(c, "c-integration", &wrong, 1, NULL, NULL, &err) == ME_FAILED_PRECONDITION);
+    CHECK(me_drop_collection(c, "c-integration", NULL, &err) == ME_OK);
+    CHECK(me_search(c, "c-integration", &q, NULL, &err) == NULL);
+    CHECK_CODE(err, ME_NOT_FOUND);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 5) {
@@ -156,6 +241,8 @@ int main(int argc, char **argv)
     if (r != NULL && r->embeddings[1].error_message != NULL)
         printf("over-long text: %s\n", r->embeddings[1].error_message);
     me_result_free(r);
+
+    late_interaction(c);
 
     me_info_free(info);
     me_close(c);

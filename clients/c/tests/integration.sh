@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Integration test of the C client against a real server: starts `multiembed serve` on port 0
 # with the default model, embeds texts through the client and compares them with
-# `multiembed embed` on the same texts (within 1e-6), then checks other encodings and errors.
+# `multiembed embed` on the same texts (within 1e-6), then checks other encodings, errors, and
+# late interaction on a vectors-only collection in a temporary data directory.
 #
 # usage: tests/integration.sh PROGRAM   (`make -C clients/c integration` builds PROGRAM)
 # env:   MULTIEMBED=path/to/multiembed (default: .build/release, then .build/debug)
@@ -37,7 +38,7 @@ short
 TEXTS
 "$bin" embed --model "$model" --texts "$work/texts.txt" >"$work/expected.jsonl" 2>"$work/embed.log"
 
-"$bin" serve --model "$model" --port 0 2>"$work/serve.log" &
+"$bin" serve --model "$model" --port 0 --data-dir "$work/collections" 2>"$work/serve.log" &
 server=$!
 address=""
 for _ in $(seq 1 600); do

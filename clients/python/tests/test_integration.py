@@ -1,5 +1,8 @@
 """The client against a real `multiembed serve`, compared with `multiembed embed` on the same texts.
 
+Late interaction runs on the tiny CLIP fixture (a second model of the same server), with the
+collections in a temporary data directory.
+
 Uses the binary at $MULTIEMBED_BIN, else .build/release/multiembed or .build/debug/multiembed
 (the newest that has a `serve` command), and the model at $MULTIEMBED_MODEL, else
 models/all-MiniLM-L6-v2 (scripts/fetch-default-model). Skipped only when no binary with
@@ -49,14 +52,18 @@ def find_binary() -> Tuple[Optional[Path], str]:
 BINARY, SKIP_REASON = find_binary()
 pytestmark = pytest.mark.skipif(BINARY is None, reason=SKIP_REASON)
 MODEL = Path(os.environ.get("MULTIEMBED_MODEL", REPO / "models/all-MiniLM-L6-v2"))
+CLIP = REPO / "Tests/Fixtures/tiny-clip"  # the second model: multi-vector output for late interaction
+IMAGES = REPO / "Tests/Fixtures/images"
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[Tuple[str, int]]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tuple[str, int]]:
     if not (MODEL / "config.json").is_file():
         pytest.fail(f"model {MODEL} not found: run scripts/fetch-default-model (or set MULTIEMBED_MODEL)")
+    data_dir = tmp_path_factory.mktemp("collections")
     process = subprocess.Popen(
-        [str(BINARY), "serve", "--model", str(MODEL), "--port", "0", "--max-inputs-per-request", "5"],
+        [str(BINARY), "serve", "--model", str(MODEL), "--model", str(CLIP), "--port", "0",
+         "--max-inputs-per-request", "5", "--data-dir", str(data_dir)],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     address: List[Tuple[str, int]] = []
     lines: List[str] = []
@@ -170,3 +177,66 @@ def test_async_client_on_the_real_server(server):
     rows = asyncio.run(main())
     with multiembed.Client(*server) as client:
         np.testing.assert_array_equal(np.concatenate(rows), client.embed(TEXTS[:4]))
+
+
+def maxsim(query: np.ndarray, document: np.ndarray) -> float:
+    return float((query @ document.T).max(axis=1).sum(dtype=np.float32))
+
+
+def test_collections_on_the_real_server(server):
+    with multiembed.Client(*server) as client:
+        info = client.create_collection("it-pages", model="tiny-clip", precision="float32")
+        assert info.model == "tiny-clip" and info.dimension == 24 and info.document_count == 0
+        with pytest.raises(multiembed.AlreadyExists):
+            client.create_collection("it-pages", model="tiny-clip")
+        with pytest.raises(multiembed.NotFound):
+            client.create_collection("it-other", model="no-such-model")
+        texts = ["a red square", "a blue circle on a page", "a photo of a person"]
+        pages = [IMAGES / "document-page.png", IMAGES / "diagram-clip.png"]
+        result = client.upsert("it-pages", ["t0", "t1", "t2", "p0", "p1"], texts + pages,
+                               metadata=[{"n": str(i)} for i in range(5)], batch_size=2)
+        assert result.upserted == 5 and result.usage.tokens > 0 and result.usage.patches > 0
+        assert [c.document_count for c in client.list_collections() if c.name == "it-pages"] == [5]
+        stored = client.get("it-pages", ["t1", "nope", "p0"], include_vectors=True)
+        assert [d.id for d in stored] == ["t1", "p0"] and stored[0].metadata == {"n": "1"}
+        embedded = client.embed(texts[1], model="tiny-clip", multi_vector=True, instruction="")
+        np.testing.assert_allclose(stored[0].vectors, embedded, atol=1e-6, rtol=0)
+
+        hits = client.search("it-pages", "a blue circle", top_k=4)
+        assert len(hits) == 4 and list(hits.scores) == sorted(hits.scores, reverse=True)
+        everything = client.search("it-pages", "a blue circle", top_k=10)
+        assert hits.ids == everything.ids[:4] and len(everything) == 5
+        scores = client.score("a blue circle", texts + pages, model="tiny-clip")
+        by_id = dict(zip(["t0", "t1", "t2", "p0", "p1"], scores.scores))
+        np.testing.assert_allclose([by_id[i] for i in everything.ids], everything.scores, rtol=1e-5)
+        filtered = client.search("it-pages", "a blue circle", filter_ids=["p1", "t0"])
+        assert sorted(filtered.ids) == ["p1", "t0"]
+
+        assert client.delete("it-pages", ["t0", "t0-never"]) == 1
+        assert "t0" not in client.search("it-pages", "a red square").ids
+        client.drop_collection("it-pages")
+        with pytest.raises(multiembed.NotFound):
+            client.search("it-pages", "anything")
+
+
+def test_precomputed_vectors_on_the_real_server(server):
+    rng = np.random.default_rng(7)
+    documents = [rng.standard_normal((n, 8)).astype(np.float32) for n in (3, 5, 2)]
+    query = rng.standard_normal((4, 8)).astype(np.float32)
+    unit = [d / np.linalg.norm(d, axis=1, keepdims=True) for d in documents]
+    q = query / np.linalg.norm(query, axis=1, keepdims=True)
+    with multiembed.Client(*server) as client:
+        client.create_collection("it-vectors", dimension=8, vectors_only=True)
+        client.upsert("it-vectors", ["a", "b", "c"], documents)
+        hits = client.search("it-vectors", query, top_k=3)
+        expected = sorted(((maxsim(q, d), i) for i, d in zip("abc", unit)), reverse=True)
+        assert hits.ids == [i for _, i in expected]
+        np.testing.assert_allclose(hits.scores, [s for s, _ in expected], rtol=1e-5)
+        np.testing.assert_allclose(client.score(query, documents).scores, [maxsim(q, d) for d in unit], rtol=1e-5)
+        with pytest.raises(multiembed.FailedPrecondition):
+            client.upsert("it-vectors", ["d"], [np.ones((2, 4), np.float32)])
+        with pytest.raises(multiembed.InvalidArgument) as caught:
+            client.upsert("it-vectors", ["e", "f"], [np.ones((1, 8), np.float32), np.zeros((1, 8), np.float32)])
+        assert [e.index for e in caught.value.input_errors] == [1]
+        assert [d.id for d in client.get("it-vectors", ["e", "f"])] == []  # all or nothing
+        client.drop_collection("it-vectors")

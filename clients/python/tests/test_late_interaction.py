@@ -38,6 +38,10 @@ class FakeStore:
             except StoreError as error:
                 conn.send(envelope_pb2.Response(id=request.id, status=error.status))
                 return
+            except ValueError as error:  # mismatched shapes, as a server would refuse them
+                conn.send(envelope_pb2.Response(id=request.id, status=status_pb2.Status(
+                    code=status_pb2.INVALID_ARGUMENT, message=str(error))))
+                return
         conn.send(envelope_pb2.Response(id=request.id, **{kind: body}))
 
     @staticmethod
