@@ -60,6 +60,11 @@ public struct Limits: Sendable, Hashable {
     public var maxImagePixels: Int
     public var maxPatches: Int
     public var maxConnections: Int
+    /// Most vectors in one document or query of ``EmbeddingClient/upsert(_:into:options:)``,
+    /// ``EmbeddingClient/search(_:in:topK:filterIDs:options:)`` and ``EmbeddingClient/score(query:documents:options:)``.
+    public var maxVectorsPerDocument: Int
+    /// Largest `topK` of a search.
+    public var maxTopK: Int
 }
 
 /// Whether a server takes work now (the answer to ``EmbeddingClient/health()``).
@@ -98,7 +103,8 @@ extension ServerInfo {
             maxBatchTokens: Int(limits.maxBatchTokens), maxTextBytes: Int(limits.maxTextBytes),
             maxImageBytes: Int(limits.maxImageBytes),
             maxImagePixels: Int(clamping: limits.maxImagePixels),
-            maxPatches: Int(limits.maxPatches), maxConnections: Int(limits.maxConnections))
+            maxPatches: Int(limits.maxPatches), maxConnections: Int(limits.maxConnections),
+            maxVectorsPerDocument: Int(limits.maxVectorsPerDocument), maxTopK: Int(limits.maxTopK))
     }
 }
 
