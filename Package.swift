@@ -148,6 +148,8 @@ let package = Package(
             name: "EmbeddingClientTests",
             dependencies: [
                 "EmbeddingClient", "WireProtocol", "EmbeddingTesting", "EmbeddingServer", "Encoders", "LateInteraction",
+                // Built beside the tests for ServeKillDurabilityTests, which runs `multiembed serve`.
+                "multiembed",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
