@@ -294,6 +294,8 @@ typedef struct me_limits {
     uint64_t max_image_pixels;
     uint32_t max_patches;
     uint32_t max_connections;
+    uint32_t max_vectors_per_document; /* vectors of one upserted document or query */
+    uint32_t max_top_k;                /* largest me_search_options.top_k */
 } me_limits;
 
 /* The server's description, owned by the caller, released with me_info_free. */

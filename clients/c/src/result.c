@@ -256,6 +256,8 @@ me_server_info *me__info_from_response(const Multiembed__V1__InfoResponse *resp,
         info->limits.max_image_pixels = l->max_image_pixels;
         info->limits.max_patches = l->max_patches;
         info->limits.max_connections = l->max_connections;
+        info->limits.max_vectors_per_document = l->max_vectors_per_document;
+        info->limits.max_top_k = l->max_top_k;
     }
     me__ok(err);
     return info;

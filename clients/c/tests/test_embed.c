@@ -433,6 +433,8 @@ static void h_info_health(int lfd, void *ctx)
             lim.max_frame_bytes = 1 << 26;
             lim.max_inputs_per_request = 256;
             lim.max_image_pixels = 50000000;
+            lim.max_vectors_per_document = 4096;
+            lim.max_top_k = 1000;
             Multiembed__V1__InfoResponse info = MULTIEMBED__V1__INFO_RESPONSE__INIT;
             info.version = "0.1.0";
             info.n_models = 1;
@@ -481,6 +483,7 @@ static void info_and_health(void)
         CHECK(info->limits.max_frame_bytes == 1 << 26);
         CHECK(info->limits.max_inputs_per_request == 256);
         CHECK(info->limits.max_image_pixels == 50000000);
+        CHECK(info->limits.max_vectors_per_document == 4096 && info->limits.max_top_k == 1000);
     }
     me_info_free(info);
     me_health_status h = {0, 0};
