@@ -54,7 +54,10 @@ _TRUNCATES = {"end": embed_pb2.TRUNCATE_END, "start": embed_pb2.TRUNCATE_START, 
 def vectors_message(vectors: Any) -> embed_pb2.MultiVector:
     """A float32 ``MultiVector`` of ``(count, dimension)`` vectors (a 2-D array or a list of
     lists); a single ``(dimension,)`` vector is refused, since it is ambiguous."""
-    array = np.asarray(vectors, dtype=np.float32)
+    try:
+        array = np.asarray(vectors, dtype=np.float32)
+    except (TypeError, ValueError) as error:
+        raise InvalidArgument(f"vectors must be numbers in a (count, dimension) array: {error}") from None
     if array.ndim != 2:
         raise InvalidArgument(
             f"vectors must be (count, dimension), got shape {array.shape}"

@@ -206,6 +206,8 @@ def test_upsert_every_kind_of_document_and_get_them_back(store_server, tmp_path)
     (["a"], [np.zeros(4, np.float32)], None, multiembed.InvalidArgument),  # one vector, not (1, d)
     (["a"], [np.zeros((0, 4), np.float32)], None, multiembed.InvalidArgument),
     (["a"], [{"text": "x"}], None, TypeError),
+    (["a"], [[["not", "numbers"]]], None, multiembed.InvalidArgument),
+    (["a"], [[[1.0, 2.0], [3.0]]], None, multiembed.InvalidArgument),  # ragged rows
     (["a"], ["x"], [{"page": 3}], TypeError),
     (["a"], ["x"], {"page": "3"}, multiembed.InvalidArgument),
 ])
