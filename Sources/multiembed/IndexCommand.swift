@@ -64,11 +64,21 @@ struct IndexAdd: ParsableCommand {
         func upsert(_ documents: [StoredDocument]) throws {
             guard let first = documents.first else { return }
             if !created {
-                do {
-                    try store.create(CollectionSpec(
-                        name: options.collection, dimension: first.vectors.dimension, precision: storage, poolFactor: poolFactor))
-                    created = true
+                // The model is recorded so `multiembed serve` can embed texts and images for the
+                // collection (its name is the served model's name, the folder's).
+                let spec = CollectionSpec(
+                    name: options.collection, dimension: first.vectors.dimension, precision: storage, poolFactor: poolFactor,
+                    model: bundle.name)
+                do throws(LateInteractionError) {
+                    try store.create(spec)
+                } catch .collectionExists {
+                    // Made before collections recorded their model: the same settings otherwise are fine.
+                    guard let existing = try? store.list().first(where: { $0.name == spec.name }), existing.model == nil,
+                          CollectionSpec(name: existing.name, dimension: existing.dimension, precision: existing.precision,
+                                         poolFactor: existing.poolFactor, maxVectors: existing.maxVectors, model: spec.model) == spec
+                    else { throw CommandFailure(LateInteractionError.collectionExists(spec.name).description) }
                 } catch { throw CommandFailure(error.description) }
+                created = true
             }
             do { try store.put(documents, into: options.collection) } catch { throw CommandFailure(error.description) }
         }
