@@ -49,6 +49,10 @@ final class EmbeddingService: Sendable {
         _ request: Multiembed_V1_EmbedRequest, receivedAt: ContinuousClock.Instant, deadline: ContinuousClock.Instant?
     ) async throws(ServerError) -> (Multiembed_V1_EmbedResponse, Multiembed_V1_Status) {
         let model = try self.model(named: request.model)
+        if model.bundle.lateInteraction != nil {
+            throw ServerError(
+                .unimplemented, "model \(model.name) is a ColBERT-style model: use Score, Search and Upsert, which apply its query and document markers")
+        }
         guard let batcher = batchers[model.name] else { throw ServerError(.internal, "model \(model.name) has no batcher") }
         guard !request.inputs.isEmpty else { throw .invalidArgument("the request has no inputs") }
         guard request.inputs.count <= limits.maxInputsPerRequest else {

@@ -24,6 +24,11 @@ struct ServedModel: Sendable {
             dimension = image.vision.projectionDimension
             tokenDimension = image.vision.projectionDimension
             allowedDimensions = [dimension]
+        } else if let colbert = bundle.lateInteraction {
+            // ColBERT-style: token vectors only (its head's width), no pooled vector.
+            dimension = 0
+            tokenDimension = colbert.dimension
+            allowedDimensions = []
         } else {
             dimension = 0
             tokenDimension = 0
@@ -33,7 +38,7 @@ struct ServedModel: Sendable {
 
     /// The kinds of input the model takes.
     var inputKinds: [Multiembed_V1_InputKind] {
-        (bundle.text != nil ? [.text] : []) + (bundle.image != nil ? [.image, .patches] : [])
+        (bundle.text != nil || bundle.lateInteraction != nil ? [.text] : []) + (bundle.image != nil ? [.image, .patches] : [])
     }
 
     /// The model's entry in an InfoResponse.
@@ -50,6 +55,9 @@ struct ServedModel: Sendable {
             info.defaultPromptName = text.pipeline.defaultPromptName ?? ""
             info.maxInputTokens = UInt32(text.maxLength)
             info.normalizes = text.pipeline.normalize
+        }
+        if let colbert = bundle.lateInteraction {
+            info.maxInputTokens = UInt32(colbert.conventions.documentLength)
         }
         if let image = bundle.image {
             info.patchSize = UInt32(image.vision.config.patchSize)

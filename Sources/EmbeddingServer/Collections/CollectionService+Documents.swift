@@ -26,7 +26,7 @@ extension CollectionService {
         }
 
         let resolver = MultiVectorResolver(
-            service: embedding, embedder: embedder(for: spec), role: .document, prompt: PromptChoice(request.prompt),
+            collections: self, embedder: embedder(for: spec), role: .document, prompt: PromptChoice(request.prompt),
             truncate: request.truncate, requirements: requirements(for: spec))
         let resolved = try await resolver.resolve(
             documents.map(\.content), name: { "document \($0) (id '\(ids[$0])')" }, receivedAt: receivedAt, deadline: deadline)

@@ -16,7 +16,7 @@ extension CollectionService {
         let catalog = self.catalog, name = request.collection
         let spec = try await offLoop { () throws(ServerError) in try catalog.spec(of: name) }
         let resolver = MultiVectorResolver(
-            service: embedding, embedder: embedder(for: spec), role: .query, prompt: PromptChoice(request.prompt),
+            collections: self, embedder: embedder(for: spec), role: .query, prompt: PromptChoice(request.prompt),
             truncate: request.truncate, requirements: requirements(for: spec))
         let resolved = try await resolver.resolve([request.query], name: { _ in "query" }, receivedAt: receivedAt, deadline: deadline)
         if let failure = resolved.failures.first { throw failure.error }
@@ -58,7 +58,7 @@ extension CollectionService {
         var requirements = MultiVectorResolver.Requirements(
             dimension: nil, mismatchCode: .invalidArgument, maxVectors: limits.maxVectorsPerDocument)
         let queryResolver = MultiVectorResolver(
-            service: embedding, embedder: embedder, role: .query, prompt: PromptChoice(request.queryPrompt),
+            collections: self, embedder: embedder, role: .query, prompt: PromptChoice(request.queryPrompt),
             truncate: request.truncate, requirements: requirements)
         let resolvedQuery = try await queryResolver.resolve(
             [request.query], name: { _ in "query" }, receivedAt: receivedAt, deadline: deadline)
@@ -67,7 +67,7 @@ extension CollectionService {
 
         requirements.dimension = query.dimension
         let documentResolver = MultiVectorResolver(
-            service: embedding, embedder: embedder, role: .document, prompt: PromptChoice(request.documentPrompt),
+            collections: self, embedder: embedder, role: .document, prompt: PromptChoice(request.documentPrompt),
             truncate: request.truncate, requirements: requirements)
         let resolved = try await documentResolver.resolve(
             request.documents, name: { "document \($0)" }, receivedAt: receivedAt, deadline: deadline)

@@ -36,7 +36,8 @@ struct MultiVectorResolver: Sendable {
         var usage = Multiembed_V1_Usage()
     }
 
-    let service: EmbeddingService
+    /// Embeds inputs (through its ``EmbeddingService``) and runs ColBERT encoding off the loops.
+    let collections: CollectionService
     let embedder: Embedder
     let role: TextRole
     let prompt: PromptChoice
@@ -72,7 +73,11 @@ struct MultiVectorResolver: Sendable {
             }
         }
         if case .model(let model) = embedder, !inputs.isEmpty {
-            try await embed(inputs, model: model, name: name, receivedAt: receivedAt, deadline: deadline, into: &resolved)
+            if let colbert = model.bundle.lateInteraction {
+                try await encode(inputs, colbert: colbert, model: model, name: name, into: &resolved)
+            } else {
+                try await embed(inputs, model: model, name: name, receivedAt: receivedAt, deadline: deadline, into: &resolved)
+            }
         }
         resolved.failures.sort { $0.index < $1.index }
         return resolved
@@ -90,7 +95,7 @@ struct MultiVectorResolver: Sendable {
         request.encoding = .float32
         request.truncate = truncate
         request.prompt = prompt.embedPrompt(role: role, model: model)
-        let (response, status) = try await service.embed(request, receivedAt: receivedAt, deadline: deadline)
+        let (response, status) = try await collections.embedding.embed(request, receivedAt: receivedAt, deadline: deadline)
         resolved.usage.add(response.usage)
         for failure in status.inputErrors {
             let position = Int(failure.index)
@@ -138,7 +143,7 @@ struct MultiVectorResolver: Sendable {
     }
 
     /// The limit on vectors per source and the required dimension.
-    private func check(count: Int, dimension: Int, name: String, embedded: Bool) -> ServerError? {
+    func check(count: Int, dimension: Int, name: String, embedded: Bool) -> ServerError? {
         if count > requirements.maxVectors {
             return .invalidArgument(
                 "\(name): \(count) vectors\(embedded ? " once embedded" : ""), more than max_vectors_per_document (\(requirements.maxVectors))")
