@@ -157,6 +157,134 @@ func run(_ c: JSONObject, client: EmbeddingClient) async -> JSONObject {
     ]
 }
 
+// MARK: - Late-interaction cases (with an "op"): collections named by the case + "-swift"
+
+let collectionSuffix = "-swift"
+
+/// (count, dimension) vectors exact in float32: the patch formula's values.
+func vectors(_ object: JSONObject) throws -> [[Float]] {
+    guard let count = object["count"] as? Int, let dimension = object["dimension"] as? Int,
+        let seed = object["seed"] as? Int
+    else { throw DriverFailure(description: "bad vectors \(object)") }
+    var values = (0..<(count * dimension)).map { i in Float((i * 7 + seed * 13) % 97 - 48) / 32 }
+    if object["nan"] as? Bool == true, !values.isEmpty { values[0] = .nan }
+    return (0..<count).map { row in Array(values[(row * dimension)..<((row + 1) * dimension)]) }
+}
+
+/// A query or document: {"text"}, {"image"}, {"patches"} or {"vectors"}.
+func source(_ item: Any?) throws -> VectorSource {
+    guard let object = item as? JSONObject else { throw DriverFailure(description: "bad source \(String(describing: item))") }
+    if let value = object["text"] { return .text(try text(value)) }
+    if let value = object["image"] as? JSONObject { return .image(try image(value)) }
+    if let value = object["patches"] as? JSONObject { return .input(.patches(try patches(value))) }
+    if let value = object["vectors"] as? JSONObject { return .vectors(try vectors(value)) }
+    throw DriverFailure(description: "a source without text, image, patches or vectors: \(object)")
+}
+
+func precisionNumber(_ precision: CollectionPrecision) -> Int {
+    switch precision {
+    case .float32: 0
+    case .float16: 1
+    case .int8: 2
+    case .binary: 3
+    case .unknown(let value): value
+    }
+}
+
+func collectionJSON(_ info: CollectionInfo) -> JSONObject {
+    [
+        "name": String(info.name.dropLast(collectionSuffix.count)), "dimension": info.dimension,
+        "precision": precisionNumber(info.precision), "pool_factor": info.poolFactor,
+        "max_vectors": info.maxVectors ?? 0, "model": info.model ?? "", "document_count": info.documentCount,
+    ]
+}
+
+func settings(_ c: JSONObject) throws -> CollectionSettings {
+    var settings = CollectionSettings()
+    settings.model = c["model"] as? String ?? ""
+    settings.dimension = c["dimension"] as? Int
+    switch c["precision"] as? String ?? "float32" {
+    case "float32": settings.precision = .float32
+    case "float16": settings.precision = .float16
+    case "int8": settings.precision = .int8
+    case "binary": settings.precision = .binary
+    case let other: throw DriverFailure(description: "unknown precision \(other)")
+    }
+    settings.poolFactor = c["pool_factor"] as? Int ?? 1
+    settings.maxVectors = c["max_vectors"] as? Int
+    settings.vectorsOnly = c["vectors_only"] as? Bool ?? false
+    return settings
+}
+
+func lateOptions(_ c: JSONObject) -> LateInteractionOptions {
+    var options = LateInteractionOptions()
+    options.model = c["model"] as? String ?? ""
+    var prompt: EmbedOptions.Prompt? = nil
+    if let name = c["prompt_name"] as? String { prompt = .named(name) }
+    if let text = c["instruction"] as? String { prompt = .instruction(text) }
+    options.queryPrompt = prompt
+    options.documentPrompt = prompt
+    return options
+}
+
+/// The answer of one late-interaction call, as its canonical result's fields.
+func operationBody(_ c: JSONObject, client: EmbeddingClient) async throws -> JSONObject {
+    let collection = (c["collection"] as? String ?? "") + collectionSuffix
+    switch c["op"] as? String ?? "" {
+    case "create_collection":
+        return ["collection": collectionJSON(try await client.createCollection(collection, settings: try settings(c)))]
+    case "list_collections":
+        let mine = try await client.listCollections().filter { $0.name.hasSuffix(collectionSuffix) }
+        return ["collections": mine.map(collectionJSON).sorted { ($0["name"] as! String) < ($1["name"] as! String) }]
+    case "drop_collection":
+        try await client.dropCollection(collection)
+        return [:]
+    case "upsert":
+        var documents: [CollectionDocument] = []
+        for item in c["documents"] as? [JSONObject] ?? [] {
+            guard let id = item["id"] as? String else { throw DriverFailure(description: "a document without id") }
+            documents.append(CollectionDocument(
+                id: id, content: try source(item), metadata: item["metadata"] as? [String: String] ?? [:]))
+        }
+        return ["upserted": try await client.upsert(documents, into: collection, options: lateOptions(c)).upserted]
+    case "delete":
+        return ["deleted": try await client.delete(ids: c["ids"] as? [String] ?? [], from: collection)]
+    case "get":
+        let documents = try await client.get(
+            ids: c["ids"] as? [String] ?? [], from: collection, includeVectors: c["include_vectors"] as? Bool ?? false)
+        return ["documents": documents.map { document -> JSONObject in
+            var vectors: Any = NSNull()
+            if let rows = document.vectors {
+                vectors = ["count": rows.count, "dimension": rows.first?.count ?? 0, "hex": floatHex(rows.flatMap { $0 })]
+            }
+            return ["id": document.id, "metadata": document.metadata, "vectors": vectors]
+        }]
+    case "search":
+        let result = try await client.search(
+            try source(c["query"]), in: collection, topK: c["top_k"] as? Int ?? 10,
+            filterIDs: c["filter_ids"] as? [String] ?? [], options: lateOptions(c))
+        return ["hits": result.hits.map { ["id": $0.id, "score": floatHex([$0.score]), "metadata": $0.metadata] }]
+    case "score":
+        var documents: [VectorSource] = []
+        for item in c["documents"] as? [Any] ?? [] { documents.append(try source(item)) }
+        let result = try await client.score(query: try source(c["query"]), documents: documents, options: lateOptions(c))
+        return ["scores": result.scores.map { floatHex([$0]) }]
+    case let other:
+        throw DriverFailure(description: "unknown op \(other)")
+    }
+}
+
+func runOperation(_ c: JSONObject, client: EmbeddingClient) async -> JSONObject {
+    let name = c["name"] as? String ?? "?"
+    do {
+        return try await operationBody(c, client: client).merging(["name": name, "status": 0]) { $1 }
+    } catch let error as EmbeddingClientError {
+        return ["name": name, "status": error.code.rawValue]
+    } catch {
+        return ["name": name, "status": "driver error: \(error)"]
+    }
+}
+
 let arguments = CommandLine.arguments
 guard arguments.count == 6, let port = Int(arguments[2]) else {
     FileHandle.standardError.write(Data("usage: conformance-driver HOST PORT API_KEY CASES_JSON OUT_JSON\n".utf8))
@@ -173,7 +301,9 @@ guard let cases = (document as? JSONObject)?["cases"] as? [JSONObject] else {
 let client = EmbeddingClient(host: host, port: port, apiKey: apiKey, timeout: .seconds(60))
 var results: [JSONObject] = []
 for c in cases {
-    if let key = c["api_key"] as? String {
+    if c["op"] != nil {
+        results.append(await runOperation(c, client: client))
+    } else if let key = c["api_key"] as? String {
         // A client of its own, with that key ("" = none).
         let other = EmbeddingClient(host: host, port: port, apiKey: key.isEmpty ? nil : key, timeout: .seconds(60))
         results.append(await run(c, client: other))

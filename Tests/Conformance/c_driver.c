@@ -1,9 +1,12 @@
 /*
  * c_driver.c - conformance driver for the C client (clients/c): runs every case of
- * cases.json against a running server and writes the canonical results (see README.md).
+ * cases.json against a running server and writes the canonical results (see README.md): embed
+ * cases, and late-interaction cases (with an "op") on collections named by the case + "-c".
  *
  * usage: c-driver HOST PORT API_KEY CASES_JSON OUT_JSON   (run from the repository root)
  */
+#define _POSIX_C_SOURCE 200809L /* open_memstream */
+
 #include <multiembed.h>
 
 #include <math.h>
@@ -242,6 +245,327 @@ static void run_case(me_client *client, const js_value *c, FILE *out)
     free(inputs);
 }
 
+
+/* ---- late-interaction cases (with an "op"); collections are named name + SUFFIX ---- */
+
+#define SUFFIX "-c"
+
+/* A JSON string literal of s (quotes, backslashes and control characters escaped). */
+static void put_string(FILE *out, const char *s)
+{
+    fputc('"', out);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\') fprintf(out, "\\%c", *p);
+        else if (*p < 0x20) fprintf(out, "\\u%04x", *p);
+        else fputc(*p, out);
+    }
+    fputc('"', out);
+}
+
+/* Metadata as a JSON object with keys in sorted order (as Python's json.dumps(sort_keys)). */
+static int by_key(const void *a, const void *b)
+{
+    return strcmp(((const me_metadata *)a)->key, ((const me_metadata *)b)->key);
+}
+
+static void put_metadata(FILE *out, me_metadata *m, size_t n)
+{
+    if (n > 0) qsort(m, n, sizeof *m, by_key);
+    fputc('{', out);
+    for (size_t i = 0; i < n; i++) {
+        if (i) fputc(',', out);
+        put_string(out, m[i].key);
+        fputc(':', out);
+        put_string(out, m[i].value);
+    }
+    fputc('}', out);
+}
+
+/* Storage a case's sources point into, freed after the call. */
+typedef struct owned_list {
+    void **items;
+    size_t n, cap;
+} owned_list;
+
+static void *own(owned_list *list, void *p)
+{
+    if (list->n == list->cap) {
+        list->cap = list->cap ? 2 * list->cap : 16;
+        list->items = realloc(list->items, list->cap * sizeof *list->items);
+        if (list->items == NULL) die("out of memory", NULL);
+    }
+    list->items[list->n++] = p;
+    return p;
+}
+
+static void free_owned(owned_list *list)
+{
+    for (size_t i = 0; i < list->n; i++) free(list->items[i]);
+    free(list->items);
+}
+
+/* A query or document: {"text"}, {"image"}, {"patches"} or {"vectors": {count, dimension, seed, nan}}. */
+static me_source make_source(const js_value *item, owned_list *owned)
+{
+    const js_value *v;
+    if ((v = js_get(item, "text")) != NULL) return me_source_text(own(owned, make_text(v)));
+    if ((v = js_get(item, "image")) != NULL) {
+        size_t len;
+        uint8_t *bytes = own(owned, make_image(v, &len));
+        return me_source_input(me_image(bytes, len, NULL));
+    }
+    if ((v = js_get(item, "patches")) != NULL) {
+        me_input input;
+        own(owned, make_patches(v, &input));
+        return me_source_input(input);
+    }
+    if ((v = js_get(item, "vectors")) == NULL) die("a source without text, image, patches or vectors", NULL);
+    uint32_t count = (uint32_t)num_or(v, "count", 0), dimension = (uint32_t)num_or(v, "dimension", 0);
+    long seed = num_or(v, "seed", 0);
+    size_t n = (size_t)count * dimension;
+    float *values = own(owned, xmalloc(n * sizeof *values));
+    for (size_t i = 0; i < n; i++)
+        values[i] = (float)((long)((i * 7 + (size_t)seed * 13) % 97) - 48) / 32.0f;
+    if (bool_or(v, "nan", 0) && n > 0) values[0] = NAN;
+    return me_source_vectors(values, count, dimension);
+}
+
+/* The case's collection name with this driver's suffix, owned by `owned`. */
+static const char *collection_name(const js_value *c, owned_list *owned)
+{
+    const char *base = str_or(c, "collection", "");
+    char *name = own(owned, xmalloc(strlen(base) + sizeof SUFFIX));
+    strcpy(name, base);
+    strcat(name, SUFFIX);
+    return name;
+}
+
+/* An array of the strings of a JSON array (NULL for none), owned by `owned`. */
+static const char **string_list(const js_value *array, size_t *n, owned_list *owned)
+{
+    *n = array != NULL ? array->n : 0;
+    if (*n == 0) return NULL;
+    const char **list = own(owned, xmalloc(*n * sizeof *list));
+    for (size_t i = 0; i < *n; i++) list[i] = array->items[i].string;
+    return list;
+}
+
+static void put_collection(FILE *out, const me_collection_info *info)
+{
+    size_t len = strlen(info->name), suffix = strlen(SUFFIX);
+    char *name = xmalloc(len + 1);
+    strcpy(name, info->name);
+    if (len >= suffix) name[len - suffix] = '\0';
+    fprintf(out, "{\"name\":");
+    put_string(out, name);
+    fprintf(out, ",\"dimension\":%u,\"precision\":%d,\"pool_factor\":%u,\"max_vectors\":%u,\"model\":",
+            info->dimension, info->precision, info->pool_factor, info->max_vectors);
+    put_string(out, info->model);
+    fprintf(out, ",\"document_count\":%llu}", (unsigned long long)info->document_count);
+    free(name);
+}
+
+static int has_suffix(const char *s)
+{
+    size_t len = strlen(s), suffix = strlen(SUFFIX);
+    return len >= suffix && strcmp(s + len - suffix, SUFFIX) == 0;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(((const me_collection_info *)a)->name, ((const me_collection_info *)b)->name);
+}
+
+static int run_collection_op(me_client *client, const js_value *c, const char *op, const char *name, FILE *out,
+                             me_error *err)
+{
+    static const char *const precisions[] = {"float32", "float16", "int8", "binary"};
+    if (strcmp(op, "create_collection") == 0) {
+        me_collection_options o;
+        memset(&o, 0, sizeof o);
+        o.model = str_or(c, "model", NULL);
+        o.dimension = (uint32_t)num_or(c, "dimension", 0);
+        o.precision = (me_precision)parse_enum(str_or(c, "precision", "float32"), precisions, 4, "unknown precision");
+        o.pool_factor = (uint32_t)num_or(c, "pool_factor", 0);
+        o.max_vectors = (uint32_t)num_or(c, "max_vectors", 0);
+        o.vectors_only = bool_or(c, "vectors_only", 0);
+        me_collection_info *info = me_create_collection(client, name, &o, err);
+        if (info == NULL) return err->code;
+        fprintf(out, ",\"collection\":");
+        put_collection(out, info);
+        me_collection_info_free(info);
+        return ME_OK;
+    }
+    if (strcmp(op, "list_collections") == 0) {
+        me_collection_list *list = me_list_collections(client, NULL, err);
+        if (list == NULL) return err->code;
+        if (list->count > 0) qsort(list->collections, list->count, sizeof *list->collections, by_name);
+        fprintf(out, ",\"collections\":[");
+        int first = 1;
+        for (size_t i = 0; i < list->count; i++) {
+            if (!has_suffix(list->collections[i].name)) continue;
+            if (!first) fputc(',', out);
+            put_collection(out, &list->collections[i]);
+            first = 0;
+        }
+        fputc(']', out);
+        me_collection_list_free(list);
+        return ME_OK;
+    }
+    if (strcmp(op, "drop_collection") == 0) return me_drop_collection(client, name, NULL, err);
+    die("unknown op", op);
+    return ME_INTERNAL;
+}
+
+static int run_upsert(me_client *client, const js_value *c, const char *name, FILE *out, owned_list *owned,
+                      me_error *err)
+{
+    const js_value *docs = js_get(c, "documents");
+    size_t n = docs != NULL ? docs->n : 0;
+    me_document *documents = own(owned, xmalloc(n * sizeof *documents));
+    for (size_t i = 0; i < n; i++) {
+        const js_value *d = &docs->items[i], *meta = js_get(d, "metadata");
+        memset(&documents[i], 0, sizeof documents[i]);
+        documents[i].id = str_or(d, "id", NULL);
+        documents[i].content = make_source(d, owned);
+        if (meta != NULL && meta->n > 0) {
+            me_metadata *m = own(owned, xmalloc(meta->n * sizeof *m));
+            for (size_t k = 0; k < meta->n; k++) {
+                m[k].key = meta->keys[k];
+                m[k].value = meta->items[k].string;
+            }
+            documents[i].metadata = m;
+            documents[i].n_metadata = meta->n;
+        }
+    }
+    me_upsert_options o;
+    memset(&o, 0, sizeof o);
+    o.prompt_name = str_or(c, "prompt_name", NULL);
+    o.instruction = str_or(c, "instruction", NULL);
+    me_upsert_result result;
+    if (me_upsert(client, name, documents, n, &o, &result, err) != ME_OK) return err->code;
+    fprintf(out, ",\"upserted\":%u", result.upserted);
+    return ME_OK;
+}
+
+static int run_search(me_client *client, const js_value *c, const char *name, FILE *out, owned_list *owned,
+                      me_error *err)
+{
+    me_source query = make_source(js_get(c, "query"), owned);
+    me_search_options o;
+    memset(&o, 0, sizeof o);
+    o.top_k = (uint32_t)num_or(c, "top_k", 10);
+    o.filter_ids = string_list(js_get(c, "filter_ids"), &o.n_filter_ids, owned);
+    o.prompt_name = str_or(c, "prompt_name", NULL);
+    o.instruction = str_or(c, "instruction", NULL);
+    me_search_result *hits = me_search(client, name, &query, &o, err);
+    if (hits == NULL) return err->code;
+    fprintf(out, ",\"hits\":[");
+    for (size_t i = 0; i < hits->count; i++) {
+        fprintf(out, "%s{\"id\":", i ? "," : "");
+        put_string(out, hits->hits[i].id);
+        fprintf(out, ",\"score\":\"");
+        put_float_hex(out, &hits->hits[i].score, 1);
+        fprintf(out, "\",\"metadata\":");
+        put_metadata(out, hits->hits[i].metadata, hits->hits[i].n_metadata);
+        fputc('}', out);
+    }
+    fputc(']', out);
+    me_search_result_free(hits);
+    return ME_OK;
+}
+
+static int run_score(me_client *client, const js_value *c, FILE *out, owned_list *owned, me_error *err)
+{
+    me_source query = make_source(js_get(c, "query"), owned);
+    const js_value *docs = js_get(c, "documents");
+    size_t n = docs != NULL ? docs->n : 0;
+    me_source *documents = own(owned, xmalloc(n * sizeof *documents));
+    for (size_t i = 0; i < n; i++) documents[i] = make_source(&docs->items[i], owned);
+    me_score_options o;
+    memset(&o, 0, sizeof o);
+    o.model = str_or(c, "model", NULL);
+    me_scores *scores = me_score(client, &query, documents, n, &o, err);
+    if (scores == NULL) return err->code;
+    fprintf(out, ",\"scores\":[");
+    for (size_t i = 0; i < scores->count; i++) {
+        fprintf(out, "%s\"", i ? "," : "");
+        put_float_hex(out, &scores->scores[i], 1);
+        fputc('"', out);
+    }
+    fputc(']', out);
+    me_scores_free(scores);
+    return ME_OK;
+}
+
+static int run_get(me_client *client, const js_value *c, const char *name, FILE *out, owned_list *owned,
+                   me_error *err)
+{
+    size_t n;
+    const char **ids = string_list(js_get(c, "ids"), &n, owned);
+    me_documents *docs = me_get(client, name, ids, n, bool_or(c, "include_vectors", 0), NULL, err);
+    if (docs == NULL) return err->code;
+    fprintf(out, ",\"documents\":[");
+    for (size_t i = 0; i < docs->count; i++) {
+        me_stored_document *d = &docs->documents[i];
+        fprintf(out, "%s{\"id\":", i ? "," : "");
+        put_string(out, d->id);
+        fprintf(out, ",\"metadata\":");
+        put_metadata(out, d->metadata, d->n_metadata);
+        fprintf(out, ",\"vectors\":");
+        if (d->vectors == NULL) {
+            fprintf(out, "null");
+        } else {
+            fprintf(out, "{\"count\":%u,\"dimension\":%u,\"hex\":", d->count, d->dimension);
+            put_vectors(out, 0, d->vectors, d->count, d->dimension);
+            fputc('}', out);
+        }
+        fputc('}', out);
+    }
+    fputc(']', out);
+    me_documents_free(docs);
+    return ME_OK;
+}
+
+static int run_delete(me_client *client, const js_value *c, const char *name, FILE *out, owned_list *owned,
+                      me_error *err)
+{
+    size_t n;
+    const char **ids = string_list(js_get(c, "ids"), &n, owned);
+    uint32_t deleted = 0;
+    if (me_delete(client, name, ids, n, NULL, &deleted, err) != ME_OK) return err->code;
+    fprintf(out, ",\"deleted\":%u", deleted);
+    return ME_OK;
+}
+
+/* Runs one late-interaction case. The body is written to a scratch buffer first, since a
+ * failed call's result is its status alone. */
+static void run_op(me_client *client, const js_value *c, FILE *out)
+{
+    const char *op = str_or(c, "op", "");
+    owned_list owned = {0};
+    const char *name = collection_name(c, &owned);
+    char *body = NULL;
+    size_t body_len = 0;
+    FILE *scratch = open_memstream(&body, &body_len);
+    if (scratch == NULL) die("open_memstream failed", NULL);
+    me_error err;
+    memset(&err, 0, sizeof err);
+    int rc;
+    if (strcmp(op, "upsert") == 0) rc = run_upsert(client, c, name, scratch, &owned, &err);
+    else if (strcmp(op, "search") == 0) rc = run_search(client, c, name, scratch, &owned, &err);
+    else if (strcmp(op, "score") == 0) rc = run_score(client, c, scratch, &owned, &err);
+    else if (strcmp(op, "get") == 0) rc = run_get(client, c, name, scratch, &owned, &err);
+    else if (strcmp(op, "delete") == 0) rc = run_delete(client, c, name, scratch, &owned, &err);
+    else rc = run_collection_op(client, c, op, name, scratch, &err);
+    fclose(scratch);
+    fprintf(out, "{\"name\":");
+    put_string(out, str_or(c, "name", "?"));
+    fprintf(out, ",\"status\":%d%s}", rc, rc == ME_OK ? body : "");
+    free(body);
+    free_owned(&owned);
+}
+
 static me_client *connect_with_key(const char *host, uint16_t port, const char *key)
 {
     me_options opts;
@@ -278,7 +602,9 @@ int main(int argc, char **argv)
         const js_value *c = &cases->items[i];
         if (i) fputc(',', out);
         const js_value *key = js_get(c, "api_key");
-        if (key != NULL && key->type == JS_STRING) { /* a handle of its own, with that key ("" = none) */
+        if (js_get(c, "op") != NULL) {
+            run_op(client, c, out);
+        } else if (key != NULL && key->type == JS_STRING) { /* a handle of its own, with that key ("" = none) */
             me_client *other = connect_with_key(host, port, key->string);
             run_case(other, c, out);
             me_close(other);

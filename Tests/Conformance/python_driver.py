@@ -1,5 +1,6 @@
 """Conformance driver for the Python client: runs every case of cases.json through the
-installed `multiembed` package and writes the canonical results (see README.md).
+installed `multiembed` package and writes the canonical results (see README.md): embed cases,
+and late-interaction cases (with an "op") on collections named by the case + "-python".
 
 usage: python_driver.py HOST PORT API_KEY CASES_JSON OUT_JSON   (run from the repository root)
 """
@@ -52,6 +53,84 @@ def vector_hex(encoding, rows, scales):
     if encoding == "int8":
         return float_hex(dequantize(rows, "int8", scales))
     return float_hex(rows)
+
+
+def vectors_of(spec):
+    """(count, dimension) float32 vectors exact in every language: the patch formula's values."""
+    count, dimension = spec["count"], spec["dimension"]
+    i = np.arange(count * dimension, dtype=np.int64)
+    values = (((i * 7 + spec["seed"] * 13) % 97) - 48).astype(np.float32) / np.float32(32)
+    if spec.get("nan"):
+        values[0] = np.nan
+    return values.reshape(count, dimension)
+
+
+def source_of(item):
+    """A query or document of a late-interaction case: {"text"}, {"image"}, {"patches"} or {"vectors"}."""
+    if "text" in item:
+        return text_of(item["text"])
+    if "image" in item:
+        return image_of(item["image"])
+    if "patches" in item:
+        return patches_of(item["patches"])
+    return vectors_of(item["vectors"])
+
+
+def hex32(values):
+    return np.asarray(values, dtype="<f4").tobytes().hex()
+
+
+def collection_json(info, suffix):
+    return {"name": info.name[:len(info.name) - len(suffix)], "dimension": info.dimension, "precision": list(multiembed.Precision).index(info.precision),
+            "pool_factor": info.pool_factor, "max_vectors": info.max_vectors, "model": info.model,
+            "document_count": info.document_count}
+
+
+def run_op(client, case, suffix):
+    """A late-interaction case: its canonical result (README.md), collections named name + suffix."""
+    op = case["op"]
+    name = case.get("collection", "") + suffix
+    prompts = {"prompt_name": case.get("prompt_name"), "instruction": case.get("instruction")}
+    try:
+        if op == "create_collection":
+            info = client.create_collection(name, model=case.get("model"), dimension=case.get("dimension"),
+                                            precision=case.get("precision", "float32"),
+                                            pool_factor=case.get("pool_factor", 1), max_vectors=case.get("max_vectors"),
+                                            vectors_only=case.get("vectors_only", False))
+            body = {"collection": collection_json(info, suffix)}
+        elif op == "list_collections":
+            mine = [c for c in client.list_collections() if c.name.endswith(suffix)]
+            body = {"collections": sorted((collection_json(c, suffix) for c in mine), key=lambda c: c["name"])}
+        elif op == "drop_collection":
+            client.drop_collection(name)
+            body = {}
+        elif op == "upsert":
+            docs = case["documents"]
+            result = client.upsert(name, [d["id"] for d in docs], [source_of(d) for d in docs],
+                                   metadata=[d.get("metadata") for d in docs], **prompts)
+            body = {"upserted": result.upserted}
+        elif op == "delete":
+            body = {"deleted": client.delete(name, case["ids"])}
+        elif op == "get":
+            documents = client.get(name, case["ids"], include_vectors=case.get("include_vectors", False))
+            body = {"documents": [{"id": d.id, "metadata": d.metadata, "vectors": None if d.vectors is None else {
+                "count": int(d.vectors.shape[0]), "dimension": int(d.vectors.shape[1]), "hex": hex32(d.vectors)}}
+                for d in documents]}
+        elif op == "search":
+            hits = client.search(name, source_of(case["query"]), top_k=case.get("top_k", 10),
+                                 filter_ids=case.get("filter_ids"), **prompts)
+            body = {"hits": [{"id": h.id, "score": hex32([h.score]), "metadata": h.metadata} for h in hits]}
+        elif op == "score":
+            result = client.score(source_of(case["query"]), [source_of(d) for d in case["documents"]],
+                                  model=case.get("model") or None)
+            body = {"scores": [hex32([s]) for s in result.scores]}
+        else:
+            raise ValueError(f"unknown op {op!r}")
+    except multiembed.MultiEmbedError as error:
+        return {"name": case["name"], "status": int(error.code)}
+    except Exception as error:  # a client bug: fails this case only
+        return {"name": case["name"], "status": f"client raised {error!r}"}
+    return {"name": case["name"], "status": 0, **body}
 
 
 def run_case(client, case):
@@ -111,7 +190,9 @@ def main():
     results = []
     with multiembed.Client(host, int(port), api_key=api_key, timeout=60.0) as client:
         for case in cases:
-            if "api_key" in case:  # a client of its own, with that key ("" = none)
+            if "op" in case:
+                results.append(run_op(client, case, "-python"))
+            elif "api_key" in case:  # a client of its own, with that key ("" = none)
                 with multiembed.Client(host, int(port), api_key=case["api_key"] or None, timeout=60.0) as other:
                     results.append(run_case(other, case))
             else:
