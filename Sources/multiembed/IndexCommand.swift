@@ -93,7 +93,7 @@ struct IndexAdd: ParsableCommand {
             } else {
                 let embedder = try textEmbedder(of: bundle)
                 do {
-                    results = try embedder.embed(batch.map(\.text), options: TextEmbeddingOptions(output: .both)).map {
+                    results = try embedder.embed(batch.map(\.text), options: embedder.retrievalOptions(.document, output: .both)).map {
                         $0.map { ($0.tokenVectors ?? [], $0.pooled) }
                     }
                 } catch { throw CommandFailure(error.description) }

@@ -69,7 +69,7 @@ struct MaxSimQuality {
             return try rows.enumerated().map { try MultiVector(rows: $1, context: "text \($0)") }
         }
         let embedder = try textEmbedder(of: bundle)
-        return try embedder.embed(texts, options: TextEmbeddingOptions(output: .multiVector)).enumerated().map { index, result in
+        return try embedder.embed(texts, options: embedder.retrievalOptions(query ? .query : .document, output: .multiVector)).enumerated().map { index, result in
             try MultiVector(rows: result.get().tokenVectors ?? [], context: "text \(index)")
         }
     }

@@ -1,3 +1,4 @@
+import Encoders
 import Foundation
 import LateInteraction
 import WireProtocol
@@ -39,7 +40,7 @@ struct MultiVectorResolver: Sendable {
     /// Embeds inputs (through its ``EmbeddingService``) and runs ColBERT encoding off the loops.
     let collections: CollectionService
     let embedder: Embedder
-    let role: TextRole
+    let role: RetrievalSide
     let prompt: PromptChoice
     let truncate: Multiembed_V1_Truncate
     let requirements: Requirements

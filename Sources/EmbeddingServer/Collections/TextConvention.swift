@@ -1,20 +1,5 @@
+import Encoders
 import WireProtocol
-
-/// Which side of a MaxSim comparison a text is on. Retrieval models embed queries and
-/// documents differently (E5's "query: " / "passage: ", ColBERT's [Q] / [D] markers), and a
-/// query embedded as a document scores worse, so the server applies the model's convention
-/// unless the request names a prompt itself.
-enum TextRole: Sendable {
-    case query, document
-
-    /// The prompt name sentence-transformers models use for this side.
-    var promptName: String {
-        switch self {
-        case .query: "query"
-        case .document: "document"
-        }
-    }
-}
 
 /// The prompt a late-interaction request asked for: the model's convention for the text's role
 /// (its oneof left unset), a named prompt, or a free instruction ("" = none).
@@ -26,13 +11,13 @@ enum PromptChoice: Sendable, Equatable {
     /// The EmbedRequest prompt that carries this choice for `role` on `model`: the model's
     /// "query" / "document" prompt when it defines one, else no prompt at all. Not the model's
     /// default prompt, which is chosen for pooled embeddings, not for one side of a search.
-    func embedPrompt(role: TextRole, model: ServedModel) -> Multiembed_V1_EmbedRequest.OneOf_Prompt {
+    func embedPrompt(role: RetrievalSide, model: ServedModel) -> Multiembed_V1_EmbedRequest.OneOf_Prompt {
         switch self {
         case .promptName(let name): return .promptName(name)
         case .instruction(let text): return .instruction(text)
         case .convention:
-            let prompts = model.bundle.text?.pipeline.prompts ?? [:]
-            return prompts[role.promptName] != nil ? .promptName(role.promptName) : .instruction("")
+            guard let text = model.bundle.text else { return .instruction("") }
+            return text.retrievalOptions(role, output: .multiVector).promptName.map { .promptName($0) } ?? .instruction("")
         }
     }
 }
