@@ -44,12 +44,12 @@ public enum Attention {
         // Weight items by sequence length so long and short sequences balance across cores.
         let cost = sequences.reduce(0) { $0 + $1.count * $1.count } * heads * headDimension
         parallelChunks(items, minimumPerChunk: cost > 200_000 ? 1 : items) { range in
-            // Per item: one row of scores, plus the head's keys transposed to [d, length], both
+            // Per item: a tile of score rows, plus the head's keys transposed to [d, length], both
             // padded to a multiple of eight keys.
             let padded = (max(longest, 1) + 7) & ~7
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: padded * (headDimension + 1)) { scratch in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: padded * (headDimension + SendableWork.tileRows)) { scratch in
                 let scores = scratch.baseAddress!
-                let transposedKeys = scores + padded
+                let transposedKeys = scores + SendableWork.tileRows * padded
                 for item in range {
                     let sequence = sequences[item / heads]
                     let head = item % heads
@@ -85,11 +85,19 @@ private struct SendableWork: @unchecked Sendable {
     let output: UnsafeMutablePointer<Float>
     let keyMask: UnsafePointer<Bool>?
 
+    /// Query rows handled together. Each key (and value) vector loaded from memory feeds this
+    /// many rows' accumulators, so the products run on the FMA units instead of waiting on
+    /// loads, which is where one row at a time spent most of its cycles.
+    static let tileRows = 4
+
     /// Attention of one head over one sequence.
     ///
     /// The head's keys are first transposed to `[d, length]`, so a query's scores against all
     /// keys accumulate as `d` vector updates over contiguous memory (no horizontal sums, which
-    /// dominate when d is 32 and sequences are short).
+    /// dominate when d is 32 and sequences are short). Queries then go in tiles of
+    /// ``tileRows``; a short last tile goes one row at a time. Every score and every output
+    /// value is the same chain of fused multiply-adds in either path, so a row's result does not
+    /// depend on which tile it falls in (nor, therefore, on its neighbours in the batch).
     func attendOneHead(
         rows: Range<Int>, head: Int, headDimension d: Int, outputStride: Int, causal: Bool,
         scores: UnsafeMutablePointer<Float>, transposedKeys: UnsafeMutablePointer<Float>
@@ -109,39 +117,182 @@ private struct SendableWork: @unchecked Sendable {
         for j in length ..< paddedLength {
             for p in 0..<d { transposedKeys[p * paddedLength + j] = 0 }
         }
-        for i in 0..<length {
-            let query = projections.query + (start + i) * stride + columnOffset
-            let keys = causal ? i + 1 : length
-            // Eight keys at a time, accumulated over the head dimension in a register.
-            var block = 0
-            while block < keys {
-                var accumulator = SIMD8<Float>()
-                var column = UnsafeRawPointer(transposedKeys + block)
-                for p in 0..<d {
-                    accumulator.addProduct(SIMD8(repeating: query[p]), column.loadUnaligned(as: SIMD8<Float>.self))
-                    column += paddedLength * MemoryLayout<Float>.stride
+        let values = projections.value + start * stride + columnOffset
+        var first = 0
+        while first < length {
+            let tile = min(Self.tileRows, length - first)
+            // Keys any row of the tile attends to: causal rows see a growing prefix.
+            let tileKeys = causal ? first + tile : length
+            let query = projections.query + (start + first) * stride + columnOffset
+            if tile == Self.tileRows {
+                scoreTile(query: query, queryStride: stride, keys: tileKeys, d: d, transposedKeys: transposedKeys,
+                          paddedLength: paddedLength, scores: scores)
+            } else {
+                for r in 0..<tile {
+                    scoreRow(query: query + r * stride, keys: tileKeys, d: d, transposedKeys: transposedKeys,
+                             paddedLength: paddedLength, scores: scores + r * paddedLength)
                 }
-                UnsafeMutableRawPointer(scores + block).storeBytes(of: accumulator, as: SIMD8<Float>.self)
-                block += 8
             }
-            var maximum = -Float.infinity
-            if let keyMask {
-                for j in 0..<keys where !keyMask[start + j] { scores[j] = -.infinity }
+            for r in 0..<tile {
+                let row = first + r
+                let line = scores + r * paddedLength
+                let keys = causal ? row + 1 : length
+                // A row whose keys are all masked weighs nothing: its output is zero, not NaN.
+                if !normalise(line, keys: keys, maskStart: start) { line.update(repeating: 0, count: keys) }
+                // Keys past this row's causal prefix weigh nothing in the tile's shared sum.
+                if keys < tileKeys { (line + keys).update(repeating: 0, count: tileKeys - keys) }
             }
-            for j in 0..<keys { maximum = max(maximum, scores[j]) }
-            let out = output + (start + i) * outputStride + columnOffset
-            guard maximum > -.infinity else {
-                out.update(repeating: 0, count: d)
-                continue
+            let out = output + (start + first) * outputStride + columnOffset
+            if tile == Self.tileRows {
+                weightedSumTile(weights: scores, weightStride: paddedLength, count: tileKeys, rows: values,
+                                stride: stride, width: d, into: out, outputStride: outputStride)
+            } else {
+                for r in 0..<tile {
+                    weightedSum(weights: scores + r * paddedLength, count: tileKeys, rows: values, stride: stride,
+                                width: d, into: out + r * outputStride)
+                }
             }
-            for j in 0..<keys { scores[j] = FastMath.exp(scores[j] - maximum) }
-            var total: Float = 0
-            for j in 0..<keys { total += scores[j] }
-            let inverse = 1 / total
-            for j in 0..<keys { scores[j] *= inverse }
+            first += tile
+        }
+    }
+
+    /// Turns one row of scores into softmax weights in place; false when every key is masked
+    /// (the row's output is then zero, never NaN).
+    @inline(__always)
+    func normalise(_ scores: UnsafeMutablePointer<Float>, keys: Int, maskStart: Int) -> Bool {
+        if let keyMask {
+            for j in 0..<keys where !keyMask[maskStart + j] { scores[j] = -.infinity }
+        }
+        var maximum = -Float.infinity
+        for j in 0..<keys { maximum = max(maximum, scores[j]) }
+        guard maximum > -.infinity else { return false }
+        for j in 0..<keys { scores[j] = FastMath.exp(scores[j] - maximum) }
+        var total: Float = 0
+        for j in 0..<keys { total += scores[j] }
+        let inverse = 1 / total
+        for j in 0..<keys { scores[j] *= inverse }
+        return true
+    }
+
+    /// Scores of one query against the first `keys` keys (rounded up to eight).
+    @inline(__always)
+    func scoreRow(
+        query: UnsafePointer<Float>, keys: Int, d: Int, transposedKeys: UnsafePointer<Float>, paddedLength: Int,
+        scores: UnsafeMutablePointer<Float>
+    ) {
+        var block = 0
+        while block < keys {
+            var accumulator = SIMD8<Float>()
+            var column = UnsafeRawPointer(transposedKeys + block)
+            for p in 0..<d {
+                accumulator.addProduct(SIMD8(repeating: query[p]), column.loadUnaligned(as: SIMD8<Float>.self))
+                column += paddedLength * MemoryLayout<Float>.stride
+            }
+            UnsafeMutableRawPointer(scores + block).storeBytes(of: accumulator, as: SIMD8<Float>.self)
+            block += 8
+        }
+    }
+
+    /// Scores of four consecutive queries, sixteen keys at a time: each pair of key vectors
+    /// loaded serves four rows (eight accumulators, within AVX2's sixteen registers).
+    @inline(__always)
+    func scoreTile(
+        query: UnsafePointer<Float>, queryStride: Int, keys: Int, d: Int, transposedKeys: UnsafePointer<Float>,
+        paddedLength: Int, scores: UnsafeMutablePointer<Float>
+    ) {
+        let q0 = query, q1 = query + queryStride, q2 = query + 2 * queryStride, q3 = query + 3 * queryStride
+        let rowBytes = paddedLength * MemoryLayout<Float>.stride
+        let limit = (keys + 7) & ~7
+        var block = 0
+        while block + 16 <= limit {
+            var a0 = SIMD8<Float>(), b0 = SIMD8<Float>(), a1 = SIMD8<Float>(), b1 = SIMD8<Float>()
+            var a2 = SIMD8<Float>(), b2 = SIMD8<Float>(), a3 = SIMD8<Float>(), b3 = SIMD8<Float>()
+            var column = UnsafeRawPointer(transposedKeys + block)
+            for p in 0..<d {
+                let low = column.loadUnaligned(as: SIMD8<Float>.self)
+                let high = column.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+                let x0 = SIMD8<Float>(repeating: q0[p]), x1 = SIMD8<Float>(repeating: q1[p])
+                let x2 = SIMD8<Float>(repeating: q2[p]), x3 = SIMD8<Float>(repeating: q3[p])
+                a0.addProduct(x0, low); b0.addProduct(x0, high)
+                a1.addProduct(x1, low); b1.addProduct(x1, high)
+                a2.addProduct(x2, low); b2.addProduct(x2, high)
+                a3.addProduct(x3, low); b3.addProduct(x3, high)
+                column += rowBytes
+            }
+            let target = UnsafeMutableRawPointer(scores + block)
+            target.storeBytes(of: a0, as: SIMD8<Float>.self)
+            target.storeBytes(of: b0, toByteOffset: 32, as: SIMD8<Float>.self)
+            target.storeBytes(of: a1, toByteOffset: rowBytes, as: SIMD8<Float>.self)
+            target.storeBytes(of: b1, toByteOffset: rowBytes + 32, as: SIMD8<Float>.self)
+            target.storeBytes(of: a2, toByteOffset: 2 * rowBytes, as: SIMD8<Float>.self)
+            target.storeBytes(of: b2, toByteOffset: 2 * rowBytes + 32, as: SIMD8<Float>.self)
+            target.storeBytes(of: a3, toByteOffset: 3 * rowBytes, as: SIMD8<Float>.self)
+            target.storeBytes(of: b3, toByteOffset: 3 * rowBytes + 32, as: SIMD8<Float>.self)
+            block += 16
+        }
+        if block < limit {
+            var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+            var column = UnsafeRawPointer(transposedKeys + block)
+            for p in 0..<d {
+                let k = column.loadUnaligned(as: SIMD8<Float>.self)
+                a0.addProduct(SIMD8(repeating: q0[p]), k)
+                a1.addProduct(SIMD8(repeating: q1[p]), k)
+                a2.addProduct(SIMD8(repeating: q2[p]), k)
+                a3.addProduct(SIMD8(repeating: q3[p]), k)
+                column += rowBytes
+            }
+            let target = UnsafeMutableRawPointer(scores + block)
+            target.storeBytes(of: a0, as: SIMD8<Float>.self)
+            target.storeBytes(of: a1, toByteOffset: rowBytes, as: SIMD8<Float>.self)
+            target.storeBytes(of: a2, toByteOffset: 2 * rowBytes, as: SIMD8<Float>.self)
+            target.storeBytes(of: a3, toByteOffset: 3 * rowBytes, as: SIMD8<Float>.self)
+        }
+    }
+}
+
+/// `out[r][0..<width] = Σ_j weights[r][j] * rows[j]` for four rows `r` at once: each value
+/// vector loaded serves four output rows. Columns go sixteen (then eight) at a time; the same
+/// per-element chain of fused multiply-adds as ``weightedSum(weights:count:rows:stride:width:into:)``,
+/// so results match it bit for bit.
+@inline(__always)
+private func weightedSumTile(
+    weights: UnsafePointer<Float>, weightStride: Int, count: Int, rows: UnsafePointer<Float>, stride: Int, width: Int,
+    into out: UnsafeMutablePointer<Float>, outputStride: Int
+) {
+    let w0 = weights, w1 = weights + weightStride, w2 = weights + 2 * weightStride, w3 = weights + 3 * weightStride
+    let outBytes = outputStride * MemoryLayout<Float>.stride
+    var column = 0
+    while column + 16 <= width {
+        var a0 = SIMD8<Float>(), b0 = SIMD8<Float>(), a1 = SIMD8<Float>(), b1 = SIMD8<Float>()
+        var a2 = SIMD8<Float>(), b2 = SIMD8<Float>(), a3 = SIMD8<Float>(), b3 = SIMD8<Float>()
+        for j in 0..<count {
+            let row = UnsafeRawPointer(rows + j * stride + column)
+            let low = row.loadUnaligned(as: SIMD8<Float>.self)
+            let high = row.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+            let x0 = SIMD8<Float>(repeating: w0[j]), x1 = SIMD8<Float>(repeating: w1[j])
+            let x2 = SIMD8<Float>(repeating: w2[j]), x3 = SIMD8<Float>(repeating: w3[j])
+            a0.addProduct(x0, low); b0.addProduct(x0, high)
+            a1.addProduct(x1, low); b1.addProduct(x1, high)
+            a2.addProduct(x2, low); b2.addProduct(x2, high)
+            a3.addProduct(x3, low); b3.addProduct(x3, high)
+        }
+        let target = UnsafeMutableRawPointer(out + column)
+        target.storeBytes(of: a0, as: SIMD8<Float>.self)
+        target.storeBytes(of: b0, toByteOffset: 32, as: SIMD8<Float>.self)
+        target.storeBytes(of: a1, toByteOffset: outBytes, as: SIMD8<Float>.self)
+        target.storeBytes(of: b1, toByteOffset: outBytes + 32, as: SIMD8<Float>.self)
+        target.storeBytes(of: a2, toByteOffset: 2 * outBytes, as: SIMD8<Float>.self)
+        target.storeBytes(of: b2, toByteOffset: 2 * outBytes + 32, as: SIMD8<Float>.self)
+        target.storeBytes(of: a3, toByteOffset: 3 * outBytes, as: SIMD8<Float>.self)
+        target.storeBytes(of: b3, toByteOffset: 3 * outBytes + 32, as: SIMD8<Float>.self)
+        column += 16
+    }
+    if column < width {
+        // Fewer than sixteen columns left: the single-row kernel finishes them per row.
+        for r in 0..<4 {
             weightedSum(
-                weights: scores, count: keys, rows: projections.value + start * stride + columnOffset,
-                stride: stride, width: d, into: out)
+                weights: weights + r * weightStride, count: count, rows: rows + column, stride: stride, width: width - column,
+                into: out + r * outputStride + column)
         }
     }
 }
