@@ -30,12 +30,25 @@ public enum LayerNorm {
     }
 
     /// Normalises rows from `input` into `output` (which may alias it).
+    ///
+    /// Reads `input` and writes `output` in the same pass instead of copying first: the pre-LN
+    /// CLIP layers normalise every token twice per layer, and the copy was a full extra sweep
+    /// over the hidden state each time.
     public static func apply(
         input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, rows: Int, width: Int,
         gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, epsilon: Float
     ) {
-        if UnsafePointer(output) != input { output.update(from: input, count: rows * width) }
-        apply(output, rows: rows, width: width, gamma: gamma, beta: beta, epsilon: epsilon)
+        let source = SendableConstPointer(input)
+        let target = SendablePointer(output)
+        let gammaPointer = SendableConstPointer(gamma)
+        let betaPointer = SendableConstPointer(beta)
+        parallelChunks(rows, minimumPerChunk: max(1, 16_384 / max(width, 1))) { range in
+            for row in range {
+                normalise(
+                    source.base + row * width, into: target.base + row * width, width: width,
+                    gamma: gammaPointer.base, beta: betaPointer.base, epsilon: epsilon)
+            }
+        }
     }
 
     @inlinable
@@ -43,11 +56,19 @@ public enum LayerNorm {
         _ line: UnsafeMutablePointer<Float>, width: Int,
         gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, epsilon: Float
     ) {
-        let mean = laneSum(line, width, { $0 }) / Float(width)
-        let variance = laneSum(line, width, { ($0 - mean) * ($0 - mean) }) / Float(width)
+        normalise(line, into: line, width: width, gamma: gamma, beta: beta, epsilon: epsilon)
+    }
+
+    @inlinable
+    static func normalise(
+        _ input: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>, width: Int,
+        gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, epsilon: Float
+    ) {
+        let mean = laneSum(input, width, { $0 }) / Float(width)
+        let variance = laneSum(input, width, { ($0 - mean) * ($0 - mean) }) / Float(width)
         let inverse = 1 / (variance + epsilon).squareRoot()
         for i in 0..<width {
-            line[i] = (line[i] - mean) * inverse * gamma[i] + beta[i]
+            output[i] = (input[i] - mean) * inverse * gamma[i] + beta[i]
         }
     }
 
