@@ -186,10 +186,11 @@ public struct BertModel: Sendable {
                 let base = SendablePointer(buffer.baseAddress!)
                 let mask = keyFlags == nil ? nil : SendablePointer(flagBuffer.baseAddress!)
                 SequenceGroups.forEach(sequences) { firstRow, group, rows in
-                    let scratch = EncoderScratch(tokens: rows, hidden: h, intermediateSize: intermediateSize)
                     let groupMask = mask.map { UnsafePointer($0.base + firstRow) }
-                    for layer in layers {
-                        layer(base.base + firstRow * h, sequences: group, tokens: rows, scratch: scratch, keyMask: groupMask)
+                    EncoderScratch.withScratch(tokens: rows, hidden: h, intermediateSize: intermediateSize) { scratch in
+                        for layer in layers {
+                            layer(base.base + firstRow * h, sequences: group, tokens: rows, scratch: scratch, keyMask: groupMask)
+                        }
                     }
                 }
             }

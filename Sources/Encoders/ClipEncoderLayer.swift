@@ -93,9 +93,10 @@ struct ClipEncoder: Sendable {
         states.storage.withUnsafeMutableBufferPointer { buffer in
             let base = SendablePointer(buffer.baseAddress!)
             SequenceGroups.forEach(sequences) { firstRow, group, rows in
-                let scratch = EncoderScratch(tokens: rows, hidden: hidden, intermediateSize: intermediate)
-                for layer in layers {
-                    layer(base.base + firstRow * hidden, sequences: group, tokens: rows, causal: causal, scratch: scratch)
+                EncoderScratch.withScratch(tokens: rows, hidden: hidden, intermediateSize: intermediate) { scratch in
+                    for layer in layers {
+                        layer(base.base + firstRow * hidden, sequences: group, tokens: rows, causal: causal, scratch: scratch)
+                    }
                 }
             }
         }
