@@ -51,14 +51,28 @@ public enum MatrixMultiply {
         }
     }
 
-    /// `output[rows x out] = input[rows x in] * weight[out x in]^T + bias`: a PyTorch `Linear`.
+    /// How a `Linear` weight is laid out in memory.
+    public enum WeightLayout: Sendable {
+        /// `[out, in]`, as PyTorch stores it: the product reads it transposed.
+        case outputsByInputs
+        /// `[in, out]`: the product reads it as is.
+        ///
+        /// The layout to keep weights in for speed. OpenBLAS repacks the weight on every call,
+        /// and from this layout it copies contiguous runs of output columns, where `[out, in]`
+        /// makes it gather across rows: on Zen 4 (Cooperlake kernels) packing ViT-B/32's fc2
+        /// weight costs about 40% less this way, and packing is 6% of the vision tower's time.
+        case inputsByOutputs
+    }
+
+    /// `output[rows x out] = input[rows x in] * W + bias`, where `W` is the `in x out` matrix of
+    /// a PyTorch `Linear`, stored as `weightLayout` says.
     ///
     /// The bias is broadcast into the output first and accumulated with `beta = 1`, which costs
     /// one pass over the output instead of a second read-modify-write after the product.
     public static func linear(
         input: UnsafePointer<Float>, rows: Int, inFeatures: Int,
         weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, outFeatures: Int,
-        output: UnsafeMutablePointer<Float>
+        output: UnsafeMutablePointer<Float>, weightLayout: WeightLayout = .outputsByInputs
     ) {
         if let bias {
             for row in 0..<rows {
@@ -66,8 +80,41 @@ public enum MatrixMultiply {
             }
         }
         gemm(
-            m: rows, n: outFeatures, k: inFeatures, a: input, b: weight, transposeB: true,
-            c: output, beta: bias == nil ? 0 : 1)
+            m: rows, n: outFeatures, k: inFeatures, a: input, b: weight,
+            transposeB: weightLayout == .outputsByInputs, c: output, beta: bias == nil ? 0 : 1)
+    }
+
+    /// `target[columns x rows] = source[rows x columns]ᵀ`, in square tiles so both sides stay
+    /// in cache (a model's weights are transposed once, at load).
+    public static func transpose(
+        _ source: UnsafePointer<Float>, rows: Int, columns: Int, into target: UnsafeMutablePointer<Float>
+    ) {
+        let tile = 32
+        for rowStart in stride(from: 0, to: rows, by: tile) {
+            let rowEnd = min(rowStart + tile, rows)
+            for columnStart in stride(from: 0, to: columns, by: tile) {
+                let columnEnd = min(columnStart + tile, columns)
+                for row in rowStart ..< rowEnd {
+                    var from = source + (row &* columns &+ columnStart)
+                    var to = target + (columnStart &* rows &+ row)
+                    for _ in columnStart ..< columnEnd {
+                        to.pointee = from.pointee
+                        from += 1
+                        to += rows
+                    }
+                }
+            }
+        }
+    }
+
+    /// A transposed copy of a `rows x columns` row-major matrix.
+    public static func transposed(_ source: [Float], rows: Int, columns: Int) -> [Float] {
+        precondition(source.count == rows * columns, "matrix is not \(rows) x \(columns)")
+        guard !source.isEmpty else { return [] }
+        return [Float](unsafeUninitializedCapacity: source.count) { target, initialised in
+            source.withUnsafeBufferPointer { transpose($0.baseAddress!, rows: rows, columns: columns, into: target.baseAddress!) }
+            initialised = source.count
+        }
     }
 }
 

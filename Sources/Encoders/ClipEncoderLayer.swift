@@ -60,9 +60,9 @@ struct ClipEncoderLayer: Sendable {
                 for i in 0..<out { line[i] += bias[i] }
             }
         }
-        linear.weight.storage.withUnsafeBufferPointer { w in
+        linear.inputMajorWeight.storage.withUnsafeBufferPointer { w in
             MatrixMultiply.gemm(
-                m: rows, n: out, k: linear.inFeatures, a: input, b: w.baseAddress!, transposeB: true,
+                m: rows, n: out, k: linear.inFeatures, a: input, b: w.baseAddress!, transposeB: false,
                 c: residual, beta: 1)
         }
     }
