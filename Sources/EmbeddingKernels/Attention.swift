@@ -112,7 +112,11 @@ private struct SendableWork: @unchecked Sendable {
         let paddedLength = (length + 7) & ~7
         for j in 0..<length {
             let key = projections.key + (start + j) * stride + columnOffset
-            for p in 0..<d { transposedKeys[p * paddedLength + j] = key[p] * scale }
+            var target = transposedKeys + j
+            for p in 0..<d {
+                target.pointee = key[p] * scale
+                target += paddedLength
+            }
         }
         for j in length ..< paddedLength {
             for p in 0..<d { transposedKeys[p * paddedLength + j] = 0 }
@@ -158,19 +162,40 @@ private struct SendableWork: @unchecked Sendable {
 
     /// Turns one row of scores into softmax weights in place; false when every key is masked
     /// (the row's output is then zero, never NaN).
+    ///
+    /// Works on whole vectors of eight over `keys` rounded up to eight, with the maximum and the
+    /// sum kept in eight lanes: one float accumulator made the sum a serial chain of adds that
+    /// cost as much as the row's products. Masked keys and the round-up get a weight of exactly
+    /// zero, so the lanes hold the same values whatever the padding, and a padded row sums
+    /// exactly as the same row alone.
     @inline(__always)
     func normalise(_ scores: UnsafeMutablePointer<Float>, keys: Int, maskStart: Int) -> Bool {
         if let keyMask {
             for j in 0..<keys where !keyMask[maskStart + j] { scores[j] = -.infinity }
         }
-        var maximum = -Float.infinity
-        for j in 0..<keys { maximum = max(maximum, scores[j]) }
+        let rounded = (keys + 7) & ~7
+        for j in keys ..< rounded { scores[j] = -.infinity }
+        var lanes = SIMD8<Float>(repeating: -.infinity)
+        var block = 0
+        while block < rounded {
+            let v = UnsafeRawPointer(scores + block).loadUnaligned(as: SIMD8<Float>.self)
+            lanes.replace(with: v, where: v .> lanes)
+            block += 8
+        }
+        let maximum = lanes.max()
         guard maximum > -.infinity else { return false }
-        for j in 0..<keys { scores[j] = FastMath.exp(scores[j] - maximum) }
-        var total: Float = 0
-        for j in 0..<keys { total += scores[j] }
-        let inverse = 1 / total
-        for j in 0..<keys { scores[j] *= inverse }
+        for j in 0..<rounded {
+            let score = scores[j]
+            scores[j] = score == -.infinity ? 0 : FastMath.exp(score - maximum)
+        }
+        var sums = SIMD8<Float>()
+        block = 0
+        while block < rounded {
+            sums += UnsafeRawPointer(scores + block).loadUnaligned(as: SIMD8<Float>.self)
+            block += 8
+        }
+        let inverse = 1 / sums.sum()
+        for j in 0..<rounded { scores[j] *= inverse }
         return true
     }
 
