@@ -54,8 +54,10 @@ public enum ParallelRegion {
     /// True on a thread that is already one of the parallel workers.
     public static var isActive: Bool { pthread_getspecific(key) != nil }
 
-    /// Runs `body` with this thread marked as a parallel worker.
-    static func run(_ body: () -> Void) {
+    /// Runs `body` with this thread marked as a parallel worker, so every kernel it calls runs
+    /// inline on this thread. A server running one model batch per core uses it to keep each
+    /// batch on its own core (the results are the same either way: see ``parallelChunks``).
+    public static func run(_ body: () -> Void) {
         let previous = pthread_getspecific(key)
         pthread_setspecific(key, UnsafeRawPointer(bitPattern: 1))
         body()

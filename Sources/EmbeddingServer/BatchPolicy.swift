@@ -10,13 +10,22 @@ struct BatchPolicy: Sendable {
         }
     }
 
-    /// Decides at `now`. `target` is the previous batch's size: when fewer inputs than that
-    /// are queued, waiting a little (at most `maxWait` after the oldest input arrived) is
-    /// likely to fill the batch again, because closed-loop clients answer each response with a
-    /// new request within a fraction of a millisecond. A lone client has target 1 and never
-    /// waits.
-    func decide(state: inout BatchQueue.State, target: Int, now: ContinuousClock.Instant) -> BatchQueue.Decision {
+    /// Decides at `now`, for one of `workers` model workers. `target` is this worker's previous
+    /// batch size: when fewer inputs than that are queued, waiting a little (at most `maxWait`
+    /// after the oldest input arrived) is likely to fill the batch again, because closed-loop
+    /// clients answer each response with a new request within a fraction of a millisecond. A
+    /// lone client has target 1 and never waits.
+    ///
+    /// Where the batch runs: a lone input with every worker idle runs on all cores (the lowest
+    /// latency for it); otherwise each worker runs its batch on its own core, taking an even
+    /// share of the queue when the others are idle and what is there when they are busy. Workers
+    /// on their own cores never wait for each other, so while one computes, the clients of the
+    /// other's last batch are already sending their next requests: the round trip no longer
+    /// leaves the cores idle, nor does one core wait for the other's share of a shared batch.
+    func decide(state: inout BatchQueue.State, target: Int, workers: Int, now: ContinuousClock.Instant) -> BatchQueue.Decision {
         guard state.count > 0 else { return state.stopped ? .stop : .wait(until: nil) }
+        // While one worker's batch holds every core, the others wait for it to finish.
+        guard !state.exclusive else { return .wait(until: nil) }
         // The lane whose front request is oldest goes first, so neither kind starves.
         var lane = BatchLane.text
         var oldest: ContinuousClock.Instant?
@@ -33,10 +42,14 @@ struct BatchPolicy: Sendable {
             let goAt = oldest + options.maxWait
             if state.costs[lane, default: 0] < maxCost(lane), now < goAt { return .wait(until: goAt) }
         }
+        let othersIdle = state.busyWorkers == 0
+        let allCores = workers <= 1 || (othersIdle && queued == 1)
+        let share = othersIdle && !allCores ? (queued + workers - 1) / workers : queued
+        let limit = max(1, min(share, options.maxBatchInputs))
         var taken: [WorkItem] = []
         var expired: [PendingEmbedding] = []
         var cost = 0
-        while taken.count < options.maxBatchInputs, let slot = state.lanes[lane]?.first {
+        while taken.count < limit, let slot = state.lanes[lane]?.first {
             if slot.request.isFinished {
                 _ = state.dropFront(of: lane)
                 continue
@@ -52,6 +65,6 @@ struct BatchPolicy: Sendable {
             cost += item.input.cost
             taken.append(item)
         }
-        return .take(taken, expired: expired)
+        return .take(taken, expired: expired, allCores: allCores)
     }
 }

@@ -2,11 +2,11 @@ import Foundation
 import NIOCore
 
 /// The batcher's queue: one FIFO lane per kind of forward pass, under a lock with a condition
-/// the model thread sleeps on.
+/// the model workers sleep on.
 ///
-/// `NSCondition` rather than an async primitive because its only waiter is a dedicated thread
+/// `NSCondition` rather than an async primitive because its only waiters are dedicated threads
 /// that must block (see ``ModelBatcher``); its lock also guards the state, which is only ever
-/// touched inside ``withLock(_:)`` or ``waitAndTake(_:)``.
+/// touched inside ``withLock(_:)``, ``waitAndTake(_:)`` and ``finished(allCores:)``.
 final class BatchQueue: @unchecked Sendable {
     /// The inputs of one request for one lane, in a request-by-request round robin.
     struct Slot {
@@ -25,6 +25,11 @@ final class BatchQueue: @unchecked Sendable {
         /// Cost (tokens or patches) queued, per lane.
         var costs: [BatchLane: Int] = [.text: 0, .image: 0]
         var stopped = false
+        /// Model workers computing a batch right now.
+        var busyWorkers = 0
+        /// True while one worker's batch runs on every core: the other workers must not start
+        /// one, or they would fight it for the cores.
+        var exclusive = false
 
         /// Queues one request's inputs (all of one lane).
         mutating func append(_ items: [WorkItem], lane: BatchLane) {
@@ -62,8 +67,9 @@ final class BatchQueue: @unchecked Sendable {
 
     /// What the model thread does next.
     enum Decision {
-        /// Run these inputs; finish these requests as expired.
-        case take([WorkItem], expired: [PendingEmbedding])
+        /// Run these inputs (on every core, or on the worker's own); finish these requests as
+        /// expired.
+        case take([WorkItem], expired: [PendingEmbedding], allCores: Bool)
         /// Sleep until woken or until the instant (nil: until woken).
         case wait(until: ContinuousClock.Instant?)
         /// The queue is stopped and empty: end the thread.
@@ -80,21 +86,28 @@ final class BatchQueue: @unchecked Sendable {
         return body(&state)
     }
 
-    /// Wakes the model thread.
+    /// Wakes every model worker: each decides for itself whether there is work for it.
     func signal() {
         condition.lock()
-        condition.signal()
+        condition.broadcast()
         condition.unlock()
     }
 
-    /// Blocks until `decide` takes a batch or says stop. Returns nil for stop.
-    func waitAndTake(_ decide: (inout State) -> Decision) -> ([WorkItem], [PendingEmbedding])? {
+    /// Blocks until `decide` takes a batch or says stop. Returns nil for stop. A taken batch
+    /// counts its worker busy (and, for `allCores`, makes it exclusive) until ``finished(allCores:)``.
+    func waitAndTake(_ decide: (inout State) -> Decision) -> (items: [WorkItem], expired: [PendingEmbedding], allCores: Bool)? {
         condition.lock()
         defer { condition.unlock() }
         while true {
             switch decide(&state) {
-            case .take(let items, let expired):
-                return (items, expired)
+            case .take(let items, let expired, let allCores):
+                if !items.isEmpty {
+                    state.busyWorkers += 1
+                    if allCores { state.exclusive = true }
+                }
+                // Another worker may have work now (the rest of the queue, or an expired batch).
+                condition.broadcast()
+                return (items, expired, allCores)
             case .stop:
                 return nil
             case .wait(nil):
@@ -106,5 +119,14 @@ final class BatchQueue: @unchecked Sendable {
                 _ = condition.wait(until: Date(timeIntervalSinceNow: seconds))
             }
         }
+    }
+
+    /// A worker's batch from ``waitAndTake(_:)`` is done: the cores it held are free again.
+    func finished(allCores: Bool) {
+        condition.lock()
+        state.busyWorkers -= 1
+        if allCores { state.exclusive = false }
+        condition.broadcast()
+        condition.unlock()
     }
 }

@@ -1,3 +1,4 @@
+import EmbeddingKernels
 import Encoders
 import Foundation
 import Logging
@@ -5,12 +6,16 @@ import NIOCore
 import Tokenizers
 
 /// The dynamic batcher of one model: a bounded queue of single inputs from every request and
-/// connection, and one dedicated thread that takes them in batches and runs the model.
+/// connection, and one dedicated worker thread per core that takes them in batches and runs the
+/// model.
 ///
-/// Why a thread of its own: a forward pass blocks for tens of milliseconds and already splits
-/// its GEMMs over all cores, so it must run neither on a NIO event loop nor on the cooperative
-/// Swift concurrency pool (both would stall every connection), and two passes at once would
-/// only fight over the same cores.
+/// Why threads of their own: a forward pass blocks for milliseconds, so it must run neither on
+/// a NIO event loop nor on the cooperative Swift concurrency pool (both would stall every
+/// connection). Why one per core: under load each worker runs its batch on its own core and
+/// never waits for the other (see ``BatchPolicy/decide(state:target:workers:now:)``), which
+/// hides the round trip of closed-loop clients and the imbalance of splitting one small batch
+/// across cores; a lone input still gets every core. The results are the same bits either way:
+/// a sequence's arithmetic does not depend on how its batch is split.
 ///
 /// Batching policy (see ``BatchPolicy``): a batch takes one input of each waiting request in
 /// turn (oldest request first, so a short request overtakes a long one), up to
@@ -36,14 +41,19 @@ final class ModelBatcher: Sendable {
         self.logger = logger
     }
 
-    /// Starts the model thread.
+    /// Model worker threads: one per core.
+    let workers = ComputeThreads.count
+
+    /// Starts the model workers.
     func start() {
-        let thread = Thread { [self] in self.runLoop() }
-        thread.name = "model \(model.name)"
-        thread.start()
+        for worker in 0 ..< workers {
+            let thread = Thread { [self] in self.runLoop() }
+            thread.name = "model \(model.name) \(worker)"
+            thread.start()
+        }
     }
 
-    /// Stops the model thread once the queue is empty (call after the requests have ended).
+    /// Stops the model workers once the queue is empty (call after the requests have ended).
     func stop() {
         queue.withLock { $0.stopped = true }
         queue.signal()
@@ -84,24 +94,29 @@ final class ModelBatcher: Sendable {
         var batchNumber: UInt64 = 0
         var lastBatchSize = 1
         while true {
-            guard let batch = nextBatch(target: lastBatchSize) else { return }
+            guard let (batch, allCores) = nextBatch(target: lastBatchSize) else { return }
             if batch.isEmpty { continue }
             batchNumber += 1
             lastBatchSize = batch.count
-            run(batch, number: batchNumber)
+            if allCores {
+                run(batch, number: batchNumber)
+            } else {
+                ParallelRegion.run { run(batch, number: batchNumber) }
+            }
+            queue.finished(allCores: allCores)
         }
     }
 
     /// Waits for work and takes the next batch; nil when stopped and drained.
-    private func nextBatch(target: Int) -> [WorkItem]? {
-        let policy = self.policy
-        guard let (taken, expired) = queue.waitAndTake({ state in
-            policy.decide(state: &state, target: target, now: ContinuousClock.now)
+    private func nextBatch(target: Int) -> (batch: [WorkItem], allCores: Bool)? {
+        let policy = self.policy, workers = self.workers
+        guard let (taken, expired, allCores) = queue.waitAndTake({ state in
+            policy.decide(state: &state, target: target, workers: workers, now: ContinuousClock.now)
         }) else { return nil }
         // Outside the queue's lock: finishing a request resumes its task.
         let now = ContinuousClock.now
         for request in expired { _ = request.isLive(at: now) }
-        return taken
+        return (taken, allCores)
     }
 
     /// One forward pass over `batch`, longest input first (packed sequences have no padding,

@@ -34,7 +34,7 @@ struct BatchPolicyTests {
         var state = BatchQueue.State()
         state.append(Self.items(long, lengths: Array(repeating: 5, count: 10), at: now), lane: .text)
         state.append(Self.items(short, lengths: [5], at: now), lane: .text)
-        guard case .take(let batch, _) = Self.policy().decide(state: &state, target: 1, now: now) else {
+        guard case .take(let batch, _, _) = Self.policy().decide(state: &state, target: 1, workers: 1, now: now) else {
             Issue.record("expected a batch")
             return
         }
@@ -48,11 +48,11 @@ struct BatchPolicyTests {
         let now = ContinuousClock.now
         var state = BatchQueue.State()
         state.append(Self.items(Self.request(inputs: 3), lengths: [60, 60, 60], at: now), lane: .text)
-        guard case .take(let first, _) = Self.policy().decide(state: &state, target: 1, now: now) else { return }
+        guard case .take(let first, _, _) = Self.policy().decide(state: &state, target: 1, workers: 1, now: now) else { return }
         #expect(first.count == 1)
         var big = BatchQueue.State()
         big.append(Self.items(Self.request(inputs: 1), lengths: [500], at: now), lane: .text)
-        guard case .take(let alone, _) = Self.policy().decide(state: &big, target: 1, now: now) else { return }
+        guard case .take(let alone, _, _) = Self.policy().decide(state: &big, target: 1, workers: 1, now: now) else { return }
         #expect(alone.count == 1)
     }
 
@@ -61,19 +61,19 @@ struct BatchPolicyTests {
         let now = ContinuousClock.now
         var state = BatchQueue.State()
         state.append(Self.items(Self.request(inputs: 2), lengths: [5, 5], at: now), lane: .text)
-        guard case .wait(let until?) = Self.policy().decide(state: &state, target: 4, now: now) else {
+        guard case .wait(let until?) = Self.policy().decide(state: &state, target: 4, workers: 1, now: now) else {
             Issue.record("expected a wait")
             return
         }
         #expect(until == now + .milliseconds(2))
-        guard case .take(let batch, _) = Self.policy().decide(state: &state, target: 4, now: now + .milliseconds(3)) else {
+        guard case .take(let batch, _, _) = Self.policy().decide(state: &state, target: 4, workers: 1, now: now + .milliseconds(3)) else {
             Issue.record("expected a batch after max wait")
             return
         }
         #expect(batch.count == 2)
         var single = BatchQueue.State()
         single.append(Self.items(Self.request(inputs: 1), lengths: [5], at: now), lane: .text)
-        guard case .take = Self.policy().decide(state: &single, target: 1, now: now) else {
+        guard case .take = Self.policy().decide(state: &single, target: 1, workers: 1, now: now) else {
             Issue.record("a lone client's input should run at once")
             return
         }
@@ -90,7 +90,7 @@ struct BatchPolicyTests {
         state.append(Self.items(expired, lengths: [5, 5], at: now), lane: .text)
         state.append(Self.items(cancelled, lengths: [5, 5], at: now), lane: .text)
         state.append(Self.items(live, lengths: [5], at: now), lane: .text)
-        guard case .take(let batch, let dropped) = Self.policy().decide(state: &state, target: 1, now: now) else { return }
+        guard case .take(let batch, let dropped, _) = Self.policy().decide(state: &state, target: 1, workers: 1, now: now) else { return }
         #expect(batch.count == 1)
         #expect(batch.first?.request === live)
         #expect(dropped.count == 1 && dropped.first === expired)
@@ -101,5 +101,47 @@ struct BatchPolicyTests {
             return
         }
         #expect(error.code == .deadlineExceeded)
+    }
+
+    @Test("with idle workers, a lone input runs on every core and a larger queue is shared out")
+    func workersShareTheQueue() {
+        let now = ContinuousClock.now
+        var single = BatchQueue.State()
+        single.append(Self.items(Self.request(inputs: 1), lengths: [5], at: now), lane: .text)
+        guard case .take(let alone, _, let allCores) = Self.policy().decide(state: &single, target: 1, workers: 2, now: now) else {
+            Issue.record("expected a batch")
+            return
+        }
+        #expect(alone.count == 1 && allCores)
+
+        var eight = BatchQueue.State()
+        for _ in 0 ..< 8 { eight.append(Self.items(Self.request(inputs: 1), lengths: [5], at: now), lane: .text) }
+        let policy = Self.policy(maxInputs: 32, maxTokens: 1000)
+        guard case .take(let share, _, let shared) = policy.decide(state: &eight, target: 1, workers: 2, now: now) else {
+            Issue.record("expected a batch")
+            return
+        }
+        #expect(share.count == 4 && !shared)
+        #expect(eight.count == 4)
+    }
+
+    @Test("while another worker computes, a worker takes what is queued on its own core; while one holds every core, it waits")
+    func busyAndExclusiveWorkers() {
+        let now = ContinuousClock.now
+        let policy = Self.policy(maxInputs: 32, maxTokens: 1000)
+        var state = BatchQueue.State()
+        for _ in 0 ..< 3 { state.append(Self.items(Self.request(inputs: 1), lengths: [5], at: now), lane: .text) }
+        state.exclusive = true
+        state.busyWorkers = 1
+        guard case .wait(nil) = policy.decide(state: &state, target: 1, workers: 2, now: now) else {
+            Issue.record("expected to wait for the exclusive batch")
+            return
+        }
+        state.exclusive = false
+        guard case .take(let batch, _, let allCores) = policy.decide(state: &state, target: 1, workers: 2, now: now) else {
+            Issue.record("expected a batch")
+            return
+        }
+        #expect(batch.count == 3 && !allCores)
     }
 }
