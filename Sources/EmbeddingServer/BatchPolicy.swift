@@ -1,4 +1,4 @@
-/// When the model thread runs a batch and which queued inputs go in it.
+/// When a model worker runs a batch, which queued inputs go in it, and on how many cores.
 struct BatchPolicy: Sendable {
     let options: BatchingOptions
 

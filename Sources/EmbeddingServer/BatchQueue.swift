@@ -65,7 +65,7 @@ final class BatchQueue: @unchecked Sendable {
         }
     }
 
-    /// What the model thread does next.
+    /// What a model worker does next.
     enum Decision {
         /// Run these inputs (on every core, or on the worker's own); finish these requests as
         /// expired.

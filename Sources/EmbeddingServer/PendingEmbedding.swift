@@ -3,7 +3,7 @@ import Synchronization
 /// Collects the results of one embed request whose inputs are spread over model batches, and
 /// hands them to the waiting request task once all are done.
 ///
-/// The model thread delivers results; the request task awaits them; a disconnect or the
+/// A model worker delivers results; the request task awaits them; a disconnect or the
 /// deadline can end the request early. All of that meets in one small state machine under a
 /// lock, so a request is finished exactly once, whichever comes first.
 final class PendingEmbedding: Sendable {
