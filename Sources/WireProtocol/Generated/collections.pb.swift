@@ -13,9 +13,10 @@
 ///
 /// MaxSim: score(q, d) = sum over the query's vectors q_i of max over the document's vectors d_j
 /// of <q_i, d_j>, with every vector L2-normalised, accumulated in float32, no padding and no
-/// length normalisation. A query's or document's vectors come either from an Input embedded by the
+/// length normalisation. A query's or document's vectors come from an Input embedded by the
 /// server (one vector per text token or image patch: Embed's OUTPUT_MULTI_VECTOR, or a ColBERT
-/// model's query and document conventions) or from the client, already computed.
+/// model's query and document conventions), from the client, already computed, or (in Score only)
+/// from a document already stored in a collection, by its id.
 
 public import SwiftProtobuf
 
@@ -83,8 +84,9 @@ public nonisolated enum Multiembed_V1_Precision: SwiftProtobuf.Enum, Swift.CaseI
 
 }
 
-/// The vectors of a query or a document: an input for the server to embed, or vectors the client
-/// computed. Exactly one must be set, otherwise INVALID_ARGUMENT.
+/// The vectors of a query or a document: an input for the server to embed, vectors the client
+/// computed, or (Score only) a stored document's id. Exactly one must be set, otherwise
+/// INVALID_ARGUMENT.
 public nonisolated struct Multiembed_V1_MultiVectorSource: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -114,6 +116,19 @@ public nonisolated struct Multiembed_V1_MultiVectorSource: Sendable {
     set {kind = .vectors(newValue)}
   }
 
+  /// A document stored in ScoreRequest.collection, by id: its stored vectors (decoded to float32
+  /// from the collection's precision; for PRECISION_BINARY its float16 copy, as Search
+  /// re-scores). Only in ScoreRequest (query or documents); anywhere else INVALID_ARGUMENT. An
+  /// id the collection does not hold fails that source: NOT_FOUND, with an InputError naming
+  /// it.
+  public var documentID: String {
+    get {
+      if case .documentID(let v)? = kind {return v}
+      return String()
+    }
+    set {kind = .documentID(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Kind: Equatable, Sendable {
@@ -125,6 +140,12 @@ public nonisolated struct Multiembed_V1_MultiVectorSource: Sendable {
     /// vector is L2-normalised by the server; NaN, infinite or all-zero vectors are
     /// INVALID_ARGUMENT.
     case vectors(Multiembed_V1_MultiVector)
+    /// A document stored in ScoreRequest.collection, by id: its stored vectors (decoded to float32
+    /// from the collection's precision; for PRECISION_BINARY its float16 copy, as Search
+    /// re-scores). Only in ScoreRequest (query or documents); anywhere else INVALID_ARGUMENT. An
+    /// id the collection does not hold fails that source: NOT_FOUND, with an InputError naming
+    /// it.
+    case documentID(String)
 
   }
 
@@ -556,7 +577,9 @@ public nonisolated struct Multiembed_V1_SearchResponse: Sendable {
   fileprivate var _usage: Multiembed_V1_Usage? = nil
 }
 
-/// Score documents against a query by MaxSim, without a collection (re-ranking).
+/// Score documents against a query by MaxSim (re-ranking). Each side is an input, vectors, or the
+/// id of a document stored in `collection`, mixed freely: candidates already upserted need not be
+/// sent again. Without document ids no collection is needed.
 public nonisolated struct Multiembed_V1_ScoreRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -565,7 +588,7 @@ public nonisolated struct Multiembed_V1_ScoreRequest: Sendable {
   /// The model that embeds inputs. Empty (unset) = the server's default model.
   public var model: String = String()
 
-  /// The query. Required.
+  /// The query. Required. An input, vectors, or a stored document's id.
   public var query: Multiembed_V1_MultiVectorSource {
     get {_query ?? Multiembed_V1_MultiVectorSource()}
     set {_query = newValue}
@@ -575,8 +598,9 @@ public nonisolated struct Multiembed_V1_ScoreRequest: Sendable {
   /// Clears the value of `query`. Subsequent reads from it will return its default value.
   public mutating func clearQuery() {self._query = nil}
 
-  /// The documents, at least one and at most Limits.max_inputs_per_request. Vectors on both sides
-  /// must have one dimension.
+  /// The documents, at least one and at most Limits.max_inputs_per_request, each an input,
+  /// vectors, or a stored document's id (an id may repeat). Vectors on both sides must have one
+  /// dimension.
   public var documents: [Multiembed_V1_MultiVectorSource] = []
 
   /// Prompts for a text query and for text documents; unset = the model's conventions, as in
@@ -620,6 +644,11 @@ public nonisolated struct Multiembed_V1_ScoreRequest: Sendable {
   /// Texts longer than the model takes. Default TRUNCATE_END.
   public var truncate: Multiembed_V1_Truncate = .end
 
+  /// The collection that document_id sources are read from. Required when any source is a
+  /// document_id (otherwise INVALID_ARGUMENT); unknown = NOT_FOUND. When set, vectors and embedded
+  /// inputs must have the collection's dimension.
+  public var collection: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   /// Prompts for a text query and for text documents; unset = the model's conventions, as in
@@ -641,8 +670,12 @@ public nonisolated struct Multiembed_V1_ScoreRequest: Sendable {
   fileprivate var _query: Multiembed_V1_MultiVectorSource? = nil
 }
 
-/// The scores, one per document, in request order. A document that failed to embed fails the
-/// whole request (INVALID_ARGUMENT with an InputError whose index is the document's).
+/// The scores, one per document, in request order. A bad document fails the whole request, with an
+/// InputError whose index is the document's: INVALID_ARGUMENT when it failed to embed or its
+/// vectors are malformed, NOT_FOUND for a document_id the collection does not hold,
+/// FAILED_PRECONDITION for vectors of another dimension than the collection's. A bad query fails
+/// the request with its own code and no InputError (it has no index in `documents`); the message
+/// names it, and its document_id when that is what is missing.
 public nonisolated struct Multiembed_V1_ScoreResponse: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -677,7 +710,7 @@ nonisolated extension Multiembed_V1_Precision: SwiftProtobuf._ProtoNameProviding
 
 nonisolated extension Multiembed_V1_MultiVectorSource: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".MultiVectorSource"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}input\0\u{1}vectors\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}input\0\u{1}vectors\0\u{3}document_id\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -711,6 +744,14 @@ nonisolated extension Multiembed_V1_MultiVectorSource: SwiftProtobuf.Message, Sw
           self.kind = .vectors(v)
         }
       }()
+      case 3: try {
+        var v: String?
+        try decoder.decodeSingularStringField(value: &v)
+        if let v = v {
+          if self.kind != nil {try decoder.handleConflictingOneOf()}
+          self.kind = .documentID(v)
+        }
+      }()
       default: break
       }
     }
@@ -729,6 +770,10 @@ nonisolated extension Multiembed_V1_MultiVectorSource: SwiftProtobuf.Message, Sw
     case .vectors?: try {
       guard case .vectors(let v)? = self.kind else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    }()
+    case .documentID?: try {
+      guard case .documentID(let v)? = self.kind else { preconditionFailure() }
+      try visitor.visitSingularStringField(value: v, fieldNumber: 3)
     }()
     case nil: break
     }
@@ -1447,7 +1492,7 @@ nonisolated extension Multiembed_V1_SearchResponse: SwiftProtobuf.Message, Swift
 
 nonisolated extension Multiembed_V1_ScoreRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ScoreRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}model\0\u{1}query\0\u{1}documents\0\u{3}query_prompt_name\0\u{3}query_instruction\0\u{3}document_prompt_name\0\u{3}document_instruction\0\u{1}truncate\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}model\0\u{1}query\0\u{1}documents\0\u{3}query_prompt_name\0\u{3}query_instruction\0\u{3}document_prompt_name\0\u{3}document_instruction\0\u{1}truncate\0\u{1}collection\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1491,6 +1536,7 @@ nonisolated extension Multiembed_V1_ScoreRequest: SwiftProtobuf.Message, SwiftPr
         }
       }()
       case 8: try { try decoder.decodeSingularEnumField(value: &self.truncate) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self.collection) }()
       default: break
       }
     }
@@ -1535,6 +1581,9 @@ nonisolated extension Multiembed_V1_ScoreRequest: SwiftProtobuf.Message, SwiftPr
     if self.truncate != .end {
       try visitor.visitSingularEnumField(value: self.truncate, fieldNumber: 8)
     }
+    if !self.collection.isEmpty {
+      try visitor.visitSingularStringField(value: self.collection, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1545,6 +1594,7 @@ nonisolated extension Multiembed_V1_ScoreRequest: SwiftProtobuf.Message, SwiftPr
     if lhs.queryPrompt != rhs.queryPrompt {return false}
     if lhs.documentPrompt != rhs.documentPrompt {return false}
     if lhs.truncate != rhs.truncate {return false}
+    if lhs.collection != rhs.collection {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -121,15 +121,18 @@ class ListCollectionsResponse(_message.Message):
     def __init__(self, collections: _Optional[_Iterable[_Union[CollectionInfo, _Mapping]]] = ...) -> None: ...
 
 class MultiVectorSource(_message.Message):
-    __slots__ = ["input", "vectors"]
+    __slots__ = ["document_id", "input", "vectors"]
+    DOCUMENT_ID_FIELD_NUMBER: _ClassVar[int]
     INPUT_FIELD_NUMBER: _ClassVar[int]
     VECTORS_FIELD_NUMBER: _ClassVar[int]
+    document_id: str
     input: _embed_pb2.Input
     vectors: _embed_pb2.MultiVector
-    def __init__(self, input: _Optional[_Union[_embed_pb2.Input, _Mapping]] = ..., vectors: _Optional[_Union[_embed_pb2.MultiVector, _Mapping]] = ...) -> None: ...
+    def __init__(self, input: _Optional[_Union[_embed_pb2.Input, _Mapping]] = ..., vectors: _Optional[_Union[_embed_pb2.MultiVector, _Mapping]] = ..., document_id: _Optional[str] = ...) -> None: ...
 
 class ScoreRequest(_message.Message):
-    __slots__ = ["document_instruction", "document_prompt_name", "documents", "model", "query", "query_instruction", "query_prompt_name", "truncate"]
+    __slots__ = ["collection", "document_instruction", "document_prompt_name", "documents", "model", "query", "query_instruction", "query_prompt_name", "truncate"]
+    COLLECTION_FIELD_NUMBER: _ClassVar[int]
     DOCUMENTS_FIELD_NUMBER: _ClassVar[int]
     DOCUMENT_INSTRUCTION_FIELD_NUMBER: _ClassVar[int]
     DOCUMENT_PROMPT_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -138,6 +141,7 @@ class ScoreRequest(_message.Message):
     QUERY_INSTRUCTION_FIELD_NUMBER: _ClassVar[int]
     QUERY_PROMPT_NAME_FIELD_NUMBER: _ClassVar[int]
     TRUNCATE_FIELD_NUMBER: _ClassVar[int]
+    collection: str
     document_instruction: str
     document_prompt_name: str
     documents: _containers.RepeatedCompositeFieldContainer[MultiVectorSource]
@@ -146,7 +150,7 @@ class ScoreRequest(_message.Message):
     query_instruction: str
     query_prompt_name: str
     truncate: _embed_pb2.Truncate
-    def __init__(self, model: _Optional[str] = ..., query: _Optional[_Union[MultiVectorSource, _Mapping]] = ..., documents: _Optional[_Iterable[_Union[MultiVectorSource, _Mapping]]] = ..., query_prompt_name: _Optional[str] = ..., query_instruction: _Optional[str] = ..., document_prompt_name: _Optional[str] = ..., document_instruction: _Optional[str] = ..., truncate: _Optional[_Union[_embed_pb2.Truncate, str]] = ...) -> None: ...
+    def __init__(self, model: _Optional[str] = ..., query: _Optional[_Union[MultiVectorSource, _Mapping]] = ..., documents: _Optional[_Iterable[_Union[MultiVectorSource, _Mapping]]] = ..., query_prompt_name: _Optional[str] = ..., query_instruction: _Optional[str] = ..., document_prompt_name: _Optional[str] = ..., document_instruction: _Optional[str] = ..., truncate: _Optional[_Union[_embed_pb2.Truncate, str]] = ..., collection: _Optional[str] = ...) -> None: ...
 
 class ScoreResponse(_message.Message):
     __slots__ = ["scores", "usage"]

@@ -919,7 +919,7 @@ void   multiembed__v1__score_response__free_unpacked
   assert(message->base.descriptor == &multiembed__v1__score_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor multiembed__v1__multi_vector_source__field_descriptors[2] =
+static const ProtobufCFieldDescriptor multiembed__v1__multi_vector_source__field_descriptors[3] =
 {
   {
     "input",
@@ -945,15 +945,28 @@ static const ProtobufCFieldDescriptor multiembed__v1__multi_vector_source__field
     0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "document_id",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Multiembed__V1__MultiVectorSource, kind_case),
+    offsetof(Multiembed__V1__MultiVectorSource, document_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned multiembed__v1__multi_vector_source__field_indices_by_name[] = {
+  2,   /* field[2] = document_id */
   0,   /* field[0] = input */
   1,   /* field[1] = vectors */
 };
 static const ProtobufCIntRange multiembed__v1__multi_vector_source__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor multiembed__v1__multi_vector_source__descriptor =
 {
@@ -963,7 +976,7 @@ const ProtobufCMessageDescriptor multiembed__v1__multi_vector_source__descriptor
   "Multiembed__V1__MultiVectorSource",
   "multiembed.v1",
   sizeof(Multiembed__V1__MultiVectorSource),
-  2,
+  3,
   multiembed__v1__multi_vector_source__field_descriptors,
   multiembed__v1__multi_vector_source__field_indices_by_name,
   1,  multiembed__v1__multi_vector_source__number_ranges,
@@ -2081,7 +2094,7 @@ const ProtobufCMessageDescriptor multiembed__v1__search_response__descriptor =
   (ProtobufCMessageInit) multiembed__v1__search_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor multiembed__v1__score_request__field_descriptors[8] =
+static const ProtobufCFieldDescriptor multiembed__v1__score_request__field_descriptors[9] =
 {
   {
     "model",
@@ -2179,8 +2192,21 @@ static const ProtobufCFieldDescriptor multiembed__v1__score_request__field_descr
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "collection",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Multiembed__V1__ScoreRequest, collection),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned multiembed__v1__score_request__field_indices_by_name[] = {
+  8,   /* field[8] = collection */
   6,   /* field[6] = document_instruction */
   5,   /* field[5] = document_prompt_name */
   2,   /* field[2] = documents */
@@ -2193,7 +2219,7 @@ static const unsigned multiembed__v1__score_request__field_indices_by_name[] = {
 static const ProtobufCIntRange multiembed__v1__score_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 8 }
+  { 0, 9 }
 };
 const ProtobufCMessageDescriptor multiembed__v1__score_request__descriptor =
 {
@@ -2203,7 +2229,7 @@ const ProtobufCMessageDescriptor multiembed__v1__score_request__descriptor =
   "Multiembed__V1__ScoreRequest",
   "multiembed.v1",
   sizeof(Multiembed__V1__ScoreRequest),
-  8,
+  9,
   multiembed__v1__score_request__field_descriptors,
   multiembed__v1__score_request__field_indices_by_name,
   1,  multiembed__v1__score_request__number_ranges,

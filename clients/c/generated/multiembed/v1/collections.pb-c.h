@@ -73,13 +73,15 @@ typedef enum _Multiembed__V1__Precision {
 typedef enum {
   MULTIEMBED__V1__MULTI_VECTOR_SOURCE__KIND__NOT_SET = 0,
   MULTIEMBED__V1__MULTI_VECTOR_SOURCE__KIND_INPUT = 1,
-  MULTIEMBED__V1__MULTI_VECTOR_SOURCE__KIND_VECTORS = 2
+  MULTIEMBED__V1__MULTI_VECTOR_SOURCE__KIND_VECTORS = 2,
+  MULTIEMBED__V1__MULTI_VECTOR_SOURCE__KIND_DOCUMENT_ID = 3
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(MULTIEMBED__V1__MULTI_VECTOR_SOURCE__KIND__CASE)
 } Multiembed__V1__MultiVectorSource__KindCase;
 
 /*
- * The vectors of a query or a document: an input for the server to embed, or vectors the client
- * computed. Exactly one must be set, otherwise INVALID_ARGUMENT.
+ * The vectors of a query or a document: an input for the server to embed, vectors the client
+ * computed, or (Score only) a stored document's id. Exactly one must be set, otherwise
+ * INVALID_ARGUMENT.
  */
 struct  Multiembed__V1__MultiVectorSource
 {
@@ -98,6 +100,14 @@ struct  Multiembed__V1__MultiVectorSource
      * INVALID_ARGUMENT.
      */
     Multiembed__V1__MultiVector *vectors;
+    /*
+     * A document stored in ScoreRequest.collection, by id: its stored vectors (decoded to float32
+     * from the collection's precision; for PRECISION_BINARY its float16 copy, as Search
+     * re-scores). Only in ScoreRequest (query or documents); anywhere else INVALID_ARGUMENT. An
+     * id the collection does not hold fails that source: NOT_FOUND, with an InputError naming
+     * it.
+     */
+    char *document_id;
   };
 };
 #define MULTIEMBED__V1__MULTI_VECTOR_SOURCE__INIT \
@@ -550,7 +560,9 @@ typedef enum {
 } Multiembed__V1__ScoreRequest__DocumentPromptCase;
 
 /*
- * Score documents against a query by MaxSim, without a collection (re-ranking).
+ * Score documents against a query by MaxSim (re-ranking). Each side is an input, vectors, or the
+ * id of a document stored in `collection`, mixed freely: candidates already upserted need not be
+ * sent again. Without document ids no collection is needed.
  */
 struct  Multiembed__V1__ScoreRequest
 {
@@ -560,12 +572,13 @@ struct  Multiembed__V1__ScoreRequest
    */
   char *model;
   /*
-   * The query. Required.
+   * The query. Required. An input, vectors, or a stored document's id.
    */
   Multiembed__V1__MultiVectorSource *query;
   /*
-   * The documents, at least one and at most Limits.max_inputs_per_request. Vectors on both sides
-   * must have one dimension.
+   * The documents, at least one and at most Limits.max_inputs_per_request, each an input,
+   * vectors, or a stored document's id (an id may repeat). Vectors on both sides must have one
+   * dimension.
    */
   size_t n_documents;
   Multiembed__V1__MultiVectorSource **documents;
@@ -573,6 +586,12 @@ struct  Multiembed__V1__ScoreRequest
    * Texts longer than the model takes. Default TRUNCATE_END.
    */
   Multiembed__V1__Truncate truncate;
+  /*
+   * The collection that document_id sources are read from. Required when any source is a
+   * document_id (otherwise INVALID_ARGUMENT); unknown = NOT_FOUND. When set, vectors and embedded
+   * inputs must have the collection's dimension.
+   */
+  char *collection;
   Multiembed__V1__ScoreRequest__QueryPromptCase query_prompt_case;
   union {
     char *query_prompt_name;
@@ -586,12 +605,16 @@ struct  Multiembed__V1__ScoreRequest
 };
 #define MULTIEMBED__V1__SCORE_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&multiembed__v1__score_request__descriptor) \
-    , (char *)protobuf_c_empty_string, NULL, 0,NULL, MULTIEMBED__V1__TRUNCATE__TRUNCATE_END, MULTIEMBED__V1__SCORE_REQUEST__QUERY_PROMPT__NOT_SET, {0}, MULTIEMBED__V1__SCORE_REQUEST__DOCUMENT_PROMPT__NOT_SET, {0} }
+    , (char *)protobuf_c_empty_string, NULL, 0,NULL, MULTIEMBED__V1__TRUNCATE__TRUNCATE_END, (char *)protobuf_c_empty_string, MULTIEMBED__V1__SCORE_REQUEST__QUERY_PROMPT__NOT_SET, {0}, MULTIEMBED__V1__SCORE_REQUEST__DOCUMENT_PROMPT__NOT_SET, {0} }
 
 
 /*
- * The scores, one per document, in request order. A document that failed to embed fails the
- * whole request (INVALID_ARGUMENT with an InputError whose index is the document's).
+ * The scores, one per document, in request order. A bad document fails the whole request, with an
+ * InputError whose index is the document's: INVALID_ARGUMENT when it failed to embed or its
+ * vectors are malformed, NOT_FOUND for a document_id the collection does not hold,
+ * FAILED_PRECONDITION for vectors of another dimension than the collection's. A bad query fails
+ * the request with its own code and no InputError (it has no index in `documents`); the message
+ * names it, and its document_id when that is what is missing.
  */
 struct  Multiembed__V1__ScoreResponse
 {
