@@ -45,7 +45,7 @@ from .errors import (
     Unknown,
 )
 from .inputs import PatchGrid, patchify
-from .late_interaction import Source
+from .late_interaction import Source, StoredId
 from .results import (CollectionInfo, Document, EmbedResult, Precision, ScoreResult, SearchHit, SearchResult,
                       UpsertResult, Usage)
 from .v1.health_pb2 import SERVING_STATUS_DRAINING as DRAINING
@@ -60,6 +60,6 @@ __all__ = [
     "MultiEmbedError", "Cancelled", "Unknown", "InvalidArgument", "DeadlineExceeded", "NotFound",
     "AlreadyExists", "PermissionDenied", "ResourceExhausted", "FailedPrecondition", "Aborted", "OutOfRange",
     "Unimplemented", "Internal", "Unavailable", "DataLoss", "Unauthenticated", "ConnectionLost",
-    "ProtocolError", "FrameTooLarge", "InputErrors", "Source", "Precision", "CollectionInfo", "Document",
+    "ProtocolError", "FrameTooLarge", "InputErrors", "Source", "StoredId", "Precision", "CollectionInfo", "Document",
     "SearchHit", "SearchResult", "ScoreResult", "UpsertResult", "__version__",
 ]

@@ -239,14 +239,14 @@ class AsyncClient:
             instruction=instruction, truncate=truncate), deadline)
 
     async def score(self, query: Source, documents: Sequence[Source], *, model: Optional[str] = None,
-                    query_prompt_name: Optional[str] = None, query_instruction: Optional[str] = None,
+                    collection: Optional[str] = None, query_prompt_name: Optional[str] = None, query_instruction: Optional[str] = None,
                     document_prompt_name: Optional[str] = None, document_instruction: Optional[str] = None,
                     truncate: str = "end", batch_size: Optional[int] = None,
                     deadline: Optional[float] = None) -> ScoreResult:
         """MaxSim scores of documents against a query; see :meth:`multiembed.Client.score`."""
         limits = (await self.info()).limits
         return await self._run_plan(late.score_plan(
-            query, documents, model=model, query_prompt_name=query_prompt_name, query_instruction=query_instruction,
+            query, documents, model=model, collection=collection, query_prompt_name=query_prompt_name, query_instruction=query_instruction,
             document_prompt_name=document_prompt_name, document_instruction=document_instruction,
             truncate=truncate, batch_size=batch_size, limits=limits), deadline)
 

@@ -359,6 +359,7 @@ class Client:
         documents: Sequence[Source],
         *,
         model: Optional[str] = None,
+        collection: Optional[str] = None,
         query_prompt_name: Optional[str] = None,
         query_instruction: Optional[str] = None,
         document_prompt_name: Optional[str] = None,
@@ -367,18 +368,23 @@ class Client:
         batch_size: Optional[int] = None,
         deadline: Optional[float] = None,
     ) -> ScoreResult:
-        """MaxSim scores of documents against a query, without a collection (re-ranking).
+        """MaxSim scores of documents against a query (re-ranking).
 
         ``query`` and each document are texts, images, patch grids or ``(count, dimension)``
         vectors, as in :meth:`upsert`; inputs are embedded by ``model`` (None = the server's
-        default), with the model's query and document conventions unless a prompt is given.
+        default, not the collection's), with the model's query and document conventions unless
+        a prompt is given. Either side may also be a :class:`~multiembed.StoredId`, a document
+        of ``collection``, mixed freely with the rest: stored candidates are not sent again, and
+        each scores exactly what :meth:`search` reports for it. ``collection`` is needed only
+        for stored ids; when given, every side must have its dimension (FailedPrecondition).
         Returns a :class:`ScoreResult` whose ``scores`` is ``(len(documents),)`` float32, in
-        order. A document that fails to embed fails the call (InvalidArgument, its index in
-        ``input_errors``).
+        order. A bad document fails the call, its index in ``input_errors``: InvalidArgument
+        when it fails to embed, NotFound for an id the collection does not hold (a missing
+        query id is NotFound too, named in the message); an unknown collection is NotFound.
         """
         limits = self.info().limits
         return self._run_plan(late.score_plan(
-            query, documents, model=model, query_prompt_name=query_prompt_name, query_instruction=query_instruction,
+            query, documents, model=model, collection=collection, query_prompt_name=query_prompt_name, query_instruction=query_instruction,
             document_prompt_name=document_prompt_name, document_instruction=document_instruction,
             truncate=truncate, batch_size=batch_size, limits=limits), deadline)
 

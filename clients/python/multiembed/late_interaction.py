@@ -2,8 +2,9 @@
 ``collections.proto`` (Score, Search, Upsert, Delete, Get and the collection calls), checked
 before anything is sent, and cutting large calls into requests under the server's limits.
 
-A query or a document is a *source* (``MultiVectorSource``): something for the server to embed
-or vectors the caller computed. :func:`source_of` tells them apart by type:
+A query or a document is a *source* (``MultiVectorSource``): something for the server to embed,
+vectors the caller computed, or (in ``score`` only) a document already stored in a collection.
+:func:`source_of` tells them apart by type:
 
 ==============================================  ===================================================
 value                                           sent as
@@ -14,6 +15,7 @@ value                                           sent as
 :class:`~multiembed.PatchGrid`, or a numpy      a patch grid, as ``embed(patches=...)``
 array of 4 or 5 axes
 a 2-D numpy array or a list of lists of floats  precomputed vectors, ``(count, dimension)`` float32
+:class:`StoredId`                               a stored document, by id (``score(..., collection=)``)
 ==============================================  ===================================================
 
 The sync and asyncio clients share everything here; they differ only in how they send.
@@ -32,14 +34,36 @@ from .inputs import PatchGrid, _is_pil_image, image_input, patches_input, text_i
 from .results import CollectionInfo, Document, Precision, ScoreResult, SearchResult, UpsertResult, Usage
 from .v1 import collections_pb2, embed_pb2, envelope_pb2, info_pb2
 
-__all__ = ["Source", "Plan", "DEFAULT_TOP_K", "source_of", "vectors_message", "prompt_fields", "truncate_value",
+__all__ = ["Source", "StoredId", "Plan", "DEFAULT_TOP_K", "source_of", "vectors_message", "prompt_fields", "truncate_value",
            "create_collection_request", "documents_of", "check_ids", "split", "shift_input_errors", "Batch",
            "create_collection_plan", "list_collections_plan", "drop_collection_plan", "upsert_plan",
            "delete_plan", "get_plan", "search_plan", "score_plan"]
 
+@dataclass(frozen=True)
+class StoredId:
+    """A document already stored in a collection, named by its id, as a query or a document of
+    :meth:`multiembed.Client.score` (with ``collection=``): candidates that were upserted are
+    re-ranked without sending their vectors again, and each scores exactly what ``search``
+    reports for it. A plain ``str`` is always a text to embed, hence this marker.
+
+    >>> client.score("a chart of sales", [StoredId("p1"), StoredId("p7"), "a new page"], collection="pages")
+
+    Only ``score`` takes it; ``upsert`` and ``search`` send it and the server refuses it
+    (InvalidArgument). An id the collection does not hold is NotFound, with an
+    :class:`~multiembed.InputError` for a document.
+    """
+
+    id: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.id, str):
+            raise TypeError(f"a StoredId is a str id, got {type(self.id).__name__}")
+
+
 Source = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, PatchGrid, np.ndarray, Sequence[Sequence[float]],
-               Any]
-"""A query or a document: a text, an image, a patch grid, or ``(count, dimension)`` vectors."""
+               StoredId, Any]
+"""A query or a document: a text, an image, a patch grid, ``(count, dimension)`` vectors, or (score
+only) a :class:`StoredId`."""
 
 DEFAULT_TOP_K = 10
 """Hits a search returns when the caller does not say (as most vector stores)."""
@@ -76,6 +100,9 @@ def source_of(value: Source) -> collections_pb2.MultiVectorSource:
         TypeError: a value of none of the accepted kinds.
         InvalidArgument: vectors of the wrong shape, or a patch grid that does not add up.
     """
+    if isinstance(value, StoredId):
+        # Checked by the server, which knows what the collection holds.
+        return collections_pb2.MultiVectorSource(document_id=value.id)
     if isinstance(value, str):
         return collections_pb2.MultiVectorSource(input=text_input(value))
     if isinstance(value, (os.PathLike, bytes, bytearray, memoryview)) or _is_pil_image(value):
@@ -88,8 +115,8 @@ def source_of(value: Source) -> collections_pb2.MultiVectorSource:
     if isinstance(value, (np.ndarray, list, tuple)):
         return collections_pb2.MultiVectorSource(vectors=vectors_message(value))
     raise TypeError(
-        f"a query or document is a str (text), a path or bytes (image), a PatchGrid, or (count, dimension) "
-        f"vectors; got {type(value).__name__}")
+        f"a query or document is a str (text), a path or bytes (image), a PatchGrid, (count, dimension) "
+        f"vectors, or a StoredId; got {type(value).__name__}")
 
 
 def prompt_fields(prompt_name: Optional[str], instruction: Optional[str], what: str = "") -> Dict[str, str]:
@@ -346,7 +373,7 @@ def search_plan(collection: str, query: Source, *, top_k: int, filter_ids: Optio
     return SearchResult.from_message(response.search)
 
 
-def score_plan(query: Source, documents: Sequence[Source], *, model: Optional[str],
+def score_plan(query: Source, documents: Sequence[Source], *, model: Optional[str], collection: Optional[str],
                query_prompt_name: Optional[str], query_instruction: Optional[str],
                document_prompt_name: Optional[str], document_instruction: Optional[str], truncate: str,
                batch_size: Optional[int], limits: info_pb2.Limits) -> Plan[ScoreResult]:
@@ -357,8 +384,10 @@ def score_plan(query: Source, documents: Sequence[Source], *, model: Optional[st
     sources = [source_of(d) for d in documents]
     if not sources:
         raise InvalidArgument("nothing to score: give at least one document")
+    if collection is not None and not isinstance(collection, str):
+        raise TypeError(f"collection is a str (a collection's name), got {type(collection).__name__}")
     template = collections_pb2.ScoreRequest(
-        model=model or "", query=source_of(query), truncate=truncate_value(truncate),
+        model=model or "", collection=collection or "", query=source_of(query), truncate=truncate_value(truncate),
         **prompt_fields(query_prompt_name, query_instruction, "query_"),
         **prompt_fields(document_prompt_name, document_instruction, "document_"))
     scores = np.zeros(len(sources), dtype=np.float32)

@@ -46,6 +46,10 @@ class FakeStore:
 
     @staticmethod
     def vectors(source, index=0):
+        if source.WhichOneof("kind") == "document_id":   # Upsert and Search refuse stored ids
+            status = status_pb2.Status(code=status_pb2.INVALID_ARGUMENT, message="document_id is for Score only")
+            status.input_errors.add(index=index, code=status_pb2.INVALID_ARGUMENT, message="document_id")
+            raise StoreError(status)
         if source.WhichOneof("kind") == "input":
             return token_vectors(input_key(source.input))
         mv = source.vectors
@@ -112,9 +116,30 @@ class FakeStore:
         return body
 
     def score(self, req):
-        query = self.vectors(req.query)
+        """Stored ids are read from req.collection, as the server does: NOT_FOUND per missing
+        document id (with an InputError), for a missing query id without one."""
+        ids = [s.document_id for s in [req.query, *req.documents] if s.WhichOneof("kind") == "document_id"]
+        if ids and not req.collection:
+            raise StoreError(status_pb2.Status(code=status_pb2.INVALID_ARGUMENT, message="document_id needs collection"))
+        stored = self.collections[req.collection][1] if req.collection else {}
+
+        def resolve(source, index):
+            if source.WhichOneof("kind") == "document_id":
+                return stored[source.document_id][0] if source.document_id in stored else None
+            return self.vectors(source, index)
+
+        query = resolve(req.query, 0)
+        if query is None:
+            raise StoreError(status_pb2.Status(code=status_pb2.NOT_FOUND, message=f"query: no {req.query.document_id}"))
+        documents = [resolve(d, i) for i, d in enumerate(req.documents)]
+        if any(d is None for d in documents):
+            status = status_pb2.Status(code=status_pb2.NOT_FOUND, message="missing ids")
+            for index, (source, vectors) in enumerate(zip(req.documents, documents)):
+                if vectors is None:
+                    status.input_errors.add(index=index, code=status_pb2.NOT_FOUND, message=f"no {source.document_id}")
+            raise StoreError(status)
         body = collections_pb2.ScoreResponse()
-        body.scores.extend(maxsim(query, self.vectors(d, i)) for i, d in enumerate(req.documents))
+        body.scores.extend(maxsim(query, d) for d in documents)
         body.usage.tokens = len(query)
         return body
 
@@ -307,6 +332,57 @@ def test_score_options_reach_the_wire(store_server):
     assert [r.deadline_ms for r in server.requests if r.WhichOneof("body") == "score"] == [2000]
 
 
+def test_score_with_stored_ids_mixed_with_texts_and_vectors(store_server):
+    server = store_server(max_inputs=2)
+    stored = np.eye(TOKEN_DIM, dtype=np.float32)[:2]
+    with Client(port=server.port) as client:
+        client.create_collection("docs")
+        client.upsert("docs", ids=["a", "b"], documents=[stored, "words here"])
+        result = client.score("a query", [multiembed.StoredId("b"), stored, multiembed.StoredId("a")],
+                              collection="docs")
+        from_stored_query = client.score(multiembed.StoredId("a"), ["x"], collection="docs")
+    query = token_vectors("a query")
+    expected = [maxsim(query, token_vectors("words here")), maxsim(query, stored), maxsim(query, stored)]
+    np.testing.assert_allclose(result.scores, expected, rtol=1e-6)
+    assert from_stored_query.scores[0] == pytest.approx(maxsim(stored, token_vectors("x")), rel=1e-6)
+    first, second, single = requests_of(server, "score")   # max_inputs=2: the call went as two requests
+    assert [d.WhichOneof("kind") for d in first.documents] == ["document_id", "vectors"]
+    assert first.documents[0].document_id == "b" and second.documents[0].document_id == "a"
+    assert first.collection == second.collection == single.collection == "docs"
+    assert single.query.document_id == "a"
+
+
+def test_score_missing_stored_ids_are_not_found_indexed_in_the_callers_list(store_server):
+    server = store_server(max_inputs=2)
+    with Client(port=server.port) as client:
+        client.create_collection("docs")
+        client.upsert("docs", ids=["a"], documents=["text"])
+        with pytest.raises(multiembed.NotFound) as caught:
+            client.score("q", [multiembed.StoredId("a"), "d", multiembed.StoredId("nope")], collection="docs")
+        assert [e.index for e in caught.value.input_errors] == [2]   # shifted back from the second request
+        with pytest.raises(multiembed.NotFound):
+            client.score(multiembed.StoredId("nope"), ["d"], collection="docs")
+        with pytest.raises(multiembed.InvalidArgument):
+            client.score("q", [multiembed.StoredId("a")])            # no collection
+    # Without stored ids, the collection is simply not sent.
+    assert all(r.collection in ("docs", "") for r in requests_of(server, "score"))
+
+
+def test_stored_id_is_a_marker_for_str_ids_only_and_search_sends_it_as_is(store_server):
+    with pytest.raises(TypeError, match="StoredId"):
+        multiembed.StoredId(3)
+    assert multiembed.StoredId("p1") == multiembed.StoredId("p1")
+    server = store_server()
+    with Client(port=server.port) as client:
+        client.create_collection("docs")
+        with pytest.raises(TypeError, match="collection"):
+            client.score("q", ["d"], collection=5)
+        with pytest.raises(multiembed.InvalidArgument):
+            client.search("docs", multiembed.StoredId("p1"))          # the server judges it
+    (search,) = requests_of(server, "search")
+    assert search.query.document_id == "p1"
+
+
 def test_a_response_of_the_wrong_kind_is_a_protocol_error(fake_server):
     server = fake_server(lambda conn, req: conn.send(envelope_pb2.Response(
         id=req.id, delete=collections_pb2.DeleteResponse(deleted=1))))
@@ -336,6 +412,9 @@ def test_async_client_late_interaction(store_server):
                                            metadata=[{"n": "1"}, {"n": "2"}, {"n": "3"}])
             hits, scores = await asyncio.gather(client.search("docs", "two words", top_k=2),
                                                 client.score("two words", ["one", "two words"]))
+            stored = await client.score("two words", [multiembed.StoredId("a"), multiembed.StoredId("b")],
+                                        collection="docs")
+            assert list(stored.scores) == list(scores.scores)
             got = await client.get("docs", ["c"])
             deleted = await client.delete("docs", ["a", "zzz"])
             names = [c.name for c in await client.list_collections()]
