@@ -359,11 +359,13 @@ typedef enum me_precision {
 
 typedef enum me_source_kind {
     ME_SOURCE_INPUT = 1,  /* an input for the server to embed into one vector per token/patch */
-    ME_SOURCE_VECTORS = 2 /* vectors computed by the caller */
+    ME_SOURCE_VECTORS = 2, /* vectors computed by the caller */
+    ME_SOURCE_STORED = 3   /* a document stored in a collection, by id (me_score only) */
 } me_source_kind;
 
 /* The vectors of a query or a document. Build it with me_source_text / me_source_input /
- * me_source_vectors. Pointers are borrowed for the duration of the call only. */
+ * me_source_vectors / me_source_stored. Pointers are borrowed for the duration of the call
+ * only. */
 typedef struct me_source {
     me_source_kind kind;
     /* ME_SOURCE_INPUT: a text, image or patch grid, as for me_embed. */
@@ -374,11 +376,18 @@ typedef struct me_source {
     const float *vectors;
     uint32_t count;
     uint32_t dimension;
+    /* ME_SOURCE_STORED: the id (UTF-8) of a document of me_score_options.collection, scored on
+     * its stored vectors exactly as me_search scores it, so stored candidates are re-ranked
+     * without sending their vectors again. Only me_score takes it (me_upsert and me_search
+     * send it and the server refuses it, ME_INVALID_ARGUMENT); an id the collection does not
+     * hold is ME_NOT_FOUND (an me_input_error for a document). */
+    const char *id;
 } me_source;
 
 ME_API me_source me_source_text(const char *text);
 ME_API me_source me_source_input(me_input input);
 ME_API me_source me_source_vectors(const float *vectors, uint32_t count, uint32_t dimension);
+ME_API me_source me_source_stored(const char *id);
 
 /* One metadata entry: a key and its value, both NUL-terminated UTF-8. In results, both strings
  * belong to the result and are freed with it. */
@@ -551,6 +560,10 @@ typedef struct me_score_options {
     const char *document_instruction;
     me_truncate truncate;
     me_call_options call;
+    /* The collection that ME_SOURCE_STORED sources are read from; NULL or "" = none (needed
+     * only for stored ids, ME_INVALID_ARGUMENT without it). When set, every side must have its
+     * dimension (ME_FAILED_PRECONDITION); unknown = ME_NOT_FOUND. `model` still embeds inputs. */
+    const char *collection;
 } me_score_options;
 
 typedef struct me_scores {
@@ -559,9 +572,11 @@ typedef struct me_scores {
     me_usage usage;
 } me_scores;
 
-/* MaxSim scores of `n` documents (n >= 1) against `query`, without a collection (re-ranking).
- * Returns NULL with *err on failure (a document that fails to embed fails the call with
- * ME_INVALID_ARGUMENT); free with me_scores_free. */
+/* MaxSim scores of `n` documents (n >= 1) against `query` (re-ranking); either side may be a
+ * stored document (me_source_stored, with opts->collection). Returns NULL with *err on failure
+ * (a document that fails to embed fails the call with ME_INVALID_ARGUMENT, a stored id the
+ * collection does not hold with ME_NOT_FOUND, each with an me_input_error); free with
+ * me_scores_free. */
 ME_API me_scores *me_score(me_client *client, const me_source *query,
                            const me_source *documents, size_t n, const me_score_options *opts,
                            me_error *err);

@@ -41,6 +41,15 @@ me_source me_source_vectors(const float *vectors, uint32_t count, uint32_t dimen
     return s;
 }
 
+me_source me_source_stored(const char *id)
+{
+    me_source s;
+    memset(&s, 0, sizeof s);
+    s.kind = ME_SOURCE_STORED;
+    s.id = id;
+    return s;
+}
+
 /* A MultiVectorSource in the arena from a public source; `what` and `i` name it in errors. */
 static Multiembed__V1__MultiVectorSource *build_source(const me_source *src, const char *what,
                                                        size_t i, me__arena *arena,
@@ -66,6 +75,21 @@ static Multiembed__V1__MultiVectorSource *build_source(const me_source *src, con
             return NULL;
         pb->kind_case = MULTIEMBED__V1__MULTI_VECTOR_SOURCE__KIND_INPUT;
         pb->input = input;
+        return pb;
+    }
+    if (src->kind == ME_SOURCE_STORED) {
+        /* Only the pointer and UTF-8 (a frame's strings must be) are checked here: the server
+         * knows what the collection holds. */
+        if (src->id == NULL) {
+            me__fail(err, ME_INVALID_ARGUMENT, "%s %zu: the stored id is NULL", what, i);
+            return NULL;
+        }
+        if (!me__valid_utf8(src->id)) {
+            me__fail(err, ME_INVALID_ARGUMENT, "%s %zu: the stored id is not valid UTF-8", what, i);
+            return NULL;
+        }
+        pb->kind_case = MULTIEMBED__V1__MULTI_VECTOR_SOURCE__KIND_DOCUMENT_ID;
+        pb->document_id = (char *)src->id;
         return pb;
     }
     if (src->kind != ME_SOURCE_VECTORS) {
@@ -718,6 +742,7 @@ static int build_score(Multiembed__V1__ScoreRequest *body, const me_source *quer
                        me__arena *arena, me_error *err)
 {
     if (me__check_utf8(o->model, "model", err) != ME_OK ||
+        me__check_utf8(o->collection, "collection", err) != ME_OK ||
         check_prompt(o->query_prompt_name, o->query_instruction, "query_", err) != ME_OK ||
         check_prompt(o->document_prompt_name, o->document_instruction, "document_", err) !=
             ME_OK ||
@@ -739,6 +764,8 @@ static int build_score(Multiembed__V1__ScoreRequest *body, const me_source *quer
     }
     if (o->model != NULL)
         body->model = (char *)o->model;
+    if (o->collection != NULL)
+        body->collection = (char *)o->collection;
     body->n_documents = n;
     body->documents = docs;
     body->truncate = (Multiembed__V1__Truncate)o->truncate;

@@ -515,7 +515,84 @@ static void lying_responses(void)
     fs_stop(&fs);
 }
 
+/* ---- stored ids: sources and the collection on the wire, the server's verdict passed on ---- */
+
+static void h_stored(int lfd, void *ctx)
+{
+    (void)ctx;
+    int fd = fs_accept(lfd);
+    CHECK(fd >= 0);
+    if (fd < 0)
+        return;
+    Multiembed__V1__Request *r = expect(fd, MULTIEMBED__V1__REQUEST__BODY_SCORE);
+    if (r != NULL) {
+        const Multiembed__V1__ScoreRequest *b = r->score;
+        CHECK(strcmp(b->collection, "pages") == 0 && b->n_documents == 3);
+        CHECK(b->query->kind_case == MULTIEMBED__V1__MULTI_VECTOR_SOURCE__KIND_DOCUMENT_ID &&
+              strcmp(b->query->document_id, "q1") == 0);
+        if (b->n_documents == 3) {
+            CHECK(b->documents[0]->kind_case == MULTIEMBED__V1__MULTI_VECTOR_SOURCE__KIND_DOCUMENT_ID &&
+                  strcmp(b->documents[0]->document_id, "a") == 0);
+            CHECK(b->documents[1]->kind_case == MULTIEMBED__V1__MULTI_VECTOR_SOURCE__KIND_VECTORS &&
+                  floats_equal_le(b->documents[1]->vectors->data, doc_vectors, 6));
+            CHECK(b->documents[2]->kind_case == MULTIEMBED__V1__MULTI_VECTOR_SOURCE__KIND_DOCUMENT_ID &&
+                  strcmp(b->documents[2]->document_id, "") == 0);
+        }
+        float scores[3] = {0.5f, 1.25f, -2.0f};
+        send_scores(fd, r->id, scores, 3);
+        multiembed__v1__request__free_unpacked(r, NULL);
+    }
+    r = expect(fd, MULTIEMBED__V1__REQUEST__BODY_SCORE);
+    if (r != NULL) {
+        /* Without a collection the field stays empty (unset on the wire). */
+        CHECK(strcmp(r->score->collection, "") == 0);
+        CHECK(fs_send_status(fd, r->id, ME_NOT_FOUND, "document 0: collection 'pages' has no document 'zz'"));
+        multiembed__v1__request__free_unpacked(r, NULL);
+    }
+    CHECK(fs_wait_closed(fd));
+    close(fd);
+}
+
+static void stored_ids(void)
+{
+    fake_server fs;
+    me_client *c = start(&fs, h_stored, NULL);
+    me_error err;
+    me_source query = me_source_stored("q1");
+    me_source docs[3] = {me_source_stored("a"), me_source_vectors(doc_vectors, 2, 3),
+                         me_source_stored("")};
+    me_score_options so = {.collection = "pages"};
+    me_scores *scores = me_score(c, &query, docs, 3, &so, &err);
+    CHECK_CODE(err, ME_OK);
+    CHECK(scores != NULL && scores->count == 3);
+    if (scores != NULL && scores->count == 3)
+        CHECK(scores->scores[0] == 0.5f && scores->scores[1] == 1.25f && scores->scores[2] == -2.0f);
+    me_scores_free(scores);
+
+    me_source missing = me_source_stored("zz");
+    CHECK(me_score(c, &query, &missing, 1, NULL, &err) == NULL);
+    CHECK_CODE(err, ME_NOT_FOUND);
+    CHECK(strstr(err.message, "'zz'") != NULL);
+
+    /* A NULL or non-UTF-8 id, or a non-UTF-8 collection, never leaves the client. */
+    me_source null_id = me_source_stored(NULL);
+    CHECK(me_score(c, &query, &null_id, 1, &so, &err) == NULL);
+    CHECK_CODE(err, ME_INVALID_ARGUMENT);
+    CHECK(strstr(err.message, "document 0: the stored id is NULL") != NULL);
+    me_source bad_id = me_source_stored("\xff");
+    CHECK(me_score(c, &bad_id, docs, 1, &so, &err) == NULL);
+    CHECK_CODE(err, ME_INVALID_ARGUMENT);
+    CHECK(strstr(err.message, "query 0: the stored id is not valid UTF-8") != NULL);
+    me_score_options bad_collection = {.collection = "\xc3"};
+    CHECK(me_score(c, &query, docs, 1, &bad_collection, &err) == NULL);
+    CHECK_CODE(err, ME_INVALID_ARGUMENT);
+    CHECK(strstr(err.message, "collection") != NULL);
+    me_close(c);
+    fs_stop(&fs);
+}
+
 const test_case late_interaction_tests[] = {
+    {"late interaction: stored ids and the collection reach the wire", stored_ids},
     {"late interaction: every call's fields and results", round_trip},
     {"late interaction: bad arguments refused before sending", bad_arguments},
     {"late interaction: responses that do not add up are ME_INTERNAL", lying_responses},
