@@ -21,12 +21,13 @@ struct TemporaryDataDirectory {
 func withCollectionServer<Result: Sendable>(
     dataDirectory: TemporaryDataDirectory, models: [ModelBundle?] = [miniLM],
     configure: (inout ServerConfiguration) -> Void = { _ in },
+    store: (any VectorStore)? = nil,
     _ body: (TestConnection) async throws -> Result
 ) async throws -> Result {
     try await withServer(models: models, configure: {
         $0.dataDirectory = dataDirectory.path
         configure(&$0)
-    }) { _, port in
+    }, store: store) { _, port in
         let connection = try await TestConnection(port: port)
         defer { connection.close() }
         return try await body(connection)
@@ -49,6 +50,13 @@ func vectorSource(_ rows: [[Float]]) -> Multiembed_V1_MultiVectorSource {
     wire.data = data
     var source = Multiembed_V1_MultiVectorSource()
     source.vectors = wire
+    return source
+}
+
+/// A stored document's id as a wire MultiVectorSource (Score only).
+func storedSource(_ id: String) -> Multiembed_V1_MultiVectorSource {
+    var source = Multiembed_V1_MultiVectorSource()
+    source.documentID = id
     return source
 }
 

@@ -2,6 +2,7 @@ import EmbeddingServer
 import EmbeddingTesting
 import Encoders
 import Foundation
+import LateInteraction
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -22,6 +23,7 @@ enum TestServerError: Error {
 func withServer<Result: Sendable>(
     models: [ModelBundle?] = [miniLM],
     configure: (inout ServerConfiguration) -> Void = { _ in },
+    store: (any VectorStore)? = nil,
     _ body: (EmbeddingServer, Int) async throws -> Result
 ) async throws -> Result {
     let loaded = models.compactMap { $0 }
@@ -31,7 +33,7 @@ func withServer<Result: Sendable>(
     configure(&configuration)
     var logger = Logger(label: "test.server")
     logger.logLevel = .warning
-    let server = EmbeddingServer(configuration: configuration, models: loaded, logger: logger)
+    let server = EmbeddingServer(configuration: configuration, models: loaded, store: store, logger: logger)
     let running = Task { try await server.run() }
     guard let address = await server.listeningAddress(), let port = address.port else {
         running.cancel()

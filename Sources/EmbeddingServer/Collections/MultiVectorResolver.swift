@@ -3,8 +3,8 @@ import Foundation
 import LateInteraction
 import WireProtocol
 
-/// Turns the MultiVectorSources of a request (inputs for the model, or vectors the client
-/// computed) into validated, L2-normalised ``MultiVector``s, one per source, with a failure per
+/// Turns the MultiVectorSources of a request (inputs for the model, vectors the client computed,
+/// or, for Score, ids of stored documents already read by ``StoredSources``) into validated, L2-normalised ``MultiVector``s, one per source, with a failure per
 /// bad source rather than a failure of the whole batch, so an all-or-nothing caller can name
 /// every culprit.
 ///
@@ -44,6 +44,9 @@ struct MultiVectorResolver: Sendable {
     let prompt: PromptChoice
     let truncate: Multiembed_V1_Truncate
     let requirements: Requirements
+    /// The stored documents a request's document_id sources name, read beforehand in one store
+    /// call; nil where ids are not accepted (Upsert, Search), which refuses them.
+    var stored: StoredSources? = nil
 
     /// Resolves `sources`; `name(i)` names source i in messages ("document 3", "query").
     /// Throws only what fails the request whatever its sources (an unknown prompt name, a full
@@ -58,6 +61,11 @@ struct MultiVectorResolver: Sendable {
             switch source.kind {
             case nil:
                 resolved.failures.append((index, .invalidArgument("\(name(index)) has neither an input nor vectors")))
+            case .documentID(let id):
+                switch stored?.vectors(of: id, name: name(index)) ?? .failure(StoredSources.refused(id, name: name(index))) {
+                case .success(let vectors): resolved.vectors[index] = vectors
+                case .failure(let error): resolved.failures.append((index, error))
+                }
             case .vectors(let wire):
                 switch decode(wire, name: name(index)) {
                 case .success(let vectors): resolved.vectors[index] = vectors
