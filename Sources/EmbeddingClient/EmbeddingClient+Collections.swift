@@ -1,7 +1,7 @@
 internal import WireProtocol
 
 /// Late interaction (collections.proto): collections of multi-vector documents kept durably by
-/// the server, searched by MaxSim, and scoring without a collection. Every call throws
+/// the server, searched by MaxSim, and scoring (of stored documents too) by MaxSim. Every call throws
 /// ``EmbeddingClientError`` with the server's status: NOT_FOUND for an unknown collection or
 /// model, ALREADY_EXISTS for a name taken, INVALID_ARGUMENT for bad input (with an
 /// ``InputError`` per bad document in ``EmbeddingClientError/inputErrors``),
@@ -168,14 +168,23 @@ extension EmbeddingClient {
             usage: Usage(body.usage))
     }
 
-    /// The MaxSim score of each of `documents` against `query`, in order, without a collection
-    /// (re-ranking). Inputs are embedded by `options.model` with its query and document
-    /// conventions; all vectors must have one width. One bad document fails the call.
+    /// The MaxSim score of each of `documents` against `query`, in order (re-ranking). Inputs
+    /// are embedded by `options.model` with its query and document conventions; all vectors
+    /// must have one width. One bad document fails the call.
+    ///
+    /// Either side may be ``VectorSource/stored(id:)``, a document of `collection`, mixed
+    /// freely with inputs and vectors: re-ranking candidates that are already stored then
+    /// costs no upload of their vectors. `collection` is needed only for stored ids; when given,
+    /// every side must have its dimension (FAILED_PRECONDITION otherwise). An id it does not
+    /// hold is NOT_FOUND (with an ``InputError`` for a document); an unknown collection is
+    /// NOT_FOUND. `options.model` still embeds the inputs, not the collection's model.
     public func score(
-        query: VectorSource, documents: [VectorSource], options: LateInteractionOptions = LateInteractionOptions()
+        query: VectorSource, documents: [VectorSource], collection: String? = nil,
+        options: LateInteractionOptions = LateInteractionOptions()
     ) async throws(EmbeddingClientError) -> ScoreResult {
         var score = Multiembed_V1_ScoreRequest()
         score.model = options.model
+        score.collection = collection ?? ""
         score.query = try query.wire(name: "query")
         var wireDocuments: [Multiembed_V1_MultiVectorSource] = []
         wireDocuments.reserveCapacity(documents.count)

@@ -2,7 +2,9 @@ public import Foundation
 internal import WireProtocol
 
 /// The vectors of a late-interaction query or document: an input for the server's model to
-/// embed (one vector per token or patch), or vectors computed by the caller.
+/// embed (one vector per token or patch), vectors computed by the caller, or (in
+/// ``EmbeddingClient/score(query:documents:collection:options:)`` only) a document already stored
+/// in a collection.
 public enum VectorSource: Sendable, Hashable {
     /// A text, image or patch grid, embedded by the model of the collection (or of the score
     /// call) with its query or document convention.
@@ -10,6 +12,11 @@ public enum VectorSource: Sendable, Hashable {
     /// Vectors computed by the caller, one row per token or patch, all of one width. The server
     /// L2-normalises each row and refuses NaN, infinite or all-zero rows.
     case vectors([[Float]])
+    /// The document stored under `id` in the score call's `collection`, so candidates already
+    /// upserted are re-ranked without sending their vectors again. The server scores its vectors
+    /// as stored, so the score equals the one Search reports for it. Score only: Upsert and
+    /// Search refuse it (INVALID_ARGUMENT); an id the collection does not hold is NOT_FOUND.
+    case stored(id: String)
 
     /// A text to embed.
     public static func text(_ text: String) -> VectorSource { .input(.text(text)) }
@@ -38,6 +45,9 @@ extension VectorSource {
             vectors.dimension = UInt32(clamping: width)
             vectors.data = littleEndianBytes(of: rows.flatMap { $0 })
             source.vectors = vectors
+        case .stored(let id):
+            // Checked by the server, which knows what the collection holds.
+            source.documentID = id
         }
         return source
     }
