@@ -171,9 +171,10 @@ func vectors(_ object: JSONObject) throws -> [[Float]] {
     return (0..<count).map { row in Array(values[(row * dimension)..<((row + 1) * dimension)]) }
 }
 
-/// A query or document: {"text"}, {"image"}, {"patches"} or {"vectors"}.
+/// A query or document: {"text"}, {"image"}, {"patches"}, {"vectors"} or {"stored": id}.
 func source(_ item: Any?) throws -> VectorSource {
     guard let object = item as? JSONObject else { throw DriverFailure(description: "bad source \(String(describing: item))") }
+    if let id = object["stored"] as? String { return .stored(id: id) }
     if let value = object["text"] { return .text(try text(value)) }
     if let value = object["image"] as? JSONObject { return .image(try image(value)) }
     if let value = object["patches"] as? JSONObject { return .input(.patches(try patches(value))) }
@@ -267,7 +268,9 @@ func operationBody(_ c: JSONObject, client: EmbeddingClient) async throws -> JSO
     case "score":
         var documents: [VectorSource] = []
         for item in c["documents"] as? [Any] ?? [] { documents.append(try source(item)) }
-        let result = try await client.score(query: try source(c["query"]), documents: documents, options: lateOptions(c))
+        let result = try await client.score(
+            query: try source(c["query"]), documents: documents, collection: c["collection"] == nil ? nil : collection,
+            options: lateOptions(c))
         return ["scores": result.scores.map { floatHex([$0]) }]
     case let other:
         throw DriverFailure(description: "unknown op \(other)")

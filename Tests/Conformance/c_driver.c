@@ -304,10 +304,12 @@ static void free_owned(owned_list *list)
     free(list->items);
 }
 
-/* A query or document: {"text"}, {"image"}, {"patches"} or {"vectors": {count, dimension, seed, nan}}. */
+/* A query or document: {"text"}, {"image"}, {"patches"}, {"vectors": {count, dimension, seed,
+ * nan}} or {"stored": id}. */
 static me_source make_source(const js_value *item, owned_list *owned)
 {
     const js_value *v;
+    if (js_get(item, "stored") != NULL) return me_source_stored(str_or(item, "stored", NULL));
     if ((v = js_get(item, "text")) != NULL) return me_source_text(own(owned, make_text(v)));
     if ((v = js_get(item, "image")) != NULL) {
         size_t len;
@@ -475,7 +477,8 @@ static int run_search(me_client *client, const js_value *c, const char *name, FI
     return ME_OK;
 }
 
-static int run_score(me_client *client, const js_value *c, FILE *out, owned_list *owned, me_error *err)
+static int run_score(me_client *client, const js_value *c, const char *name, FILE *out, owned_list *owned,
+                     me_error *err)
 {
     me_source query = make_source(js_get(c, "query"), owned);
     const js_value *docs = js_get(c, "documents");
@@ -485,6 +488,7 @@ static int run_score(me_client *client, const js_value *c, FILE *out, owned_list
     me_score_options o;
     memset(&o, 0, sizeof o);
     o.model = str_or(c, "model", NULL);
+    if (js_get(c, "collection") != NULL) o.collection = name; /* the suffixed name */
     me_scores *scores = me_score(client, &query, documents, n, &o, err);
     if (scores == NULL) return err->code;
     fprintf(out, ",\"scores\":[");
@@ -554,7 +558,7 @@ static void run_op(me_client *client, const js_value *c, FILE *out)
     int rc;
     if (strcmp(op, "upsert") == 0) rc = run_upsert(client, c, name, scratch, &owned, &err);
     else if (strcmp(op, "search") == 0) rc = run_search(client, c, name, scratch, &owned, &err);
-    else if (strcmp(op, "score") == 0) rc = run_score(client, c, scratch, &owned, &err);
+    else if (strcmp(op, "score") == 0) rc = run_score(client, c, name, scratch, &owned, &err);
     else if (strcmp(op, "get") == 0) rc = run_get(client, c, name, scratch, &owned, &err);
     else if (strcmp(op, "delete") == 0) rc = run_delete(client, c, name, scratch, &owned, &err);
     else rc = run_collection_op(client, c, op, name, scratch, &err);

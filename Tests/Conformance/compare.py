@@ -85,7 +85,7 @@ def check_op_expectation(case, result):
         return [f"status {result['status']}, expected {want_status}"]
     problems = []
     for key, want in expect.items():
-        if key == "status":
+        if key in ("status", "scores_of_hits"):  # scores_of_hits: check_related
             continue
         got = _OP_EXPECTATIONS[key](result)
         if got != want:
@@ -139,7 +139,7 @@ def check_related(case, result, others):
     expect = case.get("expect", {})
     problems = []
     if "op" in case:
-        return problems
+        return check_scores_of_hits(expect.get("scores_of_hits"), result, others)
     same, different = expect.get("same_vectors_as"), expect.get("different_vectors_from")
     if same is not None:
         if same not in others:
@@ -153,6 +153,26 @@ def check_related(case, result, others):
             problems.append(f"no result for case {different} to compare with")
         elif others[different]["embeddings"] == result["embeddings"]:
             problems.append(f"vectors are those of case {different}, expected them to differ")
+    return problems
+
+
+def check_scores_of_hits(spec, result, others):
+    """A Score of stored ids must give each one, bit for bit, the score Search reported for it:
+    spec {"case": a search case, "ids": per score, the hit id it must equal, or null}."""
+    if spec is None or result.get("status") != 0:
+        return []
+    search = others.get(spec["case"])
+    if search is None or search.get("status") != 0:
+        return [f"no successful result for case {spec['case']} to compare with"]
+    by_id = {hit["id"]: hit["score"] for hit in search.get("hits", [])}
+    problems = []
+    for index, (hit_id, score) in enumerate(zip(spec["ids"], result.get("scores", []))):
+        if hit_id is None:
+            continue
+        if hit_id not in by_id:
+            problems.append(f"score {index}: no hit {hit_id!r} in case {spec['case']}")
+        elif by_id[hit_id] != score:
+            problems.append(f"score {index} is {score}, but Search scored {hit_id!r} {by_id[hit_id]}")
     return problems
 
 

@@ -66,7 +66,10 @@ def vectors_of(spec):
 
 
 def source_of(item):
-    """A query or document of a late-interaction case: {"text"}, {"image"}, {"patches"} or {"vectors"}."""
+    """A query or document of a late-interaction case: {"text"}, {"image"}, {"patches"}, {"vectors"}
+    or {"stored": id}."""
+    if "stored" in item:
+        return multiembed.StoredId(item["stored"])
     if "text" in item:
         return text_of(item["text"])
     if "image" in item:
@@ -122,7 +125,8 @@ def run_op(client, case, suffix):
             body = {"hits": [{"id": h.id, "score": hex32([h.score]), "metadata": h.metadata} for h in hits]}
         elif op == "score":
             result = client.score(source_of(case["query"]), [source_of(d) for d in case["documents"]],
-                                  model=case.get("model") or None)
+                                  model=case.get("model") or None,
+                                  collection=name if "collection" in case else None)
             body = {"scores": [hex32([s]) for s in result.scores]}
         else:
             raise ValueError(f"unknown op {op!r}")
