@@ -55,8 +55,10 @@ let package = Package(
             name: "Encoders", dependencies: ["EmbeddingKernels", "Tokenizers", "ImageIO"],
             swiftSettings: kernelSettings),
         .target(name: "EmbeddingTesting", swiftSettings: swiftSettings),
+        // MaxSim and Hamming kernels in C: AVX-512 behind a run-time check, a portable fallback.
+        .target(name: "CMaxSim"),
         .target(
-            name: "LateInteraction", dependencies: ["EmbeddingKernels"], exclude: ["README.md"],
+            name: "LateInteraction", dependencies: ["EmbeddingKernels", "CMaxSim"], exclude: ["README.md"],
             swiftSettings: kernelSettings),
         .target(
             name: "WireProtocol",

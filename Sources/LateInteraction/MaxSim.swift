@@ -3,8 +3,8 @@ import EmbeddingKernels
 /// Late-interaction scoring, `score(q, d) = Σ_i max_j <q_i, d_j>` (ColBERT, colpali-engine,
 /// PyLate), over documents stored at any ``StoragePrecision``.
 ///
-/// Work is split across cores by document (``parallelChunks``; each worker's sgemm calls then run
-/// single-threaded); each worker owns a fixed scratch block (``MaxSimBlock``), so memory stays
+/// Work is split across cores by document (``parallelChunks`` workers claiming batches from a
+/// ``WorkQueue``); each worker owns a fixed scratch block (``MaxSimBlock``), so memory stays
 /// bounded whatever the corpus size and the only per-document allocation is one float for its
 /// score. Queries are never padded and scores are never length-normalised.
 public enum MaxSim {
@@ -28,14 +28,17 @@ public enum MaxSim {
         let indices = indices ?? Array(0 ..< documents.count)
         var result = [Float](repeating: 0, count: indices.count)
         let total = indices.reduce(0) { $0 + documents.slots[$1].count }
-        // Split only when each worker gets enough vectors to amortise a thread hop.
-        let perChunk = max(1, indices.count * 4096 / max(total, 1))
+        // One worker per 4096 vectors at most: less work does not amortise a thread hop.
+        let workers = max(1, min(ComputeThreads.count, total / 4096))
+        let queue = WorkQueue(count: indices.count, workers: workers)
         query.values.withUnsafeBufferPointer { q in
             result.withUnsafeMutableBufferPointer { out in
                 let q = SendableConstPointer(q.baseAddress!), out = SendablePointer(out.baseAddress!)
-                parallelChunks(indices.count, minimumPerChunk: perChunk) { range in
-                    var worker = MaxSimBlock(query: q.base, queryCount: query.count, documents: documents)
-                    worker.score(indices[range], into: out.base + range.lowerBound)
+                parallelChunks(workers) { _ in
+                    let worker = MaxSimBlock(query: q.base, queryCount: query.count, documents: documents)
+                    while let batch = queue.claim() {
+                        for position in batch { out.base[position] = worker.score(documents.slots[indices[position]]) }
+                    }
                 }
             }
         }
@@ -66,21 +69,26 @@ public enum MaxSim {
     static func hammingScores(_ query: MultiVector, _ documents: EncodedDocuments, indices: [Int]) -> [Float] {
         let signs = VectorCodec.signWords(query)
         var result = [Float](repeating: 0, count: indices.count)
+        let workers = indices.count >= 64 ? ComputeThreads.count : 1
+        let queue = WorkQueue(count: indices.count, workers: workers)
         signs.withUnsafeBufferPointer { s in
             result.withUnsafeMutableBufferPointer { out in
                 let s = SendableConstPointer(s.baseAddress!), out = SendablePointer(out.baseAddress!)
-                parallelChunks(indices.count, minimumPerChunk: 64) { range in
-                    let minima = UnsafeMutablePointer<Int>.allocate(capacity: query.count)
-                    defer { minima.deallocate() }
-                    for position in range {
-                        out.base[position] = HammingMaxSim.score(
-                            querySigns: s.base, queryCount: query.count, documents: documents, index: indices[position], minima: minima)
+                parallelChunks(workers) { _ in
+                    while let batch = queue.claim() {
+                        for position in batch {
+                            out.base[position] = HammingMaxSim.score(
+                                querySigns: s.base, queryCount: query.count, documents: documents, index: indices[position])
+                        }
                     }
                 }
             }
         }
         return result
     }
+
+    /// Name of the MaxSim kernels this CPU runs ("avx512" or "portable"), for benchmarks.
+    public static var kernelName: String { MaxSimBlock.kernelName }
 
     private static func best(_ scores: [Float], of indices: [Int], k: Int) -> [ScoredDocument] {
         var top = TopK(k)

@@ -1,106 +1,58 @@
-import EmbeddingKernels
+import CMaxSim
 
-/// One worker's MaxSim over a list of documents, in bounded memory.
+/// One worker's MaxSim over documents, in bounded memory: the query laid out once for the C
+/// kernel (`cmaxsim_prepare`) and a few KiB of scratch, whatever the corpus size.
 ///
-/// Each document is multiplied on its own: a chunk of at most ``chunkVectors`` of its vectors
-/// `[n x d]` times the query transposed (`gemm` with `transposeB`, giving `[n x m]`), then a
-/// running max per query vector over the chunk's rows and the sum of the maxima over query
-/// vectors, in query order, in float32. The document is sgemm's A: OpenBLAS then packs the long
-/// operand once, 1.6x faster than query x document^T at 20 x 1030 x 128. Chunks are decoded from
-/// storage into a fixed scratch block, so memory per worker is one chunk of vectors and one
-/// chunk of products, whatever the corpus size.
+/// Each document is scored alone by `cmaxsim_score`: every dot product is one fused multiply-add
+/// chain over the dimensions in order, the max per query vector is exact, and the maxima are
+/// summed in query order in float32. A score is therefore a function of the query and the
+/// document's own vectors only — batch composition, order, block boundaries and the kernel the
+/// CPU gets (AVX-512 or portable) never change its bits (colpali-engine issue 274). There is no
+/// padding (a short block repeats its last vector, which cannot change a max), so nothing is
+/// scored as a zero similarity.
 ///
-/// Why not one product over a block of several documents: OpenBLAS's sgemm does not give an
-/// output element the same bits wherever its column sits (small-matrix and edge kernels differ by
-/// an ulp; measured by `scoresAreBitEqualAcrossBlockingsAndOrders`). Multiplying each document
-/// alone, in chunks fixed by its own length, makes its score a function of the query and its own
-/// vectors only, so batch composition and order can never change a result (colpali-engine
-/// issue 274). There is no padding, so nothing is ever scored as a zero similarity.
-struct MaxSimBlock {
-    /// Vectors per product: a ColPali page (1030 patches) in one call; 2048 x 128-d floats is
-    /// 1 MiB of scratch. Fixed (not a tuning knob) because chunking is part of a score's identity.
-    static let chunkVectors = 2048
-
-    let query: UnsafePointer<Float>
+/// Why not OpenBLAS: a document alone is a skinny product (n x 128 times 128 x 20) on which sgemm
+/// reached ~84 GFLOP/s of the ~200 the machine does, and it cannot be given several documents at
+/// once because its output bits depend on an element's position in the product. The kernel reads
+/// float16 and int8 storage directly, decoding one block of rows at a time.
+struct MaxSimBlock: ~Copyable {
     let queryCount: Int
     let documents: EncodedDocuments
-    private var block: [Float]
-    private var products: [Float]
-    private var best: [Float]
+    private let scratch: UnsafeMutablePointer<Float>
 
     init(query: UnsafePointer<Float>, queryCount: Int, documents: EncodedDocuments) {
-        self.query = query
         self.queryCount = queryCount
         self.documents = documents
-        let longest = min(Self.chunkVectors, documents.slots.lazy.map(\.count).max() ?? 1)
-        block = [Float](repeating: 0, count: longest * documents.dimension)
-        products = [Float](repeating: 0, count: longest * queryCount)
-        best = [Float](repeating: 0, count: queryCount)
+        let floats = cmaxsim_scratch_floats(Int32(queryCount), Int32(documents.dimension))
+        scratch = UnsafeMutableRawPointer.allocate(byteCount: floats * 4, alignment: 64).bindMemory(to: Float.self, capacity: floats)
+        cmaxsim_prepare(query, Int32(queryCount), Int32(documents.dimension), scratch)
     }
 
-    /// Scores `indices[i]` into `scores[i - indices.startIndex]`.
-    mutating func score(_ indices: ArraySlice<Int>, into scores: UnsafeMutablePointer<Float>) {
-        for (position, index) in zip(indices.indices, indices) {
-            scores[position - indices.startIndex] = score(documents.slots[index])
-        }
-    }
+    deinit { scratch.deallocate() }
 
-    /// One document's MaxSim.
-    mutating func score(_ slot: DocumentSlot) -> Float {
-        let m = queryCount, d = documents.dimension
+    /// One document's MaxSim; `reference` runs the portable kernel whatever the CPU (tests check
+    /// that both give the same bits).
+    func score(_ slot: DocumentSlot, reference: Bool = false) -> Float {
+        let n = slot.count, d = documents.dimension
         let source = documents.base + slot.offset
-        let precision = documents.precision
-        for row in 0 ..< m { best[row] = -.infinity }
-        var start = 0
-        while start < slot.count {
-            let n = min(Self.chunkVectors, slot.count - start)
-            block.withUnsafeMutableBufferPointer { b in
-                products.withUnsafeMutableBufferPointer { c in
-                    // Every precision, float32 included, is decoded (copied) into the scratch
-                    // block first: measured 10-20% faster than multiplying float32 in place,
-                    // since the chunk then sits aligned in cache for OpenBLAS's packing.
-                    VectorCodec.decode(
-                        source, count: slot.count, dimension: d, precision: precision,
-                        rows: start ..< start + n, into: b.baseAddress!)
-                    let vectors = UnsafePointer(b.baseAddress!)
-                    // products[n x m] = vectors[n x d] * query^T: the document is OpenBLAS's A.
-                    MatrixMultiply.gemm(m: n, n: m, k: d, a: vectors, b: query, transposeB: true, c: c.baseAddress!)
-                    best.withUnsafeMutableBufferPointer { best in
-                        for j in 0 ..< n {
-                            let row = c.baseAddress! + j * m
-                            for i in 0 ..< m { best[i] = max(best[i], row[i]) }
-                        }
-                    }
-                }
-            }
-            start += n
+        let kernel = reference ? cmaxsim_score_reference : cmaxsim_score
+        let m = Int32(queryCount), width = Int32(d)
+        switch documents.precision {
+        case .float32:
+            return kernel(m, width, source, CMAXSIM_FLOAT32, nil, n, scratch)
+        case .float16:
+            return kernel(m, width, source, CMAXSIM_FLOAT16, nil, n, scratch)
+        case .int8:
+            // VectorCodec layout: n float scales, then the codes.
+            let scales = source.assumingMemoryBound(to: Float.self)
+            return kernel(m, width, source + n * 4, CMAXSIM_INT8, scales, n, scratch)
+        case .binary:
+            // The float16 copy after the sign words.
+            let halves = source + n * StoragePrecision.words(d) * 8
+            return kernel(m, width, halves, CMAXSIM_FLOAT16, nil, n, scratch)
         }
-        var sum: Float = 0
-        for row in 0 ..< m { sum += best[row] }
-        return sum
     }
-}
 
-/// The maximum of a run of floats, sixteen lanes at a time (max is exact, so lane order cannot
-/// change the result).
-enum RowMax {
-    @inline(__always)
-    static func of(_ values: UnsafePointer<Float>, count: Int) -> Float {
-        var i = 0
-        var result: Float = -.infinity
-        if count >= 16 {
-            let raw = UnsafeRawPointer(values)
-            var lanes = SIMD16<Float>(repeating: -.infinity)
-            while i + 16 <= count {
-                lanes = pointwiseMax(lanes, raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self))
-                i += 16
-            }
-            result = lanes.max()
-        }
-        while i < count {
-            result = max(result, values[i])
-            i += 1
-        }
-        return result
-    }
+    /// Name of the kernels this CPU runs ("avx512" or "portable").
+    static var kernelName: String { String(cString: cmaxsim_kernel_name()) }
 }

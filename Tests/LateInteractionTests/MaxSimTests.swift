@@ -61,7 +61,7 @@ private struct Golden: Decodable {
 
     @Test func documentsLongerThanOneChunkAreScoredWhole() throws {
         var generator = SeededGenerator(state: 5)
-        let long = TestData.unitVectors(MaxSimBlock.chunkVectors * 2 + 17, dimension: 8, using: &generator)
+        let long = TestData.unitVectors(4113, dimension: 8, using: &generator)
         let query = TestData.unitVectors(3, dimension: 8, using: &generator)
         for precision in [StoragePrecision.float32, .float16] {
             let corpus = try EncodedCorpus([long], dimension: 8, precision: precision)
