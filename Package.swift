@@ -55,7 +55,7 @@ let package = Package(
             name: "Encoders", dependencies: ["EmbeddingKernels", "Tokenizers", "ImageIO"],
             swiftSettings: kernelSettings),
         .target(name: "EmbeddingTesting", swiftSettings: swiftSettings),
-        // MaxSim and Hamming kernels in C: AVX-512 behind a run-time check, a portable fallback.
+        // MaxSim and Hamming kernels in C: AVX-512 / AVX2 chosen at run time, a portable fallback.
         .target(name: "CMaxSim"),
         .target(
             name: "LateInteraction", dependencies: ["EmbeddingKernels", "CMaxSim"], exclude: ["README.md"],
