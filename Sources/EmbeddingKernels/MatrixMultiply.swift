@@ -35,19 +35,60 @@ public enum MatrixMultiply {
         let a = SendableConstPointer(a), b = SendableConstPointer(b), c = SendablePointer(c)
         parallelChunks(extent, minimumPerChunk: work >= 1 << 20 ? 16 : extent) { part in
             if splitRows {
-                cblas_sgemm(
-                    CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                    blasint(part.count), blasint(n), blasint(k), alpha,
-                    a.base + part.lowerBound * lda, blasint(lda), b.base, blasint(ldb),
-                    beta, c.base + part.lowerBound * ldc, blasint(ldc))
+                blockedSgemm(
+                    m: part.count, n: n, k: k, alpha: alpha, a: a.base + part.lowerBound * lda, lda: lda,
+                    b: b.base, ldb: ldb, transposeB: transposeB, beta: beta, c: c.base + part.lowerBound * ldc, ldc: ldc)
             } else {
                 let columns = transposeB ? b.base + part.lowerBound * ldb : b.base + part.lowerBound
-                cblas_sgemm(
-                    CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                    blasint(m), blasint(part.count), blasint(k), alpha,
-                    a.base, blasint(lda), columns, blasint(ldb),
-                    beta, c.base + part.lowerBound, blasint(ldc))
+                blockedSgemm(
+                    m: m, n: part.count, k: k, alpha: alpha, a: a.base, lda: lda,
+                    b: columns, ldb: ldb, transposeB: transposeB, beta: beta, c: c.base + part.lowerBound, ldc: ldc)
             }
+        }
+    }
+
+    /// Largest `m·n·k` that OpenBLAS may hand to its small-matrix kernel (0.3.x on its AVX-512
+    /// targets, built with SMALL_MATRIX_OPT, takes it up to 100³; measured on Zen 4: up to
+    /// 10⁶ without transposing B, about half that with).
+    static let smallMatrixWork = 1_000_000
+
+    /// One single-threaded sgemm on OpenBLAS's blocked kernel, never its small-matrix kernel.
+    ///
+    /// Why: the small-matrix kernel sums in another order than the blocked one, so a row of C
+    /// got other last bits when few rows shared its call: an embedding then depended on which
+    /// other inputs shared its batch, and on how the batch was split across cores (the server
+    /// runs a lone input on both cores and a busy one's on one). The blocked kernel's rows do
+    /// not depend on how many rows a call has, so a call under the threshold is padded with zero
+    /// rows past it; such calls are tiny, and the copies cost far less than the product.
+    static func blockedSgemm(
+        m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int, transposeB: Bool, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        let transB = transposeB ? CblasTrans : CblasNoTrans
+        guard m * n * k <= smallMatrixWork else {
+            cblas_sgemm(
+                CblasRowMajor, CblasNoTrans, transB, blasint(m), blasint(n), blasint(k), alpha,
+                a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+            return
+        }
+        let rows = smallMatrixWork / (n * k) + 1
+        let paddedA = UnsafeMutablePointer<Float>.allocate(capacity: rows * k)
+        let paddedC = UnsafeMutablePointer<Float>.allocate(capacity: rows * n)
+        defer {
+            paddedA.deallocate()
+            paddedC.deallocate()
+        }
+        paddedA.initialize(repeating: 0, count: rows * k)
+        paddedC.initialize(repeating: 0, count: rows * n)
+        for row in 0 ..< m {
+            (paddedA + row * k).update(from: a + row * lda, count: k)
+            if beta != 0 { (paddedC + row * n).update(from: c + row * ldc, count: n) }
+        }
+        cblas_sgemm(
+            CblasRowMajor, CblasNoTrans, transB, blasint(rows), blasint(n), blasint(k), alpha,
+            paddedA, blasint(k), b, blasint(ldb), beta, paddedC, blasint(n))
+        for row in 0 ..< m {
+            (c + row * ldc).update(from: paddedC + row * n, count: n)
         }
     }
 
