@@ -36,7 +36,10 @@ enum SequenceGroups {
     static func forEach(
         _ sequences: [Range<Int>], _ body: @Sendable (_ firstRow: Int, _ sequences: [Range<Int>], _ rows: Int) -> Void
     ) {
-        let groups = split(sequences, parts: ComputeThreads.count)
+        // On a thread that already runs inline (a server worker with a core of its own), one
+        // group: splitting would only run the halves one after the other with smaller GEMMs,
+        // each repacking the full weights.
+        let groups = split(sequences, parts: ParallelRegion.isActive ? 1 : ComputeThreads.count)
         parallelChunks(groups.count) { chunk in
             for group in chunk {
                 let members = Array(sequences[groups[group]])
