@@ -11,6 +11,13 @@ public enum ColBERTFixture {
 
     /// Writes the model into a new temporary folder (removed when it is released).
     public static func make() throws -> TemporaryDirectory {
+        try makeWithHead().folder
+    }
+
+    /// The model and its Dense head's weight (`[headWidth, hidden]`, row-major), for tests that
+    /// recompute the head; `conventions`, when given, is written as the whole of
+    /// config_sentence_transformers.json instead of the defaults.
+    public static func makeWithHead(conventions: [String: Any]? = nil) throws -> (folder: TemporaryDirectory, head: [Float]) {
         let folder = try TemporaryDirectory()
         let source = Fixtures.defaultModel
         for name in ["vocab.txt", "tokenizer_config.json", "special_tokens_map.json"] {
@@ -69,10 +76,14 @@ public enum ColBERTFixture {
             [{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
              {"idx": 1, "name": "1", "path": "1_Dense", "type": "pylate.models.Dense.Dense"}]
             """)
-        try folder.write("config_sentence_transformers.json", """
-            {"query_prefix": "[Q] ", "document_prefix": "[D] ", "query_length": \(queryLength), "document_length": \(documentLength),
-             "do_query_expansion": true, "attend_to_expansion_tokens": false, "prompts": {}, "similarity_fn_name": "MaxSim"}
-            """)
-        return folder
+        if let conventions {
+            try JSONSerialization.data(withJSONObject: conventions).write(to: folder.url.appendingPathComponent("config_sentence_transformers.json"))
+        } else {
+            try folder.write("config_sentence_transformers.json", """
+                {"query_prefix": "[Q] ", "document_prefix": "[D] ", "query_length": \(queryLength), "document_length": \(documentLength),
+                 "do_query_expansion": true, "attend_to_expansion_tokens": false, "prompts": {}, "similarity_fn_name": "MaxSim"}
+                """)
+        }
+        return (folder, head)
     }
 }

@@ -5,83 +5,23 @@ import Testing
 import Tokenizers
 @testable import Encoders
 
-/// ColBERT conventions (PyLate's `ColBERT`) on a small random-weight BERT with a Dense head,
-/// built in a temporary folder the way PyLate saves a model: the default model's WordPiece
-/// tokenizer plus the added tokens "[Q] " and "[D] ", modules.json with a `pylate.models.Dense.Dense`
-/// module in `1_Dense/`, and the conventions in config_sentence_transformers.json.
+/// ColBERT conventions (PyLate's `ColBERT`) on ``ColBERTFixture``: a small random-weight BERT
+/// with a Dense head, laid out the way PyLate saves a model.
 @Suite struct ColBERTConventionTests {
-    static let hidden = 32, headWidth = 8, queryLength = 12, documentLength = 20
+    static let hidden = ColBERTFixture.hidden, headWidth = ColBERTFixture.headWidth
+    static let queryLength = ColBERTFixture.queryLength, documentLength = ColBERTFixture.documentLength
     /// Ids PyLate's `tokenizer.add_tokens(["[Q] ", "[D] "])` gives after the 30522 WordPiece ids.
     static let queryMarker: Int32 = 30522, documentMarker: Int32 = 30523
 
-    /// A model folder; `conventions` replaces the keys of config_sentence_transformers.json.
+    /// A model folder (``ColBERTFixture``); `conventions` replaces the whole of
+    /// config_sentence_transformers.json.
     static func makeModel(conventions: [String: Any]? = nil) throws -> (folder: TemporaryDirectory, head: [Float]) {
-        let folder = try TemporaryDirectory()
-        let source = Fixtures.defaultModel
-        for name in ["vocab.txt", "tokenizer_config.json", "special_tokens_map.json"] {
-            try FileManager.default.copyItem(at: source.appendingPathComponent(name), to: folder.url.appendingPathComponent(name))
-        }
-        // tokenizer.json with the two markers added as PyLate does (non-special added tokens).
-        var tokenizer = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: source.appendingPathComponent("tokenizer.json"))) as? [String: Any])
-        var added = try #require(tokenizer["added_tokens"] as? [[String: Any]])
-        for (id, content) in [(queryMarker, "[Q] "), (documentMarker, "[D] ")] {
-            added.append(["id": Int(id), "content": content, "single_word": false, "lstrip": false, "rstrip": false, "normalized": true, "special": false])
-        }
-        tokenizer["added_tokens"] = added
-        try JSONSerialization.data(withJSONObject: tokenizer).write(to: folder.url.appendingPathComponent("tokenizer.json"))
-        let vocabulary = 30524, positions = 512, layers = 2
-        try folder.write("config.json", """
-            {"architectures": ["BertModel"], "model_type": "bert", "hidden_size": \(hidden), "num_hidden_layers": \(layers),
-             "num_attention_heads": 4, "intermediate_size": 64, "hidden_act": "gelu", "max_position_embeddings": \(positions),
-             "type_vocab_size": 2, "layer_norm_eps": 1e-12, "vocab_size": \(vocabulary)}
-            """)
-        var generator = SplitMix(state: 11)
-        func random(_ shape: [Int], scale: Float = 0.2) -> (shape: [Int], values: [Float]) {
-            (shape, (0 ..< shape.reduce(1, *)).map { _ in generator.nextSigned() * scale })
-        }
-        var tensors: [(name: String, shape: [Int], values: [Float])] = []
-        func add(_ name: String, _ shape: [Int], scale: Float = 0.2, offset: Float = 0) {
-            let (s, v) = random(shape, scale: scale)
-            tensors.append((name, s, v.map { $0 + offset }))
-        }
-        add("embeddings.word_embeddings.weight", [vocabulary, hidden])
-        add("embeddings.position_embeddings.weight", [positions, hidden])
-        add("embeddings.token_type_embeddings.weight", [2, hidden])
-        add("embeddings.LayerNorm.weight", [hidden], scale: 0.1, offset: 1)
-        add("embeddings.LayerNorm.bias", [hidden], scale: 0.1)
-        for layer in 0 ..< layers {
-            let p = "encoder.layer.\(layer)."
-            for part in ["attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense"] {
-                add(p + part + ".weight", [hidden, hidden])
-                add(p + part + ".bias", [hidden], scale: 0.05)
-            }
-            add(p + "intermediate.dense.weight", [64, hidden])
-            add(p + "intermediate.dense.bias", [64], scale: 0.05)
-            add(p + "output.dense.weight", [hidden, 64])
-            add(p + "output.dense.bias", [hidden], scale: 0.05)
-            for norm in ["attention.output.LayerNorm", "output.LayerNorm"] {
-                add(p + norm + ".weight", [hidden], scale: 0.1, offset: 1)
-                add(p + norm + ".bias", [hidden], scale: 0.1)
-            }
-        }
-        try SafetensorsWriter.write(tensors, to: folder.url.appendingPathComponent("model.safetensors"))
-        let dense = folder.url.appendingPathComponent("1_Dense")
-        try FileManager.default.createDirectory(at: dense, withIntermediateDirectories: true)
-        try Data(#"{"in_features": \#(hidden), "out_features": \#(headWidth), "bias": false, "activation_function": "torch.nn.modules.linear.Identity"}"#.utf8)
-            .write(to: dense.appendingPathComponent("config.json"))
-        let head = random([headWidth, hidden], scale: 0.3).values
-        try SafetensorsWriter.write([("linear.weight", [headWidth, hidden], head)], to: dense.appendingPathComponent("model.safetensors"))
-        try folder.write("modules.json", """
-            [{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
-             {"idx": 1, "name": "1", "path": "1_Dense", "type": "pylate.models.Dense.Dense"}]
-            """)
         let settings: [String: Any] = conventions ?? [
             "query_prefix": "[Q] ", "document_prefix": "[D] ", "query_length": queryLength, "document_length": documentLength,
             "attend_to_expansion_tokens": false, "skiplist_words": ColBERTConventions.punctuation, "do_query_expansion": true,
             "prompts": [String: String](), "similarity_fn_name": "MaxSim",
         ]
-        try JSONSerialization.data(withJSONObject: settings).write(to: folder.url.appendingPathComponent("config_sentence_transformers.json"))
-        return (folder, head)
+        return try ColBERTFixture.makeWithHead(conventions: settings)
     }
 
     static func load(_ folder: TemporaryDirectory) throws -> ColBERTTextEncoder {
@@ -202,18 +142,5 @@ import Tokenizers
         let projected = (0 ..< headWidth).map { o in (0 ..< hidden).reduce(Float(0)) { $0 + head[o * hidden + $1] * row[$1] } }
         let norm = projected.reduce(0) { $0 + $1 * $1 }.squareRoot()
         return projected.map { $0 / norm }
-    }
-}
-
-/// SplitMix64 for the random weights.
-private struct SplitMix {
-    var state: UInt64
-    mutating func nextSigned() -> Float {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
-        return Float(z >> 40) / Float(1 << 23) - 1
     }
 }
