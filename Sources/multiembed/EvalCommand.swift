@@ -46,7 +46,7 @@ struct EvalRetrieval: ParsableCommand {
             let batchSize = 32
             for start in stride(from: 0, to: judged.count, by: batchSize) {
                 let batch = Array(judged[start ..< min(start + batchSize, judged.count)])
-                let vectors = try queryMultiVectors(bundle, batch.map(\.text))
+                let vectors = try textMultiVectors(bundle, batch.map(\.text), side: .query)
                 for (query, vector) in zip(batch, vectors) {
                     let hits = try store.search(vector, in: options.collection, topK: Self.depth, filter: nil)
                     guard let metrics = RetrievalMetrics(ranking: hits.map(\.id), relevance: query.relevance) else {

@@ -25,8 +25,8 @@ struct MaxSimQuality {
             return (words[start ..< min(words.count, start + 4)].joined(separator: " "), source)
         }
         do {
-            let documents = try embed(bundle, lines.map { $0 }, query: false)
-            let queryVectors = try embed(bundle, queryTexts.map(\.text), query: true)
+            let documents = try textMultiVectors(bundle, lines, side: .document)
+            let queryVectors = try textMultiVectors(bundle, queryTexts.map(\.text), side: .query)
             let dimension = documents[0].dimension
             let exact = try search(queryVectors, EncodedCorpus(documents, dimension: dimension, precision: .float32))
             let averageVectors = Double(documents.reduce(0) { $0 + $1.count }) / Double(documents.count)
@@ -59,18 +59,6 @@ struct MaxSimQuality {
             throw failure
         } catch {
             throw CommandFailure("\(error)")
-        }
-    }
-
-    /// Token vectors: the ColBERT encoder's when the model has one, else the text tower's.
-    private func embed(_ bundle: ModelBundle, _ texts: [String], query: Bool) throws -> [MultiVector] {
-        if let colbert = bundle.lateInteraction {
-            let rows = query ? try colbert.encodeQueries(texts) : try colbert.encodeDocuments(texts)
-            return try rows.enumerated().map { try MultiVector(rows: $1, context: "text \($0)") }
-        }
-        let embedder = try textEmbedder(of: bundle)
-        return try embedder.embed(texts, options: embedder.retrievalOptions(query ? .query : .document, output: .multiVector)).enumerated().map { index, result in
-            try MultiVector(rows: result.get().tokenVectors ?? [], context: "text \(index)")
         }
     }
 

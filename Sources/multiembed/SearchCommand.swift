@@ -25,7 +25,7 @@ struct SearchCommand: ParsableCommand {
         guard !query.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw ValidationError("the query is empty") }
         let bundle = try loadModel(model)
         do {
-            let vectors = try queryMultiVectors(bundle, [query])[0]
+            let vectors = try textMultiVectors(bundle, [query], side: .query)[0]
             let store = try options.openStore()
             let hits = try store.search(vectors, in: options.collection, topK: topK, filter: nil)
             for (rank, hit) in hits.enumerated() {
