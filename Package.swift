@@ -48,7 +48,9 @@ let package = Package(
         // libpng/libjpeg report fatal errors by longjmp, which Swift cannot survive: decode in C.
         .target(name: "CImageCodecs", dependencies: ["CPNG", "CJPEG"]),
 
-        .target(name: "EmbeddingKernels", dependencies: ["CBLAS"], swiftSettings: kernelSettings),
+        // Matrix products against weights packed at load: an AVX-512 register tile in C.
+        .target(name: "CGemm"),
+        .target(name: "EmbeddingKernels", dependencies: ["CBLAS", "CGemm"], swiftSettings: kernelSettings),
         .target(name: "Tokenizers", swiftSettings: swiftSettings),
         .target(name: "ImageIO", dependencies: ["CImageCodecs"], swiftSettings: swiftSettings),
         .target(

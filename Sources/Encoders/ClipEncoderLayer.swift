@@ -40,31 +40,13 @@ struct ClipEncoderLayer: Sendable {
             .init(query: scratch.qkv, key: scratch.qkv + h, value: scratch.qkv + 2 * h, stride: 3 * h),
             sequences: sequences, heads: heads, headDimension: h / heads, output: scratch.context, causal: causal)
         // The residual is accumulated by the GEMM itself (beta = 1 onto a copy of x plus bias).
-        addLinear(outProjection, input: scratch.context, rows: tokens, residual: hidden)
+        outProjection.add(scratch.context, rows: tokens, to: hidden)
         LayerNorm.apply(
             input: hidden, output: scratch.hidden, rows: tokens, width: h,
             gamma: layerNorm2.gamma.storage, beta: layerNorm2.beta.storage, epsilon: layerNorm2.epsilon)
         fc1(scratch.hidden, rows: tokens, into: scratch.intermediate)
         activation.apply(scratch.intermediate, count: tokens * fc1.outFeatures)
-        addLinear(fc2, input: scratch.intermediate, rows: tokens, residual: hidden)
-    }
-
-    /// `residual += input Wᵀ + b`.
-    private func addLinear(_ linear: Linear, input: UnsafePointer<Float>, rows: Int, residual: UnsafeMutablePointer<Float>) {
-        let out = linear.outFeatures
-        // Through a pointer: an array subscript in this loop is bounds-checked per element and
-        // stays scalar, on every token of every layer.
-        linear.bias?.storage.withUnsafeBufferPointer { bias in
-            for row in 0..<rows {
-                let line = residual + row * out
-                for i in 0..<out { line[i] += bias[i] }
-            }
-        }
-        linear.inputMajorWeight.storage.withUnsafeBufferPointer { w in
-            MatrixMultiply.gemm(
-                m: rows, n: out, k: linear.inFeatures, a: input, b: w.baseAddress!, transposeB: false,
-                c: residual, beta: 1)
-        }
+        fc2.add(scratch.intermediate, rows: tokens, to: hidden)
     }
 }
 

@@ -6,9 +6,9 @@ import EmbeddingKernels
 /// `pre_layrnorm`, the pre-LN encoder, and `post_layernorm` + projection.
 public struct ClipVisionModel: Sendable {
     public let config: ClipConfig.Vision
-    /// `patch_embedding.weight` seen as `[hidden, channels * p * p]` and kept transposed,
-    /// `[channels * p * p, hidden]`, the layout OpenBLAS packs fastest (as ``Linear``).
-    let patchEmbedding: Tensor
+    /// `patch_embedding.weight` seen as a `Linear` from `channels * p * p` patch values to
+    /// `hidden`, without bias.
+    let patchEmbedding: Linear
     let classEmbedding: Tensor
     let positionEmbedding: Tensor
     let preLayerNorm: LayerNormWeights
@@ -29,9 +29,7 @@ public struct ClipVisionModel: Sendable {
         let model = loader.scoped("vision_model")
         let grid = vision.imageSize / p
         let patchWeight = try model.tensor("embeddings.patch_embedding.weight", shape: [h, vision.numChannels, p, p])
-        patchEmbedding = Tensor(
-            shape: [vision.numChannels * p * p, h],
-            storage: MatrixMultiply.transposed(patchWeight.storage, rows: h, columns: vision.numChannels * p * p))
+        patchEmbedding = Linear(weight: patchWeight.reshaped([h, vision.numChannels * p * p]), bias: nil)
         classEmbedding = try model.tensor("embeddings.class_embedding", shape: [h])
         positionEmbedding = try model.tensor("embeddings.position_embedding.weight", shape: [grid * grid + 1, h])
         preLayerNorm = try model.layerNorm("pre_layrnorm", width: h, epsilon: vision.layerNormEps)
@@ -72,11 +70,7 @@ public struct ClipVisionModel: Sendable {
         // All patches of all images in one GEMM.
         let allPatches = images.flatMap(\.values)
         var embedded = [Float](repeating: 0, count: (allPatches.count / patchValues) * h)
-        patchEmbedding.storage.withUnsafeBufferPointer { w in
-            MatrixMultiply.gemm(
-                m: allPatches.count / patchValues, n: h, k: patchValues, a: allPatches, b: w.baseAddress!,
-                transposeB: false, c: &embedded)
-        }
+        patchEmbedding(allPatches, rows: allPatches.count / patchValues, into: &embedded)
         var patchRow = 0
         for (index, image) in images.enumerated() {
             let positions = positionEmbeddings(rows: image.rows, cols: image.cols)

@@ -1,43 +1,84 @@
 import EmbeddingKernels
 
-/// A PyTorch `Linear` (`weight [out, in]`, optional `bias [out]`), with its weight kept
-/// transposed as `[in, out]`: OpenBLAS repacks the weight on every product, and packs that layout
-/// markedly faster (see ``MatrixMultiply/WeightLayout/inputsByOutputs``).
+/// A PyTorch `Linear` (`weight [out, in]`, optional `bias [out]`).
+///
+/// On CPUs with AVX-512 the weight is packed once, here, for ``PackedWeight``'s tile; elsewhere
+/// it is kept transposed as `[in, out]` for OpenBLAS, which repacks it on every product and packs
+/// that layout fastest (see ``MatrixMultiply/WeightLayout/inputsByOutputs``).
 public struct Linear: Sendable {
-    /// The weight as `[in, out]`: `weight.T` of the PyTorch module.
-    public let inputMajorWeight: Tensor
-    public let bias: Tensor?
-
-    public var inFeatures: Int { inputMajorWeight.rows }
-    public var outFeatures: Int { inputMajorWeight.columns }
-
-    /// Takes the weight in PyTorch's `[out, in]` layout and transposes it once, here.
-    public init(weight: Tensor, bias: Tensor?) {
-        self.init(
-            inputMajorWeight: Tensor(
-                shape: [weight.columns, weight.rows],
-                storage: MatrixMultiply.transposed(weight.storage, rows: weight.rows, columns: weight.columns)),
-            bias: bias)
+    /// Where the weight lives: packed for our tile, or `[in, out]` for OpenBLAS.
+    enum Weight: Sendable {
+        case packed(PackedWeight)
+        case inputMajor(Tensor)
     }
 
-    init(inputMajorWeight: Tensor, bias: Tensor?) {
-        self.inputMajorWeight = inputMajorWeight
+    let weight: Weight
+    public let bias: Tensor?
+    public let inFeatures: Int
+    public let outFeatures: Int
+
+    /// Takes the weight in PyTorch's `[out, in]` layout and transposes (and packs) it once, here.
+    public init(weight: Tensor, bias: Tensor?) {
+        self.init(
+            inputMajor: MatrixMultiply.transposed(weight.storage, rows: weight.rows, columns: weight.columns),
+            inFeatures: weight.columns, outFeatures: weight.rows, bias: bias)
+    }
+
+    init(inputMajor: [Float], inFeatures: Int, outFeatures: Int, bias: Tensor?) {
+        precondition(inputMajor.count == inFeatures * outFeatures, "weight is not \(inFeatures) x \(outFeatures)")
+        if PackedWeight.isSupported && inFeatures > 0 && outFeatures > 0 {
+            weight = .packed(inputMajor.withUnsafeBufferPointer {
+                PackedWeight(inputMajor: $0.baseAddress!, inFeatures: inFeatures, outFeatures: outFeatures)
+            })
+        } else {
+            weight = .inputMajor(Tensor(shape: [inFeatures, outFeatures], storage: inputMajor))
+        }
         self.bias = bias
+        self.inFeatures = inFeatures
+        self.outFeatures = outFeatures
+    }
+
+    /// The weight as `[in, out]` (`weight.T` of the PyTorch module), for fusing at load.
+    var inputMajorWeight: [Float] {
+        switch weight {
+        case .packed(let packed): packed.inputMajor()
+        case .inputMajor(let tensor): tensor.storage
+        }
     }
 
     /// `output[rows x out] = input[rows x in] Wᵀ + b`.
     public func callAsFunction(_ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>) {
-        inputMajorWeight.storage.withUnsafeBufferPointer { w in
-            if let bias {
-                bias.storage.withUnsafeBufferPointer { b in
-                    MatrixMultiply.linear(
-                        input: input, rows: rows, inFeatures: inFeatures, weight: w.baseAddress!,
-                        bias: b.baseAddress!, outFeatures: outFeatures, output: output, weightLayout: .inputsByOutputs)
-                }
-            } else {
-                MatrixMultiply.linear(
-                    input: input, rows: rows, inFeatures: inFeatures, weight: w.baseAddress!, bias: nil,
-                    outFeatures: outFeatures, output: output, weightLayout: .inputsByOutputs)
+        if let bias {
+            bias.storage.withUnsafeBufferPointer { b in
+                for row in 0..<rows { (output + row * outFeatures).update(from: b.baseAddress!, count: outFeatures) }
+            }
+        }
+        multiply(input, rows: rows, into: output, accumulate: bias != nil)
+    }
+
+    /// `residual[rows x out] += input[rows x in] Wᵀ + b`: a pre-LN block's output added to its
+    /// input in the product itself (the bias first, then the product onto it, as BLAS's beta = 1).
+    public func add(_ input: UnsafePointer<Float>, rows: Int, to residual: UnsafeMutablePointer<Float>) {
+        // Through a pointer: an array subscript in this loop is bounds-checked per element and
+        // stays scalar, on every token of every layer.
+        bias?.storage.withUnsafeBufferPointer { bias in
+            for row in 0..<rows {
+                let line = residual + row * outFeatures
+                for i in 0..<outFeatures { line[i] += bias[i] }
+            }
+        }
+        multiply(input, rows: rows, into: residual, accumulate: true)
+    }
+
+    private func multiply(_ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>, accumulate: Bool) {
+        switch weight {
+        case .packed(let packed):
+            packed.multiply(input, rows: rows, into: output, accumulate: accumulate)
+        case .inputMajor(let tensor):
+            tensor.storage.withUnsafeBufferPointer { w in
+                MatrixMultiply.gemm(
+                    m: rows, n: outFeatures, k: inFeatures, a: input, b: w.baseAddress!, transposeB: false,
+                    c: output, beta: accumulate ? 1 : 0)
             }
         }
     }
@@ -48,17 +89,18 @@ public struct Linear: Sendable {
     public static func fused(_ parts: [Linear]) -> Linear {
         let inFeatures = parts[0].inFeatures
         precondition(parts.allSatisfy { $0.inFeatures == inFeatures }, "fused linears must read the same input")
+        let weights = parts.map(\.inputMajorWeight)
         var storage: [Float] = []
-        storage.reserveCapacity(parts.reduce(0) { $0 + $1.inputMajorWeight.count })
+        storage.reserveCapacity(weights.reduce(0) { $0 + $1.count })
         for row in 0..<inFeatures {
-            for part in parts {
-                storage += part.inputMajorWeight.storage[row * part.outFeatures ..< (row + 1) * part.outFeatures]
+            for (part, weight) in zip(parts, weights) {
+                storage += weight[row * part.outFeatures ..< (row + 1) * part.outFeatures]
             }
         }
         let outFeatures = parts.reduce(0) { $0 + $1.outFeatures }
         let bias = parts.allSatisfy { $0.bias != nil }
             ? Tensor(shape: [outFeatures], storage: parts.flatMap { $0.bias!.storage }) : nil
-        return Linear(inputMajorWeight: Tensor(shape: [inFeatures, outFeatures], storage: storage), bias: bias)
+        return Linear(inputMajor: storage, inFeatures: inFeatures, outFeatures: outFeatures, bias: bias)
     }
 }
 
