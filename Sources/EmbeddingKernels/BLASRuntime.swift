@@ -21,6 +21,9 @@ public struct BLASRuntime: Sendable, CustomStringConvertible {
     public let pinnedCoreType: String?
     /// Whether the CPU reports the AVX-512 subsets OpenBLAS's SkylakeX/Cooperlake kernels need.
     public let cpuHasAVX512: Bool
+    /// What multiplies the models' `Linear` layers: `avx512-packed` (``PackedWeight``, weights
+    /// packed at load) or `openblas`.
+    public var linearKernel: String { PackedWeight.isSupported ? "avx512-packed" : "openblas" }
 
     /// Reads the running library's state.
     public static func current() -> BLASRuntime {
@@ -40,15 +43,18 @@ public struct BLASRuntime: Sendable, CustomStringConvertible {
     }
 
     /// A warning to print once at start-up, or nil when nothing holds OpenBLAS back.
+    ///
+    /// Nil as well where the packed AVX-512 tile multiplies the `Linear` layers: the encoders'
+    /// products then never reach OpenBLAS, so the variable cannot slow them.
     public var pinningWarning: String? {
-        guard isPinnedBelowCPU, let pinnedCoreType else { return nil }
+        guard isPinnedBelowCPU, !PackedWeight.isSupported, let pinnedCoreType else { return nil }
         return "warning: OPENBLAS_CORETYPE=\(pinnedCoreType) pins OpenBLAS to its \(coreName) kernels, "
             + "but this CPU supports AVX-512; matrix products may run at about half speed. "
             + "Unset OPENBLAS_CORETYPE to let OpenBLAS choose."
     }
 
     public var description: String {
-        "blas=openblas kernels=\(coreName) threads=\(threads)"
+        "linear=\(linearKernel) blas=openblas kernels=\(coreName) threads=\(threads)"
             + (pinnedCoreType.map { " OPENBLAS_CORETYPE=\($0)" } ?? "")
     }
 }
