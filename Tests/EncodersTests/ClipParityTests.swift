@@ -79,6 +79,18 @@ struct ClipGoldenFile: Decodable {
         }
     }
 
+    /// Each image alone gets the same vectors, to the bit, as inside a batch of all of them.
+    @Test func batchCompositionDoesNotChangeImageEmbeddings() throws {
+        let golden = try golden
+        let inputs = golden.images.map { ImageInput.pixels(PixelValues(channels: 3, height: 64, width: 64, values: $0.pixel_values)) }
+        #expect(inputs.count > 1)
+        let together = try image.embed(inputs, options: .init(output: .both))
+        for (index, input) in inputs.enumerated() {
+            let alone = try image.embed([input], options: .init(output: .both))[0].get()
+            #expect(try together[index].get() == alone, "\(golden.images[index].file)")
+        }
+    }
+
     @Test func imageEmbedsFromOurOwnDecodingAreClose() throws {
         let golden = try golden
         let inputs = try golden.images.map { reference in
