@@ -2,15 +2,22 @@
 //
 // The query is laid out once as QT[k][lane] (cmaxsim_prepare). A block of R document rows is
 // multiplied by it as a register tile: for each k, R broadcasts of row values times one QT row,
-// into R accumulators per lane vector. Lane i of row r's accumulator is exactly
-// <query_i, row_r> added up by fused multiply-adds over k = 0..d-1 in order, the portable
-// kernel's sequence, so scores are bit-identical across kernels and independent of which rows
-// share a block. The running max per query vector is lane-wise, so no horizontal work is done
-// until the document ends.
+// into R accumulators per 16- or 8-lane vector. A last 4-lane vector (m = 4, 20, 36, ...) is
+// done for two rows at once, because on Zen 4 a 128-bit multiply-add takes a whole pipe slot as
+// a 256-bit one does: one 256-bit accumulator holds row r in its low half and row r+1 in its
+// high half, both against the same 4 query lanes (their QT values loaded into both halves).
+// The row values come from [4 columns of row r | the same 4 of row r+1], loaded once per 4 k;
+// an in-lane permute makes [row r value x4 | row r+1 value x4] for each of the 4 k.
+//
+// Lane i of row r's accumulator, or of its half of a pair, is exactly <query_i, row_r> added up
+// by fused multiply-adds over k = 0..d-1 in order, the portable kernel's sequence, so scores are
+// bit-identical across kernels and independent of which rows share a block. The running max per
+// query vector is lane-wise, so no horizontal work is done until the document ends.
 //
 // Why not document vectors on the lanes: that needs each 16-row block transposed, and measured
 // on Zen 4 the shuffles cost as much as the multiply-adds. Lanes on the query waste only the
-// rounding of m up to vector widths (m = 20: a 16-lane and a 4-lane vector, 83% of peak).
+// rounding of m up to a multiple of 4: m = 20 is a 16-lane vector per row and a 4+4-lane one per
+// two rows, 30 pipe slots per k for 12 rows (a 4-lane vector per row took 36, 83% of peak).
 #include "kernels.h"
 
 #if defined(__x86_64__)
@@ -55,64 +62,116 @@ TARGET static void decode_block(const void *vectors, cmaxsim_format format, cons
 #define FMADD_BROADCAST(lanes, acc, q, v) \
     __asm__("vfmadd231ps %[m]%{" lanes "%}, %[b], %[a]" : [a] "+v"(acc) : [b] "v"(q), [m] "m"(*(v)))
 
-/// One register tile: R rows x (Z 16-lane + Y 8-lane + X 4-lane) query lanes. `next` is the
-/// next block's storage, prefetched a cache line per row every 16 k (the rows are R streams a
-/// row apart, which the hardware prefetcher picks up late).
+/// Rows r and r+1 of a block, columns k..k+3: [row r | row r+1] in one 256-bit register.
+TARGET static inline __m256 load_pair(const float *v, int d) {
+    return _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(v)), _mm_loadu_ps(v + d), 1);
+}
+
+/// Column t of a load_pair: [row r value x4 | row r+1 value x4] (t constant after unrolling).
+TARGET static inline __attribute__((always_inline)) __m256 pair_column(__m256 pair, int t) {
+    switch (t) {
+    case 0: return _mm256_permute_ps(pair, 0x00);
+    case 1: return _mm256_permute_ps(pair, 0x55);
+    case 2: return _mm256_permute_ps(pair, 0xAA);
+    default: return _mm256_permute_ps(pair, 0xFF);
+    }
+}
+
+/// Multiply-adds of column k (q: its QT row) into the 16- and 8-lane accumulators of every row.
+#define WIDE_STEP(Z, Y, R, q, k)                                                                           \
+    do {                                                                                                   \
+        __m512 q0 = _mm512_setzero_ps(), q1 = _mm512_setzero_ps();                                         \
+        __m256 qy = _mm256_setzero_ps();                                                                   \
+        if (Z > 0) q0 = _mm512_loadu_ps(q);                                                                \
+        if (Z > 1) q1 = _mm512_loadu_ps((q) + 16);                                                         \
+        if (Y) qy = _mm256_loadu_ps((q) + 16 * Z);                                                         \
+        _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) {                                   \
+            const float *v = rows + (long)r * d + (k);                                                     \
+            if (Z > 0) az[r][0] = _mm512_fmadd_ps(_mm512_set1_ps(*v), q0, az[r][0]);                       \
+            if (Z > 1) az[r][1] = _mm512_fmadd_ps(_mm512_set1_ps(*v), q1, az[r][1]);                       \
+            if (Y) FMADD_BROADCAST("1to8", ay[r], qy, v);                                                  \
+        }                                                                                                  \
+    } while (0)
+
+/// One register tile: R rows (R even) x (Z 16-lane + Y 8-lane + X 4-lane) query lanes. The 4-lane
+/// part is done for two rows at once: ax[p] holds rows 2p and 2p+1 side by side, each half
+/// against the same 4 query lanes, so one 256-bit multiply-add (one pipe slot, like a 128-bit
+/// one) does the work of two. Its row values come four columns at a time from load_pair and are
+/// spread across each half by an in-lane permute. `next` is the next block's storage, prefetched
+/// a cache line per row every 16 k (the rows are R streams a row apart, which the hardware
+/// prefetcher picks up late).
 #define DEFINE_KERNEL(Z, Y, X, R)                                                                          \
     TARGET static void kernel_##Z##Y##X(const float *qt, int lanes, int d, const float *rows, const char *next, \
                                          long next_stride, int element, float *best) {                     \
+        _Static_assert(R % 2 == 0, "rows are paired");                                                     \
         __m512 az[R][2];                                                                                   \
         __m256 ay[R];                                                                                      \
-        __m128 ax[R];                                                                                      \
-        _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) {                                                                      \
+        __m256 ax[R / 2];                                                                                  \
+        _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) {                                   \
             az[r][0] = az[r][1] = _mm512_setzero_ps();                                                     \
             ay[r] = _mm256_setzero_ps();                                                                   \
-            ax[r] = _mm_setzero_ps();                                                                      \
+            if (r % 2 == 0) ax[r / 2] = _mm256_setzero_ps();                                               \
         }                                                                                                  \
+        const int xl = 16 * Z + 8 * Y; /* first 4-lane query lane */                                       \
         for (int k0 = 0; k0 < d; k0 += 16) {                                                               \
             _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) _mm_prefetch(next + r * next_stride + (long)k0 * element, _MM_HINT_T0); \
             int end = d - k0 < 16 ? d : k0 + 16;                                                           \
-            for (int k = k0; k < end; k++) {                                                               \
+            int k = k0;                                                                                    \
+            for (; X && k + 4 <= end; k += 4) {                                                            \
+                __m256 pair[R / 2];                                                                        \
+                if (X) {                                                                                   \
+                    _Pragma("clang loop unroll(full)") for (int p = 0; p < R / 2; p++)                     \
+                        pair[p] = load_pair(rows + (long)(2 * p) * d + k, d);                              \
+                }                                                                                          \
+                _Pragma("clang loop unroll(full)") for (int t = 0; t < 4; t++) {                           \
+                    const float *q = qt + (long)(k + t) * lanes;                                           \
+                    WIDE_STEP(Z, Y, R, q, k + t);                                                          \
+                    if (X) {                                                                               \
+                        __m256 qx = _mm256_broadcast_ps((const __m128 *)(q + xl));                         \
+                        _Pragma("clang loop unroll(full)") for (int p = 0; p < R / 2; p++)                 \
+                            ax[p] = _mm256_fmadd_ps(pair_column(pair[p], t), qx, ax[p]);                   \
+                    }                                                                                      \
+                }                                                                                          \
+            }                                                                                              \
+            for (; k < end; k++) { /* without X every column, else the last d % 4 */                       \
                 const float *q = qt + (long)k * lanes;                                                     \
-                __m512 q0 = _mm512_setzero_ps(), q1 = _mm512_setzero_ps();                                 \
-                __m256 qy = _mm256_setzero_ps();                                                           \
-                __m128 qx = _mm_setzero_ps();                                                              \
-                if (Z > 0) q0 = _mm512_loadu_ps(q);                                                        \
-                if (Z > 1) q1 = _mm512_loadu_ps(q + 16);                                                   \
-                if (Y) qy = _mm256_loadu_ps(q + 16 * Z);                                                   \
-                if (X) qx = _mm_loadu_ps(q + 16 * Z + 8 * Y);                                              \
-                _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) {                                                              \
-                    const float *v = rows + (long)r * d + k;                                               \
-                    if (Z > 0) az[r][0] = _mm512_fmadd_ps(_mm512_set1_ps(*v), q0, az[r][0]);               \
-                    if (Z > 1) az[r][1] = _mm512_fmadd_ps(_mm512_set1_ps(*v), q1, az[r][1]);               \
-                    if (Y) FMADD_BROADCAST("1to8", ay[r], qy, v);                                        \
-                    if (X) FMADD_BROADCAST("1to4", ax[r], qx, v);                                        \
+                WIDE_STEP(Z, Y, R, q, k);                                                                  \
+                if (X) {                                                                                   \
+                    __m256 qx = _mm256_broadcast_ps((const __m128 *)(q + xl));                             \
+                    _Pragma("clang loop unroll(full)") for (int p = 0; p < R / 2; p++) {                   \
+                        const float *v = rows + (long)(2 * p) * d + k;                                     \
+                        __m256 column = _mm256_set_m128(_mm_set1_ps(v[d]), _mm_set1_ps(v[0]));             \
+                        ax[p] = _mm256_fmadd_ps(column, qx, ax[p]);                                        \
+                    }                                                                                      \
                 }                                                                                          \
             }                                                                                              \
         }                                                                                                  \
         if (Z > 0) {                                                                                       \
             __m512 m0 = _mm512_loadu_ps(best);                                                             \
-            _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) m0 = _mm512_max_ps(m0, az[r][0]);                                  \
+            _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) m0 = _mm512_max_ps(m0, az[r][0]); \
             _mm512_storeu_ps(best, m0);                                                                    \
         }                                                                                                  \
         if (Z > 1) {                                                                                       \
             __m512 m1 = _mm512_loadu_ps(best + 16);                                                        \
-            _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) m1 = _mm512_max_ps(m1, az[r][1]);                                  \
+            _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) m1 = _mm512_max_ps(m1, az[r][1]); \
             _mm512_storeu_ps(best + 16, m1);                                                               \
         }                                                                                                  \
         if (Y) {                                                                                           \
             __m256 my = _mm256_loadu_ps(best + 16 * Z);                                                    \
-            _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) my = _mm256_max_ps(my, ay[r]);                                     \
+            _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) my = _mm256_max_ps(my, ay[r]);  \
             _mm256_storeu_ps(best + 16 * Z, my);                                                           \
         }                                                                                                  \
-        if (X) {                                                                                           \
-            __m128 mx = _mm_loadu_ps(best + 16 * Z + 8 * Y);                                               \
-            _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) mx = _mm_max_ps(mx, ax[r]);                                        \
-            _mm_storeu_ps(best + 16 * Z + 8 * Y, mx);                                                      \
+        if (X) { /* rows in order, as one row per accumulator would: max is exact but not symmetric */     \
+            __m128 mx = _mm_loadu_ps(best + xl);                                                           \
+            _Pragma("clang loop unroll(full)") for (int p = 0; p < R / 2; p++) {                           \
+                mx = _mm_max_ps(mx, _mm256_castps256_ps128(ax[p]));                                        \
+                mx = _mm_max_ps(mx, _mm256_extractf128_ps(ax[p], 1));                                      \
+            }                                                                                              \
+            _mm_storeu_ps(best + xl, mx);                                                                  \
         }                                                                                                  \
     }
 
-// Rows per tile: as many as keep accumulators within 24 of the 32 registers, at most 12.
+// Rows per tile: as many as keep accumulators and row pairs within 24 of the 32 registers, at most 12.
 DEFINE_KERNEL(2, 0, 0, 12)
 DEFINE_KERNEL(1, 1, 1, 8)
 DEFINE_KERNEL(1, 1, 0, 12)

@@ -3,13 +3,14 @@ import Testing
 @testable import LateInteraction
 
 /// The vector kernels against the portable reference, over the shapes where tiling has edges:
-/// query lengths around the 4/8/16/32-lane tiles, widths that are not multiples of 16, documents
+/// query lengths around the 4/8/16/32-lane tiles, widths that are not multiples of 16 (20 ends in
+/// a whole group of the 4 columns a row pair is loaded by, 7 and 130 in part of one), documents
 /// shorter and longer than a 12-row block, and every storage precision.
 @Suite struct MaxSimKernelTests {
     @Test(arguments: StoragePrecision.allCases)
     func vectorKernelsEqualTheReferenceBitForBit(_ precision: StoragePrecision) throws {
         var generator = SeededGenerator(state: 21)
-        for dimension in [1, 7, 16, 48, 128, 130] {
+        for dimension in [1, 7, 16, 20, 48, 128, 130] {
             let docs = [1, 5, 12, 13, 25, 100].map { TestData.unitVectors($0, dimension: dimension, using: &generator) }
             let corpus = try EncodedCorpus(docs, dimension: dimension, precision: precision)
             let view = corpus.view
