@@ -55,6 +55,16 @@ float cmaxsim_score_reference(int m, int d, const void *vectors, cmaxsim_format 
     return cmaxsim_score_portable(m, d, vectors, format, scales, n, scratch);
 }
 
+int cmaxsim_has_avx2(void) { return level() >= AVX2; }
+
+float cmaxsim_score_avx2_kernel(int m, int d, const void *vectors, cmaxsim_format format, const float *scales, long n,
+                                float *scratch) {
+#if defined(__x86_64__)
+    if (level() >= AVX2) return cmaxsim_score_avx2(m, d, vectors, format, scales, n, scratch);
+#endif
+    return cmaxsim_score_portable(m, d, vectors, format, scales, n, scratch);
+}
+
 int64_t cmaxsim_hamming(const uint64_t *query_signs, int m, int words, const uint64_t *signs, long n) {
 #if defined(__x86_64__)
     switch (level()) {

@@ -30,12 +30,24 @@ struct MaxSimBlock: ~Copyable {
 
     deinit { scratch.deallocate() }
 
-    /// One document's MaxSim; `reference` runs the portable kernel whatever the CPU (tests check
-    /// that both give the same bits).
-    func score(_ slot: DocumentSlot, reference: Bool = false) -> Float {
+    /// Which MaxSim kernel scores: the widest this CPU runs, or (for tests, which check that all
+    /// give the same bits) the AVX2 one or the portable reference.
+    enum Kernel {
+        case fastest, avx2, reference
+
+        /// Whether this CPU runs the kernel.
+        var isAvailable: Bool { self != .avx2 || cmaxsim_has_avx2() != 0 }
+    }
+
+    /// One document's MaxSim.
+    func score(_ slot: DocumentSlot, kernel choice: Kernel = .fastest) -> Float {
         let n = slot.count, d = documents.dimension
         let source = documents.base + slot.offset
-        let kernel = reference ? cmaxsim_score_reference : cmaxsim_score
+        let kernel = switch choice {
+        case .fastest: cmaxsim_score
+        case .avx2: cmaxsim_score_avx2_kernel
+        case .reference: cmaxsim_score_reference
+        }
         let m = Int32(queryCount), width = Int32(d)
         switch documents.precision {
         case .float32:

@@ -2,7 +2,8 @@ import EmbeddingTesting
 import Testing
 @testable import LateInteraction
 
-/// The vector kernels against the portable reference, over the shapes where tiling has edges:
+/// The vector kernels (the one this CPU picks, and AVX2 wherever it runs, so an AVX-512 machine
+/// checks both) against the portable reference, over the shapes where tiling has edges:
 /// query lengths around the 4/8/16/32-lane tiles, widths that are not multiples of 16 (20 ends in
 /// a whole group of the 4 columns a row pair is loaded by, 7 and 130 in part of one), documents
 /// shorter and longer than a 12-row block, and every storage precision.
@@ -19,8 +20,11 @@ import Testing
                 query.values.withUnsafeBufferPointer { q in
                     let block = MaxSimBlock(query: q.baseAddress!, queryCount: queryCount, documents: view)
                     for slot in view.slots {
-                        let fast = block.score(slot), reference = block.score(slot, reference: true)
-                        #expect(fast.bitPattern == reference.bitPattern, "d=\(dimension) m=\(queryCount) n=\(slot.count)")
+                        let reference = block.score(slot, kernel: .reference)
+                        for kernel in [MaxSimBlock.Kernel.fastest, .avx2] where kernel.isAvailable {
+                            let fast = block.score(slot, kernel: kernel)
+                            #expect(fast.bitPattern == reference.bitPattern, "\(kernel) d=\(dimension) m=\(queryCount) n=\(slot.count)")
+                        }
                     }
                 }
             }

@@ -41,6 +41,14 @@ float cmaxsim_score(int m, int d, const void *vectors, cmaxsim_format format, co
 float cmaxsim_score_reference(int m, int d, const void *vectors, cmaxsim_format format, const float *scales,
                               long n, float *scratch);
 
+/// 1 when this CPU runs the AVX2 kernel (every CPU with AVX-512 does too).
+int cmaxsim_has_avx2(void);
+
+/// cmaxsim_score on the AVX2 kernel even where AVX-512 is chosen, so tests check it on every
+/// machine that can run it. Only call it when cmaxsim_has_avx2().
+float cmaxsim_score_avx2_kernel(int m, int d, const void *vectors, cmaxsim_format format, const float *scales,
+                                long n, float *scratch);
+
 /// Hamming MaxSim of one binary document: the sum over query vectors of the smallest Hamming
 /// distance to any of the n document vectors, each `words` 64-bit sign words. The caller turns
 /// it into a score, (m*d - 2*sum)/d. Integer, so exact in any order.
