@@ -125,8 +125,10 @@ public struct LateInteractionOptions: Sendable, Hashable {
     public var queryPrompt: EmbedOptions.Prompt? = nil
     /// The prompt for document texts; nil = the model's document convention.
     public var documentPrompt: EmbedOptions.Prompt? = nil
-    /// For ``EmbeddingClient/score(query:documents:options:)`` only: the model; empty = the
-    /// server's default model. (A collection's model embeds for its searches and upserts.)
+    /// For ``EmbeddingClient/score(query:documents:collection:options:)`` only: the model; empty
+    /// = the collection's model when a collection is given and records one, else the server's
+    /// default model. Another model than such a collection's is FAILED_PRECONDITION. (A
+    /// collection's model embeds for its searches and upserts.)
     public var model: String = ""
     /// What the server does with a text longer than the model takes.
     public var truncate: EmbedOptions.TruncatePolicy = .end

@@ -177,7 +177,8 @@ extension EmbeddingClient {
     /// costs no upload of their vectors. `collection` is needed only for stored ids; when given,
     /// every side must have its dimension (FAILED_PRECONDITION otherwise). An id it does not
     /// hold is NOT_FOUND (with an ``InputError`` for a document); an unknown collection is
-    /// NOT_FOUND. `options.model` still embeds the inputs, not the collection's model.
+    /// NOT_FOUND. With a collection, its model embeds the inputs (`options.model` empty or the
+    /// same; another is FAILED_PRECONDITION).
     public func score(
         query: VectorSource, documents: [VectorSource], collection: String? = nil,
         options: LateInteractionOptions = LateInteractionOptions()

@@ -62,5 +62,36 @@ struct ServerColBERTTests {
             #expect(tooLong.status.inputErrors.first?.message.contains("document 1") == true)
         }
     }
+
+    @Test("Score against a collection embeds with the collection's model, and refuses another model")
+    func scoreUsesTheCollectionsModel() async throws {
+        let folder = try ColBERTFixture.make()
+        let bundle = try ModelBundle.load(directory: folder.url)
+        let colbert = try #require(bundle.lateInteraction)
+        let directory = TemporaryDataDirectory()
+        defer { directory.cleanup() }
+        let texts = ["the cat sat on the mat.", "heavy rain is expected tomorrow"]
+        // MiniLM first: it is the server's default model, which Score must not fall back to.
+        try await withCollectionServer(dataDirectory: directory, models: [miniLM, bundle]) { connection in
+            _ = try await connection.ok(CollectionRequest.create("colbert") { $0.model = bundle.name })
+            _ = try await connection.ok(CollectionRequest.upsert("colbert", [("d0", textSource(texts[0]))]))
+
+            let query = try MultiVector(rows: try colbert.encodeQueries(["a cat on a mat"])[0])
+            let documents = try texts.map { try MultiVector(rows: try colbert.encodeDocuments([$0])[0]) }
+            let expected = try MaxSim.scores(query, try EncodedCorpus(documents, dimension: ColBERTFixture.headWidth, precision: .float32).view)
+            let score = try await connection.ok(CollectionRequest.score(textSource("a cat on a mat"), [storedSource("d0"), textSource(texts[1])]) {
+                $0.collection = "colbert"
+            }).score
+            #expect(score.scores == expected)
+
+            let other = try #require(miniLM?.name)
+            let refused = try await connection.answer(CollectionRequest.score(textSource("a cat"), [storedSource("d0")]) {
+                $0.collection = "colbert"
+                $0.model = other
+            })
+            #expect(refused.status.code == .failedPrecondition)
+            #expect(refused.status.message.contains(bundle.name) && refused.status.message.contains(other), "\(refused.status.message)")
+        }
+    }
 }
 }

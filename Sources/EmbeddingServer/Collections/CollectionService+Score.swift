@@ -9,18 +9,17 @@ extension CollectionService {
     /// With `collection` set, the stored documents that `document_id` sources name are read
     /// first, in one store call off the event loops (so a missing id costs no model time), and
     /// every side must have the collection's dimension, FAILED_PRECONDITION otherwise, as in
-    /// Search.
+    /// Search. Inputs are then embedded with the collection's model, as its stored documents were.
     func score(
         _ request: Multiembed_V1_ScoreRequest, receivedAt: ContinuousClock.Instant, deadline: ContinuousClock.Instant?
     ) async throws(ServerError) -> Multiembed_V1_ScoreResponse {
-        let model = try embedding.model(named: request.model)
+        let requestedModel = request.collection.isEmpty ? try embedding.model(named: request.model) : nil
         guard request.hasQuery else { throw .invalidArgument("the request has no query") }
         guard !request.documents.isEmpty else { throw .invalidArgument("the request has no documents") }
         try checkCount(request.documents.count, of: "documents")
-        let (stored, collectionDimension) = try await storedSources(for: request)
-        let embedder: MultiVectorResolver.Embedder = model.tokenDimension > 0
-            ? .model(model)
-            : .unavailable(.invalidArgument("model \(model.name) has no multi-vector output (token_dimension 0); send vectors"))
+        let (stored, spec) = try await storedSources(for: request)
+        let collectionDimension = spec?.dimension
+        let embedder = try scoreEmbedder(named: request.model, resolved: requestedModel, collection: spec)
         var requirements = MultiVectorResolver.Requirements(
             dimension: collectionDimension, mismatchCode: collectionDimension == nil ? .invalidArgument : .failedPrecondition,
             maxVectors: limits.maxVectorsPerDocument)
@@ -62,9 +61,31 @@ extension CollectionService {
     /// (nil, nil) without a collection. An id without a collection is INVALID_ARGUMENT, an
     /// unknown collection NOT_FOUND. Ids the collection does not hold are left for the resolvers
     /// to report, each naming its source.
+    /// The model that embeds Score's inputs: the request's, or, with a collection, the model its
+    /// documents were embedded with. A collection that records a model refuses another one
+    /// (FAILED_PRECONDITION): two models of one dimension would otherwise score against each
+    /// other's vectors without any error. A vectors-only collection takes the request's model.
+    private func scoreEmbedder(
+        named requested: String, resolved: ServedModel?, collection spec: CollectionSpec?
+    ) throws(ServerError) -> MultiVectorResolver.Embedder {
+        if let spec, let recorded = spec.model {
+            guard requested.isEmpty || requested == recorded else {
+                throw ServerError(
+                    .failedPrecondition,
+                    "collection '\(spec.name)' holds vectors of model '\(recorded)'; the request asks for model '\(requested)'")
+            }
+            return embedder(for: spec)
+        }
+        let model: ServedModel
+        if let resolved { model = resolved } else { model = try embedding.model(named: requested) }
+        return model.tokenDimension > 0
+            ? .model(model)
+            : .unavailable(.invalidArgument("model \(model.name) has no multi-vector output (token_dimension 0); send vectors"))
+    }
+
     private func storedSources(
         for request: Multiembed_V1_ScoreRequest
-    ) async throws(ServerError) -> (StoredSources?, Int?) {
+    ) async throws(ServerError) -> (StoredSources?, CollectionSpec?) {
         let ids = StoredSources.ids(in: [request.query] + request.documents)
         guard !request.collection.isEmpty else {
             guard ids.isEmpty else {
@@ -75,10 +96,10 @@ extension CollectionService {
         }
         try CollectionRules.checkName(request.collection)
         let catalog = self.catalog, name = request.collection
-        return try await offLoop { () throws(ServerError) -> (StoredSources?, Int?) in
+        return try await offLoop { () throws(ServerError) -> (StoredSources?, CollectionSpec?) in
             let spec = try catalog.spec(of: name)
-            guard !ids.isEmpty else { return (StoredSources(collection: name, found: [:]), spec.dimension) }
-            return (try StoredSources.read(ids, from: name, store: try catalog.store), spec.dimension)
+            guard !ids.isEmpty else { return (StoredSources(collection: name, found: [:]), spec) }
+            return (try StoredSources.read(ids, from: name, store: try catalog.store), spec)
         }
     }
 }

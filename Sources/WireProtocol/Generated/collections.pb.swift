@@ -585,7 +585,10 @@ public nonisolated struct Multiembed_V1_ScoreRequest: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// The model that embeds inputs. Empty (unset) = the server's default model.
+  /// The model that embeds inputs. Empty (unset) = the server's default model, or, when
+  /// `collection` is set and records a model (CollectionInfo.model), that model. A collection
+  /// that records a model refuses another one with FAILED_PRECONDITION: its stored vectors and
+  /// the inputs must come from one model to be comparable.
   public var model: String = String()
 
   /// The query. Required. An input, vectors, or a stored document's id.

@@ -550,7 +550,9 @@ ME_API void me_search_result_free(me_search_result *result);
 
 /* Options of me_score. A zeroed struct (or NULL) asks for every default. */
 typedef struct me_score_options {
-    /* The model that embeds inputs; NULL or "" = the server's default. */
+    /* The model that embeds inputs; NULL or "" = the collection's model when `collection` is
+     * set and records one, else the server's default. Another model than such a collection's
+     * is ME_FAILED_PRECONDITION. */
     const char *model;
     /* Prompts for a text query and for text documents (at most one of each pair); NULL = the
      * model's conventions. */
@@ -562,7 +564,8 @@ typedef struct me_score_options {
     me_call_options call;
     /* The collection that ME_SOURCE_STORED sources are read from; NULL or "" = none (needed
      * only for stored ids, ME_INVALID_ARGUMENT without it). When set, every side must have its
-     * dimension (ME_FAILED_PRECONDITION); unknown = ME_NOT_FOUND. `model` still embeds inputs. */
+     * dimension (ME_FAILED_PRECONDITION), and its model embeds the inputs; unknown =
+     * ME_NOT_FOUND. */
     const char *collection;
 } me_score_options;
 

@@ -371,8 +371,9 @@ class Client:
         """MaxSim scores of documents against a query (re-ranking).
 
         ``query`` and each document are texts, images, patch grids or ``(count, dimension)``
-        vectors, as in :meth:`upsert`; inputs are embedded by ``model`` (None = the server's
-        default, not the collection's), with the model's query and document conventions unless
+        vectors, as in :meth:`upsert`; inputs are embedded by ``model`` (None = the
+        collection's model when ``collection`` records one, else the server's default; another
+        model than such a collection's is FailedPrecondition), with its conventions unless
         a prompt is given. Either side may also be a :class:`~multiembed.StoredId`, a document
         of ``collection``, mixed freely with the rest: stored candidates are not sent again, and
         each scores exactly what :meth:`search` reports for it. ``collection`` is needed only

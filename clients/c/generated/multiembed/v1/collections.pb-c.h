@@ -568,7 +568,10 @@ struct  Multiembed__V1__ScoreRequest
 {
   ProtobufCMessage base;
   /*
-   * The model that embeds inputs. Empty (unset) = the server's default model.
+   * The model that embeds inputs. Empty (unset) = the server's default model, or, when
+   * `collection` is set and records a model (CollectionInfo.model), that model. A collection
+   * that records a model refuses another one with FAILED_PRECONDITION: its stored vectors and
+   * the inputs must come from one model to be comparable.
    */
   char *model;
   /*
