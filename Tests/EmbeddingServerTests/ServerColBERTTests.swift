@@ -9,11 +9,18 @@ import WireProtocol
 extension ServerTests {
 @Suite("Collections with a ColBERT-style model")
 struct ServerColBERTTests {
-    @Test("documents and queries take the model's markers; stored vectors and scores equal its own encodings and MaxSim")
-    func colbertConventions() async throws {
+    /// The random-weight ColBERT-style model: its folder (deleted when released), the bundle to
+    /// serve, and its encoder, the reference for what the server returns.
+    static func fixtureModel() throws -> (TemporaryDirectory, ModelBundle, ColBERTTextEncoder) {
         let folder = try ColBERTFixture.make()
         let bundle = try ModelBundle.load(directory: folder.url)
-        let colbert = try #require(bundle.lateInteraction)
+        return (folder, bundle, try #require(bundle.lateInteraction))
+    }
+
+    @Test("documents and queries take the model's markers; stored vectors and scores equal its own encodings and MaxSim")
+    func colbertConventions() async throws {
+        let (folder, bundle, colbert) = try Self.fixtureModel()
+        defer { withExtendedLifetime(folder) {} }
         let directory = TemporaryDataDirectory()
         defer { directory.cleanup() }
         let texts = ["the cat sat on the mat.", "heavy rain is expected tomorrow, at times!"]
@@ -65,9 +72,8 @@ struct ServerColBERTTests {
 
     @Test("Score against a collection embeds with the collection's model, and refuses another model")
     func scoreUsesTheCollectionsModel() async throws {
-        let folder = try ColBERTFixture.make()
-        let bundle = try ModelBundle.load(directory: folder.url)
-        let colbert = try #require(bundle.lateInteraction)
+        let (folder, bundle, colbert) = try Self.fixtureModel()
+        defer { withExtendedLifetime(folder) {} }
         let directory = TemporaryDataDirectory()
         defer { directory.cleanup() }
         let texts = ["the cat sat on the mat.", "heavy rain is expected tomorrow"]
