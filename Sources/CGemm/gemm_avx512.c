@@ -63,14 +63,15 @@ static const tile_fn tiles[13] = {0,       tile_1, tile_2, tile_3,  tile_4,  til
 enum { ROWS = 12 };
 
 /// The calling thread's buffer for a padded copy of a chunk of `a`, grown as needed and kept:
-/// a fresh allocation of this size per call would be an mmap and page faults every time.
+/// a fresh allocation of this size per call would be an mmap and page faults every time. NULL
+/// when out of memory.
 static float *copy_buffer(size_t count) {
     static __thread float *buffer;
     static __thread size_t capacity;
     if (count > capacity) {
         free(buffer);
-        capacity = count;
-        buffer = aligned_alloc(64, (capacity * sizeof(float) + 63) / 64 * 64);
+        buffer = aligned_alloc(64, (count * sizeof(float) + 63) / 64 * 64);
+        capacity = buffer ? count : 0;
     }
     return buffer;
 }
@@ -89,6 +90,7 @@ TARGET void cgemm_multiply_avx512(int m, int k, int n, const float *a, long lda,
     int pad = lda % 512 == 0;
     long stride = pad ? k + 16 : lda;
     float *copy = pad ? copy_buffer((size_t)chunk * stride) : 0;
+    if (pad && !copy) pad = 0, stride = lda; // out of memory: slower, still right
     for (long i0 = 0; i0 < m; i0 += chunk) {
         long i1 = i0 + chunk < m ? i0 + chunk : m;
         const float *rows_a = a + i0 * lda;
