@@ -6,7 +6,7 @@
 
 #if defined(__x86_64__)
 void cgemm_multiply_avx512(int m, int k, int n, const float *a, long lda, const float *packed, int column0,
-                           int columns, float *c, long ldc, int accumulate);
+                           int columns, float *c, long ldc, int accumulate, const float *bias);
 #endif
 
 int cgemm_available(void) {
@@ -39,26 +39,29 @@ void cgemm_pack(int k, int n, const float *weight, long ldw, float *packed) {
 /// The same chains, one element at a time: what runs where AVX-512 does not (callers use BLAS
 /// there instead, but the packed product stays correct, and testable, on every CPU).
 static void cgemm_multiply_portable(int m, int k, const float *a, long lda, const float *packed, int column0,
-                                    int columns, float *c, long ldc, int accumulate) {
+                                    int columns, float *c, long ldc, int accumulate, const float *bias) {
     for (int i = 0; i < m; i++)
         for (int j = column0; j < column0 + columns; j++) {
             const float *panel = packed + (size_t)(j - j % CGEMM_PANEL) * k + j % CGEMM_PANEL;
             float sum = 0;
             for (int p = 0; p < k; p++) sum = fmaf(a[(long)i * lda + p], panel[(size_t)p * CGEMM_PANEL], sum);
             float *out = c + (long)i * ldc + (j - column0);
-            *out = accumulate ? sum + *out : sum;
+            if (accumulate)
+                *out = sum + (bias ? *out + bias[j] : *out);
+            else
+                *out = bias ? sum + bias[j] : sum;
         }
 }
 
 void cgemm_multiply(int m, int k, int n, const float *a, long lda, const float *packed, int column0, int columns,
-                    float *c, long ldc, int accumulate) {
+                    float *c, long ldc, int accumulate, const float *bias) {
     if (m <= 0 || columns <= 0) return;
 #if defined(__x86_64__)
     if (cgemm_available()) {
-        cgemm_multiply_avx512(m, k, n, a, lda, packed, column0, columns, c, ldc, accumulate);
+        cgemm_multiply_avx512(m, k, n, a, lda, packed, column0, columns, c, ldc, accumulate, bias);
         return;
     }
 #endif
     (void)n;
-    cgemm_multiply_portable(m, k, a, lda, packed, column0, columns, c, ldc, accumulate);
+    cgemm_multiply_portable(m, k, a, lda, packed, column0, columns, c, ldc, accumulate, bias);
 }

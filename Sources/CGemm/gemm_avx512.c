@@ -14,20 +14,36 @@
 
 #define TARGET __attribute__((target("avx512f,avx512vl,avx512dq,fma")))
 
-/// Stores one accumulator row: lanes past the matrix's last column are masked off.
-TARGET static inline void store_row(float *c, __m512 acc0, __m512 acc1, __mmask16 mask0, __mmask16 mask1,
-                                    int accumulate) {
-    if (accumulate) {
-        acc0 = _mm512_add_ps(acc0, _mm512_maskz_loadu_ps(mask0, c));
-        acc1 = _mm512_add_ps(acc1, _mm512_maskz_loadu_ps(mask1, c + 16));
+/// What a row of sums gets added when it is stored, and which of its lanes are columns.
+typedef struct {
+    __m512 bias0, bias1;
+    __mmask16 mask0, mask1;
+    int has_bias, accumulate;
+} epilogue;
+
+/// Stores one accumulator row as `sum + bias`, `sum + old`, `sum + (old + bias)` or `sum`: the
+/// very additions, in the same order, that a bias copied into the output beforehand and BLAS's
+/// beta = 1 would make, without the extra pass over the output.
+TARGET static inline void store_row(float *c, __m512 acc0, __m512 acc1, const epilogue *e) {
+    if (e->accumulate) {
+        __m512 old0 = _mm512_maskz_loadu_ps(e->mask0, c), old1 = _mm512_maskz_loadu_ps(e->mask1, c + 16);
+        if (e->has_bias) {
+            old0 = _mm512_add_ps(old0, e->bias0);
+            old1 = _mm512_add_ps(old1, e->bias1);
+        }
+        acc0 = _mm512_add_ps(acc0, old0);
+        acc1 = _mm512_add_ps(acc1, old1);
+    } else if (e->has_bias) {
+        acc0 = _mm512_add_ps(acc0, e->bias0);
+        acc1 = _mm512_add_ps(acc1, e->bias1);
     }
-    _mm512_mask_storeu_ps(c, mask0, acc0);
-    _mm512_mask_storeu_ps(c + 16, mask1, acc1);
+    _mm512_mask_storeu_ps(c, e->mask0, acc0);
+    _mm512_mask_storeu_ps(c + 16, e->mask1, acc1);
 }
 
 #define DEFINE_TILE(R)                                                                                          \
     TARGET static void tile_##R(int k, const float *a, long lda, const float *panel, float *c, long ldc,        \
-                                __mmask16 mask0, __mmask16 mask1, int accumulate) {                             \
+                                const epilogue *e) {                                                            \
         __m512 acc0[R], acc1[R];                                                                                \
         _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) acc0[r] = acc1[r] = _mm512_setzero_ps(); \
         for (int p = 0; p < k; p++) {                                                                           \
@@ -39,8 +55,7 @@ TARGET static inline void store_row(float *c, __m512 acc0, __m512 acc1, __mmask1
                 acc1[r] = _mm512_fmadd_ps(x, w1, acc1[r]);                                                      \
             }                                                                                                   \
         }                                                                                                       \
-        _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++)                                          \
-            store_row(c + r * ldc, acc0[r], acc1[r], mask0, mask1, accumulate);                                 \
+        _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) store_row(c + r * ldc, acc0[r], acc1[r], e); \
     }
 
 DEFINE_TILE(1)
@@ -56,7 +71,7 @@ DEFINE_TILE(10)
 DEFINE_TILE(11)
 DEFINE_TILE(12)
 
-typedef void (*tile_fn)(int, const float *, long, const float *, float *, long, __mmask16, __mmask16, int);
+typedef void (*tile_fn)(int, const float *, long, const float *, float *, long, const epilogue *);
 static const tile_fn tiles[13] = {0,       tile_1, tile_2, tile_3,  tile_4,  tile_5, tile_6,
                                   tile_7, tile_8, tile_9, tile_10, tile_11, tile_12};
 
@@ -77,7 +92,7 @@ static float *copy_buffer(size_t count) {
 }
 
 TARGET void cgemm_multiply_avx512(int m, int k, int n, const float *a, long lda, const float *packed, int column0,
-                                  int columns, float *c, long ldc, int accumulate) {
+                                  int columns, float *c, long ldc, int accumulate, const float *bias) {
     (void)n;
     // Rows in chunks whose slice of `a` stays in L2 (~256 KB) while every panel passes over it:
     // each panel is then read from memory once per chunk, and `a` from L2 once per panel.
@@ -100,12 +115,15 @@ TARGET void cgemm_multiply_avx512(int m, int k, int n, const float *a, long lda,
         }
         for (int j = 0; j < columns; j += CGEMM_PANEL) {
             int width = columns - j < CGEMM_PANEL ? columns - j : CGEMM_PANEL;
-            __mmask16 mask0 = width >= 16 ? 0xFFFF : (__mmask16)((1u << width) - 1);
-            __mmask16 mask1 = width <= 16 ? 0 : width >= 32 ? 0xFFFF : (__mmask16)((1u << (width - 16)) - 1);
+            epilogue e = {.has_bias = bias != 0, .accumulate = accumulate};
+            e.mask0 = width >= 16 ? 0xFFFF : (__mmask16)((1u << width) - 1);
+            e.mask1 = width <= 16 ? 0 : width >= 32 ? 0xFFFF : (__mmask16)((1u << (width - 16)) - 1);
+            e.bias0 = bias ? _mm512_maskz_loadu_ps(e.mask0, bias + column0 + j) : _mm512_setzero_ps();
+            e.bias1 = bias ? _mm512_maskz_loadu_ps(e.mask1, bias + column0 + j + 16) : _mm512_setzero_ps();
             const float *panel = packed + (long)(column0 + j) * k;
             for (long i = i0; i < i1; i += ROWS) {
                 int rows = i1 - i < ROWS ? (int)(i1 - i) : ROWS;
-                tiles[rows](k, rows_a + (i - i0) * stride, stride, panel, c + i * ldc + j, ldc, mask0, mask1, accumulate);
+                tiles[rows](k, rows_a + (i - i0) * stride, stride, panel, c + i * ldc + j, ldc, &e);
             }
         }
     }

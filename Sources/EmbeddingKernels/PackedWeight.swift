@@ -49,22 +49,25 @@ public final class PackedWeight: @unchecked Sendable {
         return result
     }
 
-    /// `output[rows x out] = input[rows x in] * W`, plus the old `output` when `accumulate`
-    /// (added after the product, as BLAS's `beta = 1`). Splits the rows, or the columns when the
-    /// output is short and wide, across cores.
+    /// `output[rows x out] = input[rows x in] * W`, plus `bias` (`out` values) and, when
+    /// `accumulate`, the old `output`: each element is `sum + bias`, `sum + (old + bias)`,
+    /// `sum + old` or `sum`, as a bias copied into the output first and BLAS's `beta = 1` would
+    /// give, without that extra pass. Splits the rows, or the columns when the output is short
+    /// and wide, across cores.
     public func multiply(
-        _ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>, accumulate: Bool
+        _ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>, accumulate: Bool,
+        bias: UnsafePointer<Float>? = nil
     ) {
         guard rows > 0 else { return }
         let k = inFeatures, n = outFeatures, panelWidth = Int(CGEMM_PANEL)
         let input = SendableConstPointer(input), output = SendablePointer(output)
-        let panels = SendableConstPointer(self.panels)
+        let panels = SendableConstPointer(self.panels), bias = bias.map(SendableConstPointer.init)
         let large = rows * n * k >= 1 << 20
         if rows >= n / 2 {
             parallelChunks(rows, minimumPerChunk: large ? 16 : rows) { part in
                 cgemm_multiply(
                     Int32(part.count), Int32(k), Int32(n), input.base + part.lowerBound * k, k, panels.base, 0,
-                    Int32(n), output.base + part.lowerBound * n, n, accumulate ? 1 : 0)
+                    Int32(n), output.base + part.lowerBound * n, n, accumulate ? 1 : 0, bias?.base)
             }
         } else {
             let panelCount = (n + panelWidth - 1) / panelWidth
@@ -73,7 +76,7 @@ public final class PackedWeight: @unchecked Sendable {
                 let columns = min(part.upperBound * panelWidth, n) - first
                 cgemm_multiply(
                     Int32(rows), Int32(k), Int32(n), input.base, k, panels.base, Int32(first), Int32(columns),
-                    output.base + first, n, accumulate ? 1 : 0)
+                    output.base + first, n, accumulate ? 1 : 0, bias?.base)
             }
         }
     }

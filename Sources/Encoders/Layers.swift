@@ -48,38 +48,52 @@ public struct Linear: Sendable {
 
     /// `output[rows x out] = input[rows x in] Wᵀ + b`.
     public func callAsFunction(_ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>) {
-        if let bias {
-            bias.storage.withUnsafeBufferPointer { b in
-                for row in 0..<rows { (output + row * outFeatures).update(from: b.baseAddress!, count: outFeatures) }
+        switch weight {
+        case .packed(let packed):
+            withBias { packed.multiply(input, rows: rows, into: output, accumulate: false, bias: $0) }
+        case .inputMajor(let tensor):
+            // OpenBLAS: the bias is broadcast into the output first and the product added onto it.
+            if let bias {
+                bias.storage.withUnsafeBufferPointer { b in
+                    for row in 0..<rows { (output + row * outFeatures).update(from: b.baseAddress!, count: outFeatures) }
+                }
             }
+            blasMultiply(tensor, input, rows: rows, into: output, accumulate: bias != nil)
         }
-        multiply(input, rows: rows, into: output, accumulate: bias != nil)
     }
 
     /// `residual[rows x out] += input[rows x in] Wᵀ + b`: a pre-LN block's output added to its
-    /// input in the product itself (the bias first, then the product onto it, as BLAS's beta = 1).
+    /// input in the product itself, as `product + (residual + bias)`.
     public func add(_ input: UnsafePointer<Float>, rows: Int, to residual: UnsafeMutablePointer<Float>) {
-        // Through a pointer: an array subscript in this loop is bounds-checked per element and
-        // stays scalar, on every token of every layer.
-        bias?.storage.withUnsafeBufferPointer { bias in
-            for row in 0..<rows {
-                let line = residual + row * outFeatures
-                for i in 0..<outFeatures { line[i] += bias[i] }
-            }
-        }
-        multiply(input, rows: rows, into: residual, accumulate: true)
-    }
-
-    private func multiply(_ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>, accumulate: Bool) {
         switch weight {
         case .packed(let packed):
-            packed.multiply(input, rows: rows, into: output, accumulate: accumulate)
+            withBias { packed.multiply(input, rows: rows, into: residual, accumulate: true, bias: $0) }
         case .inputMajor(let tensor):
-            tensor.storage.withUnsafeBufferPointer { w in
-                MatrixMultiply.gemm(
-                    m: rows, n: outFeatures, k: inFeatures, a: input, b: w.baseAddress!, transposeB: false,
-                    c: output, beta: accumulate ? 1 : 0)
+            // Through a pointer: an array subscript in this loop is bounds-checked per element and
+            // stays scalar, on every token of every layer.
+            bias?.storage.withUnsafeBufferPointer { bias in
+                for row in 0..<rows {
+                    let line = residual + row * outFeatures
+                    for i in 0..<outFeatures { line[i] += bias[i] }
+                }
             }
+            blasMultiply(tensor, input, rows: rows, into: residual, accumulate: true)
+        }
+    }
+
+    /// Runs `body` with the bias's values, or nil when the layer has none.
+    private func withBias(_ body: (UnsafePointer<Float>?) -> Void) {
+        guard let bias else { return body(nil) }
+        bias.storage.withUnsafeBufferPointer { body($0.baseAddress!) }
+    }
+
+    private func blasMultiply(
+        _ weight: Tensor, _ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>, accumulate: Bool
+    ) {
+        weight.storage.withUnsafeBufferPointer { w in
+            MatrixMultiply.gemm(
+                m: rows, n: outFeatures, k: inFeatures, a: input, b: w.baseAddress!, transposeB: false,
+                c: output, beta: accumulate ? 1 : 0)
         }
     }
 

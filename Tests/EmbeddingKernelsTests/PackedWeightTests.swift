@@ -12,23 +12,34 @@ import Testing
     func everyElementIsOneInOrderChainOfFusedMultiplyAdds(shape: (m: Int, k: Int, n: Int)) {
         var generator = SeededGenerator(state: UInt64(shape.m * 1_000_003 + shape.k * 1_009 + shape.n))
         let a = random(shape.m * shape.k, &generator), w = random(shape.k * shape.n, &generator)
-        let start = random(shape.m * shape.n, &generator)
+        let start = random(shape.m * shape.n, &generator), bias = random(shape.n, &generator)
         let packed = w.withUnsafeBufferPointer { PackedWeight(inputMajor: $0.baseAddress!, inFeatures: shape.k, outFeatures: shape.n) }
         for accumulate in [false, true] {
-            var c = start
-            a.withUnsafeBufferPointer { a in
-                c.withUnsafeMutableBufferPointer { packed.multiply(a.baseAddress!, rows: shape.m, into: $0.baseAddress!, accumulate: accumulate) }
-            }
-            var mismatches = 0
-            for row in 0..<shape.m {
-                for column in 0..<shape.n {
-                    var sum: Float = 0
-                    for p in 0..<shape.k { sum = sum.addingProduct(a[row * shape.k + p], w[p * shape.n + column]) }
-                    let expected = accumulate ? sum + start[row * shape.n + column] : sum
-                    if c[row * shape.n + column] != expected { mismatches += 1 }
+            for withBias in [false, true] {
+                var c = start
+                a.withUnsafeBufferPointer { a in
+                    bias.withUnsafeBufferPointer { b in
+                        c.withUnsafeMutableBufferPointer {
+                            packed.multiply(
+                                a.baseAddress!, rows: shape.m, into: $0.baseAddress!, accumulate: accumulate,
+                                bias: withBias ? b.baseAddress! : nil)
+                        }
+                    }
                 }
+                var mismatches = 0
+                for row in 0..<shape.m {
+                    for column in 0..<shape.n {
+                        var sum: Float = 0
+                        for p in 0..<shape.k { sum = sum.addingProduct(a[row * shape.k + p], w[p * shape.n + column]) }
+                        // As a bias copied into the output first, then BLAS's beta = 1.
+                        var old = accumulate ? start[row * shape.n + column] : 0
+                        if withBias { old = accumulate ? old + bias[column] : bias[column] }
+                        let expected = accumulate || withBias ? sum + old : sum
+                        if c[row * shape.n + column] != expected { mismatches += 1 }
+                    }
+                }
+                #expect(mismatches == 0, "m=\(shape.m) k=\(shape.k) n=\(shape.n) accumulate=\(accumulate) bias=\(withBias)")
             }
-            #expect(mismatches == 0, "m=\(shape.m) k=\(shape.k) n=\(shape.n) accumulate=\(accumulate)")
         }
     }
 

@@ -32,12 +32,13 @@ size_t cgemm_packed_count(int k, int n);
 /// `packed` must be 64-byte aligned.
 void cgemm_pack(int k, int n, const float *weight, long ldw, float *packed);
 
-/// `c[m x columns] = a[m x k] * W[:, column0 ..< column0 + columns]`, plus the old `c` when
-/// `accumulate` (added after the sum, as BLAS's beta = 1 does). `column0` must be a multiple of
-/// CGEMM_PANEL; `c` points at the first output column. Single-threaded: split rows or panels
-/// across cores outside.
+/// `c[m x columns] = a[m x k] * W[:, column0 ..< column0 + columns]`, plus `bias` (NULL or the
+/// n values of every column, indexed from column 0) and, when `accumulate`, the old `c`: each
+/// element is `sum + bias`, `sum + (old + bias)`, `sum + old` or `sum`, exactly what a bias copied
+/// into `c` first and BLAS's beta = 1 give. `column0` must be a multiple of CGEMM_PANEL; `c`
+/// points at the first output column. Single-threaded: split rows or panels across cores outside.
 void cgemm_multiply(int m, int k, int n, const float *a, long lda, const float *packed, int column0, int columns,
-                    float *c, long ldc, int accumulate);
+                    float *c, long ldc, int accumulate, const float *bias);
 
 #ifdef __cplusplus
 }
