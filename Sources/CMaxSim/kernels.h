@@ -18,6 +18,24 @@ static inline float *cmaxsim_block(float *scratch, int m, int d) {
     return cmaxsim_best(scratch, m, d) + cmaxsim_round16(cmaxsim_lanes(m));
 }
 
+/// The Hamming loop, word by word. Inlined into each kernel's file, so the AVX2 one compiles
+/// `__builtin_popcountll` to the POPCNT instruction and the portable one to whatever the
+/// baseline has.
+static inline __attribute__((always_inline)) int64_t cmaxsim_hamming_words(const uint64_t *q, int m, int words,
+                                                                           const uint64_t *signs, long n) {
+    int64_t total = 0;
+    for (int i = 0; i < m; i++) {
+        int64_t best = INT64_MAX;
+        for (long j = 0; j < n; j++) {
+            int64_t distance = 0;
+            for (int w = 0; w < words; w++) distance += __builtin_popcountll(q[(long)i * words + w] ^ signs[j * words + w]);
+            if (distance < best) best = distance;
+        }
+        total += best;
+    }
+    return total;
+}
+
 float cmaxsim_score_portable(int m, int d, const void *vectors, cmaxsim_format format, const float *scales, long n,
                              float *scratch);
 int64_t cmaxsim_hamming_portable(const uint64_t *q, int m, int words, const uint64_t *signs, long n);

@@ -38,15 +38,5 @@ float cmaxsim_score_portable(int m, int d, const void *vectors, cmaxsim_format f
 }
 
 int64_t cmaxsim_hamming_portable(const uint64_t *q, int m, int words, const uint64_t *signs, long n) {
-    int64_t total = 0;
-    for (int i = 0; i < m; i++) {
-        int64_t best = INT64_MAX;
-        for (long j = 0; j < n; j++) {
-            int64_t distance = 0;
-            for (int w = 0; w < words; w++) distance += __builtin_popcountll(q[(long)i * words + w] ^ signs[j * words + w]);
-            if (distance < best) best = distance;
-        }
-        total += best;
-    }
-    return total;
+    return cmaxsim_hamming_words(q, m, words, signs, n);
 }
