@@ -1,21 +1,33 @@
 # The two commands of the README:
 #   make run   installs what is missing, fetches the default model, builds, embeds samples/texts.txt
 #   make test  the same set-up, then every test: the Swift suites (optimised: the numeric tests are
-#              slow in debug), the C and Python clients, and the cross-client conformance suite
+#              slow in debug), the kernel matrix, the C and Python clients, and the cross-client
+#              conformance suite
 SWIFT ?= swift
 MODEL ?= models/all-MiniLM-L6-v2
 RELEASE_BIN = .build/release/multiembed
+SWIFT_TEST = $(SWIFT) test -c release -Xswiftc -enable-testing
+# The suites whose numbers depend on the kernels: run again on each lower instruction set
+# (MULTIEMBED_ISA) and on OpenBLAS's generic kernels, so every path is held to the fixtures.
+KERNEL_SUITES = EmbeddingKernelsTests|EncodersTests|MaxSimTests|MaxSimKernelTests|PrecisionTests
 
-.PHONY: run test setup deps model build bench-text clean
+.PHONY: run test test-kernel-matrix setup deps model build bench-text clean
 
 run: setup build
 	$(RELEASE_BIN) embed --model $(MODEL) --texts samples/texts.txt
 
 test: setup
-	$(SWIFT) test -c release -Xswiftc -enable-testing
+	$(SWIFT_TEST)
+	$(MAKE) test-kernel-matrix
 	$(MAKE) -C clients/c test
 	clients/python/run-tests -q
 	Tests/Conformance/run
+
+# Reuses the build of `make test`'s first step.
+test-kernel-matrix:
+	MULTIEMBED_ISA=avx2 $(SWIFT_TEST) --skip-build --filter '$(KERNEL_SUITES)'
+	MULTIEMBED_ISA=portable $(SWIFT_TEST) --skip-build --filter '$(KERNEL_SUITES)'
+	OPENBLAS_CORETYPE=Prescott $(SWIFT_TEST) --skip-build --filter '$(KERNEL_SUITES)'
 
 setup: deps model
 

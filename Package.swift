@@ -48,9 +48,15 @@ let package = Package(
         // libpng/libjpeg report fatal errors by longjmp, which Swift cannot survive: decode in C.
         .target(name: "CImageCodecs", dependencies: ["CPNG", "CJPEG"]),
 
-        // Matrix products against weights packed at load: an AVX-512 register tile in C.
-        .target(name: "CGemm"),
-        .target(name: "EmbeddingKernels", dependencies: ["CBLAS", "CGemm"], swiftSettings: kernelSettings),
+        // The instruction-set level every C kernel runs at (the CPU's, or lower by MULTIEMBED_ISA).
+        .target(name: "CCPU"),
+        // Makes OpenBLAS use the kernels the CPU supports when it picked lower ones by itself.
+        .target(name: "COpenBLASCore", dependencies: ["CBLAS", "CCPU"]),
+        // Matrix products against weights packed at load: AVX-512, AVX2 and portable tiles in C.
+        .target(name: "CGemm", dependencies: ["CCPU"]),
+        .target(
+            name: "EmbeddingKernels", dependencies: ["CBLAS", "CGemm", "CCPU", "COpenBLASCore"],
+            swiftSettings: kernelSettings),
         .target(name: "Tokenizers", swiftSettings: swiftSettings),
         .target(name: "ImageIO", dependencies: ["CImageCodecs"], swiftSettings: swiftSettings),
         .target(
@@ -58,7 +64,7 @@ let package = Package(
             swiftSettings: kernelSettings),
         .target(name: "EmbeddingTesting", swiftSettings: swiftSettings),
         // MaxSim and Hamming kernels in C: AVX-512 / AVX2 chosen at run time, a portable fallback.
-        .target(name: "CMaxSim"),
+        .target(name: "CMaxSim", dependencies: ["CCPU"]),
         .target(
             name: "LateInteraction", dependencies: ["EmbeddingKernels", "CMaxSim"], exclude: ["README.md"],
             swiftSettings: kernelSettings),

@@ -1,30 +1,17 @@
-// Picks the widest kernel this CPU runs (AVX-512, AVX2 + FMA, portable C), once. The kernels give identical scores, so the choice
-// only changes speed.
+// Picks the widest kernel this CPU runs (AVX-512, AVX2 + FMA, portable C), or the lower one MULTIEMBED_ISA names (CCPU). The
+// kernels give identical scores, so the choice only changes speed.
 #include "kernels.h"
+
+#include "CCPU.h"
 
 enum level { PORTABLE = 0, AVX2 = 1, AVX512 = 2 };
 
+/// CCPU's level (MULTIEMBED_ISA included), less AVX-512 where the CPU lacks VPOPCNTDQ for the
+/// Hamming pass (Skylake-X, Cascade Lake): those run the AVX2 kernels.
 static enum level level(void) {
-#if defined(__x86_64__)
-    static int answer = -1; // a benign race: every thread computes and stores the same value
-    int known = __atomic_load_n(&answer, __ATOMIC_RELAXED);
-    if (known < 0) {
-        __builtin_cpu_init();
-        if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-            __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
-            __builtin_cpu_supports("avx512vpopcntdq"))
-            known = AVX512;
-        else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c") &&
-                 __builtin_cpu_supports("popcnt"))
-            known = AVX2;
-        else
-            known = PORTABLE;
-        __atomic_store_n(&answer, known, __ATOMIC_RELAXED);
-    }
-    return (enum level)known;
-#else
-    return PORTABLE;
-#endif
+    ccpu_level active = ccpu_active_level();
+    if (active == CCPU_AVX512 && !ccpu_has_vpopcntdq()) return AVX2;
+    return active == CCPU_AVX512 ? AVX512 : active == CCPU_AVX2 ? AVX2 : PORTABLE;
 }
 
 long cmaxsim_scratch_floats(int m, int d) {
@@ -55,12 +42,14 @@ float cmaxsim_score_reference(int m, int d, const void *vectors, cmaxsim_format 
     return cmaxsim_score_portable(m, d, vectors, format, scales, n, scratch);
 }
 
-int cmaxsim_has_avx2(void) { return level() >= AVX2; }
+// Whether the CPU runs the AVX2 kernel, whatever MULTIEMBED_ISA says: tests hold it to the
+// reference's bits on every machine that can run it.
+int cmaxsim_has_avx2(void) { return ccpu_detected_level() >= CCPU_AVX2; }
 
 float cmaxsim_score_avx2_kernel(int m, int d, const void *vectors, cmaxsim_format format, const float *scales, long n,
                                 float *scratch) {
 #if defined(__x86_64__)
-    if (level() >= AVX2) return cmaxsim_score_avx2(m, d, vectors, format, scales, n, scratch);
+    if (cmaxsim_has_avx2()) return cmaxsim_score_avx2(m, d, vectors, format, scales, n, scratch);
 #endif
     return cmaxsim_score_portable(m, d, vectors, format, scales, n, scratch);
 }

@@ -4,13 +4,15 @@ import CGemm
 import Glibc
 #endif
 
-/// A `Linear` weight packed once, at load, for the register tile of `CGemm`.
+/// A `Linear` weight packed once, at load, for the register tiles of `CGemm`.
 ///
 /// Why not OpenBLAS: sgemm repacks the weight on every call, which for a server's small batches
-/// (a few texts, ~100 rows) was 18% of the forward pass; and its tile beats OpenBLAS's own on
-/// these shapes by 7-24% (Zen 4, 1 core: ViT-B MLP 111-113 GFLOP/s vs 102-104). Every element of
-/// a product is one in-order chain of fused multiply-adds over the input features, so a row's
-/// result is the same whatever rows share its call and however the call is split across cores.
+/// (a few texts, ~100 rows) was 18% of the forward pass; and the AVX-512 tile beats OpenBLAS's
+/// own on these shapes by 7-24% (Zen 4, 1 core: ViT-B MLP 111-113 GFLOP/s vs 102-104). Every
+/// element of a product is one in-order chain of fused multiply-adds over the input features, on
+/// the AVX-512, AVX2 and portable tiles alike, so a row's result is the same bits whatever rows
+/// share its call, however the call is split across cores, and whichever tile the CPU runs
+/// (``InstructionSet``): by construction, not by luck of a library's kernel.
 public final class PackedWeight: @unchecked Sendable {
     // @unchecked: `panels` is written once in init and only read after.
 
@@ -20,9 +22,8 @@ public final class PackedWeight: @unchecked Sendable {
     public let outFeatures: Int
     private let panels: UnsafeMutablePointer<Float>
 
-    /// Whether this CPU runs the packed tile (AVX-512). Elsewhere ``Linear`` keeps its weight for
-    /// OpenBLAS, whose AVX2 kernels are the better choice there.
-    public static let isSupported: Bool = cgemm_available() != 0
+    /// The tile products run on: `avx512-packed`, `avx2-packed` or `portable-packed`.
+    public static var kernelName: String { String(cString: cgemm_kernel_name()) }
 
     /// Packs `weight`, an `inFeatures x outFeatures` row-major matrix (PyTorch's `weight.T`).
     public init(inputMajor weight: UnsafePointer<Float>, inFeatures: Int, outFeatures: Int) {
@@ -54,19 +55,23 @@ public final class PackedWeight: @unchecked Sendable {
     /// `sum + old` or `sum`, as a bias copied into the output first and BLAS's `beta = 1` would
     /// give, without that extra pass. Splits the rows, or the columns when the output is short
     /// and wide, across cores.
+    ///
+    /// `instructionSet` picks a tile other than the active one (capped at what the CPU runs), for
+    /// tests that hold every tile to the same bits.
     public func multiply(
         _ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>, accumulate: Bool,
-        bias: UnsafePointer<Float>? = nil
+        bias: UnsafePointer<Float>? = nil, instructionSet: InstructionSet = .active
     ) {
         guard rows > 0 else { return }
         let k = inFeatures, n = outFeatures, panelWidth = Int(CGEMM_PANEL)
         let input = SendableConstPointer(input), output = SendablePointer(output)
         let panels = SendableConstPointer(self.panels), bias = bias.map(SendableConstPointer.init)
+        let level = Int32(instructionSet.rawValue)
         let large = rows * n * k >= 1 << 20
         if rows >= n / 2 {
             parallelChunks(rows, minimumPerChunk: large ? 16 : rows) { part in
-                cgemm_multiply(
-                    Int32(part.count), Int32(k), Int32(n), input.base + part.lowerBound * k, k, panels.base, 0,
+                cgemm_multiply_at_level(
+                    level, Int32(part.count), Int32(k), Int32(n), input.base + part.lowerBound * k, k, panels.base, 0,
                     Int32(n), output.base + part.lowerBound * n, n, accumulate ? 1 : 0, bias?.base)
             }
         } else {
@@ -74,8 +79,8 @@ public final class PackedWeight: @unchecked Sendable {
             parallelChunks(panelCount, minimumPerChunk: large ? 2 : panelCount) { part in
                 let first = part.lowerBound * panelWidth
                 let columns = min(part.upperBound * panelWidth, n) - first
-                cgemm_multiply(
-                    Int32(rows), Int32(k), Int32(n), input.base, k, panels.base, Int32(first), Int32(columns),
+                cgemm_multiply_at_level(
+                    level, Int32(rows), Int32(k), Int32(n), input.base, k, panels.base, Int32(first), Int32(columns),
                     output.base + first, n, accumulate ? 1 : 0, bias?.base)
             }
         }

@@ -2,11 +2,12 @@ import EmbeddingKernels
 
 /// A PyTorch `Linear` (`weight [out, in]`, optional `bias [out]`).
 ///
-/// On CPUs with AVX-512 the weight is packed once, here, for ``PackedWeight``'s tile; elsewhere
-/// it is kept transposed as `[in, out]` for OpenBLAS, which repacks it on every product and packs
-/// that layout fastest (see ``MatrixMultiply/WeightLayout/inputsByOutputs``).
+/// The weight is packed once, here, for ``PackedWeight``'s tiles (AVX-512, AVX2 or portable: the
+/// same bits on each). With `MULTIEMBED_LINEAR=openblas` (``LinearBackend``, for benchmarks) it
+/// is kept transposed as `[in, out]` for OpenBLAS instead, which repacks it on every product and
+/// packs that layout fastest (see ``MatrixMultiply/WeightLayout/inputsByOutputs``).
 public struct Linear: Sendable {
-    /// Where the weight lives: packed for our tile, or `[in, out]` for OpenBLAS.
+    /// Where the weight lives: packed for our tiles, or `[in, out]` for OpenBLAS.
     enum Weight: Sendable {
         case packed(PackedWeight)
         case inputMajor(Tensor)
@@ -26,7 +27,7 @@ public struct Linear: Sendable {
 
     init(inputMajor: [Float], inFeatures: Int, outFeatures: Int, bias: Tensor?) {
         precondition(inputMajor.count == inFeatures * outFeatures, "weight is not \(inFeatures) x \(outFeatures)")
-        if PackedWeight.isSupported && inFeatures > 0 && outFeatures > 0 {
+        if LinearBackend.selected == .packed && inFeatures > 0 && outFeatures > 0 {
             weight = .packed(inputMajor.withUnsafeBufferPointer {
                 PackedWeight(inputMajor: $0.baseAddress!, inFeatures: inFeatures, outFeatures: outFeatures)
             })

@@ -41,9 +41,8 @@ struct BenchText: ParsableCommand {
             let seconds = secondsSince(start)
             let runtime = BLASRuntime.current()
             print(String(
-                format: "texts=%d batch=%d seconds=%.3f texts_per_s=%.1f linear=%@ kernels=%@ threads=%d",
-                inputs.count, batchSize, seconds, Double(inputs.count) / seconds, runtime.linearKernel, runtime.coreName,
-                runtime.threads))
+                format: "texts=%d batch=%d seconds=%.3f texts_per_s=%.1f %@",
+                inputs.count, batchSize, seconds, Double(inputs.count) / seconds, runtime.description))
         } catch {
             throw CommandFailure(error.description)
         }
@@ -114,9 +113,8 @@ struct BenchImage: ParsableCommand {
         let seconds = secondsSince(start)
         let runtime = BLASRuntime.current()
         print(String(
-            format: "arch=%@ images=%d batch=%d seconds=%.3f images_per_s=%.2f linear=%@ kernels=%@ threads=%d",
-            model ?? arch, images, batchSize, seconds, Double(images) / seconds, runtime.linearKernel, runtime.coreName,
-            runtime.threads))
+            format: "arch=%@ images=%d batch=%d seconds=%.3f images_per_s=%.2f %@",
+            model ?? arch, images, batchSize, seconds, Double(images) / seconds, runtime.description))
     }
 }
 

@@ -63,8 +63,9 @@ struct BenchMaxSim: ParsableCommand {
             let perQuery = secondsSince(start) / Double(queries)
             let runtime = BLASRuntime.current()
             print(String(
-                format: "docs=%d seconds_per_query=%.4f docs_per_s=%.0f vectors=%d query_vectors=%d dim=%d precision=%@ maxsim_kernels=%@ kernels=%@ threads=%d",
-                docs, perQuery, Double(docs) / perQuery, vectors, queryVectors, dim, storage.rawValue, MaxSim.kernelName, runtime.coreName, runtime.threads))
+                format: "docs=%d seconds_per_query=%.4f docs_per_s=%.0f vectors=%d query_vectors=%d dim=%d precision=%@ maxsim_kernels=%@ %@",
+                docs, perQuery, Double(docs) / perQuery, vectors, queryVectors, dim, storage.rawValue, MaxSim.kernelName,
+                runtime.description))
         } catch {
             throw CommandFailure("\(error)")
         }

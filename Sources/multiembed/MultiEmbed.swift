@@ -6,5 +6,5 @@ struct MultiEmbed: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "multiembed",
         abstract: "Multimodal embeddings: text and images into one space, late-interaction retrieval.",
-        subcommands: [EmbedCommand.self, SimilarityCommand.self, BenchCommand.self, IndexCommand.self, SearchCommand.self, EvalCommand.self, ServeCommand.self])
+        subcommands: [EmbedCommand.self, SimilarityCommand.self, BenchCommand.self, IndexCommand.self, SearchCommand.self, EvalCommand.self, ServeCommand.self, InfoCommand.self])
 }

@@ -108,6 +108,8 @@ struct ServeCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "multiembed.serve")
+        logger.info("kernels", metadata: ["cpu": "\(cpuDescription())", "kernels": "\(kernelSummary())"])
+        for warning in kernelWarnings() { logger.warning("\(warning)") }
         // First, so a data directory in use is reported before the models spend seconds loading.
         let store = try openStore()
         let bundles = try model.map(loadModel)

@@ -23,11 +23,6 @@ func printError(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))
 }
 
-/// Prints the OpenBLAS pinning warning once per process, before any heavy work.
-func warnIfBLASIsPinned() {
-    if let warning = BLASRuntime.current().pinningWarning { printError(warning) }
-}
-
 /// `[0.1,0.2]`: shortest round-tripping decimal of each float, so no precision is lost.
 func jsonArray(_ values: [Float]) -> String {
     var text = "["

@@ -25,12 +25,15 @@ struct CommandRunner {
         return executable.deletingLastPathComponent().appendingPathComponent("multiembed")
     }
 
-    static func run(_ arguments: [String], stdin: Data? = nil) throws -> Output {
+    /// Runs `multiembed` with `environment` added to (or, for nil values, removed from) this
+    /// process's environment, less OPENBLAS_CORETYPE unless `environment` sets it.
+    static func run(_ arguments: [String], stdin: Data? = nil, environment changes: [String: String?] = [:]) throws -> Output {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["OPENBLAS_CORETYPE"] = nil
+        for (name, value) in changes { environment[name] = value }
         process.environment = environment
         let out = Pipe(), err = Pipe(), input = Pipe()
         process.standardOutput = out

@@ -20,9 +20,9 @@ extern "C" {
 /// Columns per packed panel: two 16-lane vectors.
 #define CGEMM_PANEL 32
 
-/// 1 when this CPU runs the packed kernels (AVX-512F/VL/DQ), else 0: callers then keep the
-/// weight unpacked and use BLAS.
-int cgemm_available(void);
+/// The kernel `cgemm_multiply` runs: "avx512-packed", "avx2-packed" or "portable-packed", as
+/// CCPU's level (and MULTIEMBED_ISA) decide. All three give the same bits.
+const char *cgemm_kernel_name(void);
 
 /// Floats that `cgemm_pack` writes for a `k x n` weight: n rounded up to whole panels, times k.
 size_t cgemm_packed_count(int k, int n);
@@ -39,6 +39,12 @@ void cgemm_pack(int k, int n, const float *weight, long ldw, float *packed);
 /// points at the first output column. Single-threaded: split rows or panels across cores outside.
 void cgemm_multiply(int m, int k, int n, const float *a, long lda, const float *packed, int column0, int columns,
                     float *c, long ldc, int accumulate, const float *bias);
+
+/// `cgemm_multiply` on the kernel of `level` (a `ccpu_level`: 0 portable, 1 AVX2, 2 AVX-512),
+/// or on the widest this CPU runs when it runs no such level: for tests that hold every path to
+/// the same bits in one process.
+void cgemm_multiply_at_level(int level, int m, int k, int n, const float *a, long lda, const float *packed,
+                             int column0, int columns, float *c, long ldc, int accumulate, const float *bias);
 
 #ifdef __cplusplus
 }
