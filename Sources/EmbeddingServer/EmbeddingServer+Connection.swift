@@ -11,20 +11,28 @@ extension EmbeddingServer {
     func serve(_ accepted: AcceptedConnection) async {
         let limits = configuration.limits
         let connection = accepted.channel
-        let open = accepted.openConnections
-        guard accepted.admitted else {
-            logger.debug("connection refused: too many open", metadata: ["open": "\(open)"])
+        let open: Int
+        switch accepted.admission {
+        case .success(let count):
+            open = count
+        case .failure(let refusal):
+            let message = switch refusal {
+            case .tooManyConnections(let open):
+                "the server has \(open) connections open, the max_connections limit (\(limits.maxConnections))"
+            case .tooManyFromAddress(let open):
+                "\(accepted.address ?? "this address") has \(open) connections open, "
+                    + "the max_connections_per_address limit (\(limits.maxConnectionsPerAddress))"
+            }
+            logger.debug("connection refused", metadata: ["reason": "\(message)"])
             try? await connection.executeThenClose { _, outbound in
-                try await outbound.write(
-                    .failure(
-                        id: 0, code: .resourceExhausted,
-                        message: "the server has \(open) connections open, the max_connections limit (\(limits.maxConnections))"))
+                try await outbound.write(.failure(id: 0, code: .resourceExhausted, message: message))
             }
             return
         }
         metrics.connections(open)
-        defer { metrics.connections(lifecycle.closeConnection()) }
-        let inFlight = InFlightCounter()
+        defer { metrics.connections(lifecycle.closeConnection(address: accepted.address)) }
+        let inFlight = SharedCounter()
+        let failedAuthentications = SharedCounter()
         do {
             try await connection.executeThenClose { inbound, outbound in
                 await withDiscardingTaskGroup { group in
@@ -59,6 +67,16 @@ extension EmbeddingServer {
                                 // Only now: a drain that sees no request in flight closes the
                                 // connection, and the close must queue behind this write.
                                 if admitted { self.lifecycle.endRequest() }
+                                if response.status.code == .unauthenticated,
+                                   failedAuthentications.value.add(1, ordering: .relaxed).newValue
+                                       >= limits.maxFailedAuthenticationsPerConnection
+                                {
+                                    // Closed after the answer: the client learns why.
+                                    self.logger.notice(
+                                        "closing a connection after repeated failed authentication",
+                                        metadata: ["address": "\(accepted.address ?? "?")"])
+                                    try? await connection.channel.close()
+                                }
                             }
                         }
                     } catch let error as FrameError {
@@ -76,7 +94,8 @@ extension EmbeddingServer {
     }
 }
 
-/// Requests of one connection being worked on (an `Atomic` in a class, so child tasks can share it).
-final class InFlightCounter: Sendable {
+/// A count one connection keeps (requests being worked on, failed authentications): an `Atomic`
+/// in a class, so child tasks can share it.
+final class SharedCounter: Sendable {
     let value = Atomic<Int>(0)
 }

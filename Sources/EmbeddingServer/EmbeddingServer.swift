@@ -144,8 +144,10 @@ public final class EmbeddingServer: Service, Sendable {
                     // Counted here, on the event loop in accept order, so the connection over the
                     // cap is always the last one to arrive.
                     let wrapped = try NIOAsyncChannel<ByteBuffer, Multiembed_V1_Response>(wrappingChannelSynchronously: channel)
-                    let (admitted, open) = lifecycle.openConnection(limit: limits.maxConnections)
-                    return AcceptedConnection(channel: wrapped, admitted: admitted, openConnections: open)
+                    let address = channel.remoteAddress?.ipAddress
+                    let admission = lifecycle.openConnection(
+                        limit: limits.maxConnections, perAddressLimit: limits.maxConnectionsPerAddress, address: address)
+                    return AcceptedConnection(channel: wrapped, address: address, admission: admission)
                 }
             }
     }
@@ -168,11 +170,11 @@ public final class EmbeddingServer: Service, Sendable {
     }
 }
 
-/// A connection as the accept loop hands it over: admitted, or over `max_connections` (then
-/// answered RESOURCE_EXHAUSTED and closed).
+/// A connection as the accept loop hands it over: admitted (with the connections then open,
+/// itself included), or over a connection limit (then answered RESOURCE_EXHAUSTED and closed).
 struct AcceptedConnection: Sendable {
     let channel: NIOAsyncChannel<ByteBuffer, Multiembed_V1_Response>
-    let admitted: Bool
-    /// Connections open when it arrived (itself included when admitted).
-    let openConnections: Int
+    /// The client's IP address, when known: connections are counted per address.
+    let address: String?
+    let admission: Result<Int, ServerLifecycle.Refusal>
 }

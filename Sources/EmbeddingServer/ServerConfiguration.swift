@@ -61,6 +61,13 @@ public struct ServerLimits: Sendable, Equatable {
     public var maxPatches: Int = 4096
     /// Most open connections; one more is answered RESOURCE_EXHAUSTED (id 0) and closed.
     public var maxConnections: Int = 1024
+    /// Most open connections from one client address (IP), so that a few clients cannot hold
+    /// every connection (1024 idle ones would lock everyone else out); one more is answered
+    /// RESOURCE_EXHAUSTED (id 0) and closed. 0 = no per-address limit.
+    public var maxConnectionsPerAddress: Int = 128
+    /// Most requests answered UNAUTHENTICATED on one connection before the server closes it,
+    /// so a client cannot try keys at the rate of a local loop (8,500 a second were measured).
+    public var maxFailedAuthenticationsPerConnection: Int = 8
     /// Most requests being worked on for one connection; more are answered RESOURCE_EXHAUSTED
     /// at once, so one connection cannot hold an unbounded number of decoded requests.
     public var maxInFlightPerConnection: Int = 256

@@ -18,6 +18,8 @@ final class ServerLifecycle: Sendable {
     private struct State {
         var phase = Phase.starting
         var connections = 0
+        /// Open connections per client IP address (only those with at least one).
+        var connectionsByAddress: [String: Int] = [:]
         var requestsInFlight = 0
         var boundAddress: SocketAddress?
         var serverChannel: (any Channel)?
@@ -78,18 +80,40 @@ final class ServerLifecycle: Sendable {
         for waiter in waiters { waiter.resume(returning: nil) }
     }
 
-    /// Counts a new connection; false (not counted) when `limit` connections are open.
-    func openConnection(limit: Int) -> (accepted: Bool, open: Int) {
+    /// Why a connection was not admitted.
+    enum Refusal: Error, Equatable {
+        /// `max_connections` are open (the count).
+        case tooManyConnections(open: Int)
+        /// `max_connections_per_address` are open from this address (the count).
+        case tooManyFromAddress(open: Int)
+    }
+
+    /// Counts a new connection from `address` (an IP; nil when unknown, then only the total is
+    /// limited); a refusal (not counted) when `limit` connections are open, or `perAddressLimit`
+    /// from that address. Limits of 0 or less are no limit.
+    func openConnection(limit: Int, perAddressLimit: Int, address: String?) -> Result<Int, Refusal> {
         state.withLock { state in
-            guard limit <= 0 || state.connections < limit else { return (false, state.connections) }
+            guard limit <= 0 || state.connections < limit else { return .failure(.tooManyConnections(open: state.connections)) }
+            if let address {
+                let fromAddress = state.connectionsByAddress[address, default: 0]
+                guard perAddressLimit <= 0 || fromAddress < perAddressLimit else {
+                    return .failure(.tooManyFromAddress(open: fromAddress))
+                }
+                state.connectionsByAddress[address] = fromAddress + 1
+            }
             state.connections += 1
-            return (true, state.connections)
+            return .success(state.connections)
         }
     }
 
-    func closeConnection() -> Int {
+    /// Forgets a connection ``openConnection(limit:perAddressLimit:address:)`` admitted; returns
+    /// the connections still open.
+    func closeConnection(address: String?) -> Int {
         state.withLock { state in
             state.connections -= 1
+            if let address, let count = state.connectionsByAddress[address] {
+                state.connectionsByAddress[address] = count > 1 ? count - 1 : nil
+            }
             return state.connections
         }
     }

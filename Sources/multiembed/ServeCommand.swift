@@ -50,6 +50,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Most open connections.")
     var maxConnections = ServerLimits().maxConnections
 
+    @Option(name: .long, help: "Most open connections from one client IP address (0: no such limit).")
+    var maxConnectionsPerAddress = ServerLimits().maxConnectionsPerAddress
+
+    @Option(name: .long, help: "Requests answered UNAUTHENTICATED on one connection before it is closed.")
+    var maxFailedAuthentications = ServerLimits().maxFailedAuthenticationsPerConnection
+
     @Option(name: .long, help: "Most requests in flight on one connection.")
     var maxInFlightPerConnection = ServerLimits().maxInFlightPerConnection
 
@@ -95,8 +101,12 @@ struct ServeCommand: AsyncParsableCommand {
             ("--max-queued-inputs", maxQueuedInputs), ("--max-batch-inputs", maxBatchInputs),
             ("--max-batch-tokens", maxBatchTokens), ("--max-batch-patches", maxBatchPatches),
             ("--max-vectors-per-document", maxVectorsPerDocument), ("--max-top-k", maxTopK),
+            ("--max-failed-authentications", maxFailedAuthentications),
         ]
         for (name, value) in positive where value <= 0 { throw ValidationError("\(name) must be positive, got \(value)") }
+        guard maxConnectionsPerAddress >= 0 else {
+            throw ValidationError("--max-connections-per-address must be 0 (no limit) or positive, got \(maxConnectionsPerAddress)")
+        }
         guard maxFrameBytes <= Int(UInt32.max) else { throw ValidationError("--max-frame-bytes must be at most \(UInt32.max)") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
     }
@@ -135,6 +145,8 @@ struct ServeCommand: AsyncParsableCommand {
         limits.maxImagePixels = maxImagePixels
         limits.maxPatches = maxPatches
         limits.maxConnections = maxConnections
+        limits.maxConnectionsPerAddress = maxConnectionsPerAddress
+        limits.maxFailedAuthenticationsPerConnection = maxFailedAuthentications
         limits.maxInFlightPerConnection = maxInFlightPerConnection
         limits.maxQueuedInputsPerModel = maxQueuedInputs
         limits.frameTimeout = .milliseconds(Int(frameTimeout * 1000))
@@ -165,7 +177,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
-    /// One key per line; blank lines and lines starting with '#' are skipped.
+    /// The keys of an `--api-key-file` (format: ``APIKeyFile``).
     private func readAPIKeys(_ path: String) throws -> Set<String> {
         let text: String
         do {
@@ -173,10 +185,13 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw CommandFailure("cannot read --api-key-file \(path): \(error.localizedDescription)")
         }
-        let keys = text.split(whereSeparator: \.isNewline)
-            .map { $0.trimmingCharacters(in: .whitespaces) }
-            .filter { !$0.isEmpty && !$0.hasPrefix("#") }
+        let keys: Set<String>
+        do {
+            keys = try APIKeyFile.parse(text)
+        } catch {
+            throw CommandFailure("--api-key-file \(path), \(error)")
+        }
         guard !keys.isEmpty else { throw CommandFailure("--api-key-file \(path) holds no keys") }
-        return Set(keys)
+        return keys
     }
 }

@@ -1,0 +1,82 @@
+import EmbeddingServer
+import Foundation
+import Testing
+import WireProtocol
+
+extension ServerTests {
+/// What one client may not do to the others: hold every connection from one address, or try API
+/// keys at the speed of a loop.
+@Suite("Limits per client")
+struct ServerAbuseTests {
+    @Test("connections over the per-address limit are answered RESOURCE_EXHAUSTED and closed; a freed slot is reused")
+    func connectionsPerAddress() async throws {
+        try await withServer(configure: { $0.limits.maxConnectionsPerAddress = 2 }) { _, port in
+            let first = try await TestConnection(port: port)
+            let second = try await TestConnection(port: port)
+            defer { second.close() }
+            // Both answered: they are admitted and counted.
+            #expect(try #require(try await first.call(embedRequest(id: 1, texts: ["a"]))).status.code == .ok)
+            #expect(try #require(try await second.call(embedRequest(id: 2, texts: ["b"]))).status.code == .ok)
+            let third = try await TestConnection(port: port)
+            let refusal = try #require(try await third.receive())
+            #expect(refusal.id == 0)
+            #expect(refusal.status.code == .resourceExhausted)
+            #expect(refusal.status.message.contains("max_connections_per_address limit (2)"), "\(refusal.status.message)")
+            #expect(try await third.closedByServer())
+            first.close()
+            // The server counts the close when it sees it; retry briefly until the slot is free.
+            var admitted = false
+            for _ in 0..<50 where !admitted {
+                let again = try await TestConnection(port: port)
+                defer { again.close() }
+                let answer = try #require(try await again.call(embedRequest(id: 3, texts: ["c"])))
+                admitted = answer.status.code == .ok && answer.id == 3
+                if !admitted { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            #expect(admitted)
+        }
+    }
+
+    @Test("a connection is closed after max_failed_authentications UNAUTHENTICATED answers, each of which arrives")
+    func repeatedFailedAuthentication() async throws {
+        try await withServer(configure: {
+            $0.apiKeys = ["right"]
+            $0.limits.maxFailedAuthenticationsPerConnection = 3
+        }) { _, port in
+            let connection = try await TestConnection(port: port)
+            defer { connection.close() }
+            for id in 1...3 {
+                var wrong = embedRequest(id: UInt64(id), texts: ["x"])
+                wrong.apiKey = "guess-\(id)"
+                let answer = try #require(try await connection.call(wrong))
+                #expect(answer.id == UInt64(id))
+                #expect(answer.status.code == .unauthenticated)
+            }
+            #expect(try await connection.closedByServer())
+            // Another connection with the right key is served.
+            let other = try await TestConnection(port: port)
+            defer { other.close() }
+            var good = embedRequest(id: 9, texts: ["x"])
+            good.apiKey = "right"
+            #expect(try #require(try await other.call(good)).status.code == .ok)
+        }
+    }
+}
+}
+
+@Suite struct APIKeyFileTests {
+    @Test func commentsBlankLinesAndSpacesAreNotPartOfAKey() throws {
+        let text = "# keys for the staging server\n\n  key-alpha\nkey-beta#no space before\nkey-gamma  # the billing service\n\t\n"
+        #expect(try APIKeyFile.parse(text) == ["key-alpha", "key-beta", "key-gamma"])
+    }
+
+    @Test func aLineWithTwoWordsIsRefusedWithItsNumber() {
+        #expect(throws: APIKeyFile.FormatError(line: 2, reason: "a key cannot contain spaces (put a comment after '#')")) {
+            try APIKeyFile.parse("key-alpha\nkey beta\n")
+        }
+    }
+
+    @Test func aFileOfCommentsHoldsNoKeys() throws {
+        #expect(try APIKeyFile.parse("# none yet\n\n").isEmpty)
+    }
+}
