@@ -1,6 +1,5 @@
 import Logging
 import NIOCore
-import Synchronization
 import WireProtocol
 
 extension EmbeddingServer {
@@ -31,8 +30,7 @@ extension EmbeddingServer {
         }
         metrics.connections(open)
         defer { metrics.connections(lifecycle.closeConnection(address: accepted.address)) }
-        let inFlight = SharedCounter()
-        let failedAuthentications = SharedCounter()
+        let activity = accepted.activity
         do {
             try await connection.executeThenClose { inbound, outbound in
                 await withDiscardingTaskGroup { group in
@@ -49,8 +47,8 @@ extension EmbeddingServer {
                             } catch {
                                 return
                             }
-                            guard inFlight.value.add(1, ordering: .relaxed).newValue <= limits.maxInFlightPerConnection else {
-                                inFlight.value.subtract(1, ordering: .relaxed)
+                            guard activity.requestsInFlight.add(1, ordering: .relaxed).newValue <= limits.maxInFlightPerConnection else {
+                                activity.requestsInFlight.subtract(1, ordering: .relaxed)
                                 try? await outbound.write(.failure(
                                     id: request.id, code: .resourceExhausted,
                                     message: "the connection has \(limits.maxInFlightPerConnection) requests in flight, the max_in_flight_per_connection limit"))
@@ -62,13 +60,14 @@ extension EmbeddingServer {
                             group.addTask {
                                 let response = await self.dispatcher.respond(
                                     to: request, receivedAt: receivedAt, admitted: admitted)
-                                inFlight.value.subtract(1, ordering: .relaxed)
                                 try? await outbound.write(response)
+                                activity.touch()
+                                activity.requestsInFlight.subtract(1, ordering: .relaxed)
                                 // Only now: a drain that sees no request in flight closes the
                                 // connection, and the close must queue behind this write.
                                 if admitted { self.lifecycle.endRequest() }
                                 if response.status.code == .unauthenticated,
-                                   failedAuthentications.value.add(1, ordering: .relaxed).newValue
+                                   activity.failedAuthentications.add(1, ordering: .relaxed).newValue
                                        >= limits.maxFailedAuthenticationsPerConnection
                                 {
                                     // Closed after the answer: the client learns why.
@@ -92,10 +91,4 @@ extension EmbeddingServer {
             logger.debug("connection closed with error", metadata: ["error": "\(error)"])
         }
     }
-}
-
-/// A count one connection keeps (requests being worked on, failed authentications): an `Atomic`
-/// in a class, so child tasks can share it.
-final class SharedCounter: Sendable {
-    let value = Atomic<Int>(0)
 }

@@ -127,8 +127,8 @@ public final class EmbeddingServer: Service, Sendable {
     private func bind() async throws -> NIOAsyncChannel<AcceptedConnection, Never> {
         let limits = configuration.limits
         let lifecycle = self.lifecycle
-        let timeout = TimeAmount.nanoseconds(Int64(limits.frameTimeout.components.seconds) * 1_000_000_000
-            + Int64(limits.frameTimeout.components.attoseconds / 1_000_000_000))
+        let timeout = TimeAmount(limits.frameTimeout)
+        let idleTimeout = TimeAmount(limits.idleTimeout)
         return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -136,8 +136,9 @@ public final class EmbeddingServer: Service, Sendable {
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .bind(host: configuration.host, port: configuration.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    let activity = ConnectionActivity()
                     try channel.pipeline.syncOperations.addHandlers([
-                        FrameTimeoutHandler(timeout: timeout),
+                        FrameTimeoutHandler(timeout: timeout, activity: activity),
                         ByteToMessageHandler(FrameDecoder(maximumFrameBytes: limits.maxFrameBytes)),
                         MessageToByteHandler(MessageFrameEncoder<Multiembed_V1_Response>()),
                     ])
@@ -147,7 +148,10 @@ public final class EmbeddingServer: Service, Sendable {
                     let address = channel.remoteAddress?.ipAddress
                     let admission = lifecycle.openConnection(
                         limit: limits.maxConnections, perAddressLimit: limits.maxConnectionsPerAddress, address: address)
-                    return AcceptedConnection(channel: wrapped, address: address, admission: admission)
+                    if case .success = admission {
+                        IdleConnectionWatch.start(channel: channel, activity: activity, timeout: idleTimeout)
+                    }
+                    return AcceptedConnection(channel: wrapped, address: address, admission: admission, activity: activity)
                 }
             }
     }
@@ -177,4 +181,14 @@ struct AcceptedConnection: Sendable {
     /// The client's IP address, when known: connections are counted per address.
     let address: String?
     let admission: Result<Int, ServerLifecycle.Refusal>
+    /// Shared with the connection's channel handlers.
+    let activity: ConnectionActivity
+}
+
+extension TimeAmount {
+    /// The same span in NIO's nanoseconds.
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
 }

@@ -2,7 +2,8 @@ import NIOCore
 
 /// Closes a connection whose frame does not arrive in full within `timeout` of its first byte,
 /// so a client sending one byte per second cannot hold a connection (and a partly read frame)
-/// forever. A connection between frames has no timer: idle connections cost nothing here.
+/// forever. Between frames it has no timer; it tells ``ConnectionActivity`` when bytes arrive
+/// and whether a frame is partly read, for ``IdleConnectionWatch``.
 ///
 /// It sits before the frame decoder and only follows the frame boundaries (reading each length
 /// prefix as it passes); the bytes go on unchanged.
@@ -18,15 +19,18 @@ final class FrameTimeoutHandler: ChannelInboundHandler {
     }
 
     private let timeout: TimeAmount
+    private let activity: ConnectionActivity
     private var position = Position.boundary
     private var timer: Scheduled<Void>?
 
-    init(timeout: TimeAmount) {
+    init(timeout: TimeAmount, activity: ConnectionActivity) {
         self.timeout = timeout
+        self.activity = activity
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = Self.unwrapInboundIn(data)
+        activity.touch()
         advance(over: buffer, context: context)
         context.fireChannelRead(data)
     }
@@ -68,7 +72,11 @@ final class FrameTimeoutHandler: ChannelInboundHandler {
                 }
             }
         }
-        if case .boundary = position { return }
+        if case .boundary = position {
+            activity.insideFrame.store(false, ordering: .relaxed)
+            return
+        }
+        activity.insideFrame.store(true, ordering: .relaxed)
         if timer == nil {
             let channel = context.channel
             timer = context.eventLoop.scheduleTask(in: timeout) {

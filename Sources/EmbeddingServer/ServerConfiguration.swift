@@ -77,6 +77,9 @@ public struct ServerLimits: Sendable, Equatable {
     /// How long one frame may take to arrive once its first byte came; a slower peer (one byte
     /// per second) is disconnected.
     public var frameTimeout: Duration = .seconds(30)
+    /// How long a connection may stay idle (no request in flight, nothing read or answered)
+    /// before the server closes it; `.zero` = never. The clients reconnect on their next call.
+    public var idleTimeout: Duration = .seconds(300)
     /// Most vectors in one document or query of Upsert, Search and Score, embedded or given: a
     /// 1,000-patch page fits, a runaway client cannot make one MaxSim arbitrarily expensive.
     public var maxVectorsPerDocument: Int = 4096

@@ -74,6 +74,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds one frame may take to arrive once started.")
     var frameTimeout: Double = 30
 
+    @Option(name: .long, help: "Seconds a connection may stay idle (nothing in flight, read or answered) before it is closed; 0: never.")
+    var idleTimeout: Double = 300
+
     @Option(name: .long, help: "Most inputs per model batch.")
     var maxBatchInputs = BatchingOptions().maxBatchInputs
 
@@ -104,6 +107,9 @@ struct ServeCommand: AsyncParsableCommand {
             ("--max-failed-authentications", maxFailedAuthentications),
         ]
         for (name, value) in positive where value <= 0 { throw ValidationError("\(name) must be positive, got \(value)") }
+        guard idleTimeout >= 0, frameTimeout > 0 else {
+            throw ValidationError("--idle-timeout must be 0 (never) or positive and --frame-timeout positive")
+        }
         guard maxConnectionsPerAddress >= 0 else {
             throw ValidationError("--max-connections-per-address must be 0 (no limit) or positive, got \(maxConnectionsPerAddress)")
         }
@@ -150,6 +156,7 @@ struct ServeCommand: AsyncParsableCommand {
         limits.maxInFlightPerConnection = maxInFlightPerConnection
         limits.maxQueuedInputsPerModel = maxQueuedInputs
         limits.frameTimeout = .milliseconds(Int(frameTimeout * 1000))
+        limits.idleTimeout = .milliseconds(Int(idleTimeout * 1000))
         limits.maxVectorsPerDocument = maxVectorsPerDocument
         limits.maxTopK = maxTopK
         var batching = BatchingOptions()

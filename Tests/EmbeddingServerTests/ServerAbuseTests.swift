@@ -37,6 +37,30 @@ struct ServerAbuseTests {
         }
     }
 
+    @Test("an idle connection is closed after idle_timeout; one with a request in flight, or sending, is not")
+    func idleTimeout() async throws {
+        try await withServer(configure: { $0.limits.idleTimeout = .milliseconds(300) }) { _, port in
+            let idle = try await TestConnection(port: port)
+            defer { idle.close() }
+            let started = ContinuousClock.now
+            #expect(try await idle.closedByServer())
+            #expect(ContinuousClock.now - started >= .milliseconds(250))
+
+            // Busy longer than the timeout: a request whose answer takes a while, then requests
+            // sent every 100 ms for a second. Every answer arrives on the same connection.
+            let busy = try await TestConnection(port: port)
+            defer { busy.close() }
+            let long = (0..<512).map { "text number \($0) keeps the model busy past the idle timeout" }
+            #expect(try #require(try await busy.call(embedRequest(id: 1, texts: long))).status.code == .ok)
+            for id in 2...11 {
+                try await Task.sleep(for: .milliseconds(100))
+                let answer = try #require(try await busy.call(embedRequest(id: UInt64(id), texts: ["still here"])))
+                #expect(answer.id == UInt64(id))
+            }
+            #expect(try await busy.closedByServer())
+        }
+    }
+
     @Test("a connection is closed after max_failed_authentications UNAUTHENTICATED answers, each of which arrives")
     func repeatedFailedAuthentication() async throws {
         try await withServer(configure: {
