@@ -70,6 +70,8 @@ final class EmbeddingService: Sendable {
             throw .unavailable("the server is shutting down")
         }
         let preparation = try prepared.get()
+        try ResponseSizeEstimate(preparation, options: options, model: model)
+            .check(limit: limits.maxResponseBytes, inputs: request.inputs.count)
         if request.allOrNothing, let first = preparation.failures.first {
             var status = Multiembed_V1_Status()
             status.code = first.error.code

@@ -49,6 +49,10 @@ public struct ServerConfiguration: Sendable {
 public struct ServerLimits: Sendable, Equatable {
     /// Longest frame read, in bytes, length prefix excluded.
     public var maxFrameBytes: Int = 16 * 1024 * 1024
+    /// Largest response an EmbedRequest may produce, estimated from its prepared inputs before
+    /// anything is computed; a request over it is refused RESOURCE_EXHAUSTED. The clients'
+    /// default response frame limits (256 MiB in all three) are above it.
+    public var maxResponseBytes: Int = 64 * 1024 * 1024
     /// Most inputs in one EmbedRequest.
     public var maxInputsPerRequest: Int = 1024
     /// Longest text input, in UTF-8 bytes.

@@ -32,6 +32,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Longest frame, in bytes.")
     var maxFrameBytes = ServerLimits().maxFrameBytes
 
+    @Option(name: .long, help: "Largest response an Embed request may produce, in bytes (estimated before computing).")
+    var maxResponseBytes = ServerLimits().maxResponseBytes
+
     @Option(name: .long, help: "Most inputs in one request.")
     var maxInputsPerRequest = ServerLimits().maxInputsPerRequest
 
@@ -104,7 +107,7 @@ struct ServeCommand: AsyncParsableCommand {
             ("--max-queued-inputs", maxQueuedInputs), ("--max-batch-inputs", maxBatchInputs),
             ("--max-batch-tokens", maxBatchTokens), ("--max-batch-patches", maxBatchPatches),
             ("--max-vectors-per-document", maxVectorsPerDocument), ("--max-top-k", maxTopK),
-            ("--max-failed-authentications", maxFailedAuthentications),
+            ("--max-failed-authentications", maxFailedAuthentications), ("--max-response-bytes", maxResponseBytes),
         ]
         for (name, value) in positive where value <= 0 { throw ValidationError("\(name) must be positive, got \(value)") }
         guard idleTimeout >= 0, frameTimeout > 0 else {
@@ -146,6 +149,7 @@ struct ServeCommand: AsyncParsableCommand {
         var limits = ServerLimits()
         limits.maxFrameBytes = maxFrameBytes
         limits.maxInputsPerRequest = maxInputsPerRequest
+        limits.maxResponseBytes = maxResponseBytes
         limits.maxTextBytes = maxTextBytes
         limits.maxImageBytes = maxImageBytes
         limits.maxImagePixels = maxImagePixels

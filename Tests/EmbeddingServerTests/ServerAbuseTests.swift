@@ -104,3 +104,36 @@ struct ServerAbuseTests {
         #expect(try APIKeyFile.parse("# none yet\n\n").isEmpty)
     }
 }
+
+extension ServerTests {
+@Suite("Response size")
+struct ServerResponseSizeTests {
+    @Test("a request whose response would pass max_response_bytes is refused before computing; a smaller one is served")
+    func responseSizeIsBoundedBeforeComputing() async throws {
+        try await withServer(configure: { $0.limits.maxResponseBytes = 200_000 }) { _, port in
+            let connection = try await TestConnection(port: port)
+            defer { connection.close() }
+            // 64 texts of ~12 tokens, multi-vector float32 at 384 dimensions: ~1.2 MB.
+            let texts = (0..<64).map { "a text of about a dozen tokens, number \($0)" }
+            let big = try #require(try await connection.call(embedRequest(id: 1, texts: texts) { $0.output = .multiVector }))
+            #expect(big.status.code == .resourceExhausted)
+            #expect(big.status.message.contains("max_response_bytes (200000)"), "\(big.status.message)")
+            #expect(big.body == nil)
+            // The same texts pooled fit (64 x 384 x 4 bytes), and so does a binary multi-vector.
+            let pooled = try #require(try await connection.call(embedRequest(id: 2, texts: texts)))
+            #expect(pooled.status.code == .ok)
+            let binary = try #require(try await connection.call(embedRequest(id: 3, texts: texts) {
+                $0.output = .multiVector
+                $0.encoding = .binary
+            }))
+            #expect(binary.status.code == .ok)
+            #expect(binary.serializedSizeEstimate <= 200_000)
+        }
+    }
+}
+}
+
+extension Multiembed_V1_Response {
+    /// Bytes of the response as sent (the frame less its length prefix).
+    var serializedSizeEstimate: Int { (try? serializedData().count) ?? .max }
+}
