@@ -19,12 +19,20 @@ enum CodecBridge {
         return ImageHeader(format: format, width: Int(info.width), height: Int(info.height))
     }
 
+    /// Pixels decoded by C, and how much of the input the codec read to produce them.
+    struct DecodedPixels {
+        /// Row-major interleaved RGB, `width * height * 3` bytes.
+        var pixels: [UInt8]
+        /// Bytes of the encoded input the codec read; the rest was never touched.
+        var bytesRead: Int
+    }
+
     /// Decodes into a fresh array of exactly `width * height * 3` bytes, allocated here (after
     /// the caller checked the limit) and filled by C without an intermediate copy.
     static func decodeRGB8(
         _ buffer: UnsafeRawBufferPointer, header: ImageHeader, name: String, maxPixels: Int,
         alpha: AlphaPolicy
-    ) throws(ImageError) -> [UInt8] {
+    ) throws(ImageError) -> DecodedPixels {
         let alphaMode = alpha == .drop ? IC_ALPHA_DROP : IC_ALPHA_COMPOSITE_ON_WHITE
         let pixelLimit = UInt64(max(maxPixels, 0))
         let byteCount = header.pixelCount * 3
@@ -48,7 +56,7 @@ enum CodecBridge {
         guard status == IC_STATUS_OK else {
             throw error(for: status, info: info, format: header.format, name: name, maxPixels: maxPixels)
         }
-        return pixels
+        return DecodedPixels(pixels: pixels, bytesRead: Int(clamping: info.bytes_read))
     }
 
     private static func error(

@@ -21,7 +21,8 @@ public struct ImageHeader: Sendable, Equatable {
 /// Order of checks, cheapest first, so hostile inputs cost as little as possible: empty input,
 /// encoded size limit, magic bytes (anything but PNG/JPEG is `unsupportedFormat`, naming what it
 /// looks like), header (dimensions against `ImageLimits.maxPixels`, before any pixel memory is
-/// allocated), then the full decode in C, which never crashes, prints or exits on bad data.
+/// allocated), then the full decode in C, which never crashes, prints or exits on bad data, and
+/// reads no further than the declared image (a PNG's trailing image data is never inflated).
 public enum ImageDecoder {
     /// Decodes `bytes`. `name` only labels errors (a file name, or e.g. "inputs[2]"); `alpha`
     /// says what transparency becomes (by default what transformers' processors do).
@@ -52,14 +53,24 @@ public enum ImageDecoder {
         _ buffer: UnsafeRawBufferPointer, name: String, limits: ImageLimits = ImageLimits(),
         alpha: AlphaPolicy = .compositeOnWhite
     ) throws(ImageError) -> RGBImage {
+        try decodeCountingInput(buffer, name: name, limits: limits, alpha: alpha).image
+    }
+
+    /// `decode`, also reporting how many bytes of the input the codec read. Tests use it to show
+    /// that a decode stops where the declared image ends, whatever follows it.
+    static func decodeCountingInput(
+        _ buffer: UnsafeRawBufferPointer, name: String, limits: ImageLimits = ImageLimits(),
+        alpha: AlphaPolicy = .compositeOnWhite
+    ) throws(ImageError) -> (image: RGBImage, bytesRead: Int) {
         let header = try readHeader(buffer, name: name, limits: limits)
         guard header.width <= limits.maxPixels / header.height else {
             throw .tooLarge(
                 name: name, width: header.width, height: header.height, maxPixels: limits.maxPixels)
         }
-        let pixels = try CodecBridge.decodeRGB8(
+        let decoded = try CodecBridge.decodeRGB8(
             buffer, header: header, name: name, maxPixels: limits.maxPixels, alpha: alpha)
-        return RGBImage(width: header.width, height: header.height, pixels: pixels)
+        let image = RGBImage(width: header.width, height: header.height, pixels: decoded.pixels)
+        return (image, decoded.bytesRead)
     }
 
     /// Identifies the format and reads the declared size, allocating nothing for pixels.

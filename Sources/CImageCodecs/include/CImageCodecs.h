@@ -59,6 +59,9 @@ typedef struct ic_image_info {
     uint32_t height;
     /// Number of colour components stored in the file (1 gray, 2 gray+alpha, 3, 4), or 0.
     uint32_t components;
+    /// How many bytes of the input the decoder read, on success and on failure. Whatever lies
+    /// beyond was never looked at: tests use it to show that work stops where the image ends.
+    uint64_t bytes_read;
     /// NUL-terminated reason for a failure (the codec library's own message where there is
     /// one); empty on success.
     char message[IC_MESSAGE_CAPACITY];
@@ -75,7 +78,9 @@ ic_status ic_png_read_header(const uint8_t *data, size_t size, ic_image_info *in
 /// gray+alpha, RGB, RGBA, 16-bit samples, Adam7 interlacing. Samples are converted as Pillow
 /// opens them: gray is replicated, low bit depths are scaled by bit replication, 16-bit
 /// samples keep their high byte, gamma/sRGB/ICC chunks are not applied; transparency is
-/// handled as `alpha_mode` says.
+/// handled as `alpha_mode` says. Reading stops once every declared row is decoded (beyond a
+/// few bytes to check the stream's end): image data that goes on past them, a decompression
+/// bomb behind a small header, is never read nor inflated, so the cost follows the declared size.
 /// Returns IC_STATUS_TOO_LARGE, before decoding anything, when width * height > max_pixels.
 ic_status ic_png_decode_rgb8(const uint8_t *data, size_t size, uint64_t max_pixels,
                              ic_alpha_mode alpha_mode, uint8_t *pixels, size_t pixels_size,
