@@ -16,6 +16,13 @@
 /// Largest number of ancillary chunks libpng may keep (text, sPLT, unknown).
 #define IC_PNG_CHUNK_CACHE_MAX 128
 
+/// Deflate's best compression ratio: a 258-byte match coded in 2 bits (1-bit length and
+/// distance codes). No complete PNG holds less image data than its pixels over this.
+#define IC_DEFLATE_MAX_RATIO 1032
+
+/// Bytes of the signature and IHDR chunk, after which the image data begins.
+#define IC_PNG_HEADER_BYTES 33
+
 /// Input bytes libpng may still read once every declared row is decoded. After the last row
 /// libpng swallows the rest of the zlib stream (inflating it 1 KiB at a time, for as long as it
 /// yields data) and then reads the chunk's CRC. A well-formed file has only its Adler-32, the
@@ -146,13 +153,24 @@ ic_status ic_png_read_header(const uint8_t *data, size_t size, ic_image_info *in
     }
     info->width = width;
     info->height = height;
+    uint64_t samples = 0;  // stored per pixel
     switch (data[25]) {
-    case PNG_COLOR_TYPE_GRAY: info->components = 1; break;
-    case PNG_COLOR_TYPE_GRAY_ALPHA: info->components = 2; break;
-    case PNG_COLOR_TYPE_RGB: case PNG_COLOR_TYPE_PALETTE: info->components = 3; break;
-    case PNG_COLOR_TYPE_RGB_ALPHA: info->components = 4; break;
+    case PNG_COLOR_TYPE_GRAY: info->components = 1; samples = 1; break;
+    case PNG_COLOR_TYPE_GRAY_ALPHA: info->components = 2; samples = 2; break;
+    case PNG_COLOR_TYPE_RGB: info->components = 3; samples = 3; break;
+    case PNG_COLOR_TYPE_PALETTE: info->components = 3; samples = 1; break;
+    case PNG_COLOR_TYPE_RGB_ALPHA: info->components = 4; samples = 4; break;
     default: info->components = 0; break;  // libpng rejects it when decoding
     }
+    // The pixels' bits (filter bytes and row padding left out) over deflate's best ratio.
+    const uint64_t bits_per_pixel = samples * data[24];
+    const uint64_t pixel_count = (uint64_t)width * height;
+    const uint64_t pixel_bits = bits_per_pixel != 0 && pixel_count > UINT64_MAX / bits_per_pixel
+                                    ? UINT64_MAX
+                                    : pixel_count * bits_per_pixel;
+    const uint64_t bits_per_data_byte = 8 * IC_DEFLATE_MAX_RATIO;
+    info->data_bytes = size > IC_PNG_HEADER_BYTES ? size - IC_PNG_HEADER_BYTES : 0;
+    info->min_data_bytes = pixel_bits / bits_per_data_byte + (pixel_bits % bits_per_data_byte != 0);
     return IC_STATUS_OK;
 }
 
