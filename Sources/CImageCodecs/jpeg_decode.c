@@ -27,6 +27,8 @@ typedef struct jpeg_decode_context {
     struct jpeg_progress_mgr progress;
     jmp_buf jump;
     ic_image_info *info;
+    /// ic_decode_flags of the call.
+    uint32_t flags;
     volatile ic_status failure;
     uint8_t *volatile scratch;
 } jpeg_decode_context;
@@ -54,11 +56,25 @@ static void on_jpeg_error(j_common_ptr cinfo) {
     longjmp(context->jump, 1);
 }
 
-/// Warnings and trace messages (e.g. "extraneous bytes before marker") are tolerated silently,
-/// as Pillow does; the default would print them.
+/// Whether a libjpeg warning says the image data is damaged or incomplete: a scan cut short by
+/// a marker, a bad Huffman or arithmetic code, stray bytes before a marker, an impossible
+/// progression, a missing end. The two others are about metadata (an unknown JFIF version or
+/// Adobe colour transform code) and leave the pixels intact.
+static int is_data_warning(int code) {
+    return code != JWRN_ADOBE_XFORM && code != JWRN_JFIF_MAJOR;
+}
+
+/// libjpeg only warns (level -1) about damaged data and goes on, filling what it could not
+/// decode with gray: a 26 KB file declaring 6000 x 6000 becomes a 108 MB gray picture. Unless
+/// the caller allows truncated files, such a warning is fatal, reported with libjpeg's own text
+/// ("Corrupt JPEG data: premature end of data segment"), as Pillow refuses truncated files.
+/// Trace messages (level >= 0) are ignored; the default handler would print them.
 static void on_jpeg_message(j_common_ptr cinfo, int level) {
-    (void)cinfo;
-    (void)level;
+    jpeg_decode_context *context = (jpeg_decode_context *)cinfo->client_data;
+    if (level < 0 && (context->flags & IC_DECODE_ALLOW_TRUNCATED) == 0 &&
+        is_data_warning(cinfo->err->msg_code)) {
+        on_jpeg_error(cinfo);
+    }
 }
 
 static void on_jpeg_output_message(j_common_ptr cinfo) {
@@ -81,16 +97,24 @@ static void on_jpeg_progress(j_common_ptr common) {
 }
 
 // Source manager over one in-memory buffer, handed over whole in init_source.
-// Unlike jpeg_mem_src, which pads a premature end with a fake EOI marker and a warning, running
-// out of data here is fatal: a truncated file is an error, not a half-gray picture.
+// Running out of data is fatal: a truncated file is an error, not a half-gray picture. Only
+// when the caller allows truncated files does it do what jpeg_mem_src does: warn, and pad the
+// premature end with a fake EOI marker so that libjpeg finishes the image.
 
 static void source_init(j_decompress_ptr cinfo) {
     (void)cinfo;
 }
 
 static boolean source_fill(j_decompress_ptr cinfo) {
-    ERREXIT(cinfo, JERR_INPUT_EOF);
-    return FALSE;  // not reached
+    static const JOCTET fake_end_of_image[2] = {0xFF, JPEG_EOI};
+    jpeg_decode_context *context = (jpeg_decode_context *)cinfo->client_data;
+    if ((context->flags & IC_DECODE_ALLOW_TRUNCATED) == 0) {
+        ERREXIT(cinfo, JERR_INPUT_EOF);
+    }
+    WARNMS(cinfo, JWRN_JPEG_EOF);
+    cinfo->src->next_input_byte = fake_end_of_image;
+    cinfo->src->bytes_in_buffer = sizeof fake_end_of_image;
+    return TRUE;
 }
 
 static void source_skip(j_decompress_ptr cinfo, long count) {
@@ -99,7 +123,9 @@ static void source_skip(j_decompress_ptr cinfo, long count) {
         return;
     }
     if ((unsigned long)count > source->bytes_in_buffer) {
-        ERREXIT(cinfo, JERR_INPUT_EOF);
+        source->bytes_in_buffer = 0;
+        source_fill(cinfo);  // fatal, or the fake EOI when truncated files are allowed
+        return;
     }
     source->next_input_byte += count;
     source->bytes_in_buffer -= (size_t)count;
@@ -109,8 +135,38 @@ static void source_term(j_decompress_ptr cinfo) {
     (void)cinfo;
 }
 
+/// The fewest bytes the entropy-coded data of the first scan takes in a complete file, from the
+/// declared size alone; 0 when there is no such bound.
+///
+/// With Huffman coding every code is at least one bit, and every 8 x 8 block a scan covers
+/// needs codes: a sequential scan codes a DC difference and then an end-of-block or a last
+/// coefficient (at least 2 bits a block); a progressive file must open each component with a
+/// DC scan (at least 1 bit a block; an AC scan first draws a warning, which is an error here).
+/// Blocks are counted per component, without the padding of interleaved MCUs, so this is a
+/// lower bound; markers and byte stuffing only add to it. Arithmetic coding can spend far less
+/// than a bit a block, so it has no bound.
+static uint64_t first_scan_min_bytes(j_decompress_ptr cinfo) {
+    if (cinfo->arith_code) {
+        return 0;
+    }
+    uint64_t bits_per_block;
+    if (!cinfo->progressive_mode) {
+        bits_per_block = 2;
+    } else if (cinfo->Ss == 0) {
+        bits_per_block = 1;
+    } else {
+        return 0;
+    }
+    uint64_t blocks = 0;
+    for (int index = 0; index < cinfo->comps_in_scan; index++) {
+        const jpeg_component_info *component = cinfo->cur_comp_info[index];
+        blocks += (uint64_t)component->width_in_blocks * (uint64_t)component->height_in_blocks;
+    }
+    return (blocks * bits_per_block + 7) / 8;
+}
+
 /// Shared body of header probe (pixels == NULL) and full decode.
-static ic_status run_jpeg(const uint8_t *data, size_t size, uint64_t max_pixels,
+static ic_status run_jpeg(const uint8_t *data, size_t size, uint64_t max_pixels, uint32_t flags,
                           uint8_t *pixels, size_t pixels_size, ic_image_info *info) {
     if (info == NULL) {
         return IC_STATUS_INVALID_ARGUMENT;
@@ -124,6 +180,7 @@ static ic_status run_jpeg(const uint8_t *data, size_t size, uint64_t max_pixels,
     jpeg_decode_context context;
     memset(&context, 0, sizeof context);
     context.info = info;
+    context.flags = flags;
     context.failure = IC_STATUS_CORRUPT;
 
     // Zeroed first so that jpeg_destroy_decompress is safe even if creation itself fails.
@@ -160,6 +217,8 @@ static ic_status run_jpeg(const uint8_t *data, size_t size, uint64_t max_pixels,
     info->width = cinfo.image_width;
     info->height = cinfo.image_height;
     info->components = (uint32_t)cinfo.num_components;
+    info->data_bytes = cinfo.src->bytes_in_buffer;
+    info->min_data_bytes = first_scan_min_bytes(&cinfo);
     if (pixels == NULL) {
         jpeg_destroy_decompress(&cinfo);
         return IC_STATUS_OK;
@@ -236,12 +295,14 @@ static ic_status run_jpeg(const uint8_t *data, size_t size, uint64_t max_pixels,
     return IC_STATUS_OK;
 }
 
-ic_status ic_jpeg_read_header(const uint8_t *data, size_t size, ic_image_info *info) {
-    return run_jpeg(data, size, 0, NULL, 0, info);
+ic_status ic_jpeg_read_header(const uint8_t *data, size_t size, uint32_t flags,
+                              ic_image_info *info) {
+    return run_jpeg(data, size, 0, flags, NULL, 0, info);
 }
 
 ic_status ic_jpeg_decode_rgb8(const uint8_t *data, size_t size, uint64_t max_pixels,
-                              uint8_t *pixels, size_t pixels_size, ic_image_info *info) {
+                              uint32_t flags, uint8_t *pixels, size_t pixels_size,
+                              ic_image_info *info) {
     if (pixels == NULL) {
         if (info != NULL) {
             ic_info_reset(info);
@@ -249,5 +310,5 @@ ic_status ic_jpeg_decode_rgb8(const uint8_t *data, size_t size, uint64_t max_pix
         }
         return IC_STATUS_INVALID_ARGUMENT;
     }
-    return run_jpeg(data, size, max_pixels, pixels, pixels_size, info);
+    return run_jpeg(data, size, max_pixels, flags, pixels, pixels_size, info);
 }

@@ -16,6 +16,26 @@
 /// Largest number of ancillary chunks libpng may keep (text, sPLT, unknown).
 #define IC_PNG_CHUNK_CACHE_MAX 128
 
+/// Deflate's best compression ratio: a 258-byte match coded in 2 bits (1-bit length and
+/// distance codes). No complete PNG holds less image data than its pixels over this.
+#define IC_DEFLATE_MAX_RATIO 1032
+
+/// Bytes of the signature and IHDR chunk, after which the image data begins.
+#define IC_PNG_HEADER_BYTES 33
+
+/// Input bytes libpng may still read once every declared row is decoded. After the last row
+/// libpng swallows the rest of the zlib stream (inflating it 1 KiB at a time, for as long as it
+/// yields data) and then reads the chunk's CRC. A well-formed file has only its Adler-32, the
+/// CRC and perhaps one more chunk header left, so this still verifies it; a stream that goes on
+/// (a 1 x 1 image followed by gigabytes of zeros) is cut off here, and the image, whose rows
+/// are all there, is returned as Pillow returns it. With libpng's 8 KiB input buffer, at most
+/// (8 + 1) KiB of compressed data are inflated past the last row: about 9.5 MB at deflate's
+/// 1032:1 ceiling, whatever the file holds.
+#define IC_PNG_TRAILING_BYTES 1024
+
+/// setjmp value of the jump taken when libpng asks for trailing data past IC_PNG_TRAILING_BYTES.
+#define IC_PNG_JUMP_ROWS_COMPLETE 2
+
 /// Ancillary chunks we never use. libpng skips them unread (no zlib inflation, no buffering),
 /// which also defuses compressed-metadata bombs (zTXt, iTXt, iCCP).
 static const png_byte ignored_chunks[] = {
@@ -33,11 +53,18 @@ typedef struct png_decode_context {
     jmp_buf jump;
     const uint8_t *data;
     size_t size;
-    size_t offset;
+    volatile size_t offset;
     ic_image_info *info;
     volatile ic_status failure;
     png_bytep *volatile rows;
     uint8_t *volatile scratch;
+    /// Declared height, and the number of interlace passes libpng delivers (1 or 7).
+    uint32_t height;
+    int passes;
+    /// Input offset at which libpng had decoded every row, or SIZE_MAX before that.
+    volatile size_t rows_complete_at;
+    /// Row being read into `scratch` by the one-row-at-a-time RGBA path.
+    volatile uint32_t scratch_row;
 } png_decode_context;
 
 static const uint8_t png_signature_bytes[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
@@ -67,9 +94,28 @@ static void on_png_warning(png_structp png, png_const_charp message) {
     (void)message;
 }
 
+/// Whether libpng has decoded every row the header declares. After the last row of a plain
+/// image its row counter equals the height; after the last row of the last pass of an
+/// interlaced one (deinterlaced by libpng) its pass counter moves past the seventh pass.
+static int all_rows_decoded(png_structp png, const png_decode_context *context) {
+    if (png_get_current_pass_number(png) > 6) {
+        return 1;
+    }
+    return context->passes == 1 && png_get_current_row_number(png) >= context->height;
+}
+
 /// libpng's read callback over the in-memory buffer; running out of data is a fatal error.
+/// Once the rows are decoded it serves at most IC_PNG_TRAILING_BYTES more, then jumps back to
+/// the decode call with IC_PNG_JUMP_ROWS_COMPLETE, so trailing data costs nothing.
 static void read_from_memory(png_structp png, png_bytep destination, size_t length) {
     png_decode_context *context = (png_decode_context *)png_get_io_ptr(png);
+    if (context->rows_complete_at == SIZE_MAX && all_rows_decoded(png, context)) {
+        context->rows_complete_at = context->offset;
+    }
+    if (context->rows_complete_at != SIZE_MAX &&
+        context->offset - context->rows_complete_at + length > IC_PNG_TRAILING_BYTES) {
+        longjmp(context->jump, IC_PNG_JUMP_ROWS_COMPLETE);
+    }
     if (length > context->size - context->offset) {
         png_error(png, "PNG data is truncated");
     }
@@ -107,13 +153,24 @@ ic_status ic_png_read_header(const uint8_t *data, size_t size, ic_image_info *in
     }
     info->width = width;
     info->height = height;
+    uint64_t samples = 0;  // stored per pixel
     switch (data[25]) {
-    case PNG_COLOR_TYPE_GRAY: info->components = 1; break;
-    case PNG_COLOR_TYPE_GRAY_ALPHA: info->components = 2; break;
-    case PNG_COLOR_TYPE_RGB: case PNG_COLOR_TYPE_PALETTE: info->components = 3; break;
-    case PNG_COLOR_TYPE_RGB_ALPHA: info->components = 4; break;
+    case PNG_COLOR_TYPE_GRAY: info->components = 1; samples = 1; break;
+    case PNG_COLOR_TYPE_GRAY_ALPHA: info->components = 2; samples = 2; break;
+    case PNG_COLOR_TYPE_RGB: info->components = 3; samples = 3; break;
+    case PNG_COLOR_TYPE_PALETTE: info->components = 3; samples = 1; break;
+    case PNG_COLOR_TYPE_RGB_ALPHA: info->components = 4; samples = 4; break;
     default: info->components = 0; break;  // libpng rejects it when decoding
     }
+    // The pixels' bits (filter bytes and row padding left out) over deflate's best ratio.
+    const uint64_t bits_per_pixel = samples * data[24];
+    const uint64_t pixel_count = (uint64_t)width * height;
+    const uint64_t pixel_bits = bits_per_pixel != 0 && pixel_count > UINT64_MAX / bits_per_pixel
+                                    ? UINT64_MAX
+                                    : pixel_count * bits_per_pixel;
+    const uint64_t bits_per_data_byte = 8 * IC_DEFLATE_MAX_RATIO;
+    info->data_bytes = size > IC_PNG_HEADER_BYTES ? size - IC_PNG_HEADER_BYTES : 0;
+    info->min_data_bytes = pixel_bits / bits_per_data_byte + (pixel_bits % bits_per_data_byte != 0);
     return IC_STATUS_OK;
 }
 
@@ -189,6 +246,7 @@ static void read_with_alpha(png_structp png, png_decode_context *context, int pa
     context->scratch = scratch;
     if (passes == 1) {
         for (uint32_t y = 0; y < height; y++) {
+            context->scratch_row = y;
             png_read_row(png, scratch, NULL);
             convert(scratch, pixels + (size_t)y * width * 3, width);
         }
@@ -222,6 +280,25 @@ static void read_direct(png_structp png, png_decode_context *context, uint8_t *p
     png_read_image(png, rows);
 }
 
+/// Finishes the RGBA conversion that the jump out of the last png_read_row interrupted: every
+/// row is decoded, but the last one (one-row path) or all of them (interlaced path) still sit
+/// in scratch memory. RGB rows went straight into `pixels` and need nothing.
+static void finish_rows_after_jump(png_decode_context *context, int channels,
+                                   ic_alpha_mode alpha_mode, uint8_t *pixels, uint32_t width) {
+    if (channels != 4) {
+        return;
+    }
+    void (*convert)(const uint8_t *, uint8_t *, uint32_t) =
+        alpha_mode == IC_ALPHA_DROP ? ic_strip_rgba : ic_composite_rgba_on_white;
+    if (context->passes == 1) {
+        convert(context->scratch, pixels + (size_t)context->scratch_row * width * 3, width);
+        return;
+    }
+    for (uint32_t y = 0; y < context->height; y++) {
+        convert(context->rows[y], pixels + (size_t)y * width * 3, width);
+    }
+}
+
 ic_status ic_png_decode_rgb8(const uint8_t *data, size_t size, uint64_t max_pixels,
                              ic_alpha_mode alpha_mode, uint8_t *pixels, size_t pixels_size,
                              ic_image_info *info) {
@@ -247,6 +324,11 @@ ic_status ic_png_decode_rgb8(const uint8_t *data, size_t size, uint64_t max_pixe
     context.size = size;
     context.info = info;
     context.failure = IC_STATUS_CORRUPT;
+    context.height = height;
+    context.passes = 1;
+    context.rows_complete_at = SIZE_MAX;
+    // Written after setjmp and read after a jump: volatile, as for the context's members.
+    volatile int channels = 0;
 
     png_structp png =
         png_create_read_struct(PNG_LIBPNG_VER_STRING, &context, on_png_error, on_png_warning);
@@ -261,11 +343,23 @@ ic_status ic_png_decode_rgb8(const uint8_t *data, size_t size, uint64_t max_pixe
         return IC_STATUS_OUT_OF_MEMORY;
     }
 
-    if (setjmp(context.jump) != 0) {
+    switch (setjmp(context.jump)) {
+    case 0:
+        break;
+    case IC_PNG_JUMP_ROWS_COMPLETE:
+        // From read_from_memory: every row is decoded, only trailing data was left unread.
+        finish_rows_after_jump(&context, channels, alpha_mode, pixels, width);
+        free(context.rows);
+        free(context.scratch);
+        png_destroy_read_struct(&png, &png_info, NULL);
+        info->bytes_read = context.offset;
+        return IC_STATUS_OK;
+    default:
         // Reached from on_png_error; png and png_info were assigned before setjmp.
         free(context.rows);
         free(context.scratch);
         png_destroy_read_struct(&png, &png_info, NULL);
+        info->bytes_read = context.offset;
         return context.failure;
     }
 
@@ -286,7 +380,8 @@ ic_status ic_png_decode_rgb8(const uint8_t *data, size_t size, uint64_t max_pixe
         png_error(png, "PNG dimensions changed between header probe and decode");
     }
     int passes = configure_output(png, png_info, alpha_mode);
-    png_byte channels = png_get_channels(png, png_info);
+    context.passes = passes;
+    channels = png_get_channels(png, png_info);
     if ((channels != 3 && channels != 4) || png_get_bit_depth(png, png_info) != 8 ||
         png_get_rowbytes(png, png_info) != (size_t)width * channels) {
         png_error(png, "libpng did not produce 8-bit RGB or RGBA rows");
@@ -302,5 +397,6 @@ ic_status ic_png_decode_rgb8(const uint8_t *data, size_t size, uint64_t max_pixe
     free(context.rows);
     free(context.scratch);
     png_destroy_read_struct(&png, &png_info, NULL);
+    info->bytes_read = context.offset;
     return IC_STATUS_OK;
 }

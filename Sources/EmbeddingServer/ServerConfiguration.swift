@@ -1,4 +1,5 @@
 import Foundation
+import ImageIO
 
 /// Everything a server needs to start: where to listen, what to serve, its limits, batching,
 /// authentication and shutdown. Build it in code (tests start a server on port 0) or from the
@@ -59,8 +60,9 @@ public struct ServerLimits: Sendable, Equatable {
     public var maxTextBytes: Int = 64 * 1024
     /// Largest encoded image, in bytes.
     public var maxImageBytes: Int = 16 * 1024 * 1024
-    /// Most pixels (width x height) of one image, read from its header before decoding.
-    public var maxImagePixels: Int = 40_000_000
+    /// Most pixels (width x height) of one image, read from its header before decoding. The
+    /// same default as the command line's, defined once in ImageLimits.
+    public var maxImagePixels: Int = ImageLimits.defaultMaxPixels
     /// Most patches (rows x cols) of one Patches input.
     public var maxPatches: Int = 4096
     /// Most open connections; one more is answered RESOURCE_EXHAUSTED (id 0) and closed.

@@ -20,8 +20,10 @@ public struct ImageHeader: Sendable, Equatable {
 ///
 /// Order of checks, cheapest first, so hostile inputs cost as little as possible: empty input,
 /// encoded size limit, magic bytes (anything but PNG/JPEG is `unsupportedFormat`, naming what it
-/// looks like), header (dimensions against `ImageLimits.maxPixels`, before any pixel memory is
-/// allocated), then the full decode in C, which never crashes, prints or exits on bad data.
+/// looks like), header (dimensions against `ImageLimits.maxPixels`, and the image data the file
+/// holds against the least a complete file of that size needs, before any pixel memory is
+/// allocated), then the full decode in C, which never crashes, prints or exits on bad data, and
+/// reads no further than the declared image (a PNG's trailing image data is never inflated).
 public enum ImageDecoder {
     /// Decodes `bytes`. `name` only labels errors (a file name, or e.g. "inputs[2]"); `alpha`
     /// says what transparency becomes (by default what transformers' processors do).
@@ -52,14 +54,27 @@ public enum ImageDecoder {
         _ buffer: UnsafeRawBufferPointer, name: String, limits: ImageLimits = ImageLimits(),
         alpha: AlphaPolicy = .compositeOnWhite
     ) throws(ImageError) -> RGBImage {
-        let header = try readHeader(buffer, name: name, limits: limits)
+        try decodeCountingInput(buffer, name: name, limits: limits, alpha: alpha).image
+    }
+
+    /// `decode`, also reporting how many bytes of the input the codec read. Tests use it to show
+    /// that a decode stops where the declared image ends, whatever follows it.
+    static func decodeCountingInput(
+        _ buffer: UnsafeRawBufferPointer, name: String, limits: ImageLimits = ImageLimits(),
+        alpha: AlphaPolicy = .compositeOnWhite
+    ) throws(ImageError) -> (image: RGBImage, bytesRead: Int) {
+        let probe = try probe(buffer, name: name, limits: limits)
+        let header = probe.header
         guard header.width <= limits.maxPixels / header.height else {
             throw .tooLarge(
                 name: name, width: header.width, height: header.height, maxPixels: limits.maxPixels)
         }
-        let pixels = try CodecBridge.decodeRGB8(
-            buffer, header: header, name: name, maxPixels: limits.maxPixels, alpha: alpha)
-        return RGBImage(width: header.width, height: header.height, pixels: pixels)
+        try requireImageData(probe, name: name, allowTruncated: limits.allowTruncated)
+        let decoded = try CodecBridge.decodeRGB8(
+            buffer, header: header, name: name, maxPixels: limits.maxPixels, alpha: alpha,
+            allowTruncated: limits.allowTruncated)
+        let image = RGBImage(width: header.width, height: header.height, pixels: decoded.pixels)
+        return (image, decoded.bytesRead)
     }
 
     /// Identifies the format and reads the declared size, allocating nothing for pixels.
@@ -68,6 +83,13 @@ public enum ImageDecoder {
     public static func readHeader(
         _ buffer: UnsafeRawBufferPointer, name: String, limits: ImageLimits = ImageLimits()
     ) throws(ImageError) -> ImageHeader {
+        try probe(buffer, name: name, limits: limits).header
+    }
+
+    /// `readHeader`, with what the codec learned about the image data that follows.
+    static func probe(
+        _ buffer: UnsafeRawBufferPointer, name: String, limits: ImageLimits
+    ) throws(ImageError) -> CodecBridge.Probe {
         guard !buffer.isEmpty else { throw .empty(name: name) }
         guard buffer.count <= limits.maxEncodedBytes else {
             throw .encodedTooLarge(name: name, byteCount: buffer.count, maxBytes: limits.maxEncodedBytes)
@@ -76,7 +98,8 @@ public enum ImageDecoder {
         case .unsupported(let detected):
             throw .unsupportedFormat(name: name, detected: detected)
         case .supported(let format):
-            return try CodecBridge.readHeader(buffer, format: format, name: name)
+            return try CodecBridge.readHeader(
+                buffer, format: format, name: name, allowTruncated: limits.allowTruncated)
         }
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Encoders
 import Foundation
+import ImageIO
 
 /// `multiembed embed`: embeds a file of texts, or image files, and writes JSON Lines, one object
 /// per input in input order: `{"index": i, "embedding": [...]}` (plus `"file"` for images and
@@ -40,6 +41,9 @@ struct EmbedCommand: ParsableCommand {
 
     @Option(name: .long, help: "Token limit, special tokens included (default: the model's max_seq_length).")
     var maxLength: Int?
+
+    @Option(name: .long, help: "Most pixels (width x height) of one image.")
+    var maxImagePixels = ImageLimits.defaultMaxPixels
 
     /// Batches embedded per round: bounds memory on huge inputs and paces the progress bar.
     /// Batches are packed without padding, so sorting by length over a longer window gains little.
@@ -109,7 +113,9 @@ struct EmbedCommand: ParsableCommand {
         }
         let files = try ImageFiles.collect(images)
         let batch = batchSize ?? 16
-        let options = ImageEmbeddingOptions(output: multiVector ? .both : .pooled, dimensions: dimensions, batchSize: batch)
+        let options = ImageEmbeddingOptions(
+            output: multiVector ? .both : .pooled, dimensions: dimensions, batchSize: batch,
+            limits: ImageLimits(maxPixels: maxImagePixels))
         var output = OutputBuffer()
         let progress = ProgressBar(total: files.count, label: "embedding", minimumTotal: 32)
         var failures = 0

@@ -39,6 +39,27 @@ import Testing
         #expect(textModel.status != 0 && textModel.stderr.contains("no image encoder"))
     }
 
+    /// One pixel limit for the command line and the server (issue 13): `embed` refuses an image
+    /// over ImageLimits' default, 40,000,000 pixels, from its header, and both help texts say so.
+    @Test func pixelLimitIsTheServersOne() throws {
+        let folder = try TemporaryDirectory()
+        let big = folder.url.appendingPathComponent("big.png")
+        // 6400 x 7000 = 44,800,000 pixels: over 40,000,000, under the 50,000,000 the CLI had.
+        let be32 = { (value: Int) in [24, 16, 8, 0].map { UInt8((value >> $0) & 0xFF) } }
+        let header: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + be32(13) + Array("IHDR".utf8)
+            + be32(6400) + be32(7000) + [8, 2, 0, 0, 0] + be32(0)
+        try Data(header + be32(0) + Array("IEND".utf8) + be32(0)).write(to: big)
+        let output = try CommandRunner.run(["embed", "--model", model, "--images", big.path])
+        #expect(output.status != 0 && !output.crashed)
+        let error = try output.jsonLines().first?["error"] as? String
+        #expect(error?.contains("over the limit of 40000000 pixels") == true, "\(error ?? output.stderr)")
+        for command in ["embed", "serve"] {
+            // Help is wrapped to the terminal's width: compare with the line breaks undone.
+            let help = try CommandRunner.run([command, "--help"]).stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            #expect(help.contains("--max-image-pixels") && help.contains("default: 40000000"), "\(command): \(help)")
+        }
+    }
+
     @Test func similarityPrintsTheScoreMatrix() throws {
         let output = try CommandRunner.run([
             "similarity", "--model", model, "--text", "a photo", "a diagram", "--json",

@@ -48,6 +48,16 @@ typedef enum ic_alpha_mode {
     IC_ALPHA_DROP = 1,
 } ic_alpha_mode;
 
+/// How strictly a JPEG decode treats damaged data.
+typedef enum ic_decode_flags {
+    /// A scan that ends early, a bad Huffman code, stray bytes before a marker or a file that
+    /// stops before its end are IC_STATUS_CORRUPT.
+    IC_DECODE_STRICT = 0,
+    /// Those are decoded as libjpeg does (and Pillow with LOAD_TRUNCATED_IMAGES): the missing
+    /// or damaged part comes out gray; a file ending without EOI is closed with one.
+    IC_DECODE_ALLOW_TRUNCATED = 1,
+} ic_decode_flags;
+
 /// Capacity of ic_image_info.message, including the terminating NUL.
 #define IC_MESSAGE_CAPACITY 160
 
@@ -59,6 +69,17 @@ typedef struct ic_image_info {
     uint32_t height;
     /// Number of colour components stored in the file (1 gray, 2 gray+alpha, 3, 4), or 0.
     uint32_t components;
+    /// How many bytes of the input the decoder read, on success and on failure. Whatever lies
+    /// beyond was never looked at: tests use it to show that work stops where the image ends.
+    uint64_t bytes_read;
+    /// Header probes: bytes of the file after its header, where the image data lives (PNG:
+    /// everything after IHDR; JPEG: everything after the first scan's SOS header).
+    uint64_t data_bytes;
+    /// Header probes: the fewest bytes that part holds in any complete file of the declared
+    /// size and coding, or 0 when there is no such bound (arithmetic-coded JPEG). A file with
+    /// data_bytes < min_data_bytes is truncated, which the caller can see before it allocates
+    /// any pixel memory.
+    uint64_t min_data_bytes;
     /// NUL-terminated reason for a failure (the codec library's own message where there is
     /// one); empty on success.
     char message[IC_MESSAGE_CAPACITY];
@@ -75,23 +96,29 @@ ic_status ic_png_read_header(const uint8_t *data, size_t size, ic_image_info *in
 /// gray+alpha, RGB, RGBA, 16-bit samples, Adam7 interlacing. Samples are converted as Pillow
 /// opens them: gray is replicated, low bit depths are scaled by bit replication, 16-bit
 /// samples keep their high byte, gamma/sRGB/ICC chunks are not applied; transparency is
-/// handled as `alpha_mode` says.
+/// handled as `alpha_mode` says. Reading stops once every declared row is decoded (beyond a
+/// few bytes to check the stream's end): image data that goes on past them, a decompression
+/// bomb behind a small header, is never read nor inflated, so the cost follows the declared size.
 /// Returns IC_STATUS_TOO_LARGE, before decoding anything, when width * height > max_pixels.
 ic_status ic_png_decode_rgb8(const uint8_t *data, size_t size, uint64_t max_pixels,
                              ic_alpha_mode alpha_mode, uint8_t *pixels, size_t pixels_size,
                              ic_image_info *info);
 
 /// Reads the JPEG markers up to the first scan and reports the declared width and height.
-ic_status ic_jpeg_read_header(const uint8_t *data, size_t size, ic_image_info *info);
+/// `flags` (ic_decode_flags) says whether damaged data in the markers is an error.
+ic_status ic_jpeg_read_header(const uint8_t *data, size_t size, uint32_t flags,
+                              ic_image_info *info);
 
 /// Decodes a whole JPEG (baseline, progressive, arithmetic; gray, YCbCr, RGB, CMYK, YCCK) into
 /// `pixels`, exactly width * height * 3 bytes, with the settings Pillow uses (ISLOW integer
 /// DCT, fancy upsampling). Gray is replicated; 4-component images are treated as Adobe's
-/// inverted CMYK and converted the way Pillow's `convert("RGB")` does. A file that ends before
-/// all scanlines are decoded is IC_STATUS_CORRUPT (Pillow likewise refuses truncated files).
+/// inverted CMYK and converted the way Pillow's `convert("RGB")` does. Under IC_DECODE_STRICT
+/// a file whose data ends early or is damaged (any libjpeg warning about the data) is
+/// IC_STATUS_CORRUPT, as Pillow refuses truncated files; IC_DECODE_ALLOW_TRUNCATED decodes it.
 /// Returns IC_STATUS_TOO_LARGE, before decoding anything, when width * height > max_pixels.
 ic_status ic_jpeg_decode_rgb8(const uint8_t *data, size_t size, uint64_t max_pixels,
-                              uint8_t *pixels, size_t pixels_size, ic_image_info *info);
+                              uint32_t flags, uint8_t *pixels, size_t pixels_size,
+                              ic_image_info *info);
 
 #ifdef __cplusplus
 }
