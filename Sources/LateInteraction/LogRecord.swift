@@ -102,6 +102,21 @@ enum LogRecord {
         return Parsed(kind: kind, id: id, metadata: metadata, pooled: pooled, vectorCount: Int(count), vectorOffset: vectorOffset, end: end)
     }
 
+    /// The end of the record at `offset` when it is whole and its checksum matches (magic, known
+    /// kind, a length inside `file`, CRC-32 of the payload), whatever the collection's settings;
+    /// nil otherwise. This is what makes an offset a valid record boundary for ``LogScan``.
+    static func checksummedEnd(_ file: UnsafeRawBufferPointer, at offset: Int) -> Int? {
+        guard offset >= 0, offset + headerSize <= file.count else { return nil }
+        let base = file.baseAddress! + offset
+        guard base.loadUnaligned(as: UInt32.self) == magic,
+              Kind(rawValue: base.load(fromByteOffset: 12, as: UInt8.self)) != nil else { return nil }
+        let length = Int(base.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
+        guard length <= file.count - offset - headerSize else { return nil }
+        let crc = base.loadUnaligned(fromByteOffset: 8, as: UInt32.self)
+        guard CRC32.checksum(UnsafeRawBufferPointer(start: base + headerSize, count: length)) == crc else { return nil }
+        return offset + headerSize + length
+    }
+
     private static func seal(kind: Kind, start: Int, in bytes: inout [UInt8]) {
         let length = bytes.count - start - headerSize
         let crc = bytes.withUnsafeBytes { CRC32.checksum(UnsafeRawBufferPointer(rebasing: $0[(start + headerSize)...])) }
