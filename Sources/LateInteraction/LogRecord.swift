@@ -11,7 +11,8 @@ import Foundation
 /// ```
 /// The vectors start on a 64-byte boundary of the file so that a memory map of the log serves
 /// them to sgemm in place. A record is valid only when its whole payload is present and its
-/// checksum matches: that is how recovery tells a torn tail from a written record.
+/// checksum matches; ``LogScan`` uses that to tell a torn tail (safe to drop) from damage in the
+/// middle (never dropped).
 enum LogRecord {
     static let magic: UInt32 = 0x314C_454D // "MEL1"
     static let headerSize = 16
