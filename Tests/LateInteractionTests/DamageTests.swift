@@ -115,4 +115,25 @@ import Testing
         #expect(try fixture.bytes(fixture.logPath) == log)
         #expect(!FileManager.default.fileExists(atPath: fixture.settingsPath))
     }
+
+    /// The store's other files are scratch or a lock: garbage in them changes nothing, and a
+    /// folder left by a create that crashed before its settings holds no data and may be created.
+    @Test func damagedScratchFilesAreNeverReadAndAnEmptyCreateLeftoverIsNotACollection() throws {
+        let fixture = try DamagedLog(count: 4)
+        let garbage = Data(repeating: 0xA5, count: 300)
+        for name in ["pages/collection.json.tmp", "pages/log.compact", "pages/log.repair", "LOCK"] {
+            try garbage.write(to: URL(fileURLWithPath: fixture.directory + "/" + name))
+        }
+        try FileManager.default.createDirectory(atPath: fixture.directory + "/half", withIntermediateDirectories: true)
+        try garbage.write(to: URL(fileURLWithPath: fixture.directory + "/half/collection.json.tmp"))
+        let log = try fixture.bytes(fixture.logPath)
+        let store = try LocalVectorStore(directory: fixture.directory)
+        #expect(try store.documentCount(in: "pages") == 4)
+        #expect(try store.list().map(\.name) == ["other", "pages"])
+        #expect(try fixture.bytes(fixture.logPath) == log)
+        try store.compact("pages")
+        #expect(try store.get(fixture.documents.map(\.id), from: "pages").count == 4)
+        try store.create(CollectionSpec(name: "half", dimension: 4))
+        #expect(try store.list().map(\.name) == ["half", "other", "pages"])
+    }
 }
