@@ -68,6 +68,12 @@ public final class EmbeddingServer: Service, Sendable {
         let serverChannel: NIOAsyncChannel<AcceptedConnection, Never>
         do {
             try collections.start()
+            for damage in collections.damagedAtStart() {
+                logger.error("collection damaged", metadata: [
+                    "collection": "\(damage.collection)", "file": "\(damage.path)",
+                    "offsets": "\(damage.ranges.map { "\($0.offset)+\($0.length)" }.joined(separator: ","))",
+                    "error": "\(damage.description)"])
+            }
             serverChannel = try await bind()
         } catch {
             await stopWorkers()

@@ -58,8 +58,10 @@ struct RequestDispatcher: Sendable {
             if status.code != .ok || !status.inputErrors.isEmpty || !status.message.isEmpty { response.status = status }
         case .score, .search, .upsert, .delete, .get, .createCollection, .listCollections, .dropCollection:
             guard admitted, let body = request.body else { throw .unavailable("the server is shutting down") }
-            response.body = try await collections.respond(
+            let (answer, status) = try await collections.respond(
                 to: body, receivedAt: receivedAt, deadline: Self.deadline(of: request, receivedAt: receivedAt))
+            response.body = answer
+            if let status { response.status = status }
         case nil where request.hasUnknownBody:
             throw ServerError(.unimplemented, "the request's body is of a kind this server does not know")
         case nil:

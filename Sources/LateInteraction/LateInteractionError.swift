@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Everything that can go wrong in late-interaction scoring and storage, with the context a user
 /// needs to fix it (which collection, which file, which document).
 ///
@@ -24,6 +30,23 @@ public enum LateInteractionError: Error, Equatable, Sendable, CustomStringConver
     case io(path: String, operation: String, errno: Int32)
     /// A store file whose contents cannot be read back (not a torn tail, which recovery skips).
     case corrupt(path: String, reason: String)
+    /// A collection whose files are damaged (see ``CollectionDamage``): refused, files untouched.
+    case damaged(CollectionDamage)
+    /// `create` of a name whose folder holds a damaged collection: refused, nothing written.
+    case damagedCollectionExists(CollectionDamage)
+    /// A write or fsync that failed because the disk (or the user's quota) is full: ENOSPC or
+    /// EDQUOT. The write was not acknowledged and is not in the log.
+    case diskFull(collection: String, path: String, operation: String, errno: Int32)
+
+    /// This error, with a failed write or fsync for lack of space (ENOSPC, EDQUOT) turned into
+    /// ``diskFull(collection:path:operation:errno:)`` naming `collection`.
+    func namingFullDisk(collection: String) -> LateInteractionError {
+        guard case let .io(path, operation, code) = self, Self.isFullDisk(code) else { return self }
+        return .diskFull(collection: collection, path: path, operation: operation, errno: code)
+    }
+
+    /// ENOSPC or EDQUOT: no space left for this writer.
+    public static func isFullDisk(_ code: Int32) -> Bool { code == ENOSPC || code == EDQUOT }
 
     public var description: String {
         switch self {
@@ -38,6 +61,11 @@ public enum LateInteractionError: Error, Equatable, Sendable, CustomStringConver
         case let .duplicateID(collection, id): "collection '\(collection)': id '\(id)' appears twice in one upsert"
         case let .io(path, operation, code): "\(path): \(operation) failed (errno \(code))"
         case let .corrupt(path, reason): "\(path): \(reason)"
+        case let .damaged(damage): damage.description
+        case let .damagedCollectionExists(damage): "cannot create collection '\(damage.collection)': its folder already holds it, "
+            + "damaged; nothing was written. \(damage.description)"
+        case let .diskFull(collection, path, operation, code):
+            "collection '\(collection)': the disk is full (\(path): \(operation) failed, errno \(code)); nothing was written"
         }
     }
 }

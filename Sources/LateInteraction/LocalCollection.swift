@@ -10,7 +10,8 @@ import Darwin
 /// records, see ``LogRecord``) in its own folder.
 ///
 /// The log is the only copy of the data. Opening replays it into an in-memory index (id →
-/// where its vectors sit in the file) and cuts off a torn tail; search reads the vectors through
+/// where its vectors sit in the file) and cuts off a torn tail, but refuses to open a log damaged
+/// in the middle (``LogScan`` gives the rule) and leaves it as it is; search reads the vectors through
 /// a memory map of the log. Writers are serialised by a lock; search takes a snapshot view under
 /// the lock and scores outside it.
 final class LocalCollection: @unchecked Sendable {
@@ -32,10 +33,18 @@ final class LocalCollection: @unchecked Sendable {
     private var deadBytes = 0
     private var map: MappedFile?
     private var cachedView: (ids: [String], documents: EncodedDocuments)?
+    private let faults: WriteFaults
+    /// True when a failed append could not be cut back off the log: the file holds bytes past
+    /// `end` that must go before anything is appended after them, or they could read back later
+    /// as records of a write that was never acknowledged.
+    private var strayTail = false
 
-    init(spec: CollectionSpec, folder: String) throws(LateInteractionError) {
+    /// Opens the log (creating an empty one if there is none) and replays it; throws
+    /// ``LateInteractionError/damaged(_:)`` for a log damaged in the middle, without changing it.
+    init(spec: CollectionSpec, folder: String, faults: WriteFaults = WriteFaults()) throws(LateInteractionError) {
         self.spec = spec
         self.folder = folder
+        self.faults = faults
         descriptor = try FileIO.open(folder + "/log", flags: O_RDWR | O_CREAT)
         do { try replay() } catch {
             close(descriptor)
@@ -45,19 +54,24 @@ final class LocalCollection: @unchecked Sendable {
 
     deinit { close(descriptor) }
 
-    /// Reads every valid record; the first invalid one (torn write, bad checksum) and everything
-    /// after it are cut off, so later appends follow good data. Only a crash mid-append leaves
-    /// such a tail, and that append was never acknowledged.
+    /// Reads every valid record. A torn tail (see ``LogScan``: no valid record after it) is cut
+    /// off, so later appends follow good data: only a crash mid-append leaves one, and that append
+    /// was never acknowledged. Damage in the middle is refused and the file left byte for byte,
+    /// since intact, acknowledged records follow it.
     private func replay() throws(LateInteractionError) {
         let size = try FileIO.size(descriptor, path: logPath)
         let mapped = try MappedFile(descriptor: descriptor, size: size, path: logPath)
+        let scan = LogScan(mapped.bytes, dimension: spec.dimension, precision: spec.precision)
+        guard scan.damaged.isEmpty else {
+            throw .damaged(CollectionDamage(
+                collection: spec.name, path: logPath, ranges: scan.damaged,
+                reason: "records fail their checksum (or do not fit the collection's settings) and valid records follow, "
+                    + "so this is not the torn tail of a crash; \(scan.records.count) intact records"))
+        }
         entries = [:]
         deadBytes = 0
-        var offset = 0
-        while let record = LogRecord.parse(mapped.bytes, at: offset, dimension: spec.dimension, precision: spec.precision) {
-            apply(record, at: offset)
-            offset = record.end
-        }
+        for (offset, record) in scan.records { apply(record, at: offset) }
+        let offset = scan.intactEnd
         if offset < size {
             try FileIO.truncate(descriptor, to: offset, path: logPath)
             try FileIO.sync(descriptor, path: logPath)
@@ -135,16 +149,29 @@ final class LocalCollection: @unchecked Sendable {
     }
 
     /// Writes, fsyncs, then applies the new records to the index by parsing them back from the
-    /// file, so the in-memory state is exactly what a replay would build.
+    /// file, so the in-memory state is exactly what a replay would build. A failed write or fsync
+    /// is cut back off the log (and, if even that fails, is a torn tail the next open drops,
+    /// since nothing valid follows it), so it is never acknowledged nor mistaken for damage; a
+    /// full disk is reported as ``LateInteractionError/diskFull(collection:path:operation:errno:)``.
     private func append(_ bytes: [UInt8]) throws(LateInteractionError) {
         let start = end
+        if strayTail {
+            do {
+                try FileIO.truncate(descriptor, to: start, path: logPath)
+                try FileIO.sync(descriptor, path: logPath)
+            } catch { throw error.namingFullDisk(collection: spec.name) }
+            strayTail = false
+        }
         do {
-            try FileIO.write(descriptor, bytes, at: start, path: logPath)
-            try FileIO.sync(descriptor, path: logPath)
+            try faults.write(descriptor, bytes, at: start, path: logPath)
+            try faults.sync(descriptor, path: logPath)
         } catch {
             // Leave no partial record behind for the next append to follow.
-            try? FileIO.truncate(descriptor, to: start, path: logPath)
-            throw error
+            do {
+                try FileIO.truncate(descriptor, to: start, path: logPath)
+                try FileIO.sync(descriptor, path: logPath)
+            } catch { strayTail = true }
+            throw error.namingFullDisk(collection: spec.name)
         }
         end = start + bytes.count
         // Parse the buffer as it now sits in the file (offsets shifted by `start`).
@@ -223,8 +250,10 @@ final class LocalCollection: @unchecked Sendable {
             try FileIO.write(output, bytes, at: 0, path: temporary)
             try FileIO.sync(output, path: temporary)
         } catch {
+            // Only the scratch file this call created goes; the log is untouched.
             close(output)
-            throw error
+            unlink(temporary)
+            throw error.namingFullDisk(collection: spec.name)
         }
         close(output)
         try FileIO.rename(temporary, logPath)

@@ -11,15 +11,26 @@ import Darwin
 ///
 /// One process owns a data directory at a time (an exclusive `flock` on `<dir>/LOCK`), since two
 /// writers appending to one log would interleave records.
+///
+/// A damaged collection (``CollectionDamage``: a log damaged in the middle, a `collection.json`
+/// that does not decode or is missing beside a log) is never forgotten nor rewritten: every call
+/// on it throws ``LateInteractionError/damaged(_:)``, `create` of its name throws
+/// ``LateInteractionError/damagedCollectionExists(_:)``, and ``damagedCollections()`` lists it.
 public final class LocalVectorStore: VectorStore, @unchecked Sendable {
     public let directory: String
-    private let lock = NSLock()
-    private var open: [String: LocalCollection] = [:]
+    let lock = NSLock()
+    var open: [String: LocalCollection] = [:]
+    /// Logs found damaged, so that each request does not scan them again. Only this process
+    /// writes the folder, so the damage stays until ``repair(_:settings:)`` (which clears it).
+    var damagedLogs: [String: CollectionDamage] = [:]
     private let lockDescriptor: Int32
+    let faults: WriteFaults
 
-    /// Opens (creating if needed) the store at `directory`.
-    public init(directory: String) throws(LateInteractionError) {
+    /// Opens (creating if needed) the store at `directory`. `faults` is a test seam that fails
+    /// log writes as a full disk would (``WriteFaults``).
+    public init(directory: String, faults: WriteFaults? = nil) throws(LateInteractionError) {
         self.directory = directory
+        self.faults = faults ?? WriteFaults()
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
@@ -42,9 +53,16 @@ public final class LocalVectorStore: VectorStore, @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         let folder = folder(spec.name)
-        if let existing = try? readSpec(folder) {
+        switch inspect(spec.name) {
+        case let .intact(existing):
             guard existing == spec else { throw .collectionExists(spec.name) }
+            // Same settings: nothing to write, but a damaged log must not pass for a fresh start.
+            do { _ = try collectionLocked(spec.name) } catch let .damaged(damage) { throw .damagedCollectionExists(damage) }
             return
+        case let .damaged(damage):
+            throw .damagedCollectionExists(damage)
+        case .absent:
+            break
         }
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -54,8 +72,10 @@ public final class LocalVectorStore: VectorStore, @unchecked Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         guard let json = try? encoder.encode(spec) else { throw .invalidArgument("collection '\(spec.name)': settings do not encode") }
-        try FileIO.writeAtomically([UInt8](json), to: folder + "/collection.json", directory: folder)
-        try FileIO.syncDirectory(directory)
+        do {
+            try FileIO.writeAtomically([UInt8](json), to: folder + "/collection.json", directory: folder)
+            try FileIO.syncDirectory(directory)
+        } catch { throw error.namingFullDisk(collection: spec.name) }
     }
 
     /// Removes the collection: renamed away first (atomic), then deleted, so a crash midway never
@@ -71,9 +91,26 @@ public final class LocalVectorStore: VectorStore, @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: trash)
     }
 
+    /// Collections whose settings read back, by name (a damaged log is found on first use, or by
+    /// ``damagedCollections()``); damaged settings are listed by ``damagedCollections()``.
     public func list() throws(LateInteractionError) -> [CollectionSpec] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        return names.filter { !$0.hasPrefix(".") }.sorted().compactMap { try? readSpec(folder($0)) }
+        folderNames().compactMap { if case let .intact(spec) = inspect($0) { spec } else { nil } }
+    }
+
+    /// Every damaged collection, settings or log: opens (replays) each collection to find out.
+    public func damagedCollections() throws(LateInteractionError) -> [CollectionDamage] {
+        lock.lock()
+        defer { lock.unlock() }
+        var found: [CollectionDamage] = []
+        for name in folderNames() {
+            switch inspect(name) {
+            case .absent: continue
+            case let .damaged(damage): found.append(damage)
+            case .intact:
+                do { _ = try collectionLocked(name) } catch let .damaged(damage) { found.append(damage) }
+            }
+        }
+        return found
     }
 
     public func documentCount(in collection: String) throws(LateInteractionError) -> Int {
@@ -149,19 +186,69 @@ public final class LocalVectorStore: VectorStore, @unchecked Sendable {
         return try collectionLocked(name)
     }
 
-    private func collectionLocked(_ name: String) throws(LateInteractionError) -> LocalCollection {
+    func collectionLocked(_ name: String) throws(LateInteractionError) -> LocalCollection {
         if let existing = open[name] { return existing }
         try Self.checkName(name)
-        guard let spec = try? readSpec(folder(name)) else { throw .unknownCollection(name) }
-        let collection = try LocalCollection(spec: spec, folder: folder(name))
-        open[name] = collection
-        return collection
+        if let damage = damagedLogs[name] { throw .damaged(damage) }
+        let spec: CollectionSpec
+        switch inspect(name) {
+        case .absent: throw .unknownCollection(name)
+        case let .damaged(damage): throw .damaged(damage)
+        case let .intact(found): spec = found
+        }
+        do {
+            let collection = try LocalCollection(spec: spec, folder: folder(name), faults: faults)
+            open[name] = collection
+            return collection
+        } catch let .damaged(damage) {
+            damagedLogs[name] = damage
+            throw .damaged(damage)
+        }
     }
 
-    private func folder(_ name: String) -> String { directory + "/" + name }
+    func folder(_ name: String) -> String { directory + "/" + name }
 
-    private func readSpec(_ folder: String) throws -> CollectionSpec {
-        try JSONDecoder().decode(CollectionSpec.self, from: Data(contentsOf: URL(fileURLWithPath: folder + "/collection.json")))
+    /// Entries of the data directory that may be collections (not LOCK, not hidden).
+    private func folderNames() -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return names.filter { !$0.hasPrefix(".") && $0 != "LOCK" }.sorted()
+    }
+
+    /// What a collection folder holds, judged from its settings file.
+    enum FolderState {
+        /// No collection: no folder, or a folder a crashed `create` left before its settings
+        /// (nothing in it but a `collection.json.tmp`), which holds no data.
+        case absent
+        case intact(CollectionSpec)
+        case damaged(CollectionDamage)
+    }
+
+    /// Reads `<name>/collection.json`; a file that does not decode (or names another collection),
+    /// or its absence beside any other file, is damage rather than absence, so a collection is
+    /// never forgotten because its settings are unreadable.
+    func inspect(_ name: String) -> FolderState {
+        let folder = folder(name)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else { return .absent }
+        let settings = folder + "/collection.json"
+        guard let data = FileManager.default.contents(atPath: settings) else {
+            let others = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0 != "collection.json.tmp" }
+            if others.isEmpty { return .absent }
+            return .damaged(CollectionDamage(
+                collection: name, path: settings,
+                reason: "the settings file is missing (or unreadable) beside \(others.sorted().joined(separator: ", "))"))
+        }
+        do {
+            let spec = try JSONDecoder().decode(CollectionSpec.self, from: data)
+            guard spec.name == name else {
+                return .damaged(CollectionDamage(collection: name, path: settings, reason: "the settings name collection '\(spec.name)'"))
+            }
+            return .intact(spec)
+        } catch {
+            return .damaged(CollectionDamage(
+                collection: name, path: settings, ranges: [DamagedRange(offset: 0, length: data.count, recordsLost: 0)],
+                reason: "the settings file (\(data.count) bytes) does not decode: \(error)"))
+        }
     }
 
     /// Names become folder names: letters, digits, `_`, `-`, `.`, not starting with `.`.

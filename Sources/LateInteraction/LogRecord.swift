@@ -11,7 +11,8 @@ import Foundation
 /// ```
 /// The vectors start on a 64-byte boundary of the file so that a memory map of the log serves
 /// them to sgemm in place. A record is valid only when its whole payload is present and its
-/// checksum matches: that is how recovery tells a torn tail from a written record.
+/// checksum matches; ``LogScan`` uses that to tell a torn tail (safe to drop) from damage in the
+/// middle (never dropped).
 enum LogRecord {
     static let magic: UInt32 = 0x314C_454D // "MEL1"
     static let headerSize = 16
@@ -100,6 +101,21 @@ enum LogRecord {
         let vectorOffset = (absolute + vectorAlignment - 1) / vectorAlignment * vectorAlignment - shift
         guard vectorOffset + precision.encodedSize(count: Int(count), dimension: dimension) == end else { return nil }
         return Parsed(kind: kind, id: id, metadata: metadata, pooled: pooled, vectorCount: Int(count), vectorOffset: vectorOffset, end: end)
+    }
+
+    /// The end of the record at `offset` when it is whole and its checksum matches (magic, known
+    /// kind, a length inside `file`, CRC-32 of the payload), whatever the collection's settings;
+    /// nil otherwise. This is what makes an offset a valid record boundary for ``LogScan``.
+    static func checksummedEnd(_ file: UnsafeRawBufferPointer, at offset: Int) -> Int? {
+        guard offset >= 0, offset + headerSize <= file.count else { return nil }
+        let base = file.baseAddress! + offset
+        guard base.loadUnaligned(as: UInt32.self) == magic,
+              Kind(rawValue: base.load(fromByteOffset: 12, as: UInt8.self)) != nil else { return nil }
+        let length = Int(base.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
+        guard length <= file.count - offset - headerSize else { return nil }
+        let crc = base.loadUnaligned(fromByteOffset: 8, as: UInt32.self)
+        guard CRC32.checksum(UnsafeRawBufferPointer(start: base + headerSize, count: length)) == crc else { return nil }
+        return offset + headerSize + length
     }
 
     private static func seal(kind: Kind, start: Int, in bytes: inout [UInt8]) {

@@ -77,4 +77,12 @@ public protocol VectorStore: Sendable {
     func scanBlocks(of collection: String, documentsPerBlock: Int, _ body: (DocumentBlock) -> Void) throws(LateInteractionError)
     /// The `topK` best documents by MaxSim, restricted to `filter` ids when given.
     func search(_ query: MultiVector, in collection: String, topK: Int, filter: Set<String>?) throws(LateInteractionError) -> [SearchHit]
+    /// Collections the store holds but cannot serve because their files are damaged (not in
+    /// ``list()``, or in it but refusing every call with ``LateInteractionError/damaged(_:)``).
+    func damagedCollections() throws(LateInteractionError) -> [CollectionDamage]
+}
+
+extension VectorStore {
+    /// A store that cannot be damaged on disk (an engine that checks itself) has none.
+    public func damagedCollections() throws(LateInteractionError) -> [CollectionDamage] { [] }
 }

@@ -7,7 +7,7 @@ import LateInteraction
 struct IndexCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "index", abstract: "Build and manage late-interaction collections.",
-        subcommands: [IndexAdd.self, IndexList.self, IndexCompact.self, IndexDrop.self, IndexUpsertStream.self])
+        subcommands: [IndexAdd.self, IndexList.self, IndexCompact.self, IndexDrop.self, IndexVerify.self, IndexRepair.self, IndexUpsertStream.self])
 }
 
 /// Options every collection command shares.
@@ -170,11 +170,17 @@ struct IndexList: ParsableCommand {
         let store: LocalVectorStore
         do { store = try LocalVectorStore(directory: dataDir) } catch { throw CommandFailure(error.description) }
         do {
-            for spec in try store.list() {
+            // Damaged collections are listed too (never silently missing); exit 1 if any.
+            let damaged = Dictionary(try store.damagedCollections().map { ($0.collection, $0) }, uniquingKeysWith: { first, _ in first })
+            for spec in try store.list() where damaged[spec.name] == nil {
                 let stats = try store.statistics(spec.name)
                 print("\(spec.name) dimension=\(spec.dimension) precision=\(spec.precision.rawValue) documents=\(stats.documents)")
             }
-        } catch { throw CommandFailure(error.description) }
+            for damage in damaged.values.sorted(by: { $0.collection < $1.collection }) {
+                print("\(damage.collection) damaged: \(damage.description)")
+            }
+            if !damaged.isEmpty { throw ExitCode(1) }
+        } catch let error as LateInteractionError { throw CommandFailure(error.description) }
     }
 }
 

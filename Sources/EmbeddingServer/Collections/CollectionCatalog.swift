@@ -12,6 +12,9 @@ final class CollectionCatalog: Sendable {
     private struct State {
         var store: (any VectorStore)?
         var specs: [String: CollectionSpec]?
+        /// Damaged collections by name, found when the specs are first read (each collection is
+        /// opened then, so a damaged log is known before any request touches it).
+        var damage: [String: CollectionDamage] = [:]
     }
 
     private let state: Mutex<State>
@@ -51,10 +54,25 @@ final class CollectionCatalog: Sendable {
         }
     }
 
-    /// The settings of collection `name`; NOT_FOUND when there is none.
+    /// The settings of collection `name`; NOT_FOUND when there is none, DATA_LOSS when it is
+    /// damaged (reads and writes are refused, see ``CollectionDamage``).
     func spec(of name: String) throws(ServerError) -> CollectionSpec {
-        guard let spec = try specs()[name] else { throw .notFound("unknown collection '\(name)'") }
+        let specs = try specs()
+        if let damage = state.withLock({ $0.damage[name] }) { throw ServerError(LateInteractionError.damaged(damage)) }
+        guard let spec = specs[name] else { throw .notFound("unknown collection '\(name)'") }
         return spec
+    }
+
+    /// Damaged collections, by name (read with the specs).
+    func damage() throws(ServerError) -> [String: CollectionDamage] {
+        _ = try specs()
+        return state.withLock { $0.damage }
+    }
+
+    /// Records damage found after start (a store that found it on first use), so later
+    /// requests and the list report it.
+    func noteDamage(_ damage: CollectionDamage) {
+        state.withLock { $0.damage[damage.collection] = damage }
     }
 
     /// Every collection's settings, by name.
@@ -63,9 +81,14 @@ final class CollectionCatalog: Sendable {
         return try state.withLock { (state: inout State) throws(ServerError) -> [String: CollectionSpec] in
             if let specs = state.specs { return specs }
             let listed: [CollectionSpec]
-            do throws(LateInteractionError) { listed = try store.list() } catch { throw ServerError(error) }
+            let damaged: [CollectionDamage]
+            do throws(LateInteractionError) {
+                listed = try store.list()
+                damaged = try store.damagedCollections()
+            } catch { throw ServerError(error) }
             let specs = Dictionary(listed.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
             state.specs = specs
+            state.damage = Dictionary(damaged.map { ($0.collection, $0) }, uniquingKeysWith: { first, _ in first })
             return specs
         }
     }
@@ -76,6 +99,7 @@ final class CollectionCatalog: Sendable {
         let store = try self.store
         _ = try specs()
         try state.withLock { (state: inout State) throws(ServerError) -> Void in
+            if let damage = state.damage[spec.name] { throw ServerError(LateInteractionError.damagedCollectionExists(damage)) }
             guard state.specs?[spec.name] == nil else { throw ServerError(.alreadyExists, "collection '\(spec.name)' already exists") }
             do throws(LateInteractionError) { try store.create(spec) } catch { throw ServerError(error) }
             state.specs?[spec.name] = spec

@@ -36,18 +36,41 @@ extension CollectionService {
         return response
     }
 
-    /// ListCollections: every collection, by name, with its live document count.
-    func listCollections() async throws(ServerError) -> Multiembed_V1_ListCollectionsResponse {
+    /// ListCollections: every collection, by name, with its live document count. A damaged
+    /// collection is listed too (its name, and its settings when they read back) with an
+    /// InputError (index = its position, DATA_LOSS, the damage's file and offsets) in the OK
+    /// status, so it is never silently missing from the list.
+    func listCollections() async throws(ServerError) -> (Multiembed_V1_ListCollectionsResponse, Multiembed_V1_Status?) {
         let catalog = self.catalog
         return try await offLoop { () throws(ServerError) in
             let store = try catalog.store
+            let specs = try catalog.specs()
+            var damage = try catalog.damage()
             var response = Multiembed_V1_ListCollectionsResponse()
-            for spec in try catalog.specs().values.sorted(by: { $0.name < $1.name }) {
-                let count: Int
-                do throws(LateInteractionError) { count = try store.documentCount(in: spec.name) } catch { throw ServerError(error) }
-                response.collections.append(spec.wireInfo(documentCount: count))
+            var status = Multiembed_V1_Status()
+            for name in Set(specs.keys).union(damage.keys).sorted() {
+                var info = specs[name]?.wireInfo(documentCount: 0) ?? Multiembed_V1_CollectionInfo()
+                info.name = name
+                if damage[name] == nil, specs[name] != nil {
+                    do throws(LateInteractionError) {
+                        info.documentCount = UInt64(clamping: try store.documentCount(in: name))
+                    } catch let .damaged(found) {
+                        catalog.noteDamage(found)
+                        damage[name] = found
+                    } catch { throw ServerError(error) }
+                }
+                if let found = damage[name] {
+                    var error = Multiembed_V1_InputError()
+                    error.index = UInt32(response.collections.count)
+                    error.code = .dataLoss
+                    error.message = found.description
+                    status.inputErrors.append(error)
+                }
+                response.collections.append(info)
             }
-            return response
+            guard !status.inputErrors.isEmpty else { return (response, nil) }
+            status.message = "\(status.inputErrors.count) of \(response.collections.count) collections are damaged"
+            return (response, status)
         }
     }
 

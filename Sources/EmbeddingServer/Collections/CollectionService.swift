@@ -25,7 +25,9 @@ final class CollectionService: Sendable {
         self.workers = NIOThreadPool(numberOfThreads: 2)
     }
 
-    /// Starts the worker threads and opens the data directory; fails when another process holds it.
+    /// Starts the worker threads and opens the data directory; fails when another process holds
+    /// it. Damaged collections do not stop it: they are reported (``damagedAtStart()``) and
+    /// refused one by one.
     func start() throws(ServerError) {
         workers.start()
         try catalog.open()
@@ -48,14 +50,20 @@ final class CollectionService: Sendable {
         return try result.get()
     }
 
-    /// The answer to one late-interaction body. `deadline` bounds the embedding work; a write
-    /// that has begun is finished and acknowledged, since the client may not retry it blindly.
+    /// The answer to one late-interaction body, and an OK status to send with it when it has
+    /// something to say (ListCollections' damaged collections). `deadline` bounds the embedding
+    /// work; a write that has begun is finished and acknowledged, since the client may not retry
+    /// it blindly.
     func respond(
         to body: Multiembed_V1_Request.OneOf_Body, receivedAt: ContinuousClock.Instant, deadline: ContinuousClock.Instant?
-    ) async throws(ServerError) -> Multiembed_V1_Response.OneOf_Body {
-        switch body {
+    ) async throws(ServerError) -> (Multiembed_V1_Response.OneOf_Body, Multiembed_V1_Status?) {
+        if case .listCollections = body {
+            let (list, status) = try await listCollections()
+            return (.listCollections(list), status)
+        }
+        let answer: Multiembed_V1_Response.OneOf_Body = switch body {
         case .createCollection(let request): .createCollection(try await createCollection(request))
-        case .listCollections: .listCollections(try await listCollections())
+        case .listCollections: throw ServerError(.internal, "answered above")
         case .dropCollection(let request): .dropCollection(try await dropCollection(request))
         case .upsert(let request): .upsert(try await upsert(request, receivedAt: receivedAt, deadline: deadline))
         case .delete(let request): .delete(try await delete(request))
@@ -64,6 +72,13 @@ final class CollectionService: Sendable {
         case .score(let request): .score(try await score(request, receivedAt: receivedAt, deadline: deadline))
         case .embed, .info, .health: throw ServerError(.internal, "not a late-interaction request")
         }
+        return (answer, nil)
+    }
+
+    /// Damaged collections found at start, for the server's start-up log; empty without a store.
+    func damagedAtStart() -> [CollectionDamage] {
+        guard let damage = try? catalog.damage() else { return [] }
+        return damage.values.sorted { $0.collection < $1.collection }
     }
 
     /// The model that embeds the inputs of collection `spec`, or why its inputs cannot be

@@ -256,7 +256,9 @@ public nonisolated struct Multiembed_V1_ListCollectionsRequest: Sendable {
   public init() {}
 }
 
-/// Every collection, by name.
+/// Every collection, by name. A damaged collection is listed too (its name, and its settings
+/// when they read back), with an InputError in the OK status whose index is its position in
+/// `collections` and whose code is DATA_LOSS.
 public nonisolated struct Multiembed_V1_ListCollectionsResponse: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for

@@ -68,7 +68,8 @@ public nonisolated enum Multiembed_V1_Code: SwiftProtobuf.Enum, Swift.CaseIterab
   /// instead of waiting), or it has too many connections (one Response with id 0, then the
   /// connection is closed). Also a frame longer than Limits.max_frame_bytes (one Response with
   /// id 0, then the connection is closed), as gRPC does for oversized messages. Retry later,
-  /// with backoff, except for the oversized frame.
+  /// with backoff, except for the oversized frame. Late interaction: a write refused because the
+  /// server's disk is full (the message says so and names the collection); nothing was written.
   case resourceExhausted // = 8
 
   /// The request is valid but the server's state does not allow it (late interaction: upserting
@@ -94,7 +95,9 @@ public nonisolated enum Multiembed_V1_Code: SwiftProtobuf.Enum, Swift.CaseIterab
   /// HealthResponse). Safe to retry on another server or later.
   case unavailable // = 14
 
-  /// Data was lost or corrupted (late interaction: a collection file failed its checksum).
+  /// Data was lost or corrupted (late interaction: a collection damaged on disk, such as a log
+  /// record or collection.json that fails its checksum or does not decode; the message names the
+  /// collection, the file and the byte offset, and the server leaves the files as they are).
   case dataLoss // = 15
 
   /// The server requires an API key and the request carried none, or one it does not know.

@@ -211,7 +211,7 @@ class Unavailable(MultiEmbedError):
 
 
 class DataLoss(MultiEmbedError):
-    """Stored data failed its checksum."""
+    """Stored data is damaged: a collection file failed its checksum or does not decode."""
 
     code = StatusCode.DATA_LOSS
 

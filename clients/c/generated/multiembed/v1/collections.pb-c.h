@@ -228,7 +228,9 @@ struct  Multiembed__V1__ListCollectionsRequest
 
 
 /*
- * Every collection, by name.
+ * Every collection, by name. A damaged collection is listed too (its name, and its settings
+ * when they read back), with an InputError in the OK status whose index is its position in
+ * `collections` and whose code is DATA_LOSS.
  */
 struct  Multiembed__V1__ListCollectionsResponse
 {

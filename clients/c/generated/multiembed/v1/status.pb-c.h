@@ -75,7 +75,8 @@ typedef enum _Multiembed__V1__Code {
    * instead of waiting), or it has too many connections (one Response with id 0, then the
    * connection is closed). Also a frame longer than Limits.max_frame_bytes (one Response with
    * id 0, then the connection is closed), as gRPC does for oversized messages. Retry later,
-   * with backoff, except for the oversized frame.
+   * with backoff, except for the oversized frame. Late interaction: a write refused because the
+   * server's disk is full (the message says so and names the collection); nothing was written.
    */
   MULTIEMBED__V1__CODE__RESOURCE_EXHAUSTED = 8,
   /*
@@ -108,7 +109,9 @@ typedef enum _Multiembed__V1__Code {
    */
   MULTIEMBED__V1__CODE__UNAVAILABLE = 14,
   /*
-   * Data was lost or corrupted (late interaction: a collection file failed its checksum).
+   * Data was lost or corrupted (late interaction: a collection damaged on disk, such as a log
+   * record or collection.json that fails its checksum or does not decode; the message names the
+   * collection, the file and the byte offset, and the server leaves the files as they are).
    */
   MULTIEMBED__V1__CODE__DATA_LOSS = 15,
   /*
