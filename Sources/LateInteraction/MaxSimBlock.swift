@@ -65,6 +65,7 @@ struct MaxSimBlock: ~Copyable {
         }
     }
 
-    /// Name of the kernels this CPU runs ("avx512" or "portable").
+    /// Name of the kernels in use: "avx512", "avx2" or "portable" (the widest this CPU runs, or
+    /// lower by MULTIEMBED_ISA).
     static var kernelName: String { String(cString: cmaxsim_kernel_name()) }
 }
