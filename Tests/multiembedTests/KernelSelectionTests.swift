@@ -28,7 +28,7 @@ import Testing
     static func openBLASCores(for level: String) -> [String] {
         switch level {
         case "avx512": ["SkylakeX", "Cooperlake"]
-        case "avx2": ["Haswell"]
+        case "avx2": ["Haswell", "Zen"]  // Zen: what OpenBLAS picks itself on AMD Zen 1-3
         default: ["Prescott"]
         }
     }
