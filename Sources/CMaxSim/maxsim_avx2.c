@@ -128,8 +128,132 @@ TARGET float cmaxsim_score_avx2(int m, int d, const void *vectors, cmaxsim_forma
     return sum;
 }
 
-/// The portable Hamming loop with the POPCNT instruction (every AVX2 CPU has it).
+/// Hamming pass for 1, 2 or 4 sign words per vector (64-, 128-, 256-d). AVX2 has no VPOPCNTQ,
+/// so bits are counted with the nibble table: VPSHUFB looks up the popcount of each 4-bit
+/// nibble, byte adds sum a vector's nibbles, VPSADBW against zero folds the 8 bytes of each
+/// 64-bit lane into its distance. The shape, and why:
+///  - 4 document vectors per register, one register per sign word (W_k = word k of the 4
+///    vectors, as the AVX-512 kernel splits W0/W1), so each lane holds one whole vector and one
+///    VPSADBW gives 4 finished distances; no cross-lane adds per query vector.
+///  - The block's words are split into low and high nibbles once and reused for G <= 8 query
+///    vectors (their nibbles broadcast once per call), so per query vector and block there are
+///    2W XOR + 2W VPSHUFB + (2W-1) byte adds + VPSADBW + a min: about 3 ops per distance,
+///    against ~7 scalar ones (XOR, POPCNT, add, compare, select per word), and the loads,
+///    unpacks and nibble masks are paid once per G.
+///  - Distances are <= 256 and each byte sums at most 2W nibble counts (<= 32), so nothing
+///    overflows; the running minima stay in the low 32 bits of each lane, so VPMINUD (AVX2 has
+///    no unsigned 64-bit min) keeps them exactly.
+///  - n % 4 leftover vectors are padded with copies of the last one (a repeated vector cannot
+///    change a minimum). n <= 0 and other widths take the scalar loop, so every input returns
+///    exactly what cmaxsim_hamming_portable does.
+TARGET static inline __attribute__((always_inline)) void hamming_block_words(const uint64_t *p, int W, __m256i w[4]) {
+    if (W == 1) {
+        w[0] = _mm256_loadu_si256((const __m256i *)p);
+    } else if (W == 2) {
+        // a = v0w0 v0w1 v1w0 v1w1, b = v2w0 v2w1 v3w0 v3w1 -> W0 = v0 v2 v1 v3 word 0, W1 the same for word 1.
+        __m256i a = _mm256_loadu_si256((const __m256i *)p), b = _mm256_loadu_si256((const __m256i *)(p + 4));
+        w[0] = _mm256_unpacklo_epi64(a, b);
+        w[1] = _mm256_unpackhi_epi64(a, b);
+    } else {
+        // 4x4 transpose of 64-bit words: r_v = vector v's words, W_k = word k of vectors 0..3.
+        __m256i r0 = _mm256_loadu_si256((const __m256i *)p), r1 = _mm256_loadu_si256((const __m256i *)(p + 4));
+        __m256i r2 = _mm256_loadu_si256((const __m256i *)(p + 8)), r3 = _mm256_loadu_si256((const __m256i *)(p + 12));
+        __m256i t0 = _mm256_unpacklo_epi64(r0, r1), t1 = _mm256_unpackhi_epi64(r0, r1);
+        __m256i t2 = _mm256_unpacklo_epi64(r2, r3), t3 = _mm256_unpackhi_epi64(r2, r3);
+        w[0] = _mm256_permute2x128_si256(t0, t2, 0x20);
+        w[1] = _mm256_permute2x128_si256(t1, t3, 0x20);
+        w[2] = _mm256_permute2x128_si256(t0, t2, 0x31);
+        w[3] = _mm256_permute2x128_si256(t1, t3, 0x31);
+    }
+}
+
+/// One block of 4 document vectors (p: 4 * W words) against G query vectors' nibbles qn.
+TARGET static inline __attribute__((always_inline)) void hamming_block(const uint64_t *p, int W, int G,
+                                                                       const __m256i *qn, __m256i *mins) {
+    const __m256i table = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
+                                           0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
+    const __m256i low = _mm256_set1_epi8(0x0F), zero = _mm256_setzero_si256();
+    __m256i w[4], lo[4], hi[4];
+    hamming_block_words(p, W, w);
+    for (int k = 0; k < W; k++) {
+        lo[k] = _mm256_and_si256(w[k], low);
+        hi[k] = _mm256_and_si256(_mm256_srli_epi64(w[k], 4), low);
+    }
+    for (int g = 0; g < G; g++) {
+        const __m256i *qg = qn + 2 * W * g;
+        __m256i s = _mm256_add_epi8(_mm256_shuffle_epi8(table, _mm256_xor_si256(lo[0], qg[0])),
+                                    _mm256_shuffle_epi8(table, _mm256_xor_si256(hi[0], qg[1])));
+        for (int k = 1; k < W; k++) {
+            s = _mm256_add_epi8(s, _mm256_shuffle_epi8(table, _mm256_xor_si256(lo[k], qg[2 * k])));
+            s = _mm256_add_epi8(s, _mm256_shuffle_epi8(table, _mm256_xor_si256(hi[k], qg[2 * k + 1])));
+        }
+        mins[g] = _mm256_min_epu32(mins[g], _mm256_sad_epu8(s, zero));
+    }
+}
+
+/// Sum of minima for query vectors q[0..G) (W words each) over n >= 1 document vectors.
+TARGET static inline __attribute__((always_inline)) int64_t hamming_group(const uint64_t *q, int W, int G,
+                                                                          const uint64_t *signs, long n) {
+    __m256i qn[8 * 2 * 4], mins[8];
+    for (int g = 0; g < G; g++) {
+        for (int k = 0; k < W; k++) {
+            uint64_t x = q[(long)g * W + k];
+            qn[2 * W * g + 2 * k] = _mm256_set1_epi64x((long long)(x & 0x0F0F0F0F0F0F0F0FULL));
+            qn[2 * W * g + 2 * k + 1] = _mm256_set1_epi64x((long long)((x >> 4) & 0x0F0F0F0F0F0F0F0FULL));
+        }
+        mins[g] = _mm256_set1_epi32(-1);
+    }
+    long j = 0;
+    for (; j + 4 <= n; j += 4) hamming_block(signs + j * W, W, G, qn, mins);
+    if (j < n) {
+        uint64_t pad[16];
+        for (int r = 0; r < 4; r++) {
+            long row = j + r < n ? j + r : n - 1;
+            for (int k = 0; k < W; k++) pad[r * W + k] = signs[row * W + k];
+        }
+        hamming_block(pad, W, G, qn, mins);
+    }
+    int64_t total = 0;
+    for (int g = 0; g < G; g++) {
+        __m128i m2 = _mm_min_epu32(_mm256_castsi256_si128(mins[g]), _mm256_extracti128_si256(mins[g], 1));
+        total += (int64_t)(uint32_t)_mm_cvtsi128_si32(_mm_min_epu32(m2, _mm_unpackhi_epi64(m2, m2)));
+    }
+    return total;
+}
+
+/// All m query vectors, G_MAX at a time (each group a specialised copy: W and G constant).
+#define HAMMING_WORDS(W, GMAX)                                                                                       \
+    TARGET static int64_t hamming##W##_avx2(const uint64_t *q, int m, const uint64_t *signs, long n) {              \
+        int64_t total = 0;                                                                                           \
+        int i = 0;                                                                                                   \
+        for (; m - i >= GMAX; i += GMAX) total += hamming_group(q + (long)i * W, W, GMAX, signs, n);                 \
+        switch (m - i) {                                                                                             \
+        case 1: total += hamming_group(q + (long)i * W, W, 1, signs, n); break;                                     \
+        case 2: total += hamming_group(q + (long)i * W, W, 2, signs, n); break;                                     \
+        case 3: total += hamming_group(q + (long)i * W, W, 3, signs, n); break;                                     \
+        case 4: total += hamming_group(q + (long)i * W, W, 4, signs, n); break;                                     \
+        case 5: total += hamming_group(q + (long)i * W, W, 5, signs, n); break;                                     \
+        case 6: total += hamming_group(q + (long)i * W, W, 6, signs, n); break;                                     \
+        case 7: total += hamming_group(q + (long)i * W, W, 7, signs, n); break;                                     \
+        default: break;                                                                                              \
+        }                                                                                                            \
+        return total;                                                                                                \
+    }
+HAMMING_WORDS(1, 8)
+HAMMING_WORDS(2, 8)
+HAMMING_WORDS(4, 4)
+
+/// Words 1, 2 and 4 on the kernels above; other widths (and n <= 0) on the portable Hamming loop
+/// with the POPCNT instruction (every AVX2 CPU has it).
 TARGET int64_t cmaxsim_hamming_avx2(const uint64_t *q, int m, int words, const uint64_t *signs, long n) {
+    if (n > 0) {
+        switch (words) {
+        case 1: return hamming1_avx2(q, m, signs, n);
+        case 2: return hamming2_avx2(q, m, signs, n);
+        case 4: return hamming4_avx2(q, m, signs, n);
+        default: break;
+        }
+    }
     return cmaxsim_hamming_words(q, m, words, signs, n);
 }
 

@@ -132,7 +132,10 @@ struct ServeCommand: AsyncParsableCommand {
         // First, so a data directory in use is reported before the models spend seconds loading.
         let store = try openStore()
         let bundles = try model.map(loadModel)
-        let configuration = try makeConfiguration()
+        var configuration = try makeConfiguration()
+        let files = OpenFileLimit.prepare(maxConnections: configuration.limits.maxConnections)
+        if let warning = files.warning { logger.warning("\(warning)") }
+        configuration.limits.maxConnections = files.maxConnections
         let server = EmbeddingServer(configuration: configuration, models: bundles, store: store, logger: logger)
         let announce = Task {
             guard let address = await server.listeningAddress(), let port = address.port else { return }
