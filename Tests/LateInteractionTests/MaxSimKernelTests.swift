@@ -34,7 +34,8 @@ import Testing
     @Test func hammingPassMatchesBruteForce() throws {
         var generator = SeededGenerator(state: 22)
         for dimension in [64, 100, 128, 200] {
-            let docs = [1, 3, 8, 9, 31, 200].map { TestData.unitVectors($0, dimension: dimension, using: &generator) }
+            // 64 and more vectors take the AVX2 kernel's transposed path (blocks of 32, remainders).
+            let docs = [1, 3, 8, 9, 31, 64, 97, 200, 1030].map { TestData.unitVectors($0, dimension: dimension, using: &generator) }
             let corpus = try EncodedCorpus(docs, dimension: dimension, precision: .binary)
             for queryCount in [1, 7, 8, 9, 20] {
                 let query = TestData.unitVectors(queryCount, dimension: dimension, using: &generator)
