@@ -31,6 +31,7 @@ extension EmbeddingServer {
         metrics.connections(open)
         defer { metrics.connections(lifecycle.closeConnection(address: accepted.address)) }
         let activity = accepted.activity
+        let budget = AnswerBudget(capacity: limits.maxAnswerBytesPerConnection, total: answerBytes)
         do {
             try await connection.executeThenClose { inbound, outbound in
                 await withDiscardingTaskGroup { group in
@@ -58,9 +59,12 @@ extension EmbeddingServer {
                             // began is served, not refused, however late its task runs.
                             let admitted = self.lifecycle.beginRequest()
                             group.addTask {
+                                let reservation = AnswerReservation(budget: budget)
                                 let response = await self.dispatcher.respond(
-                                    to: request, receivedAt: receivedAt, admitted: admitted)
+                                    to: request, receivedAt: receivedAt, admitted: admitted, reservation: reservation)
                                 try? await outbound.write(response)
+                                reservation.release()
+                                self.metrics.answerBytesHeld(self.answerBytes.current)
                                 activity.touch()
                                 activity.requestsInFlight.subtract(1, ordering: .relaxed)
                                 // Only now: a drain that sees no request in flight closes the

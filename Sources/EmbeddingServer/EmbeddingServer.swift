@@ -21,6 +21,12 @@ public final class EmbeddingServer: Service, Sendable {
     let metrics: ServerMetrics
     let logger: Logger
     let dispatcher: RequestDispatcher
+    /// Answer bytes all connections hold (see ``AnswerBudget``).
+    let answerBytes = HeldAnswerBytes()
+
+    /// Bytes of answers being computed or waiting for their clients to read them, over all
+    /// connections: each connection holds at most ``ServerLimits/maxAnswerBytesPerConnection``.
+    public var answerBytesHeld: Int { answerBytes.current }
 
     /// A server for models already loaded (`ModelBundle.load(directory:)`), in order: the
     /// first is the default. `configuration.modelDirectories` is not read.

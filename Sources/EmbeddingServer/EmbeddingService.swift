@@ -45,8 +45,12 @@ final class EmbeddingService: Sendable {
     var queueDepth: Int { batchers.values.reduce(0) { $0 + $1.queueDepth } }
 
     /// Answers one EmbedRequest. `deadline` is when the client stops waiting.
+    ///
+    /// `reservation`, when given, is charged the response's estimated size before any input is
+    /// queued (waiting while the connection holds too many unread answers).
     func embed(
-        _ request: Multiembed_V1_EmbedRequest, receivedAt: ContinuousClock.Instant, deadline: ContinuousClock.Instant?
+        _ request: Multiembed_V1_EmbedRequest, receivedAt: ContinuousClock.Instant, deadline: ContinuousClock.Instant?,
+        reservation: AnswerReservation? = nil
     ) async throws(ServerError) -> (Multiembed_V1_EmbedResponse, Multiembed_V1_Status) {
         let model = try self.model(named: request.model)
         if model.bundle.lateInteraction != nil {
@@ -70,8 +74,9 @@ final class EmbeddingService: Sendable {
             throw .unavailable("the server is shutting down")
         }
         let preparation = try prepared.get()
-        try ResponseSizeEstimate(preparation, options: options, model: model)
-            .check(limit: limits.maxResponseBytes, inputs: request.inputs.count)
+        let estimate = ResponseSizeEstimate(preparation, options: options, model: model)
+        try estimate.check(limit: limits.maxResponseBytes, inputs: request.inputs.count)
+        try await reservation?.reserve(estimate.bytes)
         if request.allOrNothing, let first = preparation.failures.first {
             var status = Multiembed_V1_Status()
             status.code = first.error.code

@@ -15,13 +15,18 @@ struct RequestDispatcher: Sendable {
     /// The answer to `request`, received (whole frame read) at `receivedAt`. `admitted` says
     /// whether it arrived while the server was serving (counted in flight by the caller) rather
     /// than draining; embed requests that were not are refused with UNAVAILABLE.
+    ///
+    /// `reservation` is the request's share of its connection's answer budget (see
+    /// ``AnswerBudget``); the caller releases it once the answer is written.
     func respond(
-        to request: Multiembed_V1_Request, receivedAt: ContinuousClock.Instant, admitted: Bool
+        to request: Multiembed_V1_Request, receivedAt: ContinuousClock.Instant, admitted: Bool,
+        reservation: AnswerReservation? = nil
     ) async -> Multiembed_V1_Response {
         let method = Self.method(of: request)
         let response: Multiembed_V1_Response
         do {
-            response = try await answer(request, method: method, receivedAt: receivedAt, admitted: admitted)
+            response = try await answer(
+                request, method: method, receivedAt: receivedAt, admitted: admitted, reservation: reservation)
         } catch {
             if error.code == .internal { logger.error("request failed", metadata: ["id": "\(request.id)", "error": "\(error)"]) }
             var failure = error.response(id: request.id)
@@ -33,7 +38,8 @@ struct RequestDispatcher: Sendable {
     }
 
     private func answer(
-        _ request: Multiembed_V1_Request, method: String, receivedAt: ContinuousClock.Instant, admitted: Bool
+        _ request: Multiembed_V1_Request, method: String, receivedAt: ContinuousClock.Instant, admitted: Bool,
+        reservation: AnswerReservation?
     ) async throws(ServerError) -> Multiembed_V1_Response {
         // With keys configured, nothing but UNAUTHENTICATED is said to a request without one.
         if !configuration.apiKeys.isEmpty, !Self.isValid(key: request.apiKey, among: configuration.apiKeys) {
@@ -52,7 +58,8 @@ struct RequestDispatcher: Sendable {
         case .embed(let embed):
             guard admitted else { throw .unavailable("the server is shutting down") }
             let deadline = Self.deadline(of: request, receivedAt: receivedAt)
-            let (body, status) = try await service.embed(embed, receivedAt: receivedAt, deadline: deadline)
+            let (body, status) = try await service.embed(
+                embed, receivedAt: receivedAt, deadline: deadline, reservation: reservation)
             if let deadline, ContinuousClock.now > deadline { throw .deadlineExceeded }
             response.embed = body
             if status.code != .ok || !status.inputErrors.isEmpty || !status.message.isEmpty { response.status = status }

@@ -54,6 +54,11 @@ public struct ServerLimits: Sendable, Equatable {
     /// anything is computed; a request over it is refused RESOURCE_EXHAUSTED. The clients'
     /// default response frame limits (256 MiB in all three) are above it.
     public var maxResponseBytes: Int = 64 * 1024 * 1024
+    /// Most bytes of answers one connection may hold at once, being computed or not yet read by
+    /// the client: an Embed request reserves its response's estimated size before it is queued
+    /// and waits while the connection holds too much, so a client that does not read is slowed
+    /// and cannot grow the server's memory.
+    public var maxAnswerBytesPerConnection: Int = 64 * 1024 * 1024
     /// Most inputs in one EmbedRequest.
     public var maxInputsPerRequest: Int = 1024
     /// Longest text input, in UTF-8 bytes.

@@ -48,6 +48,11 @@ struct ServerMetrics: Sendable {
         Counter(label: "multiembed_inputs_total", dimensions: [("model", model)], factory: factory).increment(by: size)
     }
 
+    /// Bytes of answers being computed or not yet read by their clients, all connections.
+    func answerBytesHeld(_ bytes: Int) {
+        Gauge(label: "multiembed_answer_bytes_held", factory: factory).record(bytes)
+    }
+
     /// Open connections.
     func connections(_ count: Int) {
         Gauge(label: "multiembed_connections", factory: factory).record(count)

@@ -35,6 +35,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Largest response an Embed request may produce, in bytes (estimated before computing).")
     var maxResponseBytes = ServerLimits().maxResponseBytes
 
+    @Option(name: .long, help: "Most bytes of answers one connection may hold, computed or not yet read (requests past it wait).")
+    var maxAnswerBytesPerConnection = ServerLimits().maxAnswerBytesPerConnection
+
     @Option(name: .long, help: "Most inputs in one request.")
     var maxInputsPerRequest = ServerLimits().maxInputsPerRequest
 
@@ -108,6 +111,7 @@ struct ServeCommand: AsyncParsableCommand {
             ("--max-batch-tokens", maxBatchTokens), ("--max-batch-patches", maxBatchPatches),
             ("--max-vectors-per-document", maxVectorsPerDocument), ("--max-top-k", maxTopK),
             ("--max-failed-authentications", maxFailedAuthentications), ("--max-response-bytes", maxResponseBytes),
+            ("--max-answer-bytes-per-connection", maxAnswerBytesPerConnection),
         ]
         for (name, value) in positive where value <= 0 { throw ValidationError("\(name) must be positive, got \(value)") }
         guard idleTimeout >= 0, frameTimeout > 0 else {
@@ -153,6 +157,7 @@ struct ServeCommand: AsyncParsableCommand {
         limits.maxFrameBytes = maxFrameBytes
         limits.maxInputsPerRequest = maxInputsPerRequest
         limits.maxResponseBytes = maxResponseBytes
+        limits.maxAnswerBytesPerConnection = maxAnswerBytesPerConnection
         limits.maxTextBytes = maxTextBytes
         limits.maxImageBytes = maxImageBytes
         limits.maxImagePixels = maxImagePixels
