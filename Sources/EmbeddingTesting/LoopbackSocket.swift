@@ -14,10 +14,24 @@ public final class LoopbackSocket {
         case send(errno: Int32)
     }
 
-    /// Connects; reads give up after `readTimeoutSeconds`.
-    public init(port: Int, readTimeoutSeconds: Int = 10) throws(Failure) {
+    /// Connects; reads give up after `readTimeoutSeconds`. `source` is the local address to
+    /// connect from (another of 127.0.0.0/8, to look like another client host), or the default.
+    public init(port: Int, readTimeoutSeconds: Int = 10, source: String? = nil) throws(Failure) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw .socket(errno: errno) }
+        if let source {
+            var local = sockaddr_in()
+            local.sin_family = sa_family_t(AF_INET)
+            local.sin_addr.s_addr = inet_addr(source)
+            let bound = withUnsafePointer(to: &local) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard bound == 0 else {
+                let code = errno
+                close(fd)
+                throw .connect(errno: code)
+            }
+        }
         var timeout = timeval(tv_sec: readTimeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()

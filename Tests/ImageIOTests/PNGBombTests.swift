@@ -1,3 +1,4 @@
+import EmbeddingTesting
 @testable import ImageIO
 import Testing
 

@@ -1,3 +1,4 @@
+import EmbeddingTesting
 import ImageIO
 import Testing
 

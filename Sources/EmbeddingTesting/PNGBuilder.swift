@@ -1,10 +1,10 @@
 /// Writes PNG files byte by byte, so tests can cover every colour type, bit depth, interlacing
 /// and hostile variants (bad CRCs, lying headers, zlib bombs) without any image tool.
-struct PNGBuilder {
-    enum ColorType: UInt8 {
+public struct PNGBuilder {
+    public enum ColorType: UInt8, Sendable {
         case gray = 0, rgb = 2, palette = 3, grayAlpha = 4, rgba = 6
 
-        var samplesPerPixel: Int {
+        public var samplesPerPixel: Int {
             switch self {
             case .gray, .palette: return 1
             case .grayAlpha: return 2
@@ -14,23 +14,39 @@ struct PNGBuilder {
         }
     }
 
-    var width: Int
-    var height: Int
-    var colorType: ColorType
-    var bitDepth: Int
+    public var width: Int
+    public var height: Int
+    public var colorType: ColorType
+    public var bitDepth: Int
     /// `width * height * samplesPerPixel` sample values (palette indices for `.palette`),
     /// each below `1 << bitDepth`.
-    var samples: [Int]
-    var interlaced = false
+    public var samples: [Int]
+    public var interlaced = false
     /// PLTE entries, for `.palette`.
-    var palette: [(UInt8, UInt8, UInt8)] = []
+    public var palette: [(UInt8, UInt8, UInt8)] = []
     /// Raw tRNS chunk payload, if any.
-    var transparency: [UInt8]? = nil
+    public var transparency: [UInt8]? = nil
     /// Chunks inserted between IHDR and IDAT, e.g. a zTXt.
-    var extraChunks: [(type: String, data: [UInt8])] = []
+    public var extraChunks: [(type: String, data: [UInt8])] = []
 
     /// The complete file.
-    func build() -> [UInt8] {
+    public init(
+        width: Int, height: Int, colorType: ColorType, bitDepth: Int, samples: [Int], interlaced: Bool = false,
+        palette: [(UInt8, UInt8, UInt8)] = [], transparency: [UInt8]? = nil,
+        extraChunks: [(type: String, data: [UInt8])] = []
+    ) {
+        self.width = width
+        self.height = height
+        self.colorType = colorType
+        self.bitDepth = bitDepth
+        self.samples = samples
+        self.interlaced = interlaced
+        self.palette = palette
+        self.transparency = transparency
+        self.extraChunks = extraChunks
+    }
+
+    public func build() -> [UInt8] {
         var file: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
         file += Self.chunk("IHDR", ihdr())
         if !palette.isEmpty {
@@ -43,12 +59,12 @@ struct PNGBuilder {
         return file
     }
 
-    func ihdr() -> [UInt8] {
+    public func ihdr() -> [UInt8] {
         Self.be32(width) + Self.be32(height) + [UInt8(bitDepth), colorType.rawValue, 0, 0, interlaced ? 1 : 0]
     }
 
     /// Filter-type-0 scanlines of the whole image, or of each Adam7 pass in turn.
-    func scanlines() -> [UInt8] {
+    public func scanlines() -> [UInt8] {
         guard interlaced else { return packRows(columns: Array(0..<width), rows: Array(0..<height)) }
         let passes = [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2)]
         var data: [UInt8] = []
@@ -77,7 +93,7 @@ struct PNGBuilder {
     }
 
     /// Packs samples MSB-first (sub-byte depths) or big-endian (16-bit), as PNG stores them.
-    static func pack(_ values: [Int], bitDepth: Int) -> [UInt8] {
+    public static func pack(_ values: [Int], bitDepth: Int) -> [UInt8] {
         switch bitDepth {
         case 16: return values.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] }
         case 8: return values.map { UInt8($0) }
@@ -94,12 +110,12 @@ struct PNGBuilder {
         }
     }
 
-    static func chunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
+    public static func chunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
         let typeBytes = Array(type.utf8)
         return be32(data.count) + typeBytes + data + be32(Int(CRC32.checksum(typeBytes + data)))
     }
 
-    static func be32(_ value: Int) -> [UInt8] {
+    public static func be32(_ value: Int) -> [UInt8] {
         [UInt8((value >> 24) & 0xFF), UInt8((value >> 16) & 0xFF), UInt8((value >> 8) & 0xFF), UInt8(value & 0xFF)]
     }
 }
@@ -121,8 +137,8 @@ enum CRC32 {
 
 /// Minimal zlib streams: stored (uncompressed) blocks for ordinary test images, and a
 /// fixed-Huffman stream of back-references for decompression bombs.
-enum Zlib {
-    static func stored(_ data: [UInt8]) -> [UInt8] {
+public enum Zlib {
+    public static func stored(_ data: [UInt8]) -> [UInt8] {
         var stream: [UInt8] = [0x78, 0x01]
         var offset = 0
         repeat {
@@ -137,7 +153,7 @@ enum Zlib {
 
     /// A stream inflating to `1 + 258 * repeats` zero bytes in about `13 * repeats / 8` bytes:
     /// one literal 0, then `repeats` copies of (length 258, distance 1).
-    static func zeroBomb(repeats: Int) -> [UInt8] {
+    public static func zeroBomb(repeats: Int) -> [UInt8] {
         var bits = BitWriter()
         bits.write(1, count: 1)  // BFINAL
         bits.write(1, count: 2)  // BTYPE = fixed Huffman
@@ -153,7 +169,7 @@ enum Zlib {
         return [0x78, 0x01] + bits.finished + PNGBuilder.be32(Int(adler))
     }
 
-    static func adler32(_ data: [UInt8]) -> UInt32 {
+    public static func adler32(_ data: [UInt8]) -> UInt32 {
         var a: UInt32 = 1, b: UInt32 = 0
         for byte in data {
             a = (a + UInt32(byte)) % 65521
