@@ -41,3 +41,8 @@ func textEmbedder(of bundle: ModelBundle) throws -> TextEmbedder {
 func readTexts(_ path: String) throws -> [String] {
     do { return try TextInputFile.read(path) } catch { throw CommandFailure(error.description) }
 }
+
+/// Reads a text file's texts with their lines and ids, with errors that name the file and line.
+func readTextRecords(_ path: String) throws -> [TextInputFile.Record] {
+    do { return try TextInputFile.records(path) } catch { throw CommandFailure(error.description) }
+}

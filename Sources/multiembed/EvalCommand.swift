@@ -101,8 +101,11 @@ struct JudgedQuery {
         guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
             throw CommandFailure("\(location): not a JSON object")
         }
-        guard let text = object["query"] as? String, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-            throw CommandFailure("\(location): \"query\" must be a non-empty string")
+        // "query" as ViDoRe and BEIR's converters write it, or "text" as many judged-query files do.
+        guard let text = (object["query"] ?? object["text"]) as? String,
+              !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+        else {
+            throw CommandFailure("\(location): \"query\" (or \"text\") must be a non-empty string")
         }
         var relevance: [String: Int] = [:]
         switch object["relevant"] {

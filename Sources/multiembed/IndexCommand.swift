@@ -28,7 +28,8 @@ struct CollectionOptions: ParsableArguments {
 /// Page images (PNG/JPEG, or folders of them) become one document each, with one vector per
 /// patch, id = the file path. Text files (anything else) hold one document per non-empty line,
 /// id = `path:line`, as `embed --texts` reads them: a corpus of short passages is usually one
-/// file. The collection is created on first use with the model's vector width.
+/// file. In a `.jsonl` file each object's `"id"` (a string or an integer) is the document's id,
+/// as corpora give them; objects without one get `path:line`. The collection is created on first use with the model's vector width.
 struct IndexAdd: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "add", abstract: "Embed files and add them to a collection.")
 
@@ -53,8 +54,9 @@ struct IndexAdd: ParsableCommand {
         let bundle = try loadModel(model)
         let images = try ImageFiles.collect(files.filter { Self.isImageOrFolder($0) })
         let texts = try files.filter { !Self.isImageOrFolder($0) }.flatMap { path in
-            try readTexts(path).enumerated().compactMap { line, text in
-                text.trimmingCharacters(in: .whitespaces).isEmpty ? nil : (id: "\(path):\(line + 1)", text: text, source: path)
+            try readTextRecords(path).compactMap { record in
+                record.text.trimmingCharacters(in: .whitespaces).isEmpty
+                    ? nil : (id: record.id ?? "\(path):\(record.line)", text: record.text, source: path)
             }
         }
         let store = try options.openStore()

@@ -1,8 +1,17 @@
 import Foundation
 
 /// Reads the texts of `--texts FILE`: one text per line, or with a `.jsonl` name one JSON object
-/// per line with a `"text"` field (so a text may hold newlines). `-` reads standard input.
+/// per line with a `"text"` field (so a text may hold newlines) and an optional `"id"` (a string
+/// or an integer). `-` reads standard input.
 struct TextInputFile {
+    /// One text, where it was, and the id its JSON object gave, if any.
+    struct Record {
+        var text: String
+        /// 1-based line of the file.
+        var line: Int
+        var id: String?
+    }
+
     enum Failure: Error, CustomStringConvertible {
         case unreadable(path: String, reason: String)
         case invalidUTF8(path: String, line: Int)
@@ -19,6 +28,11 @@ struct TextInputFile {
 
     /// Reads every text of `path`.
     static func read(_ path: String) throws(Failure) -> [String] {
+        try records(path).map(\.text)
+    }
+
+    /// Reads every text of `path` with its line and id.
+    static func records(_ path: String) throws(Failure) -> [Record] {
         let data: Data
         if path == "-" {
             data = FileHandle.standardInput.readDataToEndOfFile()
@@ -28,7 +42,7 @@ struct TextInputFile {
             }
         }
         let isJSONLines = path.hasSuffix(".jsonl")
-        var texts: [String] = []
+        var texts: [Record] = []
         var lineNumber = 0
         var lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
         // A final newline ends the last line; it does not start an empty one.
@@ -41,7 +55,7 @@ struct TextInputFile {
                 throw .invalidUTF8(path: path, line: lineNumber)
             }
             if !isJSONLines {
-                texts.append(line)
+                texts.append(Record(text: line, line: lineNumber, id: nil))
                 continue
             }
             if line.allSatisfy(\.isWhitespace) { continue }
@@ -51,7 +65,16 @@ struct TextInputFile {
             guard let text = object["text"] as? String else {
                 throw .invalidJSONLine(path: path, line: lineNumber, reason: "no \"text\" string field")
             }
-            texts.append(text)
+            var id: String?
+            switch object["id"] {
+            case nil, is NSNull: id = nil
+            case let string as String where !string.isEmpty: id = string
+            case let number as NSNumber where Int(exactly: number.doubleValue) != nil:
+                id = String(Int(exactly: number.doubleValue)!)
+            default:
+                throw .invalidJSONLine(path: path, line: lineNumber, reason: "\"id\" must be a non-empty string or an integer")
+            }
+            texts.append(Record(text: text, line: lineNumber, id: id))
         }
         return texts
     }

@@ -41,7 +41,7 @@ import Testing
         let folder = try TemporaryDirectory()
         let data = folder.url.appendingPathComponent("data").path
         for (content, complaint) in [
-            (#"{"query": "fine", "relevant": ["a"]}"# + "\n" + #"{"query": "", "relevant": ["a"]}"#, ":2: \"query\" must be a non-empty string"),
+            (#"{"query": "fine", "relevant": ["a"]}"# + "\n" + #"{"query": "", "relevant": ["a"]}"#, ":2: \"query\" (or \"text\") must be a non-empty string"),
             (#"{"query": "q", "relevant": "a"}"#, ":1: \"relevant\" must be a list"),
             (#"{"query": "q", "relevant": {"a": 1.5}}"#, ":1: the grade of \"a\" must be an integer"),
             ("not json", ":1: not a JSON object"),

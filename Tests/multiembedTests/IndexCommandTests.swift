@@ -36,3 +36,46 @@ import Testing
         #expect(other.stderr.contains("already exists"), "\(other.stderr)")
     }
 }
+
+/// Ids as corpora give them: `index add` takes a `.jsonl` object's `"id"`, and `eval retrieval`
+/// reads judged queries whose text is under `"text"` as well as `"query"`.
+@Suite struct IndexIdsTests {
+    let model = Fixtures.defaultModel.path
+
+    @Test func jsonLinesIdsNameTheDocumentsAndJudgedQueriesMayUseText() throws {
+        let folder = try TemporaryDirectory()
+        let corpus = folder.url.appendingPathComponent("corpus.jsonl")
+        let lines = [
+            #"{"id": "doc-cat", "text": "the cat sat on the warm windowsill all afternoon"}"#,
+            #"{"id": 42, "text": "interest rates rose again as inflation stayed high"}"#,
+            "",
+            #"{"text": "the striker scored twice in the second half"}"#,
+        ]
+        try Data(lines.joined(separator: "\n").utf8).write(to: corpus)
+        let data = folder.url.appendingPathComponent("data").path
+        let added = try CommandRunner.run(["index", "add", "--data-dir", data, "--collection", "c", "--model", model, corpus.path])
+        #expect(added.status == 0, "\(added.stderr)")
+
+        let queries = [
+            #"{"text": "the cat sat on the warm windowsill all afternoon", "relevant": ["doc-cat"]}"#,
+            #"{"query": "interest rates rose again as inflation stayed high", "relevant": ["42"]}"#,
+            #"{"text": "the striker scored twice in the second half", "relevant": ["\#(corpus.path):4"]}"#,
+        ]
+        let file = folder.url.appendingPathComponent("queries.jsonl")
+        try Data(queries.joined(separator: "\n").utf8).write(to: file)
+        let output = try CommandRunner.run(
+            ["eval", "retrieval", "--data-dir", data, "--collection", "c", "--model", model, "--queries", file.path])
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(output.stdout.contains("queries=3 ndcg@10=1.0000 recall@1=1.0000"), "\(output.stdout)")
+    }
+
+    @Test func anIdThatIsNeitherAStringNorAnIntegerNamesTheLine() throws {
+        let folder = try TemporaryDirectory()
+        let corpus = folder.url.appendingPathComponent("corpus.jsonl")
+        try Data(#"{"id": "a", "text": "fine"}"#.utf8 + Data("\n".utf8) + Data(#"{"id": [1], "text": "bad"}"#.utf8)).write(to: corpus)
+        let data = folder.url.appendingPathComponent("data").path
+        let added = try CommandRunner.run(["index", "add", "--data-dir", data, "--collection", "c", "--model", model, corpus.path])
+        #expect(added.status != 0 && !added.crashed)
+        #expect(added.stderr.contains("line 2: \"id\" must be a non-empty string or an integer"), "\(added.stderr)")
+    }
+}
