@@ -33,6 +33,8 @@ static ccpu_level level_of_core(const char *name) {
     return CCPU_PORTABLE;
 }
 
+int copenblas_core_level(const char *name) { return (int)level_of_core(name); }
+
 /// The core to ask for at a level: the widest that Debian's 0.3.21 knows.
 static const char *core_for_level(ccpu_level level) {
     switch (level) {

@@ -45,14 +45,10 @@ public struct BLASRuntime: Sendable, CustomStringConvertible {
             pinnedCoreType: pinned, detectedInstructionSet: .detected, instructionSet: .active)
     }
 
-    /// The instruction-set level of an OpenBLAS kernel family; cores not listed (Prescott, Core2,
-    /// Nehalem, Sandybridge, ...) are below AVX2.
+    /// The instruction-set level of an OpenBLAS kernel family, as `COpenBLASCore` judges it when
+    /// it corrects OpenBLAS's choice (Prescott, Core2, Nehalem, Sandybridge, ... are below AVX2).
     public static func instructionSet(ofCore name: String) -> InstructionSet {
-        switch name.lowercased() {
-        case "skylakex", "cooperlake", "sapphirerapids": .avx512
-        case "haswell", "zen": .avx2
-        default: .portable
-        }
+        InstructionSet(rawValue: Int(copenblas_core_level(name))) ?? .portable
     }
 
     /// True when `OPENBLAS_CORETYPE` selects kernels narrower than the CPU could run.

@@ -236,7 +236,6 @@ final class LocalCollection: @unchecked Sendable {
         defer { lock.unlock() }
         let (ids, documents) = try viewLocked()
         let temporary = folder + "/log.compact"
-        let output = try FileIO.open(temporary, flags: O_WRONLY | O_CREAT | O_TRUNC)
         var bytes: [UInt8] = []
         for (index, id) in ids.enumerated() {
             guard let entry = entries[id] else { continue }
@@ -246,16 +245,8 @@ final class LocalCollection: @unchecked Sendable {
                 id: id, metadata: entry.metadata, pooled: entry.pooled, vectorCount: slot.count,
                 encodedVectors: UnsafeRawBufferPointer(start: documents.base + slot.offset, count: size), fileOffset: 0, to: &bytes)
         }
-        do {
-            try FileIO.write(output, bytes, at: 0, path: temporary)
-            try FileIO.sync(output, path: temporary)
-        } catch {
-            // Only the scratch file this call created goes; the log is untouched.
-            close(output)
-            unlink(temporary)
-            throw error.namingFullDisk(collection: spec.name)
-        }
-        close(output)
+        // On failure only the scratch file this call created goes; the log is untouched.
+        do { try FileIO.writeScratch(bytes, to: temporary) } catch { throw error.namingFullDisk(collection: spec.name) }
         try FileIO.rename(temporary, logPath)
         try FileIO.syncDirectory(folder)
         close(descriptor)

@@ -101,16 +101,7 @@ extension LocalVectorStore {
                 throw .corrupt(path: folder + "/log.repair", reason: "the repaired log does not read back; nothing was replaced")
             }
             let temporary = folder + "/log.repair"
-            let output = try FileIO.open(temporary, flags: O_WRONLY | O_CREAT | O_TRUNC)
-            do {
-                try FileIO.write(output, bytes, at: 0, path: temporary)
-                try FileIO.sync(output, path: temporary)
-            } catch {
-                close(output)
-                unlink(temporary)
-                throw error.namingFullDisk(collection: name)
-            }
-            close(output)
+            do { try FileIO.writeScratch(bytes, to: temporary) } catch { throw error.namingFullDisk(collection: name) }
             let backup = try Self.keep(verification.logPath, as: "log.damaged-\(stamp)", in: folder)
             backups.append(backup)
             try FileIO.syncDirectory(folder)

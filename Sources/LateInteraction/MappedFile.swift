@@ -80,17 +80,25 @@ enum FileIO {
     /// Writes a small file atomically: temporary file, fsync, rename, fsync of the directory.
     static func writeAtomically(_ bytes: [UInt8], to path: String, directory: String) throws(LateInteractionError) {
         let temporary = path + ".tmp"
-        let descriptor = try open(temporary, flags: O_WRONLY | O_CREAT | O_TRUNC)
+        try writeScratch(bytes, to: temporary)
+        try rename(temporary, path)
+        try syncDirectory(directory)
+    }
+
+    /// Writes `bytes` as the whole of a scratch file (created or emptied) and fsyncs it, ready to
+    /// be renamed over the file it replaces. On failure the scratch file is removed: it was
+    /// written by this call only, and nothing else ever reads it.
+    static func writeScratch(_ bytes: [UInt8], to path: String) throws(LateInteractionError) {
+        let descriptor = try open(path, flags: O_WRONLY | O_CREAT | O_TRUNC)
         do {
-            try write(descriptor, bytes, at: 0, path: temporary)
-            try sync(descriptor, path: temporary)
+            try write(descriptor, bytes, at: 0, path: path)
+            try sync(descriptor, path: path)
         } catch {
             close(descriptor)
+            unlink(path)
             throw error
         }
         close(descriptor)
-        try rename(temporary, path)
-        try syncDirectory(directory)
     }
 }
 

@@ -22,6 +22,10 @@ const char *copenblas_original_core(void);
 /// `openblas_get_corename()`), else 0.
 int copenblas_core_was_changed(void);
 
+/// The instruction-set level (a `ccpu_level`: 0 below AVX2, 1 AVX2, 2 AVX-512) of the OpenBLAS
+/// kernel family `name` ("Cooperlake", "Haswell", "Prescott", ...; case ignored).
+int copenblas_core_level(const char *name);
+
 /// 1 when this OpenBLAS exports the entry points to choose its core again (DYNAMIC_ARCH builds).
 int copenblas_can_change_core(void);
 
