@@ -26,11 +26,12 @@ struct ServerAbuseTests {
             first.close()
             // The server counts the close when it sees it; retry briefly until the slot is free.
             var admitted = false
+            // A refused attempt may fail to send at all (the server closed it first): not yet.
             for _ in 0..<50 where !admitted {
                 let again = try await TestConnection(port: port)
                 defer { again.close() }
-                let answer = try #require(try await again.call(embedRequest(id: 3, texts: ["c"])))
-                admitted = answer.status.code == .ok && answer.id == 3
+                let answer = try? await again.call(embedRequest(id: 3, texts: ["c"]))
+                admitted = answer?.status.code == .ok && answer?.id == 3
                 if !admitted { try await Task.sleep(for: .milliseconds(20)) }
             }
             #expect(admitted)
