@@ -37,6 +37,9 @@ public enum LateInteractionError: Error, Equatable, Sendable, CustomStringConver
     /// A write or fsync that failed because the disk (or the user's quota) is full: ENOSPC or
     /// EDQUOT. The write was not acknowledged and is not in the log.
     case diskFull(collection: String, path: String, operation: String, errno: Int32)
+    /// A dense or hybrid search of a collection some of whose (admitted) documents have no pooled
+    /// vector: they could never be found, so the search is refused rather than silently partial.
+    case missingPooledVectors(collection: String, missing: Int, total: Int)
 
     /// This error, with a failed write or fsync for lack of space (ENOSPC, EDQUOT) turned into
     /// ``diskFull(collection:path:operation:errno:)`` naming `collection`.
@@ -66,6 +69,9 @@ public enum LateInteractionError: Error, Equatable, Sendable, CustomStringConver
             + "damaged; nothing was written. \(damage.description)"
         case let .diskFull(collection, path, operation, code):
             "collection '\(collection)': the disk is full (\(path): \(operation) failed, errno \(code)); nothing was written"
+        case let .missingPooledVectors(collection, missing, total):
+            "collection '\(collection)': \(missing) of \(total) documents have no pooled vector (upserted as vectors without one), "
+                + "so dense and hybrid search cannot rank them; upsert them again with a pooled vector, or search by MaxSim"
         }
     }
 }

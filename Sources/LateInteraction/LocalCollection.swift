@@ -1,3 +1,4 @@
+import EmbeddingKernels
 import Foundation
 
 #if canImport(Glibc)
@@ -32,7 +33,7 @@ final class LocalCollection: @unchecked Sendable {
     private var sequence = 0
     private var deadBytes = 0
     private var map: MappedFile?
-    private var cachedView: (ids: [String], documents: EncodedDocuments)?
+    private var cachedSnapshot: CollectionSnapshot?
     private let faults: WriteFaults
     /// True when a failed append could not be cut back off the log: the file holds bytes past
     /// `end` that must go before anything is appended after them, or they could read back later
@@ -78,7 +79,7 @@ final class LocalCollection: @unchecked Sendable {
         }
         end = offset
         map = nil
-        cachedView = nil
+        cachedSnapshot = nil
     }
 
     private func apply(_ record: LogRecord.Parsed, at offset: Int) {
@@ -105,6 +106,14 @@ final class LocalCollection: @unchecked Sendable {
             try Self.checkID(document.id, collection: spec.name)
             guard seen.insert(document.id).inserted else { throw .duplicateID(collection: spec.name, id: document.id) }
             let context = "collection '\(spec.name)' document '\(document.id)'"
+            if spec.kind == .dense {
+                guard document.pooled != nil else {
+                    throw .invalidArgument("\(context): a dense collection stores one pooled vector per document, and this one has none")
+                }
+                guard document.vectors.count == 0 else {
+                    throw .invalidArgument("\(context): a dense collection stores no token vectors (give the pooled vector only)")
+                }
+            }
             guard document.vectors.dimension == spec.dimension else {
                 throw .dimensionMismatch(context: context, expected: spec.dimension, actual: document.vectors.dimension)
             }
@@ -114,7 +123,7 @@ final class LocalCollection: @unchecked Sendable {
                 }
                 guard pooled.allSatisfy(\.isFinite) else { throw .nonFiniteValue(context: context + " pooled vector") }
             }
-            var vectors = try TokenPooling.pooled(document.vectors, factor: spec.poolFactor)
+            var vectors = document.vectors.count == 0 ? document.vectors : try TokenPooling.pooled(document.vectors, factor: spec.poolFactor)
             if let limit = spec.maxVectors { vectors = vectors.prefix(limit) }
             prepared.append((document, vectors))
         }
@@ -194,27 +203,46 @@ final class LocalCollection: @unchecked Sendable {
             apply(record, at: offset)
             offset = record.end
         }
-        cachedView = nil
+        cachedSnapshot = nil
     }
 
     /// Live documents in insertion order (stable ids → positions for a search), mapped.
     func view() throws(LateInteractionError) -> (ids: [String], documents: EncodedDocuments) {
-        lock.lock()
-        defer { lock.unlock() }
-        return try viewLocked()
+        let snapshot = try self.snapshot()
+        return (snapshot.ids, snapshot.documents)
     }
 
-    private func viewLocked() throws(LateInteractionError) -> (ids: [String], documents: EncodedDocuments) {
-        if let cachedView { return cachedView }
+    /// Live documents with their metadata and pooled vectors, as one search scores them.
+    func snapshot() throws(LateInteractionError) -> CollectionSnapshot {
+        lock.lock()
+        defer { lock.unlock() }
+        return try snapshotLocked()
+    }
+
+    /// Built once per change of the log and shared by every search until the next change.
+    private func snapshotLocked() throws(LateInteractionError) -> CollectionSnapshot {
+        if let cachedSnapshot { return cachedSnapshot }
         if map == nil || map!.size < end { map = try MappedFile(descriptor: descriptor, size: end, path: logPath) }
         let live = entries.sorted { $0.value.sequence < $1.value.sequence }
         let mapped = map!
         let documents = EncodedDocuments(
             base: mapped.base ?? UnsafeRawPointer(bitPattern: 64)!, slots: live.map(\.value.slot),
             dimension: spec.dimension, precision: spec.precision, owner: mapped)
-        let view = (live.map(\.key), documents)
-        cachedView = view
-        return view
+        let dimension = spec.dimension
+        var pooled = [Float](repeating: 0, count: live.count * dimension)
+        var norms = [Float](repeating: 0, count: live.count)
+        var hasPooled = [Bool](repeating: false, count: live.count)
+        for (position, entry) in live.enumerated() {
+            guard let vector = entry.value.pooled, vector.count == dimension else { continue }
+            pooled.replaceSubrange(position * dimension ..< (position + 1) * dimension, with: vector)
+            norms[position] = Float(vector.withUnsafeBufferPointer { VectorMath.dot($0.baseAddress!, $0.baseAddress!, count: dimension) }.squareRoot())
+            hasPooled[position] = true
+        }
+        let snapshot = CollectionSnapshot(
+            ids: live.map(\.key), documents: documents, metadata: live.map(\.value.metadata), pooled: pooled, pooledNorms: norms,
+            hasPooled: hasPooled)
+        cachedSnapshot = snapshot
+        return snapshot
     }
 
     func entry(_ id: String) -> Entry? {
@@ -234,7 +262,8 @@ final class LocalCollection: @unchecked Sendable {
     func compact() throws(LateInteractionError) {
         lock.lock()
         defer { lock.unlock() }
-        let (ids, documents) = try viewLocked()
+        let snapshot = try snapshotLocked()
+        let (ids, documents) = (snapshot.ids, snapshot.documents)
         let temporary = folder + "/log.compact"
         var bytes: [UInt8] = []
         for (index, id) in ids.enumerated() {

@@ -1,3 +1,4 @@
+import EmbeddingKernels
 import Foundation
 
 #if canImport(Glibc)
@@ -50,6 +51,13 @@ public final class LocalVectorStore: VectorStore, @unchecked Sendable {
         guard spec.dimension > 0, spec.dimension <= 65536 else { throw .invalidArgument("collection '\(spec.name)': dimension must be 1 to 65536") }
         guard spec.poolFactor >= 1 else { throw .invalidArgument("collection '\(spec.name)': pool factor must be at least 1") }
         if let limit = spec.maxVectors, limit < 1 { throw .invalidArgument("collection '\(spec.name)': max vectors must be positive") }
+        if spec.kind == .dense {
+            guard spec.precision == .float32, spec.poolFactor == 1, spec.maxVectors == nil else {
+                throw .invalidArgument(
+                    "collection '\(spec.name)': a dense collection keeps one float32 vector per document, so it takes no precision, "
+                        + "pool factor or max vectors")
+            }
+        }
         lock.lock()
         defer { lock.unlock() }
         let folder = folder(spec.name)
@@ -113,6 +121,10 @@ public final class LocalVectorStore: VectorStore, @unchecked Sendable {
         return found
     }
 
+    public func spec(of collection: String) throws(LateInteractionError) -> CollectionSpec {
+        try self.collection(collection).spec
+    }
+
     public func documentCount(in collection: String) throws(LateInteractionError) -> Int {
         try self.collection(collection).liveCount
     }
@@ -155,17 +167,44 @@ public final class LocalVectorStore: VectorStore, @unchecked Sendable {
         }
     }
 
-    public func search(_ query: MultiVector, in collection: String, topK: Int, filter: Set<String>?) throws(LateInteractionError) -> [SearchHit] {
+    public func search(
+        _ query: MultiVector, in collection: String, topK: Int, filter: DocumentFilter, options: MaxSim.SearchOptions
+    ) throws(LateInteractionError) -> [SearchHit] {
         guard topK > 0 else { throw .invalidTopK(topK) }
         let stored = try self.collection(collection)
+        guard stored.spec.kind == .multiVector else {
+            throw .invalidArgument("collection '\(collection)' is dense (one pooled vector per document): search it by dense similarity, not MaxSim")
+        }
         guard query.dimension == stored.spec.dimension else {
             throw .dimensionMismatch(context: "query for collection '\(collection)'", expected: stored.spec.dimension, actual: query.dimension)
         }
-        let (ids, documents) = try stored.view()
-        let indices = filter.map { allowed in ids.indices.filter { allowed.contains(ids[$0]) } }
-        if indices?.isEmpty == true || ids.isEmpty { return [] }
-        return try MaxSim.search(query, documents, k: topK, indices: indices).map { hit in
-            SearchHit(id: ids[hit.index], score: hit.score, metadata: stored.entry(ids[hit.index])?.metadata ?? [:])
+        let snapshot = try stored.snapshot()
+        let positions = snapshot.admitted(by: filter)
+        if positions?.isEmpty == true || snapshot.count == 0 { return [] }
+        return try MaxSim.search(query, snapshot.documents, k: topK, indices: positions, options: options).map { hit in
+            SearchHit(id: snapshot.ids[hit.index], score: hit.score, metadata: snapshot.metadata[hit.index])
+        }
+    }
+
+    public func searchPooled(
+        _ query: [Float], in collection: String, topK: Int, filter: DocumentFilter, metric: DenseMetric
+    ) throws(LateInteractionError) -> [SearchHit] {
+        guard topK > 0 else { throw .invalidTopK(topK) }
+        let stored = try self.collection(collection)
+        guard query.count == stored.spec.dimension else {
+            throw .dimensionMismatch(context: "pooled query for collection '\(collection)'", expected: stored.spec.dimension, actual: query.count)
+        }
+        guard query.allSatisfy(\.isFinite) else { throw .nonFiniteValue(context: "pooled query") }
+        let snapshot = try stored.snapshot()
+        let positions = snapshot.admitted(by: filter) ?? Array(0 ..< snapshot.count)
+        let missing = positions.reduce(0) { $0 + (snapshot.hasPooled[$1] ? 0 : 1) }
+        guard missing == 0 else { throw .missingPooledVectors(collection: collection, missing: missing, total: positions.count) }
+        if positions.isEmpty { return [] }
+        let scores = snapshot.pooledScores(VectorMath.normalized(query), positions: positions, metric: metric)
+        var top = TopK(topK)
+        for (score, position) in zip(scores, positions) { top.insert(ScoredDocument(index: position, score: score)) }
+        return top.sorted().map { hit in
+            SearchHit(id: snapshot.ids[hit.index], score: hit.score, metadata: snapshot.metadata[hit.index])
         }
     }
 

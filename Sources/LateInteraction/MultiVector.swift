@@ -44,6 +44,12 @@ public struct MultiVector: Sendable, Equatable {
         return MultiVector(unchecked: dimension, Array(values[0 ..< n * dimension]))
     }
 
+    /// No vectors at all: the token vectors of a document of a dense collection, which holds
+    /// only its pooled vector. Never a valid query.
+    public static func none(dimension: Int) -> MultiVector {
+        MultiVector(unchecked: dimension, [])
+    }
+
     /// For values produced by this module, already validated.
     init(unchecked dimension: Int, _ values: [Float]) {
         self.dimension = dimension

@@ -11,10 +11,12 @@ public struct CollectionSpec: Sendable, Equatable, Codable {
     /// can embed texts and images for it; nil = precomputed vectors only. Optional, so the
     /// `collection.json` of collections made before it existed still decodes.
     public var model: String?
+    /// Multi-vector (token vectors, MaxSim) or dense (one pooled vector per document).
+    public var kind: CollectionKind
 
     public init(
         name: String, dimension: Int, precision: StoragePrecision = .float32, poolFactor: Int = 1, maxVectors: Int? = nil,
-        model: String? = nil
+        model: String? = nil, kind: CollectionKind = .multiVector
     ) {
         self.name = name
         self.dimension = dimension
@@ -22,6 +24,35 @@ public struct CollectionSpec: Sendable, Equatable, Codable {
         self.poolFactor = poolFactor
         self.maxVectors = maxVectors
         self.model = model
+        self.kind = kind
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case name, dimension, precision, poolFactor, maxVectors, model, kind
+    }
+
+    /// `kind` is absent from the settings of collections made before dense ones existed (and is
+    /// still left out for multi-vector ones, so their file reads the same to older builds).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decode(String.self, forKey: .name)
+        dimension = try container.decode(Int.self, forKey: .dimension)
+        precision = try container.decode(StoragePrecision.self, forKey: .precision)
+        poolFactor = try container.decode(Int.self, forKey: .poolFactor)
+        maxVectors = try container.decodeIfPresent(Int.self, forKey: .maxVectors)
+        model = try container.decodeIfPresent(String.self, forKey: .model)
+        kind = try container.decodeIfPresent(CollectionKind.self, forKey: .kind) ?? .multiVector
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(name, forKey: .name)
+        try container.encode(dimension, forKey: .dimension)
+        try container.encode(precision, forKey: .precision)
+        try container.encode(poolFactor, forKey: .poolFactor)
+        try container.encodeIfPresent(maxVectors, forKey: .maxVectors)
+        try container.encodeIfPresent(model, forKey: .model)
+        if kind != .multiVector { try container.encode(kind, forKey: .kind) }
     }
 }
 
@@ -64,6 +95,8 @@ public protocol VectorStore: Sendable {
     func create(_ spec: CollectionSpec) throws(LateInteractionError)
     func drop(_ name: String) throws(LateInteractionError)
     func list() throws(LateInteractionError) -> [CollectionSpec]
+    /// The settings of one collection (``LateInteractionError/unknownCollection(_:)`` if none).
+    func spec(of collection: String) throws(LateInteractionError) -> CollectionSpec
     /// Live documents of a collection (after deletes and replacements).
     func documentCount(in collection: String) throws(LateInteractionError) -> Int
     /// Inserts or replaces documents by id.
@@ -75,14 +108,35 @@ public protocol VectorStore: Sendable {
     func get(_ ids: [String], from collection: String) throws(LateInteractionError) -> [StoredDocument]
     /// Every live document, in blocks, for callers that score or export themselves.
     func scanBlocks(of collection: String, documentsPerBlock: Int, _ body: (DocumentBlock) -> Void) throws(LateInteractionError)
-    /// The `topK` best documents by MaxSim, restricted to `filter` ids when given.
-    func search(_ query: MultiVector, in collection: String, topK: Int, filter: Set<String>?) throws(LateInteractionError) -> [SearchHit]
+    /// The `topK` best documents by MaxSim among those `filter` admits (a multi-vector collection).
+    /// Ties may come in any order (``CollectionQuery`` orders them by id).
+    func search(
+        _ query: MultiVector, in collection: String, topK: Int, filter: DocumentFilter, options: MaxSim.SearchOptions
+    ) throws(LateInteractionError) -> [SearchHit]
+    /// The `topK` best documents by the similarity of `query` to their pooled vectors, among those
+    /// `filter` admits. Throws ``LateInteractionError/missingPooledVectors(collection:missing:total:)``
+    /// when an admitted document has none, since it could never be found.
+    func searchPooled(
+        _ query: [Float], in collection: String, topK: Int, filter: DocumentFilter, metric: DenseMetric
+    ) throws(LateInteractionError) -> [SearchHit]
     /// Collections the store holds but cannot serve because their files are damaged (not in
     /// ``list()``, or in it but refusing every call with ``LateInteractionError/damaged(_:)``).
     func damagedCollections() throws(LateInteractionError) -> [CollectionDamage]
 }
 
 extension VectorStore {
+    /// From ``list()``; a store with a cheaper lookup overrides it.
+    public func spec(of collection: String) throws(LateInteractionError) -> CollectionSpec {
+        guard let found = try list().first(where: { $0.name == collection }) else { throw .unknownCollection(collection) }
+        return found
+    }
+
+    /// The `topK` best documents by MaxSim, restricted to `filter` ids when given, with the
+    /// default binary re-scoring depth.
+    public func search(_ query: MultiVector, in collection: String, topK: Int, filter: Set<String>?) throws(LateInteractionError) -> [SearchHit] {
+        try search(query, in: collection, topK: topK, filter: DocumentFilter(ids: filter), options: .init())
+    }
+
     /// A store that cannot be damaged on disk (an engine that checks itself) has none.
     public func damagedCollections() throws(LateInteractionError) -> [CollectionDamage] { [] }
 }

@@ -20,6 +20,7 @@ struct EvalRetrieval: ParsableCommand {
         commandName: "retrieval", abstract: "nDCG@10, recall@1/@10 and MRR@10 of judged queries against a collection.")
 
     @OptionGroup var options: CollectionOptions
+    @OptionGroup var search: SearchOptions
 
     @Option(name: .long, help: "Model folder (the one the collection was indexed with).")
     var model: String
@@ -38,6 +39,8 @@ struct EvalRetrieval: ParsableCommand {
         let judged = try JudgedQuery.read(queries)
         let bundle = try loadModel(model)
         let store = try options.openStore()
+        let needs: (mode: CollectionQuery.Mode, tokens: Bool, pooled: Bool)
+        do { needs = search.needs(for: try store.spec(of: options.collection).kind) } catch { throw CommandFailure("\(error)") }
         let progress = ProgressBar(total: judged.count, label: "queries", minimumTotal: 64)
         var results: [RetrievalMetrics] = []
         var skipped = 0
@@ -46,9 +49,10 @@ struct EvalRetrieval: ParsableCommand {
             let batchSize = 32
             for start in stride(from: 0, to: judged.count, by: batchSize) {
                 let batch = Array(judged[start ..< min(start + batchSize, judged.count)])
-                let vectors = try textMultiVectors(bundle, batch.map(\.text), side: .query)
+                let vectors = try textSearchVectors(bundle, batch.map(\.text), side: .query, tokens: needs.tokens, pooled: needs.pooled)
                 for (query, vector) in zip(batch, vectors) {
-                    let hits = try store.search(vector, in: options.collection, topK: Self.depth, filter: nil)
+                    let hits = try store.search(
+                        try search.query(tokens: vector.tokens, pooled: vector.pooled, topK: Self.depth), in: options.collection)
                     guard let metrics = RetrievalMetrics(ranking: hits.map(\.id), relevance: query.relevance) else {
                         skipped += 1
                         continue
@@ -67,8 +71,8 @@ struct EvalRetrieval: ParsableCommand {
         if skipped > 0 { printError("note: \(skipped) queries have no relevant id and are left out of the means") }
         let mean = RetrievalMetrics.mean(results)
         print(String(
-            format: "queries=%d ndcg@10=%.4f recall@1=%.4f recall@10=%.4f mrr@10=%.4f",
-            results.count, mean.ndcgAt10, mean.recallAt1, mean.recallAt10, mean.mrrAt10))
+            format: "queries=%d ndcg@10=%.4f recall@1=%.4f recall@10=%.4f mrr@10=%.4f mode=%@",
+            results.count, mean.ndcgAt10, mean.recallAt1, mean.recallAt10, mean.mrrAt10, needs.mode.rawValue))
     }
 
     private static func json(_ metrics: RetrievalMetrics, name: String) -> String {

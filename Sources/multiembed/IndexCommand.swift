@@ -3,6 +3,8 @@ import Encoders
 import Foundation
 import LateInteraction
 
+extension CollectionKind: ExpressibleByArgument {}
+
 /// `multiembed index`: multi-vector collections on disk (the local vector store).
 struct IndexCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -23,7 +25,9 @@ struct CollectionOptions: ParsableArguments {
     }
 }
 
-/// `multiembed index add`: embeds files as multi-vector documents and upserts them.
+/// `multiembed index add`: embeds files as documents and upserts them: token vectors and the
+/// pooled vector of each (multi-vector collections, searched by MaxSim, dense or hybrid), or the
+/// pooled vector alone (`--kind dense`).
 ///
 /// Page images (PNG/JPEG, or folders of them) become one document each, with one vector per
 /// patch, id = the file path. Text files (anything else) hold one document per non-empty line,
@@ -44,6 +48,9 @@ struct IndexAdd: ParsableCommand {
     @Option(name: .long, help: "Token pooling factor when the collection is created (1 = none).")
     var poolFactor = 1
 
+    @Option(name: .long, help: "When the collection is created: multi-vector (token vectors and a pooled vector per document) or dense (the pooled vector only).")
+    var kind: CollectionKind = .multiVector
+
     @Argument(help: "Image files, folders of images, or text files (one document per line).")
     var files: [String]
 
@@ -51,6 +58,10 @@ struct IndexAdd: ParsableCommand {
         warnIfBLASIsPinned()
         guard let storage = StoragePrecision(rawValue: precision) else { throw ValidationError("unknown --precision \(precision)") }
         guard !files.isEmpty else { throw ValidationError("name at least one file") }
+        let dense = kind == .dense
+        if dense, storage != .float32 || poolFactor != 1 {
+            throw ValidationError("a dense collection keeps float32 pooled vectors: it takes no --precision or --pool-factor")
+        }
         let bundle = try loadModel(model)
         let images = try ImageFiles.collect(files.filter { Self.isImageOrFolder($0) })
         let texts = try files.filter { !Self.isImageOrFolder($0) }.flatMap { path in
@@ -69,15 +80,16 @@ struct IndexAdd: ParsableCommand {
                 // The model is recorded so `multiembed serve` can embed texts and images for the
                 // collection (its name is the served model's name, the folder's).
                 let spec = CollectionSpec(
-                    name: options.collection, dimension: first.vectors.dimension, precision: storage, poolFactor: poolFactor,
-                    model: bundle.name)
+                    name: options.collection, dimension: dense ? first.pooled?.count ?? 0 : first.vectors.dimension, precision: storage,
+                    poolFactor: poolFactor, model: bundle.name, kind: kind)
                 do throws(LateInteractionError) {
                     try store.create(spec)
                 } catch .collectionExists {
                     // Made before collections recorded their model: the same settings otherwise are fine.
                     guard let existing = try? store.list().first(where: { $0.name == spec.name }), existing.model == nil,
                           CollectionSpec(name: existing.name, dimension: existing.dimension, precision: existing.precision,
-                                         poolFactor: existing.poolFactor, maxVectors: existing.maxVectors, model: spec.model) == spec
+                                         poolFactor: existing.poolFactor, maxVectors: existing.maxVectors, model: spec.model,
+                                         kind: existing.kind) == spec
                     else { throw CommandFailure(LateInteractionError.collectionExists(spec.name).description) }
                 } catch { throw CommandFailure(error.description) }
                 created = true
@@ -88,6 +100,7 @@ struct IndexAdd: ParsableCommand {
             // Per text: token vectors and pooled vector, or why it failed.
             let results: [Result<(tokens: [[Float]], pooled: [Float]?), EmbeddingError>]
             if let colbert = bundle.lateInteraction {
+                if dense { throw CommandFailure("model \(bundle.name) (ColBERT) has no pooled embedding for a dense collection") }
                 // ColBERT-style model: document marker, skip list and the linear head.
                 do {
                     results = try colbert.encodeDocuments(batch.map(\.text)).map { .success(($0, nil)) }
@@ -95,7 +108,8 @@ struct IndexAdd: ParsableCommand {
             } else {
                 let embedder = try textEmbedder(of: bundle)
                 do {
-                    results = try embedder.embed(batch.map(\.text), options: embedder.retrievalOptions(.document, output: .both)).map {
+                    let output: EmbeddingOutput = dense ? .pooled : .both
+                    results = try embedder.embed(batch.map(\.text), options: embedder.retrievalOptions(.document, output: output)).map {
                         $0.map { ($0.tokenVectors ?? [], $0.pooled) }
                     }
                 } catch { throw CommandFailure(error.description) }
@@ -106,9 +120,9 @@ struct IndexAdd: ParsableCommand {
                 case let .success(embedding):
                     do {
                         documents.append(StoredDocument(
-                            id: item.id, vectors: try MultiVector(rows: embedding.tokens, context: item.id),
+                            id: item.id, vectors: try Self.tokenVectors(embedding.tokens, dense: dense, pooled: embedding.pooled, context: item.id),
                             pooled: embedding.pooled, metadata: ["source": item.source, "text": String(item.text.prefix(200))]))
-                    } catch { failures += 1; reportFailure(item.id, error.description) }
+                    } catch { failures += 1; reportFailure(item.id, "\(error)") }
                 case let .failure(error):
                     failures += 1
                     reportFailure(item.id, error.description)
@@ -129,10 +143,10 @@ struct IndexAdd: ParsableCommand {
                         reportFailure(path, error.description)
                     case let .success(bytes):
                         do {
-                            let result = try embedder.embed([.encoded(bytes: bytes, name: path)], options: .init(output: .both))[0]
+                            let result = try embedder.embed([.encoded(bytes: bytes, name: path)], options: .init(output: dense ? .pooled : .both))[0]
                             let embedding = try result.get()
                             documents.append(StoredDocument(
-                                id: path, vectors: try MultiVector(rows: embedding.tokenVectors ?? [], context: path),
+                                id: path, vectors: try Self.tokenVectors(embedding.tokenVectors ?? [], dense: dense, pooled: embedding.pooled, context: path),
                                 pooled: embedding.pooled, metadata: ["source": path]))
                         } catch {
                             failures += 1
@@ -148,6 +162,14 @@ struct IndexAdd: ParsableCommand {
         progress.finish()
         print("collection=\(options.collection) added=\(done - failures) failed=\(failures) data_dir=\(options.dataDir)")
         if failures > 0 { throw ExitCode(1) }
+    }
+
+    /// A document's token vectors as stored: none in a dense collection (which keeps its pooled
+    /// vector alone).
+    private static func tokenVectors(_ rows: [[Float]], dense: Bool, pooled: [Float]?, context: String) throws -> MultiVector {
+        guard dense else { return try MultiVector(rows: rows, context: context) }
+        guard let pooled else { throw CommandFailure("\(context): the model gave no pooled vector") }
+        return .none(dimension: pooled.count)
     }
 
     private static func isImageOrFolder(_ path: String) -> Bool {
@@ -176,7 +198,7 @@ struct IndexList: ParsableCommand {
             let damaged = Dictionary(try store.damagedCollections().map { ($0.collection, $0) }, uniquingKeysWith: { first, _ in first })
             for spec in try store.list() where damaged[spec.name] == nil {
                 let stats = try store.statistics(spec.name)
-                print("\(spec.name) dimension=\(spec.dimension) precision=\(spec.precision.rawValue) documents=\(stats.documents)")
+                print("\(spec.name) kind=\(spec.kind.rawValue) dimension=\(spec.dimension) precision=\(spec.precision.rawValue) documents=\(stats.documents)")
             }
             for damage in damaged.values.sorted(by: { $0.collection < $1.collection }) {
                 print("\(damage.collection) damaged: \(damage.description)")

@@ -2,13 +2,15 @@ import ArgumentParser
 import Foundation
 import LateInteraction
 
-/// `multiembed search`: a text query, embedded as token vectors, against a collection by MaxSim.
-/// Prints one line per hit: rank, score, id, and the document's source.
+/// `multiembed search`: a text query against a collection, by MaxSim over token vectors, by the
+/// similarity of pooled vectors (dense), or both (hybrid). Prints one line per hit: rank, score,
+/// id, and the document's text or source.
 struct SearchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "search", abstract: "Search a collection with a text query (late interaction).")
+        commandName: "search", abstract: "Search a collection with a text query (MaxSim, dense or hybrid).")
 
     @OptionGroup var options: CollectionOptions
+    @OptionGroup var search: SearchOptions
 
     @Option(name: .long, help: "Model folder (the one the collection was indexed with).")
     var model: String
@@ -25,9 +27,10 @@ struct SearchCommand: ParsableCommand {
         guard !query.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw ValidationError("the query is empty") }
         let bundle = try loadModel(model)
         do {
-            let vectors = try textMultiVectors(bundle, [query], side: .query)[0]
             let store = try options.openStore()
-            let hits = try store.search(vectors, in: options.collection, topK: topK, filter: nil)
+            let needs = search.needs(for: try store.spec(of: options.collection).kind)
+            let vectors = try textSearchVectors(bundle, [query], side: .query, tokens: needs.tokens, pooled: needs.pooled)[0]
+            let hits = try store.search(try search.query(tokens: vectors.tokens, pooled: vectors.pooled, topK: topK), in: options.collection)
             for (rank, hit) in hits.enumerated() {
                 let detail = hit.metadata["text"] ?? hit.metadata["source"] ?? ""
                 print(String(format: "%d\t%.4f\t%@\t%@", rank + 1, hit.score, hit.id, detail))

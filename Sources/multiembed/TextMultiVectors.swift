@@ -7,15 +7,30 @@ import LateInteraction
 /// its token vectors (last hidden state, L2-normalised) under its "query" / "document" prompt
 /// when it defines one (``RetrievalSide``), as the server does.
 func textMultiVectors(_ bundle: ModelBundle, _ texts: [String], side: RetrievalSide) throws -> [MultiVector] {
-    let rows: [[[Float]]]
+    try textSearchVectors(bundle, texts, side: side, tokens: true, pooled: false).map { $0.tokens! }
+}
+
+/// What a search needs of each text: its token vectors, its pooled embedding (the model's
+/// sentence embedding, for dense search), or both from one pass of the model.
+func textSearchVectors(
+    _ bundle: ModelBundle, _ texts: [String], side: RetrievalSide, tokens: Bool, pooled: Bool
+) throws -> [(tokens: MultiVector?, pooled: [Float]?)] {
+    let rows: [(tokens: [[Float]]?, pooled: [Float]?)]
     if let colbert = bundle.lateInteraction {
-        rows = try side == .query ? colbert.encodeQueries(texts) : colbert.encodeDocuments(texts)
+        guard !pooled else { throw CommandFailure("model \(bundle.name) (ColBERT) has no pooled embedding for dense search") }
+        let encoded = try side == .query ? colbert.encodeQueries(texts) : colbert.encodeDocuments(texts)
+        rows = encoded.map { ($0, nil) }
     } else {
         let embedder = try textEmbedder(of: bundle)
-        let results = try embedder.embed(texts, options: embedder.retrievalOptions(side, output: .multiVector))
-        rows = try results.map { try $0.get().tokenVectors ?? [] }
+        let output: EmbeddingOutput = tokens && pooled ? .both : tokens ? .multiVector : .pooled
+        let results = try embedder.embed(texts, options: embedder.retrievalOptions(side, output: output))
+        rows = try results.map { result in
+            let embedding = try result.get()
+            return (tokens ? embedding.tokenVectors ?? [] : nil, pooled ? embedding.pooled : nil)
+        }
     }
-    return try zip(texts.indices, rows).map { index, vectors in
-        try MultiVector(rows: vectors, context: "\(side.promptName) \(index + 1)")
+    return try zip(texts.indices, rows).map { index, row in
+        let context = "\(side.promptName) \(index + 1)"
+        return (try row.tokens.map { try MultiVector(rows: $0, context: context) }, row.pooled)
     }
 }

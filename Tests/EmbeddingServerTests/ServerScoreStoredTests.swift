@@ -44,9 +44,17 @@ final class CountingStore: VectorStore {
         note()
         try base.scanBlocks(of: collection, documentsPerBlock: documentsPerBlock, body)
     }
-    func search(_ query: MultiVector, in collection: String, topK: Int, filter: Set<String>?) throws(LateInteractionError) -> [SearchHit] {
+    func search(
+        _ query: MultiVector, in collection: String, topK: Int, filter: DocumentFilter, options: MaxSim.SearchOptions
+    ) throws(LateInteractionError) -> [SearchHit] {
         note()
-        return try base.search(query, in: collection, topK: topK, filter: filter)
+        return try base.search(query, in: collection, topK: topK, filter: filter, options: options)
+    }
+    func searchPooled(
+        _ query: [Float], in collection: String, topK: Int, filter: DocumentFilter, metric: DenseMetric
+    ) throws(LateInteractionError) -> [SearchHit] {
+        note()
+        return try base.searchPooled(query, in: collection, topK: topK, filter: filter, metric: metric)
     }
 }
 

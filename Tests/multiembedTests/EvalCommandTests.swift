@@ -34,7 +34,7 @@ import Testing
         #expect(output.status == 0, "\(output.stderr)")
         let lines = output.stdout.split(separator: "\n")
         #expect(lines.count == passages.count + 1)
-        #expect(lines.last == "queries=5 ndcg@10=1.0000 recall@1=1.0000 recall@10=1.0000 mrr@10=1.0000")
+        #expect(lines.last == "queries=5 ndcg@10=1.0000 recall@1=1.0000 recall@10=1.0000 mrr@10=1.0000 mode=maxsim")
     }
 
     @Test func badQueryFilesNameTheLine() throws {

@@ -53,4 +53,12 @@ enum CollectionRules {
         }
         return nil
     }
+
+    /// A pooled vector (a document's or a query's) must be finite and the collection's width.
+    static func checkPooled(_ values: [Float], dimension: Int, name: String) throws(ServerError) {
+        guard values.count == dimension else {
+            throw ServerError(.failedPrecondition, "\(name): a pooled vector of \(values.count) values, expected \(dimension)")
+        }
+        guard values.allSatisfy(\.isFinite) else { throw .invalidArgument("\(name): the pooled vector holds NaN or infinite values") }
+    }
 }

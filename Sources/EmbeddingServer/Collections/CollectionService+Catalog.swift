@@ -7,6 +7,14 @@ extension CollectionService {
     func createCollection(_ request: Multiembed_V1_CreateCollectionRequest) async throws(ServerError) -> Multiembed_V1_CreateCollectionResponse {
         try CollectionRules.checkName(request.name)
         let precision = try StoragePrecision(wire: request.precision)
+        let kind = try CollectionKind(wire: request.kind)
+        if kind == .dense {
+            guard request.precision == .float32, request.poolFactor <= 1, request.maxVectors == 0 else {
+                throw .invalidArgument(
+                    "collection '\(request.name)' is dense: it keeps one float32 vector per document and takes no precision, "
+                        + "pool_factor or max_vectors")
+            }
+        }
         var dimension = Int(request.dimension)
         var model: String?
         if request.vectorsOnly {
@@ -15,20 +23,26 @@ extension CollectionService {
             }
         } else {
             let served = try embedding.model(named: request.model)
-            guard served.tokenDimension > 0 else {
-                throw .invalidArgument(
-                    "model \(served.name) has no multi-vector output (token_dimension 0); create a vectors_only collection instead")
+            // A dense collection holds the model's pooled embeddings; a multi-vector one its
+            // token vectors.
+            let (modelDimension, what) = kind == .dense ? (served.dimension, "dimension") : (served.tokenDimension, "token_dimension")
+            if kind == .dense, served.bundle.lateInteraction != nil {
+                throw .invalidArgument("model \(served.name) (ColBERT) has no pooled embedding; a dense collection needs one")
             }
-            if dimension == 0 { dimension = served.tokenDimension }
-            guard dimension == served.tokenDimension else {
+            guard modelDimension > 0 else {
                 throw .invalidArgument(
-                    "collection '\(request.name)': dimension \(dimension) differs from model \(served.name)'s token_dimension \(served.tokenDimension)")
+                    "model \(served.name) has no multi-vector output (token_dimension 0); create a vectors_only or dense collection instead")
+            }
+            if dimension == 0 { dimension = modelDimension }
+            guard dimension == modelDimension else {
+                throw .invalidArgument(
+                    "collection '\(request.name)': dimension \(dimension) differs from model \(served.name)'s \(what) \(modelDimension)")
             }
             model = served.name
         }
         let spec = CollectionSpec(
             name: request.name, dimension: dimension, precision: precision, poolFactor: max(1, Int(request.poolFactor)),
-            maxVectors: request.maxVectors == 0 ? nil : Int(request.maxVectors), model: model)
+            maxVectors: request.maxVectors == 0 ? nil : Int(request.maxVectors), model: model, kind: kind)
         let catalog = self.catalog
         try await offLoop { () throws(ServerError) in try catalog.create(spec) }
         var response = Multiembed_V1_CreateCollectionResponse()

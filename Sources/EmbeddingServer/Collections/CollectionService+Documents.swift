@@ -20,26 +20,52 @@ extension CollectionService {
         var early = CollectionRules.idFailures(ids)
         for (index, document) in documents.enumerated() where early[index] == nil {
             early[index] = CollectionRules.metadataFailure(document.metadata, index: index)
+                ?? Self.pooledFailure(document, index: index, spec: spec)
         }
         if !early.isEmpty {
             throw Self.batchFailure(early.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, of: documents.count, items: "documents")
         }
 
-        let resolver = MultiVectorResolver(
+        // A dense collection's document given as its pooled vector needs no model.
+        let dense = spec.kind == .dense
+        let toResolve = documents.indices.filter { !dense || documents[$0].hasContent }
+        var resolver = MultiVectorResolver(
             collections: self, embedder: embedder(for: spec), role: .document, prompt: PromptChoice(request.prompt),
             truncate: request.truncate, requirements: requirements(for: spec))
+        resolver.outputs = dense ? .pooled : .both
         let resolved = try await resolver.resolve(
-            documents.map(\.content), name: { "document \($0) (id '\(ids[$0])')" }, receivedAt: receivedAt, deadline: deadline)
+            toResolve.map { documents[$0].content }, name: { "document \(toResolve[$0]) (id '\(ids[toResolve[$0]])')" },
+            receivedAt: receivedAt, deadline: deadline)
         guard resolved.failures.isEmpty else {
-            throw Self.batchFailure(resolved.failures, of: documents.count, items: "documents")
+            throw Self.batchFailure(
+                resolved.failures.map { (toResolve[$0.index], $0.error) }, of: documents.count, items: "documents")
         }
         // Nothing is written for a client that has stopped waiting.
         if let deadline, ContinuousClock.now > deadline { throw .deadlineExceeded }
+        var tokens = [MultiVector?](repeating: nil, count: documents.count)
+        var pooled = documents.map { $0.pooled.isEmpty ? nil : $0.pooled }
+        for (position, index) in toResolve.enumerated() {
+            tokens[index] = resolved.vectors[position]
+            // The model's pooled embedding, unless the client gave one; a model whose pooled
+            // width differs from its token vectors' has none a multi-vector collection can keep.
+            if pooled[index] == nil, let embedded = resolved.pooled[position], embedded.count == spec.dimension {
+                pooled[index] = embedded
+            }
+        }
         var stored: [StoredDocument] = []
         stored.reserveCapacity(documents.count)
-        for (document, vectors) in zip(documents, resolved.vectors) {
-            guard let vectors else { throw ServerError(.internal, "document '\(document.id)' has no vectors after resolving") }
-            stored.append(StoredDocument(id: document.id, vectors: vectors, metadata: document.metadata))
+        for (index, document) in documents.enumerated() {
+            let vectors: MultiVector
+            if dense {
+                guard pooled[index] != nil else { throw ServerError(.internal, "document '\(document.id)' has no pooled vector after resolving") }
+                vectors = .none(dimension: spec.dimension)
+            } else {
+                guard let resolvedVectors = tokens[index] else {
+                    throw ServerError(.internal, "document '\(document.id)' has no vectors after resolving")
+                }
+                vectors = resolvedVectors
+            }
+            stored.append(StoredDocument(id: document.id, vectors: vectors, pooled: pooled[index], metadata: document.metadata))
         }
         let batch = stored
         try await offLoop { () throws(ServerError) in
@@ -84,10 +110,40 @@ extension CollectionService {
                 var document = Multiembed_V1_Document()
                 document.id = stored.id
                 document.metadata = stored.metadata
-                if includeVectors { document.content.vectors = stored.vectors.wire }
+                if includeVectors {
+                    // A dense collection's documents have no token vectors, only the pooled one.
+                    if stored.vectors.count > 0 { document.content.vectors = stored.vectors.wire }
+                    document.pooled = stored.pooled ?? []
+                }
                 return document
             }
             return response
         }
+    }
+
+    /// Why a document's content and pooled vector do not fit the collection's kind, or nil.
+    /// A dense collection takes an input (embedded into its pooled vector) or a pooled vector;
+    /// a multi-vector one takes content, with an optional pooled vector beside it.
+    static func pooledFailure(_ document: Multiembed_V1_Document, index: Int, spec: CollectionSpec) -> ServerError? {
+        let name = "document \(index) (id '\(document.id)')"
+        if spec.kind == .dense {
+            switch document.content.kind {
+            case .vectors:
+                return .invalidArgument("\(name): collection '\(spec.name)' is dense: send the document's one vector as `pooled`, not as vectors")
+            case .documentID:
+                return .invalidArgument("\(name): document_id sources are for ScoreRequest only")
+            case .input where !document.pooled.isEmpty:
+                return .invalidArgument("\(name): give an input or a pooled vector, not both: the input's pooled embedding is the document")
+            case nil where document.pooled.isEmpty:
+                return .invalidArgument("\(name): has neither an input nor a pooled vector")
+            case .input, nil:
+                break
+            }
+        }
+        guard !document.pooled.isEmpty else { return nil }
+        do throws(ServerError) {
+            try CollectionRules.checkPooled(document.pooled, dimension: spec.dimension, name: name)
+        } catch { return error }
+        return nil
     }
 }

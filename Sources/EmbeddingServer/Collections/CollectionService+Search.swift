@@ -2,30 +2,68 @@ import LateInteraction
 import WireProtocol
 
 extension CollectionService {
-    /// Search: the query resolved with the collection's model (query convention) or given as
-    /// vectors, then the `top_k` best documents by MaxSim, ties by id.
+    /// Search: the query resolved with the collection's model (query convention) into what the
+    /// mode scores (token vectors, pooled embedding, or both from one pass), then the `top_k`
+    /// best documents among those the filters admit, ties by id.
     func search(
         _ request: Multiembed_V1_SearchRequest, receivedAt: ContinuousClock.Instant, deadline: ContinuousClock.Instant?
     ) async throws(ServerError) -> Multiembed_V1_SearchResponse {
         try CollectionRules.checkName(request.collection)
-        guard request.hasQuery else { throw .invalidArgument("the request has no query") }
         let topK = Int(request.topK)
         guard topK >= 1, topK <= limits.maxTopK else {
             throw .invalidArgument("top_k must be 1 to max_top_k (\(limits.maxTopK)), got \(topK)")
         }
+        let requestedMode = try CollectionQuery.Mode(wire: request.mode)
+        let metric = try DenseMetric(wire: request.metric)
         let catalog = self.catalog, name = request.collection
         let spec = try await offLoop { () throws(ServerError) in try catalog.spec(of: name) }
-        let resolver = MultiVectorResolver(
-            collections: self, embedder: embedder(for: spec), role: .query, prompt: PromptChoice(request.prompt),
-            truncate: request.truncate, requirements: requirements(for: spec))
-        let resolved = try await resolver.resolve([request.query], name: { _ in "query" }, receivedAt: receivedAt, deadline: deadline)
-        if let failure = resolved.failures.first { throw failure.error }
-        guard let query = resolved.vectors[0] else { throw ServerError(.internal, "the query has no vectors after resolving") }
-        let filter = request.filterIds.isEmpty ? nil : Set(request.filterIds)
+        let mode = requestedMode ?? (spec.kind == .dense ? .dense : .maxSim)
+        if spec.kind == .dense, mode != .dense {
+            throw .invalidArgument(
+                "collection '\(name)' is dense (one pooled vector per document): search it with SEARCH_MODE_DENSE, not \(mode.rawValue)")
+        }
+        let needsTokens = mode != .dense
+        let needsPooled = mode != .maxSim && request.queryPooled.isEmpty
+        if needsTokens, !request.hasQuery { throw .invalidArgument("the request has no query") }
+        if needsPooled {
+            guard request.hasQuery else { throw .invalidArgument("the request has no query (nor query_pooled)") }
+            guard case .input = request.query.kind else {
+                throw .invalidArgument("a \(mode.rawValue) search whose query is not an input needs query_pooled: vectors have no pooled embedding")
+            }
+        }
+
+        var query = CollectionQuery(
+            mode: mode, topK: topK, metric: metric, candidates: request.candidates == 0 ? nil : Int(request.candidates),
+            filter: DocumentFilter(ids: request.filterIds.isEmpty ? nil : Set(request.filterIds), metadata: request.filterMetadata))
+        var usage = Multiembed_V1_Usage()
+        if needsTokens || needsPooled {
+            var resolver = MultiVectorResolver(
+                collections: self, embedder: embedder(for: spec), role: .query, prompt: PromptChoice(request.prompt),
+                truncate: request.truncate, requirements: requirements(for: spec))
+            resolver.outputs = needsTokens && needsPooled ? .both : needsTokens ? .tokens : .pooled
+            let resolved = try await resolver.resolve([request.query], name: { _ in "query" }, receivedAt: receivedAt, deadline: deadline)
+            if let failure = resolved.failures.first { throw failure.error }
+            usage = resolved.usage
+            if needsTokens {
+                guard let tokens = resolved.vectors[0] else { throw ServerError(.internal, "the query has no vectors after resolving") }
+                query.tokens = tokens
+            }
+            if needsPooled {
+                guard let pooled = resolved.pooled[0] else {
+                    throw .invalidArgument("model \(spec.model ?? "?") has no pooled embedding of the query; send query_pooled")
+                }
+                query.pooled = pooled
+            }
+        }
+        if !request.queryPooled.isEmpty, mode != .maxSim { query.pooled = request.queryPooled }
+        if let pooled = query.pooled {
+            try CollectionRules.checkPooled(pooled, dimension: spec.dimension, name: "query_pooled")
+        }
+        let prepared = query
         let hits = try await offLoop { () throws(ServerError) in
             let store = try catalog.store
             do throws(LateInteractionError) {
-                return try TieOrderedSearch.search(query, in: name, topK: topK, filter: filter, store: store)
+                return try store.search(prepared, in: name)
             } catch {
                 throw ServerError(error)
             }
@@ -38,7 +76,7 @@ extension CollectionService {
             wire.metadata = hit.metadata
             return wire
         }
-        response.usage = resolved.usage
+        response.usage = usage
         return response
     }
 }

@@ -25,6 +25,47 @@ extension StoragePrecision {
     }
 }
 
+extension CollectionKind {
+    /// The kind a request names; INVALID_ARGUMENT for a value from a newer client.
+    init(wire: Multiembed_V1_CollectionKind) throws(ServerError) {
+        switch wire {
+        case .multiVector: self = .multiVector
+        case .dense: self = .dense
+        case .UNRECOGNIZED(let value): throw .invalidArgument("unknown collection kind \(value)")
+        }
+    }
+
+    var wire: Multiembed_V1_CollectionKind {
+        switch self {
+        case .multiVector: .multiVector
+        case .dense: .dense
+        }
+    }
+}
+
+extension CollectionQuery.Mode {
+    /// The mode a SearchRequest names; nil for SEARCH_MODE_DEFAULT (the collection's own).
+    init?(wire: Multiembed_V1_SearchMode) throws(ServerError) {
+        switch wire {
+        case .default: return nil
+        case .maxsim: self = .maxSim
+        case .dense: self = .dense
+        case .hybrid: self = .hybrid
+        case .UNRECOGNIZED(let value): throw .invalidArgument("unknown search mode \(value)")
+        }
+    }
+}
+
+extension DenseMetric {
+    init(wire: Multiembed_V1_Metric) throws(ServerError) {
+        switch wire {
+        case .cosine: self = .cosine
+        case .dot: self = .dot
+        case .UNRECOGNIZED(let value): throw .invalidArgument("unknown metric \(value)")
+        }
+    }
+}
+
 extension CollectionSpec {
     /// The collection as CollectionInfo reports it, with its live document count.
     func wireInfo(documentCount: Int) -> Multiembed_V1_CollectionInfo {
@@ -36,6 +77,7 @@ extension CollectionSpec {
         info.maxVectors = UInt32(clamping: maxVectors ?? 0)
         info.model = model ?? ""
         info.documentCount = UInt64(clamping: documentCount)
+        info.kind = kind.wire
         return info
     }
 }

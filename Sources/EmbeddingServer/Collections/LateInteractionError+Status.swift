@@ -16,6 +16,7 @@ extension ServerError {
             case .unknownCollection: .notFound
             case .collectionExists, .damagedCollectionExists: .alreadyExists
             case .diskFull: .resourceExhausted
+            case .missingPooledVectors: .failedPrecondition
             case let .io(_, _, code): LateInteractionError.isFullDisk(code) ? .resourceExhausted : .internal
             case .corrupt, .damaged: .dataLoss
             }

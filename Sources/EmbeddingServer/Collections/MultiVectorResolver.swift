@@ -29,10 +29,32 @@ struct MultiVectorResolver: Sendable {
         var maxVectors: Int
     }
 
+    /// What an input is embedded into: its token vectors (MaxSim), its pooled embedding (dense
+    /// search, the document of a dense collection), or both from one pass of the model.
+    enum Outputs: Sendable {
+        case tokens
+        case pooled
+        case both
+
+        var wantsTokens: Bool { self != .pooled }
+        var wantsPooled: Bool { self != .tokens }
+
+        var wire: Multiembed_V1_Output {
+            switch self {
+            case .tokens: .multiVector
+            case .pooled: .pooled
+            case .both: .both
+            }
+        }
+    }
+
     /// The outcome: one entry per source (nil where it failed), the failures by index, and the
-    /// embedding work.
+    /// embedding work. `pooled` holds the pooled embedding of each input source when asked for
+    /// (nil for vectors, document ids, and models without one, such as ColBERT's); `vectors` is
+    /// nil for every input when only pooled embeddings were asked for.
     struct Resolved: Sendable {
         var vectors: [MultiVector?]
+        var pooled: [[Float]?]
         var failures: [(index: Int, error: ServerError)]
         var usage = Multiembed_V1_Usage()
     }
@@ -44,6 +66,8 @@ struct MultiVectorResolver: Sendable {
     let prompt: PromptChoice
     let truncate: Multiembed_V1_Truncate
     let requirements: Requirements
+    /// What inputs are embedded into.
+    var outputs: Outputs = .tokens
     /// The stored documents a request's document_id sources name, read beforehand in one store
     /// call; nil where ids are not accepted (Upsert, Search), which refuses them.
     var stored: StoredSources? = nil
@@ -55,7 +79,8 @@ struct MultiVectorResolver: Sendable {
         _ sources: [Multiembed_V1_MultiVectorSource], name: (Int) -> String,
         receivedAt: ContinuousClock.Instant, deadline: ContinuousClock.Instant?
     ) async throws(ServerError) -> Resolved {
-        var resolved = Resolved(vectors: Array(repeating: nil, count: sources.count), failures: [])
+        var resolved = Resolved(
+            vectors: Array(repeating: nil, count: sources.count), pooled: Array(repeating: nil, count: sources.count), failures: [])
         var inputs: [(index: Int, input: Multiembed_V1_Input)] = []
         for (index, source) in sources.enumerated() {
             switch source.kind {
@@ -83,6 +108,11 @@ struct MultiVectorResolver: Sendable {
         }
         if case .model(let model) = embedder, !inputs.isEmpty {
             if let colbert = model.bundle.lateInteraction {
+                // ColBERT models have token vectors only: a caller that asked for both decides
+                // what a missing pooled vector means.
+                guard outputs.wantsTokens else {
+                    throw .invalidArgument("model \(model.name) (ColBERT) has no pooled embedding; it cannot embed for dense search")
+                }
                 try await encode(inputs, colbert: colbert, model: model, name: name, into: &resolved)
             } else {
                 try await embed(inputs, model: model, name: name, receivedAt: receivedAt, deadline: deadline, into: &resolved)
@@ -100,7 +130,7 @@ struct MultiVectorResolver: Sendable {
         var request = Multiembed_V1_EmbedRequest()
         request.model = model.name
         request.inputs = inputs.map(\.input)
-        request.output = .multiVector
+        request.output = outputs.wire
         request.encoding = .float32
         request.truncate = truncate
         request.prompt = prompt.embedPrompt(role: role, model: model)
@@ -111,6 +141,9 @@ struct MultiVectorResolver: Sendable {
             guard inputs.indices.contains(position) else { continue }
             let index = inputs[position].index
             resolved.failures.append((index, ServerError(failure.code, Self.renamed(failure.message, position: position, as: name(index)))))
+        }
+        for (position, embedding) in response.embeddings.enumerated() where embedding.hasPooled {
+            resolved.pooled[inputs[position].index] = EmbedPreparation.littleEndianFloats(embedding.pooled.data)
         }
         for (position, embedding) in response.embeddings.enumerated() where embedding.hasMultiVector {
             let index = inputs[position].index

@@ -84,6 +84,141 @@ public nonisolated enum Multiembed_V1_Precision: SwiftProtobuf.Enum, Swift.CaseI
 
 }
 
+/// What a collection holds for each document, and so how it is searched by default.
+public nonisolated enum Multiembed_V1_CollectionKind: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+
+  /// One vector per token or patch, searched by MaxSim. Each document may also carry one pooled
+  /// vector (Document.pooled), for SEARCH_MODE_DENSE and SEARCH_MODE_HYBRID. The default.
+  case multiVector // = 0
+
+  /// One pooled vector per document (the model's sentence or image embedding, or the client's
+  /// Document.pooled), searched by cosine or dot product. Stored as float32, whatever the
+  /// precision field says (which must be unset).
+  case dense // = 1
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .multiVector
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .multiVector
+    case 1: self = .dense
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .multiVector: return 0
+    case .dense: return 1
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Multiembed_V1_CollectionKind] = [
+    .multiVector,
+    .dense,
+  ]
+
+}
+
+/// How Search scores and ranks documents.
+public nonisolated enum Multiembed_V1_SearchMode: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+
+  /// The collection's own: SEARCH_MODE_MAXSIM for a multi-vector collection, SEARCH_MODE_DENSE
+  /// for a dense one.
+  case `default` // = 0
+
+  /// MaxSim of the query's vectors against each document's vectors (multi-vector collections).
+  case maxsim // = 1
+
+  /// The query's pooled vector against each document's pooled vector, by `metric`.
+  case dense // = 2
+
+  /// A dense first stage keeps the `candidates` best documents; MaxSim re-ranks them, and the
+  /// scores returned are MaxSim scores (multi-vector collections).
+  case hybrid // = 3
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .default
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .default
+    case 1: self = .maxsim
+    case 2: self = .dense
+    case 3: self = .hybrid
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .default: return 0
+    case .maxsim: return 1
+    case .dense: return 2
+    case .hybrid: return 3
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Multiembed_V1_SearchMode] = [
+    .default,
+    .maxsim,
+    .dense,
+    .hybrid,
+  ]
+
+}
+
+/// The similarity of dense search (and of the first stage of hybrid search).
+public nonisolated enum Multiembed_V1_Metric: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+
+  /// The cosine of the two pooled vectors. The default.
+  case cosine // = 0
+
+  /// The dot product of the L2-normalised query vector with the document's pooled vector as
+  /// stored: the same ranking as the raw dot product, for vectors that are not normalised.
+  case dot // = 1
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .cosine
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .cosine
+    case 1: self = .dot
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .cosine: return 0
+    case .dot: return 1
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Multiembed_V1_Metric] = [
+    .cosine,
+    .dot,
+  ]
+
+}
+
 /// The vectors of a query or a document: an input for the server to embed, vectors the client
 /// computed, or (Score only) a stored document's id. Exactly one must be set, otherwise
 /// INVALID_ARGUMENT.
@@ -182,6 +317,9 @@ public nonisolated struct Multiembed_V1_CollectionInfo: Sendable {
   /// Live documents (after deletes and replacements). Set in responses only.
   public var documentCount: UInt64 = 0
 
+  /// What the collection holds per document.
+  public var kind: Multiembed_V1_CollectionKind = .multiVector
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -196,11 +334,12 @@ public nonisolated struct Multiembed_V1_CreateCollectionRequest: Sendable {
   /// See CollectionInfo.name; otherwise INVALID_ARGUMENT.
   public var name: String = String()
 
-  /// Values per vector. 0 (unset) = the model's ModelInfo.token_dimension (INVALID_ARGUMENT when
-  /// there is no model).
+  /// Values per vector. 0 (unset) = the model's ModelInfo.token_dimension, or for a dense
+  /// collection its ModelInfo.dimension (INVALID_ARGUMENT when there is no model).
   public var dimension: UInt32 = 0
 
-  /// Storage precision. Default (unset) PRECISION_FLOAT32.
+  /// Storage precision. Default (unset) PRECISION_FLOAT32. A dense collection takes only the
+  /// default (it stores float32); another is INVALID_ARGUMENT.
   public var precision: Multiembed_V1_Precision = .float32
 
   /// Token pooling factor, see CollectionInfo.pool_factor. 0 (unset) = 1, no pooling.
@@ -211,12 +350,16 @@ public nonisolated struct Multiembed_V1_CreateCollectionRequest: Sendable {
 
   /// The model whose multi-vectors the collection holds. Empty (unset) = the server's default
   /// model. Unknown = NOT_FOUND. A model without multi-vector output (ModelInfo.token_dimension
-  /// 0) = INVALID_ARGUMENT.
+  /// 0) = INVALID_ARGUMENT, unless the collection is dense.
   public var model: String = String()
 
   /// true: the collection takes precomputed vectors only, and `model` is ignored (`dimension`
   /// must then be set).
   public var vectorsOnly: Bool = false
+
+  /// Multi-vector (the default) or dense. A dense collection takes no pool_factor or
+  /// max_vectors (INVALID_ARGUMENT when set).
+  public var kind: Multiembed_V1_CollectionKind = .multiVector
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -305,7 +448,8 @@ public nonisolated struct Multiembed_V1_Document: Sendable {
   /// exists replaces that document.
   public var id: String = String()
 
-  /// The document's vectors. In Upsert, required. In Get responses, set (as float32 vectors,
+  /// The document's vectors. In Upsert, required except in a dense collection (see `pooled`). In
+  /// Get responses, set (as float32 vectors,
   /// decoded from the stored precision) only when GetRequest.include_vectors is true.
   public var content: Multiembed_V1_MultiVectorSource {
     get {_content ?? Multiembed_V1_MultiVectorSource()}
@@ -319,6 +463,19 @@ public nonisolated struct Multiembed_V1_Document: Sendable {
   /// A small map of the caller's strings, stored and returned with the document (a file name, a
   /// page number): at most 64 entries and 4096 bytes of keys and values together.
   public var metadata: Dictionary<String,String> = [:]
+
+  /// The document's one pooled vector (the collection's dimension), for dense and hybrid search;
+  /// stored as given, not normalised. In Upsert:
+  /// - multi-vector collection: optional. Unset with an input, the server stores the model's
+  ///   pooled embedding of it (ColBERT models have none); unset with vectors, the document has
+  ///   no pooled vector, and dense and hybrid searches of the collection fail
+  ///   FAILED_PRECONDITION until it is replaced or deleted.
+  /// - dense collection: the document itself when `content` is unset; with `content` an input it
+  ///   must be unset (the server stores the input's pooled embedding). `content` holding
+  ///   vectors is INVALID_ARGUMENT in a dense collection.
+  /// NaN or infinite values, or the wrong length, are INVALID_ARGUMENT. In Get responses, set
+  /// when GetRequest.include_vectors is true and the document has one.
+  public var pooled: [Float] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -470,7 +627,8 @@ public nonisolated struct Multiembed_V1_GetResponse: Sendable {
   public init() {}
 }
 
-/// Find a collection's best documents for a query by MaxSim.
+/// Find a collection's best documents for a query: by MaxSim, by the similarity of pooled vectors
+/// (dense), or both (hybrid).
 public nonisolated struct Multiembed_V1_SearchRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -479,7 +637,9 @@ public nonisolated struct Multiembed_V1_SearchRequest: Sendable {
   /// Unknown = NOT_FOUND.
   public var collection: String = String()
 
-  /// The query: an input for the collection's model (a text, usually), or vectors. Required.
+  /// The query: an input for the collection's model (a text, usually), or vectors. An input is
+  /// embedded as the mode needs: token vectors for MaxSim, the pooled embedding for dense, both
+  /// for hybrid. Required, except for a dense search given `query_pooled`.
   public var query: Multiembed_V1_MultiVectorSource {
     get {_query ?? Multiembed_V1_MultiVectorSource()}
     set {_query = newValue}
@@ -493,7 +653,8 @@ public nonisolated struct Multiembed_V1_SearchRequest: Sendable {
   /// INVALID_ARGUMENT.
   public var topK: Int32 = 0
 
-  /// Only these ids are candidates. Empty = every document.
+  /// Only these ids are candidates. Empty = every document. With filter_metadata, a document
+  /// must pass both.
   public var filterIds: [String] = []
 
   /// The prompt prepended to a text query, as in EmbedRequest. Unset = the model's query
@@ -519,6 +680,30 @@ public nonisolated struct Multiembed_V1_SearchRequest: Sendable {
   /// A text query longer than the model takes, as in EmbedRequest. Default TRUNCATE_END.
   public var truncate: Multiembed_V1_Truncate = .end
 
+  /// How documents are scored. Default (unset): the collection's kind decides. MAXSIM or HYBRID
+  /// on a dense collection is INVALID_ARGUMENT; DENSE or HYBRID on a multi-vector collection
+  /// some of whose documents have no pooled vector is FAILED_PRECONDITION.
+  public var mode: Multiembed_V1_SearchMode = .default
+
+  /// The similarity of dense search and of hybrid search's first stage. Default cosine.
+  public var metric: Multiembed_V1_Metric = .cosine
+
+  /// The depth of a first stage, 0 (unset) = the default:
+  /// - SEARCH_MODE_HYBRID: how many dense candidates MaxSim re-ranks (default 100).
+  /// - a PRECISION_BINARY collection: how many Hamming-pass candidates are re-scored exactly
+  ///   (default max(100, 10 x top_k)).
+  /// Fewer than top_k counts as top_k.
+  public var candidates: UInt32 = 0
+
+  /// Only documents whose metadata holds every one of these keys with exactly this value (bytes
+  /// compared, case-sensitive). Empty = no condition.
+  public var filterMetadata: Dictionary<String,String> = [:]
+
+  /// The query's pooled vector (the collection's dimension), for the dense side of DENSE and
+  /// HYBRID search; L2-normalised by the server. Unset = the pooled embedding of `query`'s input.
+  /// Required when the dense side has no input to embed (query given as vectors, or unset).
+  public var queryPooled: [Float] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   /// The prompt prepended to a text query, as in EmbedRequest. Unset = the model's query
@@ -542,7 +727,7 @@ public nonisolated struct Multiembed_V1_SearchHit: Sendable {
 
   public var id: String = String()
 
-  /// Its MaxSim score against the query.
+  /// Its score against the query: MaxSim (MAXSIM and HYBRID), or the metric's (DENSE).
   public var score: Float = 0
 
   /// Its metadata, as upserted.
@@ -713,6 +898,18 @@ nonisolated extension Multiembed_V1_Precision: SwiftProtobuf._ProtoNameProviding
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0PRECISION_FLOAT32\0\u{1}PRECISION_FLOAT16\0\u{1}PRECISION_INT8\0\u{1}PRECISION_BINARY\0")
 }
 
+nonisolated extension Multiembed_V1_CollectionKind: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0COLLECTION_KIND_MULTI_VECTOR\0\u{1}COLLECTION_KIND_DENSE\0")
+}
+
+nonisolated extension Multiembed_V1_SearchMode: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0SEARCH_MODE_DEFAULT\0\u{1}SEARCH_MODE_MAXSIM\0\u{1}SEARCH_MODE_DENSE\0\u{1}SEARCH_MODE_HYBRID\0")
+}
+
+nonisolated extension Multiembed_V1_Metric: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0METRIC_COSINE\0\u{1}METRIC_DOT\0")
+}
+
 nonisolated extension Multiembed_V1_MultiVectorSource: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".MultiVectorSource"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}input\0\u{1}vectors\0\u{3}document_id\0")
@@ -794,7 +991,7 @@ nonisolated extension Multiembed_V1_MultiVectorSource: SwiftProtobuf.Message, Sw
 
 nonisolated extension Multiembed_V1_CollectionInfo: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".CollectionInfo"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}dimension\0\u{1}precision\0\u{3}pool_factor\0\u{3}max_vectors\0\u{1}model\0\u{3}document_count\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}dimension\0\u{1}precision\0\u{3}pool_factor\0\u{3}max_vectors\0\u{1}model\0\u{3}document_count\0\u{1}kind\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -809,6 +1006,7 @@ nonisolated extension Multiembed_V1_CollectionInfo: SwiftProtobuf.Message, Swift
       case 5: try { try decoder.decodeSingularUInt32Field(value: &self.maxVectors) }()
       case 6: try { try decoder.decodeSingularStringField(value: &self.model) }()
       case 7: try { try decoder.decodeSingularUInt64Field(value: &self.documentCount) }()
+      case 8: try { try decoder.decodeSingularEnumField(value: &self.kind) }()
       default: break
       }
     }
@@ -836,6 +1034,9 @@ nonisolated extension Multiembed_V1_CollectionInfo: SwiftProtobuf.Message, Swift
     if self.documentCount != 0 {
       try visitor.visitSingularUInt64Field(value: self.documentCount, fieldNumber: 7)
     }
+    if self.kind != .multiVector {
+      try visitor.visitSingularEnumField(value: self.kind, fieldNumber: 8)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -847,6 +1048,7 @@ nonisolated extension Multiembed_V1_CollectionInfo: SwiftProtobuf.Message, Swift
     if lhs.maxVectors != rhs.maxVectors {return false}
     if lhs.model != rhs.model {return false}
     if lhs.documentCount != rhs.documentCount {return false}
+    if lhs.kind != rhs.kind {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -854,7 +1056,7 @@ nonisolated extension Multiembed_V1_CollectionInfo: SwiftProtobuf.Message, Swift
 
 nonisolated extension Multiembed_V1_CreateCollectionRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".CreateCollectionRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}dimension\0\u{1}precision\0\u{3}pool_factor\0\u{3}max_vectors\0\u{1}model\0\u{3}vectors_only\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}dimension\0\u{1}precision\0\u{3}pool_factor\0\u{3}max_vectors\0\u{1}model\0\u{3}vectors_only\0\u{1}kind\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -869,6 +1071,7 @@ nonisolated extension Multiembed_V1_CreateCollectionRequest: SwiftProtobuf.Messa
       case 5: try { try decoder.decodeSingularUInt32Field(value: &self.maxVectors) }()
       case 6: try { try decoder.decodeSingularStringField(value: &self.model) }()
       case 7: try { try decoder.decodeSingularBoolField(value: &self.vectorsOnly) }()
+      case 8: try { try decoder.decodeSingularEnumField(value: &self.kind) }()
       default: break
       }
     }
@@ -896,6 +1099,9 @@ nonisolated extension Multiembed_V1_CreateCollectionRequest: SwiftProtobuf.Messa
     if self.vectorsOnly != false {
       try visitor.visitSingularBoolField(value: self.vectorsOnly, fieldNumber: 7)
     }
+    if self.kind != .multiVector {
+      try visitor.visitSingularEnumField(value: self.kind, fieldNumber: 8)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -907,6 +1113,7 @@ nonisolated extension Multiembed_V1_CreateCollectionRequest: SwiftProtobuf.Messa
     if lhs.maxVectors != rhs.maxVectors {return false}
     if lhs.model != rhs.model {return false}
     if lhs.vectorsOnly != rhs.vectorsOnly {return false}
+    if lhs.kind != rhs.kind {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1046,7 +1253,7 @@ nonisolated extension Multiembed_V1_DropCollectionResponse: SwiftProtobuf.Messag
 
 nonisolated extension Multiembed_V1_Document: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Document"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}content\0\u{1}metadata\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}content\0\u{1}metadata\0\u{1}pooled\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1057,6 +1264,7 @@ nonisolated extension Multiembed_V1_Document: SwiftProtobuf.Message, SwiftProtob
       case 1: try { try decoder.decodeSingularStringField(value: &self.id) }()
       case 2: try { try decoder.decodeSingularMessageField(value: &self._content) }()
       case 3: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.metadata) }()
+      case 4: try { try decoder.decodeRepeatedFloatField(value: &self.pooled) }()
       default: break
       }
     }
@@ -1076,6 +1284,9 @@ nonisolated extension Multiembed_V1_Document: SwiftProtobuf.Message, SwiftProtob
     if !self.metadata.isEmpty {
       try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: self.metadata, fieldNumber: 3)
     }
+    if !self.pooled.isEmpty {
+      try visitor.visitPackedFloatField(value: self.pooled, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1083,6 +1294,7 @@ nonisolated extension Multiembed_V1_Document: SwiftProtobuf.Message, SwiftProtob
     if lhs.id != rhs.id {return false}
     if lhs._content != rhs._content {return false}
     if lhs.metadata != rhs.metadata {return false}
+    if lhs.pooled != rhs.pooled {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1336,7 +1548,7 @@ nonisolated extension Multiembed_V1_GetResponse: SwiftProtobuf.Message, SwiftPro
 
 nonisolated extension Multiembed_V1_SearchRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SearchRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}collection\0\u{1}query\0\u{3}top_k\0\u{3}filter_ids\0\u{3}prompt_name\0\u{1}instruction\0\u{1}truncate\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}collection\0\u{1}query\0\u{3}top_k\0\u{3}filter_ids\0\u{3}prompt_name\0\u{1}instruction\0\u{1}truncate\0\u{1}mode\0\u{1}metric\0\u{1}candidates\0\u{3}filter_metadata\0\u{3}query_pooled\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1365,6 +1577,11 @@ nonisolated extension Multiembed_V1_SearchRequest: SwiftProtobuf.Message, SwiftP
         }
       }()
       case 7: try { try decoder.decodeSingularEnumField(value: &self.truncate) }()
+      case 8: try { try decoder.decodeSingularEnumField(value: &self.mode) }()
+      case 9: try { try decoder.decodeSingularEnumField(value: &self.metric) }()
+      case 10: try { try decoder.decodeSingularUInt32Field(value: &self.candidates) }()
+      case 11: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.filterMetadata) }()
+      case 12: try { try decoder.decodeRepeatedFloatField(value: &self.queryPooled) }()
       default: break
       }
     }
@@ -1401,6 +1618,21 @@ nonisolated extension Multiembed_V1_SearchRequest: SwiftProtobuf.Message, SwiftP
     if self.truncate != .end {
       try visitor.visitSingularEnumField(value: self.truncate, fieldNumber: 7)
     }
+    if self.mode != .default {
+      try visitor.visitSingularEnumField(value: self.mode, fieldNumber: 8)
+    }
+    if self.metric != .cosine {
+      try visitor.visitSingularEnumField(value: self.metric, fieldNumber: 9)
+    }
+    if self.candidates != 0 {
+      try visitor.visitSingularUInt32Field(value: self.candidates, fieldNumber: 10)
+    }
+    if !self.filterMetadata.isEmpty {
+      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: self.filterMetadata, fieldNumber: 11)
+    }
+    if !self.queryPooled.isEmpty {
+      try visitor.visitPackedFloatField(value: self.queryPooled, fieldNumber: 12)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1411,6 +1643,11 @@ nonisolated extension Multiembed_V1_SearchRequest: SwiftProtobuf.Message, SwiftP
     if lhs.filterIds != rhs.filterIds {return false}
     if lhs.prompt != rhs.prompt {return false}
     if lhs.truncate != rhs.truncate {return false}
+    if lhs.mode != rhs.mode {return false}
+    if lhs.metric != rhs.metric {return false}
+    if lhs.candidates != rhs.candidates {return false}
+    if lhs.filterMetadata != rhs.filterMetadata {return false}
+    if lhs.queryPooled != rhs.queryPooled {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

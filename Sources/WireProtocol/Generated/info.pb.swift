@@ -86,33 +86,39 @@ public nonisolated struct Multiembed_V1_InfoRequest: Sendable {
 }
 
 /// The server's description. Stable for the life of the server process.
-public nonisolated struct Multiembed_V1_InfoResponse: Sendable {
+public nonisolated struct Multiembed_V1_InfoResponse: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   /// The server's version, such as "0.1.0" (semantic versioning).
-  public var version: String = String()
+  public var version: String {
+    get {_storage._version}
+    set {_uniqueStorage()._version = newValue}
+  }
 
   /// The models served, in the order the server was given them. The first is the default model
   /// (used when EmbedRequest.model is empty). Never empty.
-  public var models: [Multiembed_V1_ModelInfo] = []
+  public var models: [Multiembed_V1_ModelInfo] {
+    get {_storage._models}
+    set {_uniqueStorage()._models = newValue}
+  }
 
   /// The server's limits on requests and connections.
   public var limits: Multiembed_V1_Limits {
-    get {_limits ?? Multiembed_V1_Limits()}
-    set {_limits = newValue}
+    get {_storage._limits ?? Multiembed_V1_Limits()}
+    set {_uniqueStorage()._limits = newValue}
   }
   /// Returns true if `limits` has been explicitly set.
-  public var hasLimits: Bool {self._limits != nil}
+  public var hasLimits: Bool {_storage._limits != nil}
   /// Clears the value of `limits`. Subsequent reads from it will return its default value.
-  public mutating func clearLimits() {self._limits = nil}
+  public mutating func clearLimits() {_uniqueStorage()._limits = nil}
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _limits: Multiembed_V1_Limits? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 /// One model the server serves.
@@ -225,6 +231,28 @@ public nonisolated struct Multiembed_V1_Limits: Sendable {
   /// Largest SearchRequest.top_k; larger is INVALID_ARGUMENT.
   public var maxTopK: UInt32 = 0
 
+  /// Largest Embed response, in bytes, estimated from the prepared inputs (tokens or patches
+  /// times the encoded vector size, plus 16 bytes a vector) before anything is computed; larger
+  /// is RESOURCE_EXHAUSTED for the whole request.
+  public var maxResponseBytes: UInt64 = 0
+
+  /// Most open connections from one client IP address. Beyond it, one Response with id 0 and
+  /// RESOURCE_EXHAUSTED, then the connection is closed.
+  public var maxConnectionsPerAddress: UInt32 = 0
+
+  /// Most bytes of Embed answers one connection may hold unread (each request counts its
+  /// response-size estimate from before it is queued). Beyond it, the connection's later
+  /// requests wait until the client reads: slowed, never refused.
+  public var maxAnswerBytesPerConnection: UInt64 = 0
+
+  /// Milliseconds a connection may stay idle (no request in flight, nothing read or written)
+  /// before the server closes it without an answer.
+  public var idleTimeoutMs: UInt32 = 0
+
+  /// Requests answered UNAUTHENTICATED on one connection before the server closes it (the last
+  /// one is answered first).
+  public var maxFailedAuthentications: UInt32 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -261,41 +289,81 @@ nonisolated extension Multiembed_V1_InfoResponse: SwiftProtobuf.Message, SwiftPr
   public static let protoMessageName: String = _protobuf_package + ".InfoResponse"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}version\0\u{1}models\0\u{1}limits\0")
 
+  fileprivate class _StorageClass {
+    var _version: String = String()
+    var _models: [Multiembed_V1_ModelInfo] = []
+    var _limits: Multiembed_V1_Limits? = nil
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _version = source._version
+      _models = source._models
+      _limits = source._limits
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularStringField(value: &self.version) }()
-      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.models) }()
-      case 3: try { try decoder.decodeSingularMessageField(value: &self._limits) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._version) }()
+        case 2: try { try decoder.decodeRepeatedMessageField(value: &_storage._models) }()
+        case 3: try { try decoder.decodeSingularMessageField(value: &_storage._limits) }()
+        default: break
+        }
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    if !self.version.isEmpty {
-      try visitor.visitSingularStringField(value: self.version, fieldNumber: 1)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._version.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._version, fieldNumber: 1)
+      }
+      if !_storage._models.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._models, fieldNumber: 2)
+      }
+      try { if let v = _storage._limits {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+      } }()
     }
-    if !self.models.isEmpty {
-      try visitor.visitRepeatedMessageField(value: self.models, fieldNumber: 2)
-    }
-    try { if let v = self._limits {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
-    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Multiembed_V1_InfoResponse, rhs: Multiembed_V1_InfoResponse) -> Bool {
-    if lhs.version != rhs.version {return false}
-    if lhs.models != rhs.models {return false}
-    if lhs._limits != rhs._limits {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._version != rhs_storage._version {return false}
+        if _storage._models != rhs_storage._models {return false}
+        if _storage._limits != rhs_storage._limits {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -398,7 +466,7 @@ nonisolated extension Multiembed_V1_ModelInfo: SwiftProtobuf.Message, SwiftProto
 
 nonisolated extension Multiembed_V1_Limits: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Limits"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}max_frame_bytes\0\u{3}max_inputs_per_request\0\u{3}max_batch_tokens\0\u{3}max_text_bytes\0\u{3}max_image_bytes\0\u{3}max_image_pixels\0\u{3}max_patches\0\u{3}max_connections\0\u{3}max_vectors_per_document\0\u{3}max_top_k\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}max_frame_bytes\0\u{3}max_inputs_per_request\0\u{3}max_batch_tokens\0\u{3}max_text_bytes\0\u{3}max_image_bytes\0\u{3}max_image_pixels\0\u{3}max_patches\0\u{3}max_connections\0\u{3}max_vectors_per_document\0\u{3}max_top_k\0\u{3}max_response_bytes\0\u{3}max_connections_per_address\0\u{3}max_answer_bytes_per_connection\0\u{3}idle_timeout_ms\0\u{3}max_failed_authentications\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -416,6 +484,11 @@ nonisolated extension Multiembed_V1_Limits: SwiftProtobuf.Message, SwiftProtobuf
       case 8: try { try decoder.decodeSingularUInt32Field(value: &self.maxConnections) }()
       case 9: try { try decoder.decodeSingularUInt32Field(value: &self.maxVectorsPerDocument) }()
       case 10: try { try decoder.decodeSingularUInt32Field(value: &self.maxTopK) }()
+      case 11: try { try decoder.decodeSingularUInt64Field(value: &self.maxResponseBytes) }()
+      case 12: try { try decoder.decodeSingularUInt32Field(value: &self.maxConnectionsPerAddress) }()
+      case 13: try { try decoder.decodeSingularUInt64Field(value: &self.maxAnswerBytesPerConnection) }()
+      case 14: try { try decoder.decodeSingularUInt32Field(value: &self.idleTimeoutMs) }()
+      case 15: try { try decoder.decodeSingularUInt32Field(value: &self.maxFailedAuthentications) }()
       default: break
       }
     }
@@ -452,6 +525,21 @@ nonisolated extension Multiembed_V1_Limits: SwiftProtobuf.Message, SwiftProtobuf
     if self.maxTopK != 0 {
       try visitor.visitSingularUInt32Field(value: self.maxTopK, fieldNumber: 10)
     }
+    if self.maxResponseBytes != 0 {
+      try visitor.visitSingularUInt64Field(value: self.maxResponseBytes, fieldNumber: 11)
+    }
+    if self.maxConnectionsPerAddress != 0 {
+      try visitor.visitSingularUInt32Field(value: self.maxConnectionsPerAddress, fieldNumber: 12)
+    }
+    if self.maxAnswerBytesPerConnection != 0 {
+      try visitor.visitSingularUInt64Field(value: self.maxAnswerBytesPerConnection, fieldNumber: 13)
+    }
+    if self.idleTimeoutMs != 0 {
+      try visitor.visitSingularUInt32Field(value: self.idleTimeoutMs, fieldNumber: 14)
+    }
+    if self.maxFailedAuthentications != 0 {
+      try visitor.visitSingularUInt32Field(value: self.maxFailedAuthentications, fieldNumber: 15)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -466,6 +554,11 @@ nonisolated extension Multiembed_V1_Limits: SwiftProtobuf.Message, SwiftProtobuf
     if lhs.maxConnections != rhs.maxConnections {return false}
     if lhs.maxVectorsPerDocument != rhs.maxVectorsPerDocument {return false}
     if lhs.maxTopK != rhs.maxTopK {return false}
+    if lhs.maxResponseBytes != rhs.maxResponseBytes {return false}
+    if lhs.maxConnectionsPerAddress != rhs.maxConnectionsPerAddress {return false}
+    if lhs.maxAnswerBytesPerConnection != rhs.maxAnswerBytesPerConnection {return false}
+    if lhs.idleTimeoutMs != rhs.idleTimeoutMs {return false}
+    if lhs.maxFailedAuthentications != rhs.maxFailedAuthentications {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

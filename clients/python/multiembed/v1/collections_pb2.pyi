@@ -5,16 +5,25 @@ from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from typing import ClassVar as _ClassVar, Iterable as _Iterable, Mapping as _Mapping, Optional as _Optional, Union as _Union
 
+COLLECTION_KIND_DENSE: CollectionKind
+COLLECTION_KIND_MULTI_VECTOR: CollectionKind
 DESCRIPTOR: _descriptor.FileDescriptor
+METRIC_COSINE: Metric
+METRIC_DOT: Metric
 PRECISION_BINARY: Precision
 PRECISION_FLOAT16: Precision
 PRECISION_FLOAT32: Precision
 PRECISION_INT8: Precision
+SEARCH_MODE_DEFAULT: SearchMode
+SEARCH_MODE_DENSE: SearchMode
+SEARCH_MODE_HYBRID: SearchMode
+SEARCH_MODE_MAXSIM: SearchMode
 
 class CollectionInfo(_message.Message):
-    __slots__ = ["dimension", "document_count", "max_vectors", "model", "name", "pool_factor", "precision"]
+    __slots__ = ["dimension", "document_count", "kind", "max_vectors", "model", "name", "pool_factor", "precision"]
     DIMENSION_FIELD_NUMBER: _ClassVar[int]
     DOCUMENT_COUNT_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
     MAX_VECTORS_FIELD_NUMBER: _ClassVar[int]
     MODEL_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -22,16 +31,18 @@ class CollectionInfo(_message.Message):
     PRECISION_FIELD_NUMBER: _ClassVar[int]
     dimension: int
     document_count: int
+    kind: CollectionKind
     max_vectors: int
     model: str
     name: str
     pool_factor: int
     precision: Precision
-    def __init__(self, name: _Optional[str] = ..., dimension: _Optional[int] = ..., precision: _Optional[_Union[Precision, str]] = ..., pool_factor: _Optional[int] = ..., max_vectors: _Optional[int] = ..., model: _Optional[str] = ..., document_count: _Optional[int] = ...) -> None: ...
+    def __init__(self, name: _Optional[str] = ..., dimension: _Optional[int] = ..., precision: _Optional[_Union[Precision, str]] = ..., pool_factor: _Optional[int] = ..., max_vectors: _Optional[int] = ..., model: _Optional[str] = ..., document_count: _Optional[int] = ..., kind: _Optional[_Union[CollectionKind, str]] = ...) -> None: ...
 
 class CreateCollectionRequest(_message.Message):
-    __slots__ = ["dimension", "max_vectors", "model", "name", "pool_factor", "precision", "vectors_only"]
+    __slots__ = ["dimension", "kind", "max_vectors", "model", "name", "pool_factor", "precision", "vectors_only"]
     DIMENSION_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
     MAX_VECTORS_FIELD_NUMBER: _ClassVar[int]
     MODEL_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -39,13 +50,14 @@ class CreateCollectionRequest(_message.Message):
     PRECISION_FIELD_NUMBER: _ClassVar[int]
     VECTORS_ONLY_FIELD_NUMBER: _ClassVar[int]
     dimension: int
+    kind: CollectionKind
     max_vectors: int
     model: str
     name: str
     pool_factor: int
     precision: Precision
     vectors_only: bool
-    def __init__(self, name: _Optional[str] = ..., dimension: _Optional[int] = ..., precision: _Optional[_Union[Precision, str]] = ..., pool_factor: _Optional[int] = ..., max_vectors: _Optional[int] = ..., model: _Optional[str] = ..., vectors_only: bool = ...) -> None: ...
+    def __init__(self, name: _Optional[str] = ..., dimension: _Optional[int] = ..., precision: _Optional[_Union[Precision, str]] = ..., pool_factor: _Optional[int] = ..., max_vectors: _Optional[int] = ..., model: _Optional[str] = ..., vectors_only: bool = ..., kind: _Optional[_Union[CollectionKind, str]] = ...) -> None: ...
 
 class CreateCollectionResponse(_message.Message):
     __slots__ = ["collection"]
@@ -68,7 +80,7 @@ class DeleteResponse(_message.Message):
     def __init__(self, deleted: _Optional[int] = ...) -> None: ...
 
 class Document(_message.Message):
-    __slots__ = ["content", "id", "metadata"]
+    __slots__ = ["content", "id", "metadata", "pooled"]
     class MetadataEntry(_message.Message):
         __slots__ = ["key", "value"]
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -79,10 +91,12 @@ class Document(_message.Message):
     CONTENT_FIELD_NUMBER: _ClassVar[int]
     ID_FIELD_NUMBER: _ClassVar[int]
     METADATA_FIELD_NUMBER: _ClassVar[int]
+    POOLED_FIELD_NUMBER: _ClassVar[int]
     content: MultiVectorSource
     id: str
     metadata: _containers.ScalarMap[str, str]
-    def __init__(self, id: _Optional[str] = ..., content: _Optional[_Union[MultiVectorSource, _Mapping]] = ..., metadata: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    pooled: _containers.RepeatedScalarFieldContainer[float]
+    def __init__(self, id: _Optional[str] = ..., content: _Optional[_Union[MultiVectorSource, _Mapping]] = ..., metadata: _Optional[_Mapping[str, str]] = ..., pooled: _Optional[_Iterable[float]] = ...) -> None: ...
 
 class DropCollectionRequest(_message.Message):
     __slots__ = ["name"]
@@ -178,22 +192,39 @@ class SearchHit(_message.Message):
     def __init__(self, id: _Optional[str] = ..., score: _Optional[float] = ..., metadata: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class SearchRequest(_message.Message):
-    __slots__ = ["collection", "filter_ids", "instruction", "prompt_name", "query", "top_k", "truncate"]
+    __slots__ = ["candidates", "collection", "filter_ids", "filter_metadata", "instruction", "metric", "mode", "prompt_name", "query", "query_pooled", "top_k", "truncate"]
+    class FilterMetadataEntry(_message.Message):
+        __slots__ = ["key", "value"]
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    CANDIDATES_FIELD_NUMBER: _ClassVar[int]
     COLLECTION_FIELD_NUMBER: _ClassVar[int]
     FILTER_IDS_FIELD_NUMBER: _ClassVar[int]
+    FILTER_METADATA_FIELD_NUMBER: _ClassVar[int]
     INSTRUCTION_FIELD_NUMBER: _ClassVar[int]
+    METRIC_FIELD_NUMBER: _ClassVar[int]
+    MODE_FIELD_NUMBER: _ClassVar[int]
     PROMPT_NAME_FIELD_NUMBER: _ClassVar[int]
     QUERY_FIELD_NUMBER: _ClassVar[int]
+    QUERY_POOLED_FIELD_NUMBER: _ClassVar[int]
     TOP_K_FIELD_NUMBER: _ClassVar[int]
     TRUNCATE_FIELD_NUMBER: _ClassVar[int]
+    candidates: int
     collection: str
     filter_ids: _containers.RepeatedScalarFieldContainer[str]
+    filter_metadata: _containers.ScalarMap[str, str]
     instruction: str
+    metric: Metric
+    mode: SearchMode
     prompt_name: str
     query: MultiVectorSource
+    query_pooled: _containers.RepeatedScalarFieldContainer[float]
     top_k: int
     truncate: _embed_pb2.Truncate
-    def __init__(self, collection: _Optional[str] = ..., query: _Optional[_Union[MultiVectorSource, _Mapping]] = ..., top_k: _Optional[int] = ..., filter_ids: _Optional[_Iterable[str]] = ..., prompt_name: _Optional[str] = ..., instruction: _Optional[str] = ..., truncate: _Optional[_Union[_embed_pb2.Truncate, str]] = ...) -> None: ...
+    def __init__(self, collection: _Optional[str] = ..., query: _Optional[_Union[MultiVectorSource, _Mapping]] = ..., top_k: _Optional[int] = ..., filter_ids: _Optional[_Iterable[str]] = ..., prompt_name: _Optional[str] = ..., instruction: _Optional[str] = ..., truncate: _Optional[_Union[_embed_pb2.Truncate, str]] = ..., mode: _Optional[_Union[SearchMode, str]] = ..., metric: _Optional[_Union[Metric, str]] = ..., candidates: _Optional[int] = ..., filter_metadata: _Optional[_Mapping[str, str]] = ..., query_pooled: _Optional[_Iterable[float]] = ...) -> None: ...
 
 class SearchResponse(_message.Message):
     __slots__ = ["hits", "usage"]
@@ -226,4 +257,13 @@ class UpsertResponse(_message.Message):
     def __init__(self, upserted: _Optional[int] = ..., usage: _Optional[_Union[_embed_pb2.Usage, _Mapping]] = ...) -> None: ...
 
 class Precision(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
+
+class CollectionKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
+
+class SearchMode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
+
+class Metric(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []

@@ -688,6 +688,12 @@ void   multiembed__v1__get_response__free_unpacked
   assert(message->base.descriptor == &multiembed__v1__get_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   multiembed__v1__search_request__filter_metadata_entry__init
+                     (Multiembed__V1__SearchRequest__FilterMetadataEntry         *message)
+{
+  static const Multiembed__V1__SearchRequest__FilterMetadataEntry init_value = MULTIEMBED__V1__SEARCH_REQUEST__FILTER_METADATA_ENTRY__INIT;
+  *message = init_value;
+}
 void   multiembed__v1__search_request__init
                      (Multiembed__V1__SearchRequest         *message)
 {
@@ -983,7 +989,7 @@ const ProtobufCMessageDescriptor multiembed__v1__multi_vector_source__descriptor
   (ProtobufCMessageInit) multiembed__v1__multi_vector_source__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor multiembed__v1__collection_info__field_descriptors[7] =
+static const ProtobufCFieldDescriptor multiembed__v1__collection_info__field_descriptors[8] =
 {
   {
     "name",
@@ -1069,10 +1075,23 @@ static const ProtobufCFieldDescriptor multiembed__v1__collection_info__field_des
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "kind",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Multiembed__V1__CollectionInfo, kind),
+    &multiembed__v1__collection_kind__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned multiembed__v1__collection_info__field_indices_by_name[] = {
   1,   /* field[1] = dimension */
   6,   /* field[6] = document_count */
+  7,   /* field[7] = kind */
   4,   /* field[4] = max_vectors */
   5,   /* field[5] = model */
   0,   /* field[0] = name */
@@ -1082,7 +1101,7 @@ static const unsigned multiembed__v1__collection_info__field_indices_by_name[] =
 static const ProtobufCIntRange multiembed__v1__collection_info__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 7 }
+  { 0, 8 }
 };
 const ProtobufCMessageDescriptor multiembed__v1__collection_info__descriptor =
 {
@@ -1092,14 +1111,14 @@ const ProtobufCMessageDescriptor multiembed__v1__collection_info__descriptor =
   "Multiembed__V1__CollectionInfo",
   "multiembed.v1",
   sizeof(Multiembed__V1__CollectionInfo),
-  7,
+  8,
   multiembed__v1__collection_info__field_descriptors,
   multiembed__v1__collection_info__field_indices_by_name,
   1,  multiembed__v1__collection_info__number_ranges,
   (ProtobufCMessageInit) multiembed__v1__collection_info__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor multiembed__v1__create_collection_request__field_descriptors[7] =
+static const ProtobufCFieldDescriptor multiembed__v1__create_collection_request__field_descriptors[8] =
 {
   {
     "name",
@@ -1185,9 +1204,22 @@ static const ProtobufCFieldDescriptor multiembed__v1__create_collection_request_
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "kind",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Multiembed__V1__CreateCollectionRequest, kind),
+    &multiembed__v1__collection_kind__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned multiembed__v1__create_collection_request__field_indices_by_name[] = {
   1,   /* field[1] = dimension */
+  7,   /* field[7] = kind */
   4,   /* field[4] = max_vectors */
   5,   /* field[5] = model */
   0,   /* field[0] = name */
@@ -1198,7 +1230,7 @@ static const unsigned multiembed__v1__create_collection_request__field_indices_b
 static const ProtobufCIntRange multiembed__v1__create_collection_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 7 }
+  { 0, 8 }
 };
 const ProtobufCMessageDescriptor multiembed__v1__create_collection_request__descriptor =
 {
@@ -1208,7 +1240,7 @@ const ProtobufCMessageDescriptor multiembed__v1__create_collection_request__desc
   "Multiembed__V1__CreateCollectionRequest",
   "multiembed.v1",
   sizeof(Multiembed__V1__CreateCollectionRequest),
-  7,
+  8,
   multiembed__v1__create_collection_request__field_descriptors,
   multiembed__v1__create_collection_request__field_indices_by_name,
   1,  multiembed__v1__create_collection_request__number_ranges,
@@ -1416,7 +1448,7 @@ const ProtobufCMessageDescriptor multiembed__v1__document__metadata_entry__descr
   (ProtobufCMessageInit) multiembed__v1__document__metadata_entry__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor multiembed__v1__document__field_descriptors[3] =
+static const ProtobufCFieldDescriptor multiembed__v1__document__field_descriptors[4] =
 {
   {
     "id",
@@ -1454,16 +1486,29 @@ static const ProtobufCFieldDescriptor multiembed__v1__document__field_descriptor
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "pooled",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_FLOAT,
+    offsetof(Multiembed__V1__Document, n_pooled),
+    offsetof(Multiembed__V1__Document, pooled),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned multiembed__v1__document__field_indices_by_name[] = {
   1,   /* field[1] = content */
   0,   /* field[0] = id */
   2,   /* field[2] = metadata */
+  3,   /* field[3] = pooled */
 };
 static const ProtobufCIntRange multiembed__v1__document__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor multiembed__v1__document__descriptor =
 {
@@ -1473,7 +1518,7 @@ const ProtobufCMessageDescriptor multiembed__v1__document__descriptor =
   "Multiembed__V1__Document",
   "multiembed.v1",
   sizeof(Multiembed__V1__Document),
-  3,
+  4,
   multiembed__v1__document__field_descriptors,
   multiembed__v1__document__field_indices_by_name,
   1,  multiembed__v1__document__number_ranges,
@@ -1812,7 +1857,58 @@ const ProtobufCMessageDescriptor multiembed__v1__get_response__descriptor =
   (ProtobufCMessageInit) multiembed__v1__get_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor multiembed__v1__search_request__field_descriptors[7] =
+static const ProtobufCFieldDescriptor multiembed__v1__search_request__filter_metadata_entry__field_descriptors[2] =
+{
+  {
+    "key",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Multiembed__V1__SearchRequest__FilterMetadataEntry, key),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "value",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Multiembed__V1__SearchRequest__FilterMetadataEntry, value),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned multiembed__v1__search_request__filter_metadata_entry__field_indices_by_name[] = {
+  0,   /* field[0] = key */
+  1,   /* field[1] = value */
+};
+static const ProtobufCIntRange multiembed__v1__search_request__filter_metadata_entry__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor multiembed__v1__search_request__filter_metadata_entry__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "multiembed.v1.SearchRequest.FilterMetadataEntry",
+  "FilterMetadataEntry",
+  "Multiembed__V1__SearchRequest__FilterMetadataEntry",
+  "multiembed.v1",
+  sizeof(Multiembed__V1__SearchRequest__FilterMetadataEntry),
+  2,
+  multiembed__v1__search_request__filter_metadata_entry__field_descriptors,
+  multiembed__v1__search_request__filter_metadata_entry__field_indices_by_name,
+  1,  multiembed__v1__search_request__filter_metadata_entry__number_ranges,
+  (ProtobufCMessageInit) multiembed__v1__search_request__filter_metadata_entry__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor multiembed__v1__search_request__field_descriptors[12] =
 {
   {
     "collection",
@@ -1898,20 +1994,85 @@ static const ProtobufCFieldDescriptor multiembed__v1__search_request__field_desc
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "mode",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Multiembed__V1__SearchRequest, mode),
+    &multiembed__v1__search_mode__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "metric",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Multiembed__V1__SearchRequest, metric),
+    &multiembed__v1__metric__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "candidates",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Multiembed__V1__SearchRequest, candidates),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "filter_metadata",
+    11,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Multiembed__V1__SearchRequest, n_filter_metadata),
+    offsetof(Multiembed__V1__SearchRequest, filter_metadata),
+    &multiembed__v1__search_request__filter_metadata_entry__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "query_pooled",
+    12,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_FLOAT,
+    offsetof(Multiembed__V1__SearchRequest, n_query_pooled),
+    offsetof(Multiembed__V1__SearchRequest, query_pooled),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned multiembed__v1__search_request__field_indices_by_name[] = {
+  9,   /* field[9] = candidates */
   0,   /* field[0] = collection */
   3,   /* field[3] = filter_ids */
+  10,   /* field[10] = filter_metadata */
   5,   /* field[5] = instruction */
+  8,   /* field[8] = metric */
+  7,   /* field[7] = mode */
   4,   /* field[4] = prompt_name */
   1,   /* field[1] = query */
+  11,   /* field[11] = query_pooled */
   2,   /* field[2] = top_k */
   6,   /* field[6] = truncate */
 };
 static const ProtobufCIntRange multiembed__v1__search_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 7 }
+  { 0, 12 }
 };
 const ProtobufCMessageDescriptor multiembed__v1__search_request__descriptor =
 {
@@ -1921,7 +2082,7 @@ const ProtobufCMessageDescriptor multiembed__v1__search_request__descriptor =
   "Multiembed__V1__SearchRequest",
   "multiembed.v1",
   sizeof(Multiembed__V1__SearchRequest),
-  7,
+  12,
   multiembed__v1__search_request__field_descriptors,
   multiembed__v1__search_request__field_indices_by_name,
   1,  multiembed__v1__search_request__number_ranges,
@@ -2317,5 +2478,93 @@ const ProtobufCEnumDescriptor multiembed__v1__precision__descriptor =
   multiembed__v1__precision__enum_values_by_name,
   1,
   multiembed__v1__precision__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCEnumValue multiembed__v1__collection_kind__enum_values_by_number[2] =
+{
+  { "COLLECTION_KIND_MULTI_VECTOR", "MULTIEMBED__V1__COLLECTION_KIND__COLLECTION_KIND_MULTI_VECTOR", 0 },
+  { "COLLECTION_KIND_DENSE", "MULTIEMBED__V1__COLLECTION_KIND__COLLECTION_KIND_DENSE", 1 },
+};
+static const ProtobufCIntRange multiembed__v1__collection_kind__value_ranges[] = {
+{0, 0},{0, 2}
+};
+static const ProtobufCEnumValueIndex multiembed__v1__collection_kind__enum_values_by_name[2] =
+{
+  { "COLLECTION_KIND_DENSE", 1 },
+  { "COLLECTION_KIND_MULTI_VECTOR", 0 },
+};
+const ProtobufCEnumDescriptor multiembed__v1__collection_kind__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "multiembed.v1.CollectionKind",
+  "CollectionKind",
+  "Multiembed__V1__CollectionKind",
+  "multiembed.v1",
+  2,
+  multiembed__v1__collection_kind__enum_values_by_number,
+  2,
+  multiembed__v1__collection_kind__enum_values_by_name,
+  1,
+  multiembed__v1__collection_kind__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCEnumValue multiembed__v1__search_mode__enum_values_by_number[4] =
+{
+  { "SEARCH_MODE_DEFAULT", "MULTIEMBED__V1__SEARCH_MODE__SEARCH_MODE_DEFAULT", 0 },
+  { "SEARCH_MODE_MAXSIM", "MULTIEMBED__V1__SEARCH_MODE__SEARCH_MODE_MAXSIM", 1 },
+  { "SEARCH_MODE_DENSE", "MULTIEMBED__V1__SEARCH_MODE__SEARCH_MODE_DENSE", 2 },
+  { "SEARCH_MODE_HYBRID", "MULTIEMBED__V1__SEARCH_MODE__SEARCH_MODE_HYBRID", 3 },
+};
+static const ProtobufCIntRange multiembed__v1__search_mode__value_ranges[] = {
+{0, 0},{0, 4}
+};
+static const ProtobufCEnumValueIndex multiembed__v1__search_mode__enum_values_by_name[4] =
+{
+  { "SEARCH_MODE_DEFAULT", 0 },
+  { "SEARCH_MODE_DENSE", 2 },
+  { "SEARCH_MODE_HYBRID", 3 },
+  { "SEARCH_MODE_MAXSIM", 1 },
+};
+const ProtobufCEnumDescriptor multiembed__v1__search_mode__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "multiembed.v1.SearchMode",
+  "SearchMode",
+  "Multiembed__V1__SearchMode",
+  "multiembed.v1",
+  4,
+  multiembed__v1__search_mode__enum_values_by_number,
+  4,
+  multiembed__v1__search_mode__enum_values_by_name,
+  1,
+  multiembed__v1__search_mode__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCEnumValue multiembed__v1__metric__enum_values_by_number[2] =
+{
+  { "METRIC_COSINE", "MULTIEMBED__V1__METRIC__METRIC_COSINE", 0 },
+  { "METRIC_DOT", "MULTIEMBED__V1__METRIC__METRIC_DOT", 1 },
+};
+static const ProtobufCIntRange multiembed__v1__metric__value_ranges[] = {
+{0, 0},{0, 2}
+};
+static const ProtobufCEnumValueIndex multiembed__v1__metric__enum_values_by_name[2] =
+{
+  { "METRIC_COSINE", 0 },
+  { "METRIC_DOT", 1 },
+};
+const ProtobufCEnumDescriptor multiembed__v1__metric__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "multiembed.v1.Metric",
+  "Metric",
+  "Multiembed__V1__Metric",
+  "multiembed.v1",
+  2,
+  multiembed__v1__metric__enum_values_by_number,
+  2,
+  multiembed__v1__metric__enum_values_by_name,
+  1,
+  multiembed__v1__metric__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };

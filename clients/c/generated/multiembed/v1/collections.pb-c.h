@@ -33,6 +33,7 @@ typedef struct Multiembed__V1__DeleteResponse Multiembed__V1__DeleteResponse;
 typedef struct Multiembed__V1__GetRequest Multiembed__V1__GetRequest;
 typedef struct Multiembed__V1__GetResponse Multiembed__V1__GetResponse;
 typedef struct Multiembed__V1__SearchRequest Multiembed__V1__SearchRequest;
+typedef struct Multiembed__V1__SearchRequest__FilterMetadataEntry Multiembed__V1__SearchRequest__FilterMetadataEntry;
 typedef struct Multiembed__V1__SearchHit Multiembed__V1__SearchHit;
 typedef struct Multiembed__V1__SearchHit__MetadataEntry Multiembed__V1__SearchHit__MetadataEntry;
 typedef struct Multiembed__V1__SearchResponse Multiembed__V1__SearchResponse;
@@ -67,6 +68,62 @@ typedef enum _Multiembed__V1__Precision {
   MULTIEMBED__V1__PRECISION__PRECISION_BINARY = 3
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(MULTIEMBED__V1__PRECISION)
 } Multiembed__V1__Precision;
+/*
+ * What a collection holds for each document, and so how it is searched by default.
+ */
+typedef enum _Multiembed__V1__CollectionKind {
+  /*
+   * One vector per token or patch, searched by MaxSim. Each document may also carry one pooled
+   * vector (Document.pooled), for SEARCH_MODE_DENSE and SEARCH_MODE_HYBRID. The default.
+   */
+  MULTIEMBED__V1__COLLECTION_KIND__COLLECTION_KIND_MULTI_VECTOR = 0,
+  /*
+   * One pooled vector per document (the model's sentence or image embedding, or the client's
+   * Document.pooled), searched by cosine or dot product. Stored as float32, whatever the
+   * precision field says (which must be unset).
+   */
+  MULTIEMBED__V1__COLLECTION_KIND__COLLECTION_KIND_DENSE = 1
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(MULTIEMBED__V1__COLLECTION_KIND)
+} Multiembed__V1__CollectionKind;
+/*
+ * How Search scores and ranks documents.
+ */
+typedef enum _Multiembed__V1__SearchMode {
+  /*
+   * The collection's own: SEARCH_MODE_MAXSIM for a multi-vector collection, SEARCH_MODE_DENSE
+   * for a dense one.
+   */
+  MULTIEMBED__V1__SEARCH_MODE__SEARCH_MODE_DEFAULT = 0,
+  /*
+   * MaxSim of the query's vectors against each document's vectors (multi-vector collections).
+   */
+  MULTIEMBED__V1__SEARCH_MODE__SEARCH_MODE_MAXSIM = 1,
+  /*
+   * The query's pooled vector against each document's pooled vector, by `metric`.
+   */
+  MULTIEMBED__V1__SEARCH_MODE__SEARCH_MODE_DENSE = 2,
+  /*
+   * A dense first stage keeps the `candidates` best documents; MaxSim re-ranks them, and the
+   * scores returned are MaxSim scores (multi-vector collections).
+   */
+  MULTIEMBED__V1__SEARCH_MODE__SEARCH_MODE_HYBRID = 3
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(MULTIEMBED__V1__SEARCH_MODE)
+} Multiembed__V1__SearchMode;
+/*
+ * The similarity of dense search (and of the first stage of hybrid search).
+ */
+typedef enum _Multiembed__V1__Metric {
+  /*
+   * The cosine of the two pooled vectors. The default.
+   */
+  MULTIEMBED__V1__METRIC__METRIC_COSINE = 0,
+  /*
+   * The dot product of the L2-normalised query vector with the document's pooled vector as
+   * stored: the same ranking as the raw dot product, for vectors that are not normalised.
+   */
+  MULTIEMBED__V1__METRIC__METRIC_DOT = 1
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(MULTIEMBED__V1__METRIC)
+} Multiembed__V1__Metric;
 
 /* --- messages --- */
 
@@ -152,10 +209,14 @@ struct  Multiembed__V1__CollectionInfo
    * Live documents (after deletes and replacements). Set in responses only.
    */
   uint64_t document_count;
+  /*
+   * What the collection holds per document.
+   */
+  Multiembed__V1__CollectionKind kind;
 };
 #define MULTIEMBED__V1__COLLECTION_INFO__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&multiembed__v1__collection_info__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, MULTIEMBED__V1__PRECISION__PRECISION_FLOAT32, 0, 0, (char *)protobuf_c_empty_string, 0 }
+    , (char *)protobuf_c_empty_string, 0, MULTIEMBED__V1__PRECISION__PRECISION_FLOAT32, 0, 0, (char *)protobuf_c_empty_string, 0, MULTIEMBED__V1__COLLECTION_KIND__COLLECTION_KIND_MULTI_VECTOR }
 
 
 /*
@@ -169,12 +230,13 @@ struct  Multiembed__V1__CreateCollectionRequest
    */
   char *name;
   /*
-   * Values per vector. 0 (unset) = the model's ModelInfo.token_dimension (INVALID_ARGUMENT when
-   * there is no model).
+   * Values per vector. 0 (unset) = the model's ModelInfo.token_dimension, or for a dense
+   * collection its ModelInfo.dimension (INVALID_ARGUMENT when there is no model).
    */
   uint32_t dimension;
   /*
-   * Storage precision. Default (unset) PRECISION_FLOAT32.
+   * Storage precision. Default (unset) PRECISION_FLOAT32. A dense collection takes only the
+   * default (it stores float32); another is INVALID_ARGUMENT.
    */
   Multiembed__V1__Precision precision;
   /*
@@ -188,7 +250,7 @@ struct  Multiembed__V1__CreateCollectionRequest
   /*
    * The model whose multi-vectors the collection holds. Empty (unset) = the server's default
    * model. Unknown = NOT_FOUND. A model without multi-vector output (ModelInfo.token_dimension
-   * 0) = INVALID_ARGUMENT.
+   * 0) = INVALID_ARGUMENT, unless the collection is dense.
    */
   char *model;
   /*
@@ -196,10 +258,15 @@ struct  Multiembed__V1__CreateCollectionRequest
    * must then be set).
    */
   protobuf_c_boolean vectors_only;
+  /*
+   * Multi-vector (the default) or dense. A dense collection takes no pool_factor or
+   * max_vectors (INVALID_ARGUMENT when set).
+   */
+  Multiembed__V1__CollectionKind kind;
 };
 #define MULTIEMBED__V1__CREATE_COLLECTION_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&multiembed__v1__create_collection_request__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, MULTIEMBED__V1__PRECISION__PRECISION_FLOAT32, 0, 0, (char *)protobuf_c_empty_string, 0 }
+    , (char *)protobuf_c_empty_string, 0, MULTIEMBED__V1__PRECISION__PRECISION_FLOAT32, 0, 0, (char *)protobuf_c_empty_string, 0, MULTIEMBED__V1__COLLECTION_KIND__COLLECTION_KIND_MULTI_VECTOR }
 
 
 /*
@@ -291,7 +358,8 @@ struct  Multiembed__V1__Document
    */
   char *id;
   /*
-   * The document's vectors. In Upsert, required. In Get responses, set (as float32 vectors,
+   * The document's vectors. In Upsert, required except in a dense collection (see `pooled`). In
+   * Get responses, set (as float32 vectors,
    * decoded from the stored precision) only when GetRequest.include_vectors is true.
    */
   Multiembed__V1__MultiVectorSource *content;
@@ -301,10 +369,25 @@ struct  Multiembed__V1__Document
    */
   size_t n_metadata;
   Multiembed__V1__Document__MetadataEntry **metadata;
+  /*
+   * The document's one pooled vector (the collection's dimension), for dense and hybrid search;
+   * stored as given, not normalised. In Upsert:
+   * - multi-vector collection: optional. Unset with an input, the server stores the model's
+   *   pooled embedding of it (ColBERT models have none); unset with vectors, the document has
+   *   no pooled vector, and dense and hybrid searches of the collection fail
+   *   FAILED_PRECONDITION until it is replaced or deleted.
+   * - dense collection: the document itself when `content` is unset; with `content` an input it
+   *   must be unset (the server stores the input's pooled embedding). `content` holding
+   *   vectors is INVALID_ARGUMENT in a dense collection.
+   * NaN or infinite values, or the wrong length, are INVALID_ARGUMENT. In Get responses, set
+   * when GetRequest.include_vectors is true and the document has one.
+   */
+  size_t n_pooled;
+  float *pooled;
 };
 #define MULTIEMBED__V1__DOCUMENT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&multiembed__v1__document__descriptor) \
-    , (char *)protobuf_c_empty_string, NULL, 0,NULL }
+    , (char *)protobuf_c_empty_string, NULL, 0,NULL, 0,NULL }
 
 
 typedef enum {
@@ -447,6 +530,17 @@ struct  Multiembed__V1__GetResponse
     , 0,NULL }
 
 
+struct  Multiembed__V1__SearchRequest__FilterMetadataEntry
+{
+  ProtobufCMessage base;
+  char *key;
+  char *value;
+};
+#define MULTIEMBED__V1__SEARCH_REQUEST__FILTER_METADATA_ENTRY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&multiembed__v1__search_request__filter_metadata_entry__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
 typedef enum {
   MULTIEMBED__V1__SEARCH_REQUEST__PROMPT__NOT_SET = 0,
   MULTIEMBED__V1__SEARCH_REQUEST__PROMPT_PROMPT_NAME = 5,
@@ -455,7 +549,8 @@ typedef enum {
 } Multiembed__V1__SearchRequest__PromptCase;
 
 /*
- * Find a collection's best documents for a query by MaxSim.
+ * Find a collection's best documents for a query: by MaxSim, by the similarity of pooled vectors
+ * (dense), or both (hybrid).
  */
 struct  Multiembed__V1__SearchRequest
 {
@@ -465,7 +560,9 @@ struct  Multiembed__V1__SearchRequest
    */
   char *collection;
   /*
-   * The query: an input for the collection's model (a text, usually), or vectors. Required.
+   * The query: an input for the collection's model (a text, usually), or vectors. An input is
+   * embedded as the mode needs: token vectors for MaxSim, the pooled embedding for dense, both
+   * for hybrid. Required, except for a dense search given `query_pooled`.
    */
   Multiembed__V1__MultiVectorSource *query;
   /*
@@ -474,7 +571,8 @@ struct  Multiembed__V1__SearchRequest
    */
   int32_t top_k;
   /*
-   * Only these ids are candidates. Empty = every document.
+   * Only these ids are candidates. Empty = every document. With filter_metadata, a document
+   * must pass both.
    */
   size_t n_filter_ids;
   char **filter_ids;
@@ -482,6 +580,37 @@ struct  Multiembed__V1__SearchRequest
    * A text query longer than the model takes, as in EmbedRequest. Default TRUNCATE_END.
    */
   Multiembed__V1__Truncate truncate;
+  /*
+   * How documents are scored. Default (unset): the collection's kind decides. MAXSIM or HYBRID
+   * on a dense collection is INVALID_ARGUMENT; DENSE or HYBRID on a multi-vector collection
+   * some of whose documents have no pooled vector is FAILED_PRECONDITION.
+   */
+  Multiembed__V1__SearchMode mode;
+  /*
+   * The similarity of dense search and of hybrid search's first stage. Default cosine.
+   */
+  Multiembed__V1__Metric metric;
+  /*
+   * The depth of a first stage, 0 (unset) = the default:
+   * - SEARCH_MODE_HYBRID: how many dense candidates MaxSim re-ranks (default 100).
+   * - a PRECISION_BINARY collection: how many Hamming-pass candidates are re-scored exactly
+   *   (default max(100, 10 x top_k)).
+   * Fewer than top_k counts as top_k.
+   */
+  uint32_t candidates;
+  /*
+   * Only documents whose metadata holds every one of these keys with exactly this value (bytes
+   * compared, case-sensitive). Empty = no condition.
+   */
+  size_t n_filter_metadata;
+  Multiembed__V1__SearchRequest__FilterMetadataEntry **filter_metadata;
+  /*
+   * The query's pooled vector (the collection's dimension), for the dense side of DENSE and
+   * HYBRID search; L2-normalised by the server. Unset = the pooled embedding of `query`'s input.
+   * Required when the dense side has no input to embed (query given as vectors, or unset).
+   */
+  size_t n_query_pooled;
+  float *query_pooled;
   Multiembed__V1__SearchRequest__PromptCase prompt_case;
   union {
     char *prompt_name;
@@ -490,7 +619,7 @@ struct  Multiembed__V1__SearchRequest
 };
 #define MULTIEMBED__V1__SEARCH_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&multiembed__v1__search_request__descriptor) \
-    , (char *)protobuf_c_empty_string, NULL, 0, 0,NULL, MULTIEMBED__V1__TRUNCATE__TRUNCATE_END, MULTIEMBED__V1__SEARCH_REQUEST__PROMPT__NOT_SET, {0} }
+    , (char *)protobuf_c_empty_string, NULL, 0, 0,NULL, MULTIEMBED__V1__TRUNCATE__TRUNCATE_END, MULTIEMBED__V1__SEARCH_MODE__SEARCH_MODE_DEFAULT, MULTIEMBED__V1__METRIC__METRIC_COSINE, 0, 0,NULL, 0,NULL, MULTIEMBED__V1__SEARCH_REQUEST__PROMPT__NOT_SET, {0} }
 
 
 struct  Multiembed__V1__SearchHit__MetadataEntry
@@ -512,7 +641,7 @@ struct  Multiembed__V1__SearchHit
   ProtobufCMessage base;
   char *id;
   /*
-   * Its MaxSim score against the query.
+   * Its score against the query: MaxSim (MAXSIM and HYBRID), or the metric's (DENSE).
    */
   float score;
   /*
@@ -924,6 +1053,9 @@ Multiembed__V1__GetResponse *
 void   multiembed__v1__get_response__free_unpacked
                      (Multiembed__V1__GetResponse *message,
                       ProtobufCAllocator *allocator);
+/* Multiembed__V1__SearchRequest__FilterMetadataEntry methods */
+void   multiembed__v1__search_request__filter_metadata_entry__init
+                     (Multiembed__V1__SearchRequest__FilterMetadataEntry         *message);
 /* Multiembed__V1__SearchRequest methods */
 void   multiembed__v1__search_request__init
                      (Multiembed__V1__SearchRequest         *message);
@@ -1072,6 +1204,9 @@ typedef void (*Multiembed__V1__GetRequest_Closure)
 typedef void (*Multiembed__V1__GetResponse_Closure)
                  (const Multiembed__V1__GetResponse *message,
                   void *closure_data);
+typedef void (*Multiembed__V1__SearchRequest__FilterMetadataEntry_Closure)
+                 (const Multiembed__V1__SearchRequest__FilterMetadataEntry *message,
+                  void *closure_data);
 typedef void (*Multiembed__V1__SearchRequest_Closure)
                  (const Multiembed__V1__SearchRequest *message,
                   void *closure_data);
@@ -1097,6 +1232,9 @@ typedef void (*Multiembed__V1__ScoreResponse_Closure)
 /* --- descriptors --- */
 
 extern const ProtobufCEnumDescriptor    multiembed__v1__precision__descriptor;
+extern const ProtobufCEnumDescriptor    multiembed__v1__collection_kind__descriptor;
+extern const ProtobufCEnumDescriptor    multiembed__v1__search_mode__descriptor;
+extern const ProtobufCEnumDescriptor    multiembed__v1__metric__descriptor;
 extern const ProtobufCMessageDescriptor multiembed__v1__multi_vector_source__descriptor;
 extern const ProtobufCMessageDescriptor multiembed__v1__collection_info__descriptor;
 extern const ProtobufCMessageDescriptor multiembed__v1__create_collection_request__descriptor;
@@ -1114,6 +1252,7 @@ extern const ProtobufCMessageDescriptor multiembed__v1__delete_response__descrip
 extern const ProtobufCMessageDescriptor multiembed__v1__get_request__descriptor;
 extern const ProtobufCMessageDescriptor multiembed__v1__get_response__descriptor;
 extern const ProtobufCMessageDescriptor multiembed__v1__search_request__descriptor;
+extern const ProtobufCMessageDescriptor multiembed__v1__search_request__filter_metadata_entry__descriptor;
 extern const ProtobufCMessageDescriptor multiembed__v1__search_hit__descriptor;
 extern const ProtobufCMessageDescriptor multiembed__v1__search_hit__metadata_entry__descriptor;
 extern const ProtobufCMessageDescriptor multiembed__v1__search_response__descriptor;

@@ -533,7 +533,7 @@ const ProtobufCMessageDescriptor multiembed__v1__model_info__descriptor =
   (ProtobufCMessageInit) multiembed__v1__model_info__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor multiembed__v1__limits__field_descriptors[10] =
+static const ProtobufCFieldDescriptor multiembed__v1__limits__field_descriptors[15] =
 {
   {
     "max_frame_bytes",
@@ -655,15 +655,80 @@ static const ProtobufCFieldDescriptor multiembed__v1__limits__field_descriptors[
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "max_response_bytes",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Multiembed__V1__Limits, max_response_bytes),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "max_connections_per_address",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Multiembed__V1__Limits, max_connections_per_address),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "max_answer_bytes_per_connection",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Multiembed__V1__Limits, max_answer_bytes_per_connection),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "idle_timeout_ms",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Multiembed__V1__Limits, idle_timeout_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "max_failed_authentications",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Multiembed__V1__Limits, max_failed_authentications),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned multiembed__v1__limits__field_indices_by_name[] = {
+  13,   /* field[13] = idle_timeout_ms */
+  12,   /* field[12] = max_answer_bytes_per_connection */
   2,   /* field[2] = max_batch_tokens */
   7,   /* field[7] = max_connections */
+  11,   /* field[11] = max_connections_per_address */
+  14,   /* field[14] = max_failed_authentications */
   0,   /* field[0] = max_frame_bytes */
   4,   /* field[4] = max_image_bytes */
   5,   /* field[5] = max_image_pixels */
   1,   /* field[1] = max_inputs_per_request */
   6,   /* field[6] = max_patches */
+  10,   /* field[10] = max_response_bytes */
   3,   /* field[3] = max_text_bytes */
   9,   /* field[9] = max_top_k */
   8,   /* field[8] = max_vectors_per_document */
@@ -671,7 +736,7 @@ static const unsigned multiembed__v1__limits__field_indices_by_name[] = {
 static const ProtobufCIntRange multiembed__v1__limits__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 10 }
+  { 0, 15 }
 };
 const ProtobufCMessageDescriptor multiembed__v1__limits__descriptor =
 {
@@ -681,7 +746,7 @@ const ProtobufCMessageDescriptor multiembed__v1__limits__descriptor =
   "Multiembed__V1__Limits",
   "multiembed.v1",
   sizeof(Multiembed__V1__Limits),
-  10,
+  15,
   multiembed__v1__limits__field_descriptors,
   multiembed__v1__limits__field_indices_by_name,
   1,  multiembed__v1__limits__number_ranges,

@@ -238,10 +238,37 @@ struct  Multiembed__V1__Limits
    * Largest SearchRequest.top_k; larger is INVALID_ARGUMENT.
    */
   uint32_t max_top_k;
+  /*
+   * Largest Embed response, in bytes, estimated from the prepared inputs (tokens or patches
+   * times the encoded vector size, plus 16 bytes a vector) before anything is computed; larger
+   * is RESOURCE_EXHAUSTED for the whole request.
+   */
+  uint64_t max_response_bytes;
+  /*
+   * Most open connections from one client IP address. Beyond it, one Response with id 0 and
+   * RESOURCE_EXHAUSTED, then the connection is closed.
+   */
+  uint32_t max_connections_per_address;
+  /*
+   * Most bytes of Embed answers one connection may hold unread (each request counts its
+   * response-size estimate from before it is queued). Beyond it, the connection's later
+   * requests wait until the client reads: slowed, never refused.
+   */
+  uint64_t max_answer_bytes_per_connection;
+  /*
+   * Milliseconds a connection may stay idle (no request in flight, nothing read or written)
+   * before the server closes it without an answer.
+   */
+  uint32_t idle_timeout_ms;
+  /*
+   * Requests answered UNAUTHENTICATED on one connection before the server closes it (the last
+   * one is answered first).
+   */
+  uint32_t max_failed_authentications;
 };
 #define MULTIEMBED__V1__LIMITS__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&multiembed__v1__limits__descriptor) \
-    , 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+    , 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 
 /* Multiembed__V1__InfoRequest methods */

@@ -1,0 +1,116 @@
+/// One search of a collection, in any of its modes, as the server and the CLI run it: the
+/// query's vectors, how to score, how many hits, and which documents may be hits.
+public struct CollectionQuery: Sendable {
+    /// How documents are scored.
+    public enum Mode: String, Sendable, CaseIterable {
+        /// MaxSim of the query's token vectors against each document's (multi-vector collections).
+        case maxSim = "maxsim"
+        /// The query's pooled vector against each document's, by ``DenseMetric``.
+        case dense
+        /// A dense first stage keeps ``CollectionQuery/candidates`` documents (default
+        /// ``defaultHybridCandidates``), which MaxSim re-ranks; hits carry MaxSim scores.
+        case hybrid
+    }
+
+    /// The query's token vectors (MaxSim and hybrid).
+    public var tokens: MultiVector?
+    /// The query's pooled vector (dense and hybrid).
+    public var pooled: [Float]?
+    /// Nil = the collection's own: MaxSim for multi-vector, dense for dense.
+    public var mode: Mode?
+    public var topK: Int
+    public var metric: DenseMetric
+    /// The depth of a first stage (nil = its default): hybrid's dense candidates, and the
+    /// Hamming candidates a binary collection re-scores. Fewer than `topK` counts as `topK`.
+    public var candidates: Int?
+    public var filter: DocumentFilter
+
+    /// Dense candidates re-ranked by MaxSim in a hybrid search unless asked otherwise. On
+    /// pages-dev (README.md of this module) 50 already stays within 0.005 nDCG@10 of MaxSim.
+    public static let defaultHybridCandidates = 100
+
+    public init(
+        tokens: MultiVector? = nil, pooled: [Float]? = nil, mode: Mode? = nil, topK: Int, metric: DenseMetric = .cosine,
+        candidates: Int? = nil, filter: DocumentFilter = .none
+    ) {
+        self.tokens = tokens
+        self.pooled = pooled
+        self.mode = mode
+        self.topK = topK
+        self.metric = metric
+        self.candidates = candidates
+        self.filter = filter
+    }
+
+    /// The mode this query runs in on a collection of `kind`.
+    public func resolvedMode(for kind: CollectionKind) -> Mode {
+        mode ?? (kind == .dense ? .dense : .maxSim)
+    }
+}
+
+extension VectorStore {
+    /// Runs `query` on `collection`: the `topK` best documents, best first, ties in score ordered
+    /// by id (so rankings do not depend on the order documents were stored in).
+    public func search(_ query: CollectionQuery, in collection: String) throws(LateInteractionError) -> [SearchHit] {
+        let kind = try spec(of: collection).kind
+        guard query.topK > 0 else { throw .invalidTopK(query.topK) }
+        if let candidates = query.candidates, candidates < 1 {
+            throw .invalidArgument("the candidate depth must be positive, got \(candidates)")
+        }
+        let mode = query.resolvedMode(for: kind)
+        if kind == .dense, mode != .dense {
+            throw .invalidArgument(
+                "collection '\(collection)' is dense (one pooled vector per document): it is searched by dense similarity, not \(mode.rawValue)")
+        }
+        let depth = query.candidates.map { max($0, query.topK) }
+        switch mode {
+        case .maxSim:
+            let tokens = try Self.require(query.tokens, "token vectors", mode)
+            return try tieOrdered(topK: query.topK) { fetch throws(LateInteractionError) in
+                try search(tokens, in: collection, topK: fetch, filter: query.filter, options: .init(rescoreCandidates: depth))
+            }
+        case .dense:
+            let pooled = try Self.require(query.pooled, "pooled vector", mode)
+            return try tieOrdered(topK: query.topK) { fetch throws(LateInteractionError) in
+                try searchPooled(pooled, in: collection, topK: fetch, filter: query.filter, metric: query.metric)
+            }
+        case .hybrid:
+            let tokens = try Self.require(query.tokens, "token vectors", mode)
+            let pooled = try Self.require(query.pooled, "pooled vector", mode)
+            let firstStage = try tieOrdered(topK: depth ?? max(Self.hybridDefault, query.topK)) { fetch throws(LateInteractionError) in
+                try searchPooled(pooled, in: collection, topK: fetch, filter: query.filter, metric: query.metric)
+            }
+            if firstStage.isEmpty { return [] }
+            let candidates = DocumentFilter(ids: Set(firstStage.map(\.id)))
+            return try tieOrdered(topK: query.topK) { fetch throws(LateInteractionError) in
+                try search(tokens, in: collection, topK: fetch, filter: candidates, options: .init(rescoreCandidates: depth))
+            }
+        }
+    }
+
+    private static var hybridDefault: Int { CollectionQuery.defaultHybridCandidates }
+
+    private static func require<Value>(_ value: Value?, _ what: String, _ mode: CollectionQuery.Mode) throws(LateInteractionError) -> Value {
+        guard let value else { throw .invalidArgument("a \(mode.rawValue) search needs the query's \(what)") }
+        return value
+    }
+
+    /// Asking the store for exactly `topK` could cut a tie at the boundary in the store's order,
+    /// so it is asked for more until the last hit scores strictly below the `topK`-th (then every
+    /// document tied with the `topK`-th is among the hits) or the hits run out; the hits are then
+    /// sorted by score, and by id within a score, and cut to `topK`. Ties are rare with real
+    /// vectors, so this is almost always one store call for `topK + 1`.
+    private func tieOrdered(
+        topK: Int, _ fetchBest: (Int) throws(LateInteractionError) -> [SearchHit]
+    ) throws(LateInteractionError) -> [SearchHit] {
+        var fetch = topK + 1
+        while true {
+            let hits = try fetchBest(fetch)
+            if hits.count < fetch || hits[fetch - 1].score < hits[topK - 1].score {
+                let ordered = hits.sorted { $0.score > $1.score || ($0.score == $1.score && $0.id < $1.id) }
+                return Array(ordered.prefix(topK))
+            }
+            fetch = fetch > Int.max / 2 ? Int.max : fetch * 2
+        }
+    }
+}
