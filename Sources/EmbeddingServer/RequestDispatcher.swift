@@ -99,6 +99,12 @@ struct RequestDispatcher: Sendable {
         wire.maxConnections = UInt32(clamping: limits.maxConnections)
         wire.maxVectorsPerDocument = UInt32(clamping: limits.maxVectorsPerDocument)
         wire.maxTopK = UInt32(clamping: limits.maxTopK)
+        wire.maxResponseBytes = UInt64(clamping: limits.maxResponseBytes)
+        wire.maxConnectionsPerAddress = UInt32(clamping: limits.maxConnectionsPerAddress)
+        wire.maxAnswerBytesPerConnection = UInt64(clamping: limits.maxAnswerBytesPerConnection)
+        let idle = limits.idleTimeout.components
+        wire.idleTimeoutMs = UInt32(clamping: idle.seconds * 1000 + idle.attoseconds / 1_000_000_000_000_000)
+        wire.maxFailedAuthentications = UInt32(clamping: limits.maxFailedAuthenticationsPerConnection)
         info.limits = wire
         return info
     }

@@ -115,7 +115,14 @@ struct ServerEmbedTests {
 
     @Test("Info lists the model, its dimensions and the limits; Health says SERVING")
     func infoAndHealth() async throws {
-        try await withServer(configure: { $0.limits.maxInputsPerRequest = 77 }) { _, port in
+        try await withServer(configure: {
+            $0.limits.maxInputsPerRequest = 77
+            $0.limits.maxResponseBytes = 5_000_000_000
+            $0.limits.maxConnectionsPerAddress = 9
+            $0.limits.maxAnswerBytesPerConnection = 123_456
+            $0.limits.idleTimeout = .milliseconds(4_500)
+            $0.limits.maxFailedAuthenticationsPerConnection = 5
+        }) { _, port in
             let connection = try await TestConnection(port: port)
             defer { connection.close() }
             var request = Multiembed_V1_Request()
@@ -129,6 +136,11 @@ struct ServerEmbedTests {
             #expect(info.models.first?.inputKinds == [.text])
             #expect(info.models.first?.maxInputTokens == 256)
             #expect(info.limits.maxInputsPerRequest == 77)
+            #expect(info.limits.maxResponseBytes == 5_000_000_000)
+            #expect(info.limits.maxConnectionsPerAddress == 9)
+            #expect(info.limits.maxAnswerBytesPerConnection == 123_456)
+            #expect(info.limits.idleTimeoutMs == 4_500)
+            #expect(info.limits.maxFailedAuthentications == 5)
             request.health = .init()
             let health = try #require(try await connection.call(request))
             #expect(health.health.status == .serving)
