@@ -197,7 +197,44 @@ func collectionJSON(_ info: CollectionInfo) -> JSONObject {
         "name": String(info.name.dropLast(collectionSuffix.count)), "dimension": info.dimension,
         "precision": precisionNumber(info.precision), "pool_factor": info.poolFactor,
         "max_vectors": info.maxVectors ?? 0, "model": info.model ?? "", "document_count": info.documentCount,
+        "kind": kindNumber(info.kind),
     ]
+}
+
+func kindNumber(_ kind: CollectionKind) -> Int {
+    switch kind {
+    case .multiVector: 0
+    case .dense: 1
+    case .unknown(let value): value
+    }
+}
+
+/// A `pooled` or `query_pooled` vector of a case: `dimension` values by the patches' formula.
+func pooledVector(_ value: Any?) throws -> [Float]? {
+    guard let object = value as? JSONObject else { return nil }
+    guard let dimension = object["dimension"] as? Int else { throw DriverFailure(description: "a pooled vector without dimension") }
+    let seed = object["seed"] as? Int ?? 0
+    return (0..<dimension).map { Float(((($0 * 7 + seed * 13) % 97) - 48)) / 32 }
+}
+
+func searchParameters(_ c: JSONObject) throws -> SearchParameters {
+    var parameters = SearchParameters()
+    switch c["mode"] as? String {
+    case nil: parameters.mode = .collectionDefault
+    case "maxsim": parameters.mode = .maxSim
+    case "dense": parameters.mode = .dense
+    case "hybrid": parameters.mode = .hybrid
+    case let other?: throw DriverFailure(description: "unknown mode \(other)")
+    }
+    switch c["metric"] as? String {
+    case nil, "cosine": parameters.metric = .cosine
+    case "dot": parameters.metric = .dot
+    case let other?: throw DriverFailure(description: "unknown metric \(other)")
+    }
+    parameters.candidates = c["candidates"] as? Int
+    parameters.filterMetadata = c["filter_metadata"] as? [String: String] ?? [:]
+    parameters.queryPooled = try pooledVector(c["query_pooled"])
+    return parameters
 }
 
 func settings(_ c: JSONObject) throws -> CollectionSettings {
@@ -214,6 +251,11 @@ func settings(_ c: JSONObject) throws -> CollectionSettings {
     settings.poolFactor = c["pool_factor"] as? Int ?? 1
     settings.maxVectors = c["max_vectors"] as? Int
     settings.vectorsOnly = c["vectors_only"] as? Bool ?? false
+    switch c["kind"] as? String ?? "multi_vector" {
+    case "multi_vector": settings.kind = .multiVector
+    case "dense": settings.kind = .dense
+    case let other: throw DriverFailure(description: "unknown kind \(other)")
+    }
     return settings
 }
 
@@ -244,8 +286,13 @@ func operationBody(_ c: JSONObject, client: EmbeddingClient) async throws -> JSO
         var documents: [CollectionDocument] = []
         for item in c["documents"] as? [JSONObject] ?? [] {
             guard let id = item["id"] as? String else { throw DriverFailure(description: "a document without id") }
-            documents.append(CollectionDocument(
-                id: id, content: try source(item), metadata: item["metadata"] as? [String: String] ?? [:]))
+            let metadata = item["metadata"] as? [String: String] ?? [:]
+            let pooled = try pooledVector(item["pooled"])
+            if let pooled, ["text", "image", "patches", "vectors", "stored"].allSatisfy({ item[$0] == nil }) {
+                documents.append(CollectionDocument(id: id, pooled: pooled, metadata: metadata))
+            } else {
+                documents.append(CollectionDocument(id: id, content: try source(item), pooled: pooled, metadata: metadata))
+            }
         }
         return ["upserted": try await client.upsert(documents, into: collection, options: lateOptions(c)).upserted]
     case "delete":
@@ -258,12 +305,14 @@ func operationBody(_ c: JSONObject, client: EmbeddingClient) async throws -> JSO
             if let rows = document.vectors {
                 vectors = ["count": rows.count, "dimension": rows.first?.count ?? 0, "hex": floatHex(rows.flatMap { $0 })]
             }
-            return ["id": document.id, "metadata": document.metadata, "vectors": vectors]
+            var pooled: Any = NSNull()
+            if let values = document.pooled { pooled = ["dimension": values.count, "hex": floatHex(values)] }
+            return ["id": document.id, "metadata": document.metadata, "vectors": vectors, "pooled": pooled]
         }]
     case "search":
         let result = try await client.search(
-            try source(c["query"]), in: collection, topK: c["top_k"] as? Int ?? 10,
-            filterIDs: c["filter_ids"] as? [String] ?? [], options: lateOptions(c))
+            c["query"] == nil ? nil : try source(c["query"]), in: collection, topK: c["top_k"] as? Int ?? 10,
+            filterIDs: c["filter_ids"] as? [String] ?? [], parameters: try searchParameters(c), options: lateOptions(c))
         return ["hits": result.hits.map { ["id": $0.id, "score": floatHex([$0.score]), "metadata": $0.metadata] }]
     case "score":
         var documents: [VectorSource] = []

@@ -15,6 +15,64 @@ public enum CollectionPrecision: Sendable, Hashable {
     case unknown(Int)
 }
 
+/// What a collection holds per document, which decides how it is searched by default.
+public enum CollectionKind: Sendable, Hashable {
+    /// One vector per token or patch, searched by MaxSim; each document may also carry a pooled
+    /// vector for dense and hybrid search.
+    case multiVector
+    /// One pooled vector per document (the model's sentence or image embedding), searched by
+    /// cosine or dot product.
+    case dense
+    /// A kind this client does not know, by its wire number.
+    case unknown(Int)
+}
+
+/// How a search scores documents.
+public enum SearchMode: Sendable, Hashable {
+    /// The collection's own: MaxSim for a multi-vector collection, dense for a dense one.
+    case collectionDefault
+    /// MaxSim of the query's token vectors against each document's.
+    case maxSim
+    /// The query's pooled vector against each document's, by ``DenseMetric``.
+    case dense
+    /// Dense candidates (``SearchParameters/candidates``, default 100) re-ranked by MaxSim;
+    /// the hits carry MaxSim scores.
+    case hybrid
+}
+
+/// The similarity of dense search (and of hybrid search's first stage).
+public enum DenseMetric: Sendable, Hashable {
+    case cosine
+    /// The normalised query against the stored vector as it is.
+    case dot
+}
+
+/// How ``EmbeddingClient/search(_:in:topK:filterIDs:parameters:options:)`` ranks and filters.
+/// The defaults are the collection's own mode, cosine, default depths and no metadata filter.
+public struct SearchParameters: Sendable, Hashable {
+    public var mode: SearchMode = .collectionDefault
+    public var metric: DenseMetric = .cosine
+    /// The depth of a first stage: hybrid's dense candidates (default 100), or the Hamming
+    /// candidates a binary collection re-scores (default max(100, 10 x topK)); nil = default.
+    public var candidates: Int? = nil
+    /// Only documents whose metadata holds each key with exactly this value.
+    public var filterMetadata: [String: String] = [:]
+    /// The query's pooled vector for dense and hybrid search; nil = the pooled embedding of the
+    /// query's input. Needed when the query is vectors (or absent, for a dense search).
+    public var queryPooled: [Float]? = nil
+
+    public init(
+        mode: SearchMode = .collectionDefault, metric: DenseMetric = .cosine, candidates: Int? = nil,
+        filterMetadata: [String: String] = [:], queryPooled: [Float]? = nil
+    ) {
+        self.mode = mode
+        self.metric = metric
+        self.candidates = candidates
+        self.filterMetadata = filterMetadata
+        self.queryPooled = queryPooled
+    }
+}
+
 /// The settings of a new collection (``EmbeddingClient/createCollection(_:settings:timeout:)``).
 /// The defaults make a float32 collection for the server's default model, without pooling or
 /// truncation.
@@ -33,6 +91,9 @@ public struct CollectionSettings: Sendable, Hashable {
     public var maxVectors: Int? = nil
     /// true: the collection takes precomputed vectors only, and has no model.
     public var vectorsOnly: Bool = false
+    /// Multi-vector or dense. A dense collection's dimension defaults to the model's
+    /// ``ModelInfo/dimension``; it takes no precision, pool factor or max vectors.
+    public var kind: CollectionKind = .multiVector
 
     public init() {}
 }
@@ -51,19 +112,36 @@ public struct CollectionInfo: Sendable, Hashable {
     public var model: String?
     /// Live documents.
     public var documentCount: Int
+    /// Multi-vector or dense.
+    public var kind: CollectionKind
 }
 
 /// A document to upsert: its id (an existing id is replaced), its vectors or the input to
-/// embed, and a small map of the caller's strings (at most 64 entries, 4096 bytes).
+/// embed, optionally its pooled vector, and a small map of the caller's strings (at most 64
+/// entries, 4096 bytes).
 public struct CollectionDocument: Sendable, Hashable {
     /// 1 to 256 bytes, unique within the collection.
     public var id: String
-    public var content: VectorSource
+    /// The input to embed or the token vectors; nil for a dense collection's document given by
+    /// its ``pooled`` vector alone.
+    public var content: VectorSource?
+    /// The document's pooled vector, for dense and hybrid search, stored as given. Unset with
+    /// an input, the server stores the model's pooled embedding of it.
+    public var pooled: [Float]?
     public var metadata: [String: String]
 
-    public init(id: String, content: VectorSource, metadata: [String: String] = [:]) {
+    public init(id: String, content: VectorSource, pooled: [Float]? = nil, metadata: [String: String] = [:]) {
         self.id = id
         self.content = content
+        self.pooled = pooled
+        self.metadata = metadata
+    }
+
+    /// A document of a dense collection given by its pooled vector.
+    public init(id: String, pooled: [Float], metadata: [String: String] = [:]) {
+        self.id = id
+        self.content = nil
+        self.pooled = pooled
         self.metadata = metadata
     }
 
@@ -83,8 +161,10 @@ public struct RetrievedDocument: Sendable, Hashable {
     public var id: String
     public var metadata: [String: String]
     /// The stored vectors (after the collection's pooling and truncation, decoded from its
-    /// precision), when asked for; nil otherwise.
+    /// precision), when asked for; nil otherwise (and for a dense collection's documents).
     public var vectors: [[Float]]?
+    /// The stored pooled vector, when vectors were asked for and the document has one.
+    public var pooled: [Float]?
 }
 
 /// What an upsert wrote.
@@ -100,7 +180,7 @@ public struct SearchResult: Sendable, Hashable {
     /// One document found.
     public struct Hit: Sendable, Hashable {
         public var id: String
-        /// Its MaxSim score against the query.
+        /// Its score against the query: MaxSim (MaxSim and hybrid search) or the dense metric's.
         public var score: Float
         public var metadata: [String: String]
     }
@@ -171,6 +251,45 @@ extension CollectionInfo {
         self.maxVectors = wire.maxVectors == 0 ? nil : Int(wire.maxVectors)
         self.model = wire.model.isEmpty ? nil : wire.model
         self.documentCount = Int(clamping: wire.documentCount)
+        self.kind = CollectionKind(wire.kind)
+    }
+}
+
+extension CollectionKind {
+    init(_ wire: Multiembed_V1_CollectionKind) {
+        switch wire {
+        case .multiVector: self = .multiVector
+        case .dense: self = .dense
+        case .UNRECOGNIZED(let value): self = .unknown(value)
+        }
+    }
+
+    var wire: Multiembed_V1_CollectionKind {
+        switch self {
+        case .multiVector: .multiVector
+        case .dense: .dense
+        case .unknown(let value): .UNRECOGNIZED(value)
+        }
+    }
+}
+
+extension SearchMode {
+    var wire: Multiembed_V1_SearchMode {
+        switch self {
+        case .collectionDefault: .default
+        case .maxSim: .maxsim
+        case .dense: .dense
+        case .hybrid: .hybrid
+        }
+    }
+}
+
+extension DenseMetric {
+    var wire: Multiembed_V1_Metric {
+        switch self {
+        case .cosine: .cosine
+        case .dot: .dot
+        }
     }
 }
 

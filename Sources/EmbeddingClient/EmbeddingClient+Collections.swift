@@ -20,6 +20,7 @@ extension EmbeddingClient {
         create.dimension = try Self.unsigned(settings.dimension ?? 0, "dimension")
         create.poolFactor = try Self.unsigned(settings.poolFactor, "poolFactor")
         create.maxVectors = try Self.unsigned(settings.maxVectors ?? 0, "maxVectors")
+        create.kind = settings.kind.wire
         var request = Multiembed_V1_Request()
         request.createCollection = create
         let response = try await self.send(request, timeout: timeout)
@@ -69,7 +70,8 @@ extension EmbeddingClient {
             var wire = Multiembed_V1_Document()
             wire.id = document.id
             wire.metadata = document.metadata
-            wire.content = try document.content.wire(name: "document \(index)")
+            if let content = document.content { wire.content = try content.wire(name: "document \(index)") }
+            wire.pooled = document.pooled ?? []
             wireDocuments.append(wire)
         }
         upsert.documents = wireDocuments
@@ -132,24 +134,32 @@ extension EmbeddingClient {
                     scales: wire.scales
                 ).values
             }
-            documents.append(RetrievedDocument(id: document.id, metadata: document.metadata, vectors: vectors))
+            documents.append(RetrievedDocument(
+                id: document.id, metadata: document.metadata, vectors: vectors, pooled: document.pooled.isEmpty ? nil : document.pooled))
         }
         return documents
     }
 
-    /// The `topK` (1 to ``Limits/maxTopK``) best documents of `collection` for `query` by
-    /// MaxSim, best first, ties by id; only `filterIDs` are candidates when it is not empty. A
-    /// text query is embedded with the model's query convention unless `options.queryPrompt`
-    /// says otherwise.
+    /// The `topK` (1 to ``Limits/maxTopK``) best documents of `collection` for `query`, best
+    /// first, ties by id: by MaxSim, dense similarity or both as `parameters.mode` says (the
+    /// collection's own by default); only `filterIDs` are candidates when it is not empty, and
+    /// only documents matching `parameters.filterMetadata`. A text query is embedded with the
+    /// model's query convention unless `options.queryPrompt` says otherwise. `query` may be nil
+    /// for a dense search given `parameters.queryPooled`.
     public func search(
-        _ query: VectorSource, in collection: String, topK: Int = 10, filterIDs: [String] = [],
-        options: LateInteractionOptions = LateInteractionOptions()
+        _ query: VectorSource?, in collection: String, topK: Int = 10, filterIDs: [String] = [],
+        parameters: SearchParameters = SearchParameters(), options: LateInteractionOptions = LateInteractionOptions()
     ) async throws(EmbeddingClientError) -> SearchResult {
         var search = Multiembed_V1_SearchRequest()
         search.collection = collection
-        search.query = try query.wire(name: "query")
+        if let query { search.query = try query.wire(name: "query") }
         search.topK = Int32(clamping: topK)
         search.filterIds = filterIDs
+        search.mode = parameters.mode.wire
+        search.metric = parameters.metric.wire
+        search.candidates = try Self.unsigned(parameters.candidates ?? 0, "candidates")
+        search.filterMetadata = parameters.filterMetadata
+        search.queryPooled = parameters.queryPooled ?? []
         switch options.queryPrompt {
         case nil: search.prompt = nil
         case .named(let name)?: search.promptName = name

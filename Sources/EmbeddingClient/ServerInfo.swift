@@ -61,10 +61,20 @@ public struct Limits: Sendable, Hashable {
     public var maxPatches: Int
     public var maxConnections: Int
     /// Most vectors in one document or query of ``EmbeddingClient/upsert(_:into:options:)``,
-    /// ``EmbeddingClient/search(_:in:topK:filterIDs:options:)`` and ``EmbeddingClient/score(query:documents:options:)``.
+    /// ``EmbeddingClient/search(_:in:topK:filterIDs:parameters:options:)`` and ``EmbeddingClient/score(query:documents:options:)``.
     public var maxVectorsPerDocument: Int
     /// Largest `topK` of a search.
     public var maxTopK: Int
+    /// Largest embed response, in bytes, estimated before anything is computed.
+    public var maxResponseBytes: Int = 0
+    /// Most open connections from one client IP address.
+    public var maxConnectionsPerAddress: Int = 0
+    /// Most bytes of answers one connection may hold unread before its requests wait.
+    public var maxAnswerBytesPerConnection: Int = 0
+    /// How long a connection may stay idle before the server closes it (zero = never).
+    public var idleTimeout: Duration = .zero
+    /// Requests answered UNAUTHENTICATED on one connection before the server closes it.
+    public var maxFailedAuthentications: Int = 0
 }
 
 /// Whether a server takes work now (the answer to ``EmbeddingClient/health()``).
@@ -104,7 +114,12 @@ extension ServerInfo {
             maxImageBytes: Int(limits.maxImageBytes),
             maxImagePixels: Int(clamping: limits.maxImagePixels),
             maxPatches: Int(limits.maxPatches), maxConnections: Int(limits.maxConnections),
-            maxVectorsPerDocument: Int(limits.maxVectorsPerDocument), maxTopK: Int(limits.maxTopK))
+            maxVectorsPerDocument: Int(limits.maxVectorsPerDocument), maxTopK: Int(limits.maxTopK),
+            maxResponseBytes: Int(clamping: limits.maxResponseBytes),
+            maxConnectionsPerAddress: Int(limits.maxConnectionsPerAddress),
+            maxAnswerBytesPerConnection: Int(clamping: limits.maxAnswerBytesPerConnection),
+            idleTimeout: .milliseconds(Int64(limits.idleTimeoutMs)),
+            maxFailedAuthentications: Int(limits.maxFailedAuthentications))
     }
 }
 

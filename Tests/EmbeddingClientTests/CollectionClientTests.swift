@@ -52,7 +52,7 @@ struct CollectionClientTests {
                     documents.indices.map { try MultiVector(rows: Self.rows(2 + $0 % 3, 6, seed: UInt64($0 + 1))).l2Normalized(context: "d") },
                     dimension: 6, precision: .float32)
                 let expected = try MaxSim.scores(normalisedQuery, corpus.view)
-                let ranking = zip(documents.map(\.id), expected).sorted { $0.1 > $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }
+                let ranking: [(String, Float)] = zip(documents.map(\.id), expected).sorted { $0.1 > $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }
                 let result = try await client.search(.vectors(query), in: "raw", topK: 3)
                 #expect(result.hits.map(\.id) == ranking.prefix(3).map(\.0))
                 #expect(result.hits.map(\.score) == ranking.prefix(3).map(\.1))
@@ -61,7 +61,7 @@ struct CollectionClientTests {
                 let filtered = try await client.search(.vectors(query), in: "raw", filterIDs: ["d2", "d4"])
                 #expect(Set(filtered.hits.map(\.id)) == ["d2", "d4"])
 
-                let scored = try await client.score(query: .vectors(query), documents: documents.map(\.content))
+                let scored = try await client.score(query: .vectors(query), documents: documents.compactMap(\.content))
                 #expect(scored.scores == expected)
 
                 #expect(try await client.delete(ids: ["d0", "d1", "zzz"], from: "raw") == 2)

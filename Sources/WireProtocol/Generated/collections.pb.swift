@@ -473,8 +473,9 @@ public nonisolated struct Multiembed_V1_Document: Sendable {
   /// - dense collection: the document itself when `content` is unset; with `content` an input it
   ///   must be unset (the server stores the input's pooled embedding). `content` holding
   ///   vectors is INVALID_ARGUMENT in a dense collection.
-  /// NaN or infinite values, or the wrong length, are INVALID_ARGUMENT. In Get responses, set
-  /// when GetRequest.include_vectors is true and the document has one.
+  /// NaN or infinite values are INVALID_ARGUMENT; a length other than the collection's dimension
+  /// is FAILED_PRECONDITION, as for vectors. In Get responses, set when
+  /// GetRequest.include_vectors is true and the document has one.
   public var pooled: [Float] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -699,9 +700,10 @@ public nonisolated struct Multiembed_V1_SearchRequest: Sendable {
   /// compared, case-sensitive). Empty = no condition.
   public var filterMetadata: Dictionary<String,String> = [:]
 
-  /// The query's pooled vector (the collection's dimension), for the dense side of DENSE and
-  /// HYBRID search; L2-normalised by the server. Unset = the pooled embedding of `query`'s input.
-  /// Required when the dense side has no input to embed (query given as vectors, or unset).
+  /// The query's pooled vector (the collection's dimension, otherwise FAILED_PRECONDITION), for
+  /// the dense side of DENSE and HYBRID search; L2-normalised by the server. Unset = the pooled
+  /// embedding of `query`'s input. Required when the dense side has no input to embed (query
+  /// given as vectors, or unset, or a model without a pooled embedding); ignored by MAXSIM.
   public var queryPooled: [Float] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()

@@ -379,8 +379,9 @@ struct  Multiembed__V1__Document
    * - dense collection: the document itself when `content` is unset; with `content` an input it
    *   must be unset (the server stores the input's pooled embedding). `content` holding
    *   vectors is INVALID_ARGUMENT in a dense collection.
-   * NaN or infinite values, or the wrong length, are INVALID_ARGUMENT. In Get responses, set
-   * when GetRequest.include_vectors is true and the document has one.
+   * NaN or infinite values are INVALID_ARGUMENT; a length other than the collection's dimension
+   * is FAILED_PRECONDITION, as for vectors. In Get responses, set when
+   * GetRequest.include_vectors is true and the document has one.
    */
   size_t n_pooled;
   float *pooled;
@@ -605,9 +606,10 @@ struct  Multiembed__V1__SearchRequest
   size_t n_filter_metadata;
   Multiembed__V1__SearchRequest__FilterMetadataEntry **filter_metadata;
   /*
-   * The query's pooled vector (the collection's dimension), for the dense side of DENSE and
-   * HYBRID search; L2-normalised by the server. Unset = the pooled embedding of `query`'s input.
-   * Required when the dense side has no input to embed (query given as vectors, or unset).
+   * The query's pooled vector (the collection's dimension, otherwise FAILED_PRECONDITION), for
+   * the dense side of DENSE and HYBRID search; L2-normalised by the server. Unset = the pooled
+   * embedding of `query`'s input. Required when the dense side has no input to embed (query
+   * given as vectors, or unset, or a model without a pooled embedding); ignored by MAXSIM.
    */
   size_t n_query_pooled;
   float *query_pooled;
