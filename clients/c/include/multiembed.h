@@ -296,6 +296,18 @@ typedef struct me_limits {
     uint32_t max_connections;
     uint32_t max_vectors_per_document; /* vectors of one upserted document or query */
     uint32_t max_top_k;                /* largest me_search_options.top_k */
+    /* Largest embed response the server computes, in bytes, estimated beforehand; larger is
+     * ME_RESOURCE_EXHAUSTED for the whole request. (Not me_options.max_response_bytes, the
+     * client's own bound on what it reads.) */
+    uint64_t max_response_bytes;
+    /* Most open connections from one client address (beyond it: ME_RESOURCE_EXHAUSTED). */
+    uint32_t max_connections_per_address;
+    /* Most bytes of embed answers one connection may hold unread; later requests wait. */
+    uint64_t max_answer_bytes_per_connection;
+    /* A connection idle this long (ms) is closed by the server; the next call reconnects. */
+    uint32_t idle_timeout_ms;
+    /* Requests answered ME_UNAUTHENTICATED on one connection before the server closes it. */
+    uint32_t max_failed_authentications;
 } me_limits;
 
 /* The server's description, owned by the caller, released with me_info_free. */
