@@ -332,6 +332,30 @@ static me_source make_source(const js_value *item, owned_list *owned)
     return me_source_vectors(values, count, dimension);
 }
 
+/* Whether a document or query names a source (text, image, patches, vectors or stored). */
+static int has_source(const js_value *item)
+{
+    static const char *const keys[] = {"text", "image", "patches", "vectors", "stored"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (js_get(item, keys[i]) != NULL) return 1;
+    return 0;
+}
+
+/* A pooled vector {"dimension", "seed"}: `dimension` float32 values by the patches' formula,
+ * owned by `owned`; NULL and 0 when `spec` is absent. */
+static const float *make_pooled(const js_value *spec, uint32_t *dimension, owned_list *owned)
+{
+    *dimension = 0;
+    if (spec == NULL || spec->type != JS_OBJECT) return NULL;
+    uint32_t n = (uint32_t)num_or(spec, "dimension", 0);
+    long seed = num_or(spec, "seed", 0);
+    float *values = own(owned, xmalloc((size_t)n * sizeof *values));
+    for (size_t i = 0; i < n; i++)
+        values[i] = (float)((long)((i * 7 + (size_t)seed * 13) % 97) - 48) / 32.0f;
+    *dimension = n;
+    return n > 0 ? values : NULL;
+}
+
 /* The case's collection name with this driver's suffix, owned by `owned`. */
 static const char *collection_name(const js_value *c, owned_list *owned)
 {
@@ -363,7 +387,8 @@ static void put_collection(FILE *out, const me_collection_info *info)
     fprintf(out, ",\"dimension\":%u,\"precision\":%d,\"pool_factor\":%u,\"max_vectors\":%u,\"model\":",
             info->dimension, info->precision, info->pool_factor, info->max_vectors);
     put_string(out, info->model);
-    fprintf(out, ",\"document_count\":%llu}", (unsigned long long)info->document_count);
+    fprintf(out, ",\"document_count\":%llu,\"kind\":%d}", (unsigned long long)info->document_count,
+            info->kind);
     free(name);
 }
 
@@ -382,6 +407,7 @@ static int run_collection_op(me_client *client, const js_value *c, const char *o
                              me_error *err)
 {
     static const char *const precisions[] = {"float32", "float16", "int8", "binary"};
+    static const char *const kinds[] = {"multi_vector", "dense"};
     if (strcmp(op, "create_collection") == 0) {
         me_collection_options o;
         memset(&o, 0, sizeof o);
@@ -391,6 +417,7 @@ static int run_collection_op(me_client *client, const js_value *c, const char *o
         o.pool_factor = (uint32_t)num_or(c, "pool_factor", 0);
         o.max_vectors = (uint32_t)num_or(c, "max_vectors", 0);
         o.vectors_only = bool_or(c, "vectors_only", 0);
+        o.kind = (me_collection_kind)parse_enum(str_or(c, "kind", "multi_vector"), kinds, 2, "unknown kind");
         me_collection_info *info = me_create_collection(client, name, &o, err);
         if (info == NULL) return err->code;
         fprintf(out, ",\"collection\":");
@@ -429,7 +456,8 @@ static int run_upsert(me_client *client, const js_value *c, const char *name, FI
         const js_value *d = &docs->items[i], *meta = js_get(d, "metadata");
         memset(&documents[i], 0, sizeof documents[i]);
         documents[i].id = str_or(d, "id", NULL);
-        documents[i].content = make_source(d, owned);
+        if (has_source(d)) documents[i].content = make_source(d, owned); /* else ME_SOURCE_NONE */
+        documents[i].pooled = make_pooled(js_get(d, "pooled"), &documents[i].pooled_dimension, owned);
         if (meta != NULL && meta->n > 0) {
             me_metadata *m = own(owned, xmalloc(meta->n * sizeof *m));
             for (size_t k = 0; k < meta->n; k++) {
@@ -453,14 +481,33 @@ static int run_upsert(me_client *client, const js_value *c, const char *name, FI
 static int run_search(me_client *client, const js_value *c, const char *name, FILE *out, owned_list *owned,
                       me_error *err)
 {
-    me_source query = make_source(js_get(c, "query"), owned);
+    static const char *const modes[] = {"default", "maxsim", "dense", "hybrid"};
+    static const char *const metrics[] = {"cosine", "dot"};
+    const js_value *q = js_get(c, "query");
+    me_source query;
+    memset(&query, 0, sizeof query);
+    if (q != NULL) query = make_source(q, owned);
     me_search_options o;
     memset(&o, 0, sizeof o);
     o.top_k = (uint32_t)num_or(c, "top_k", 10);
     o.filter_ids = string_list(js_get(c, "filter_ids"), &o.n_filter_ids, owned);
     o.prompt_name = str_or(c, "prompt_name", NULL);
     o.instruction = str_or(c, "instruction", NULL);
-    me_search_result *hits = me_search(client, name, &query, &o, err);
+    o.mode = (me_search_mode)parse_enum(str_or(c, "mode", "default"), modes, 4, "unknown mode");
+    o.metric = (me_metric)parse_enum(str_or(c, "metric", "cosine"), metrics, 2, "unknown metric");
+    o.candidates = (uint32_t)num_or(c, "candidates", 0);
+    const js_value *meta = js_get(c, "filter_metadata");
+    if (meta != NULL && meta->type == JS_OBJECT && meta->n > 0) {
+        me_metadata *m = own(owned, xmalloc(meta->n * sizeof *m));
+        for (size_t k = 0; k < meta->n; k++) {
+            m[k].key = meta->keys[k];
+            m[k].value = meta->items[k].string;
+        }
+        o.filter_metadata = m;
+        o.n_filter_metadata = meta->n;
+    }
+    o.query_pooled = make_pooled(js_get(c, "query_pooled"), &o.query_pooled_dimension, owned);
+    me_search_result *hits = me_search(client, name, q != NULL ? &query : NULL, &o, err);
     if (hits == NULL) return err->code;
     fprintf(out, ",\"hits\":[");
     for (size_t i = 0; i < hits->count; i++) {
@@ -522,6 +569,14 @@ static int run_get(me_client *client, const js_value *c, const char *name, FILE 
         } else {
             fprintf(out, "{\"count\":%u,\"dimension\":%u,\"hex\":", d->count, d->dimension);
             put_vectors(out, 0, d->vectors, d->count, d->dimension);
+            fputc('}', out);
+        }
+        fprintf(out, ",\"pooled\":");
+        if (d->pooled == NULL) {
+            fprintf(out, "null");
+        } else {
+            fprintf(out, "{\"dimension\":%u,\"hex\":", d->pooled_dimension);
+            put_vectors(out, 0, d->pooled, 1, d->pooled_dimension);
             fputc('}', out);
         }
         fputc('}', out);

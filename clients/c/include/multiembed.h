@@ -296,6 +296,18 @@ typedef struct me_limits {
     uint32_t max_connections;
     uint32_t max_vectors_per_document; /* vectors of one upserted document or query */
     uint32_t max_top_k;                /* largest me_search_options.top_k */
+    /* Largest embed response the server computes, in bytes, estimated beforehand; larger is
+     * ME_RESOURCE_EXHAUSTED for the whole request. (Not me_options.max_response_bytes, the
+     * client's own bound on what it reads.) */
+    uint64_t max_response_bytes;
+    /* Most open connections from one client address (beyond it: ME_RESOURCE_EXHAUSTED). */
+    uint32_t max_connections_per_address;
+    /* Most bytes of embed answers one connection may hold unread; later requests wait. */
+    uint64_t max_answer_bytes_per_connection;
+    /* A connection idle this long (ms) is closed by the server; the next call reconnects. */
+    uint32_t idle_timeout_ms;
+    /* Requests answered ME_UNAUTHENTICATED on one connection before the server closes it. */
+    uint32_t max_failed_authentications;
 } me_limits;
 
 /* The server's description, owned by the caller, released with me_info_free. */
@@ -358,6 +370,9 @@ typedef enum me_precision {
 } me_precision;
 
 typedef enum me_source_kind {
+    ME_SOURCE_NONE = 0,   /* no vectors: a dense collection's document given by its pooled vector
+                           * alone (me_document.pooled), or no query (me_search with
+                           * query_pooled); a zeroed me_source is this kind */
     ME_SOURCE_INPUT = 1,  /* an input for the server to embed into one vector per token/patch */
     ME_SOURCE_VECTORS = 2, /* vectors computed by the caller */
     ME_SOURCE_STORED = 3   /* a document stored in a collection, by id (me_score only) */
@@ -396,6 +411,16 @@ typedef struct me_metadata {
     const char *value;
 } me_metadata;
 
+/* What a collection holds per document (the protocol's CollectionKind). */
+typedef enum me_collection_kind {
+    /* One vector per token or patch, searched by MaxSim; each document may also have one
+     * pooled vector, for ME_SEARCH_DENSE and ME_SEARCH_HYBRID. The default. */
+    ME_COLLECTION_MULTI_VECTOR = 0,
+    /* One pooled vector per document (the model's sentence or image embedding, or the
+     * caller's me_document.pooled), searched by cosine or dot product; stored as float32. */
+    ME_COLLECTION_DENSE = 1
+} me_collection_kind;
+
 /* A collection as the server describes it (CollectionInfo). */
 typedef struct me_collection_info {
     char *name;
@@ -405,6 +430,7 @@ typedef struct me_collection_info {
     uint32_t max_vectors;    /* first-n truncation at upsert; 0 = keep all */
     char *model;             /* the model that embeds its inputs; "" = vectors only */
     uint64_t document_count; /* live documents */
+    int kind;                /* a me_collection_kind */
 } me_collection_info;
 
 /* Options of me_create_collection. A zeroed struct (or NULL) asks for every default. */
@@ -421,6 +447,10 @@ typedef struct me_collection_options {
     /* true: the collection takes precomputed vectors only (`model` is then ignored). */
     bool vectors_only;
     me_call_options call;
+    /* Multi-vector (0, the default) or dense. A dense collection's dimension defaults to the
+     * model's pooled dimension (me_model_info.dimension); it takes no precision other than
+     * float32 and no pool_factor or max_vectors (ME_INVALID_ARGUMENT). */
+    me_collection_kind kind;
 } me_collection_options;
 
 /* Creates an empty collection. Names are 1 to 128 ASCII letters, digits, '-', '_' and '.', not
@@ -453,10 +483,22 @@ ME_API int me_drop_collection(me_client *client, const char *name, const me_call
 typedef struct me_document {
     /* 1 to 256 bytes of UTF-8, unique in its collection: an existing id is replaced. */
     const char *id;
+    /* Its vectors, or an input to embed. ME_SOURCE_NONE (zeroed) only with `pooled`, in a dense
+     * collection. A dense collection takes inputs (the server stores their pooled embedding)
+     * but not ME_SOURCE_VECTORS (ME_INVALID_ARGUMENT). */
     me_source content;
     /* n_metadata entries stored and returned with the document (at most 64, 4096 bytes). */
     const me_metadata *metadata;
     size_t n_metadata;
+    /* Optional: the document's one pooled vector, pooled_dimension floats (the collection's
+     * dimension, otherwise ME_FAILED_PRECONDITION), stored as given, for dense and hybrid
+     * search. NULL and 0 = none. In a multi-vector collection a document given as an input
+     * without one gets the model's pooled embedding; one given as vectors without one has
+     * none, and dense and hybrid searches of the collection fail ME_FAILED_PRECONDITION until
+     * it is replaced or deleted. In a dense collection it is the document itself (content
+     * ME_SOURCE_NONE); with an input as well it is ME_INVALID_ARGUMENT. */
+    const float *pooled;
+    uint32_t pooled_dimension;
 } me_document;
 
 /* Options of me_upsert. A zeroed struct (or NULL) asks for every default. */
@@ -495,10 +537,14 @@ typedef struct me_stored_document {
     me_metadata *metadata;
     size_t n_metadata;
     /* With include_vectors: `count` x `dimension` floats, row-major, decoded from the stored
-     * precision; otherwise NULL and 0. */
+     * precision; otherwise NULL and 0 (and always for a dense collection's documents). */
     float *vectors;
     uint32_t count;
     uint32_t dimension;
+    /* With include_vectors, the document's pooled vector as stored (pooled_dimension floats);
+     * NULL and 0 without include_vectors or when the document has none. */
+    float *pooled;
+    uint32_t pooled_dimension;
 } me_stored_document;
 
 typedef struct me_documents {
@@ -513,6 +559,21 @@ ME_API me_documents *me_get(me_client *client, const char *collection, const cha
                             me_error *err);
 ME_API void me_documents_free(me_documents *documents);
 
+/* How me_search scores documents (the protocol's SearchMode). */
+typedef enum me_search_mode {
+    ME_SEARCH_DEFAULT = 0, /* the collection's own: MaxSim, or dense for a dense collection */
+    ME_SEARCH_MAXSIM = 1,  /* MaxSim of the query's vectors (multi-vector collections) */
+    ME_SEARCH_DENSE = 2,   /* the query's pooled vector against each document's, by `metric` */
+    ME_SEARCH_HYBRID = 3   /* dense first stage of `candidates` documents, re-ranked by MaxSim
+                            * (multi-vector collections; the scores are MaxSim scores) */
+} me_search_mode;
+
+/* The similarity of dense search and of hybrid search's first stage (the protocol's Metric). */
+typedef enum me_metric {
+    ME_METRIC_COSINE = 0, /* the default */
+    ME_METRIC_DOT = 1     /* the L2-normalised query against each pooled vector as stored */
+} me_metric;
+
 /* Options of me_search. A zeroed struct (or NULL) asks for every default. */
 typedef struct me_search_options {
     /* How many hits at most; 0 = 10. At most the server's limit (and INT32_MAX). */
@@ -525,12 +586,34 @@ typedef struct me_search_options {
     const char *instruction;
     me_truncate truncate;
     me_call_options call;
+    /* How documents are scored; ME_SEARCH_DEFAULT (0) = the collection's kind decides. MAXSIM or
+     * HYBRID on a dense collection is ME_INVALID_ARGUMENT; DENSE or HYBRID on a multi-vector
+     * collection some of whose documents have no pooled vector is ME_FAILED_PRECONDITION. */
+    me_search_mode mode;
+    /* Dense similarity; 0 = cosine. */
+    me_metric metric;
+    /* First-stage depth, 0 = the server's default: the dense candidates HYBRID re-ranks (100),
+     * or the Hamming-pass candidates of a binary collection (max(100, 10 x top_k)). Fewer than
+     * top_k counts as top_k. */
+    uint32_t candidates;
+    /* Only documents whose metadata holds every one of these n_filter_metadata keys with
+     * exactly this value (bytes compared, case-sensitive); 0 = no condition. Combined with
+     * filter_ids, a document must pass both. A key may appear once (ME_INVALID_ARGUMENT). */
+    const me_metadata *filter_metadata;
+    size_t n_filter_metadata;
+    /* Optional: the query's pooled vector, query_pooled_dimension floats (the collection's
+     * dimension, otherwise ME_FAILED_PRECONDITION), for the dense side of DENSE and HYBRID
+     * search; the server L2-normalises it. NULL and 0 = the pooled embedding of the query's
+     * input. Needed when the query is vectors or absent: with it, me_search's query may be NULL
+     * (or ME_SOURCE_NONE) for a dense search. MAXSIM ignores it. */
+    const float *query_pooled;
+    uint32_t query_pooled_dimension;
 } me_search_options;
 
 /* One document found. */
 typedef struct me_hit {
     char *id;
-    float score; /* its MaxSim score */
+    float score; /* MaxSim (MAXSIM, HYBRID) or the metric's similarity (DENSE) */
     me_metadata *metadata;
     size_t n_metadata;
 } me_hit;
@@ -541,8 +624,12 @@ typedef struct me_search_result {
     me_usage usage;
 } me_search_result;
 
-/* A collection's best documents for `query` by MaxSim. Returns NULL with *err on failure
- * (ME_NOT_FOUND for an unknown collection); free with me_search_result_free. */
+/* A collection's best documents for `query`: by MaxSim, by pooled vectors (dense) or both
+ * (hybrid), as opts->mode and the collection's kind say. `query` may be NULL only when
+ * opts->query_pooled is given (a dense search). Returns NULL with *err on failure
+ * (ME_NOT_FOUND for an unknown collection, ME_INVALID_ARGUMENT or ME_FAILED_PRECONDITION for a
+ * mode the collection cannot serve, see me_search_options.mode); free with
+ * me_search_result_free. */
 ME_API me_search_result *me_search(me_client *client, const char *collection,
                                    const me_source *query, const me_search_options *opts,
                                    me_error *err);

@@ -7,6 +7,7 @@
  * As in result.c, nothing the server says is used as a size before it is checked against the
  * bytes it sent: a stored document's vectors must have exactly count x dimension floats.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -92,6 +93,11 @@ static Multiembed__V1__MultiVectorSource *build_source(const me_source *src, con
         pb->document_id = (char *)src->id;
         return pb;
     }
+    if (src->kind == ME_SOURCE_NONE) {
+        me__fail(err, ME_INVALID_ARGUMENT, "%s %zu has no input, vectors or id (ME_SOURCE_NONE)",
+                 what, i);
+        return NULL;
+    }
     if (src->kind != ME_SOURCE_VECTORS) {
         me__fail(err, ME_INVALID_ARGUMENT, "%s %zu: unknown source kind %d", what, i,
                  (int)src->kind);
@@ -126,6 +132,23 @@ static Multiembed__V1__MultiVectorSource *build_source(const me_source *src, con
     pb->kind_case = MULTIEMBED__V1__MULTI_VECTOR_SOURCE__KIND_VECTORS;
     pb->vectors = mv;
     return pb;
+}
+
+/* Checks an optional pooled vector: NULL and 0 (none), or a pointer and a dimension of at most
+ * what a frame holds. The values are the server's to judge (NaN, length). protobuf-c packs
+ * repeated floats from the caller's array as little-endian itself, so it is borrowed. */
+static int check_pooled(const float *values, uint32_t dimension, const char *what,
+                        me_error *err)
+{
+    if (values == NULL && dimension > 0)
+        return me__fail(err, ME_INVALID_ARGUMENT, "%s is NULL but its dimension is %u", what,
+                        dimension);
+    if (values != NULL && dimension == 0)
+        return me__fail(err, ME_INVALID_ARGUMENT, "%s is given with dimension 0", what);
+    if (dimension > UINT32_MAX / 4)
+        return me__fail(err, ME_INVALID_ARGUMENT, "%s of %u values does not fit a frame", what,
+                        dimension);
+    return ME_OK;
 }
 
 /* Checks a required string: not NULL, valid UTF-8. */
@@ -213,6 +236,7 @@ static bool copy_collection(me_collection_info *out, const Multiembed__V1__Colle
     out->pool_factor = pb->pool_factor;
     out->max_vectors = pb->max_vectors;
     out->document_count = pb->document_count;
+    out->kind = (int)pb->kind;
     return out->name != NULL && out->model != NULL;
 }
 
@@ -289,6 +313,10 @@ me_collection_info *me_create_collection(me_client *client, const char *name,
         me__fail(err, ME_INVALID_ARGUMENT, "unknown precision %d", (int)o->precision);
         return NULL;
     }
+    if ((unsigned)o->kind > ME_COLLECTION_DENSE) {
+        me__fail(err, ME_INVALID_ARGUMENT, "unknown collection kind %d", (int)o->kind);
+        return NULL;
+    }
     if (o->vectors_only && o->dimension == 0) {
         me__fail(err, ME_INVALID_ARGUMENT, "a vectors_only collection needs its dimension");
         return NULL;
@@ -302,6 +330,7 @@ me_collection_info *me_create_collection(me_client *client, const char *name,
     body.pool_factor = o->pool_factor;
     body.max_vectors = o->max_vectors;
     body.vectors_only = o->vectors_only;
+    body.kind = (Multiembed__V1__CollectionKind)o->kind;
     Multiembed__V1__Request req = new_request(&o->call);
     req.body_case = MULTIEMBED__V1__REQUEST__BODY_CREATE_COLLECTION;
     req.create_collection = &body;
@@ -444,6 +473,21 @@ static Multiembed__V1__Document *build_document(const me_document *doc, size_t i
     }
     pb->n_metadata = doc->n_metadata;
     pb->metadata = ptrs;
+    char what[48];
+    snprintf(what, sizeof what, "document %zu: pooled", i);
+    if (check_pooled(doc->pooled, doc->pooled_dimension, what, err) != ME_OK)
+        return NULL;
+    pb->n_pooled = doc->pooled_dimension;
+    pb->pooled = (float *)doc->pooled;
+    if (doc->content.kind == ME_SOURCE_NONE) {
+        /* A dense collection's document given by its pooled vector alone: content unset. */
+        if (doc->pooled == NULL) {
+            me__fail(err, ME_INVALID_ARGUMENT,
+                     "document %zu has neither content nor a pooled vector", i);
+            return NULL;
+        }
+        return pb;
+    }
     pb->content = build_source(&doc->content, "document", i, arena, err);
     return pb->content != NULL ? pb : NULL;
 }
@@ -544,8 +588,13 @@ int me_delete(me_client *client, const char *collection, const char *const *ids,
 static int copy_vectors(me_stored_document *out, const Multiembed__V1__MultiVectorSource *src,
                         me_error *err)
 {
+    /* An empty source is no vectors, as an absent one (a dense collection's documents have
+     * none); an input or an id is not what Get returns. */
+    if (src->kind_case == MULTIEMBED__V1__MULTI_VECTOR_SOURCE__KIND__NOT_SET)
+        return ME_OK;
     if (src->kind_case != MULTIEMBED__V1__MULTI_VECTOR_SOURCE__KIND_VECTORS)
-        return me__fail(err, ME_INTERNAL, "document %s came back without vectors", out->id);
+        return me__fail(err, ME_INTERNAL, "document %s came back with a source that is not vectors",
+                        out->id);
     const Multiembed__V1__MultiVector *mv = src->vectors;
     uint64_t row = (uint64_t)mv->dimension * 4;
     bool fits = row == 0 ? mv->data.len == 0
@@ -591,6 +640,18 @@ static me_documents *documents_from(const Multiembed__V1__GetResponse *pb, me_er
             me_documents_free(docs);
             return NULL;
         }
+        if (d->n_pooled > 0) {
+            /* protobuf-c decoded the packed floats: n_pooled of them, at most a quarter of the
+             * frame's bytes (a uint32), so the count fits pooled_dimension. */
+            if ((out->pooled = malloc(d->n_pooled * sizeof *out->pooled)) == NULL) {
+                me__fail(err, ME_RESOURCE_EXHAUSTED,
+                         "out of memory for document %zu's pooled vector", i);
+                me_documents_free(docs);
+                return NULL;
+            }
+            memcpy(out->pooled, d->pooled, d->n_pooled * sizeof *out->pooled);
+            out->pooled_dimension = (uint32_t)d->n_pooled;
+        }
     }
     me__ok(err);
     return docs;
@@ -631,12 +692,48 @@ void me_documents_free(me_documents *documents)
         free(d->id);
         free_metadata(d->metadata, d->n_metadata);
         free(d->vectors);
+        free(d->pooled);
     }
     free(documents->documents);
     free(documents);
 }
 
 /* ---- search ---- */
+
+/* SearchRequest.filter_metadata from n key/value pairs, checked (not NULL, UTF-8, each key once:
+ * a map cannot say "k is a and k is b"). */
+static int build_filter_metadata(Multiembed__V1__SearchRequest *body, const me_metadata *pairs,
+                                 size_t n, me__arena *arena, me_error *err)
+{
+    if (n == 0)
+        return ME_OK;
+    if (pairs == NULL)
+        return me__fail(err, ME_INVALID_ARGUMENT, "filter_metadata is NULL");
+    Multiembed__V1__SearchRequest__FilterMetadataEntry *entries =
+        n <= SIZE_MAX / sizeof *entries ? me__arena_alloc(arena, n * sizeof *entries) : NULL;
+    Multiembed__V1__SearchRequest__FilterMetadataEntry **ptrs =
+        entries != NULL ? me__arena_alloc(arena, n * sizeof *ptrs) : NULL;
+    if (ptrs == NULL)
+        return me__fail(err, ME_RESOURCE_EXHAUSTED, "out of memory for filter_metadata");
+    for (size_t k = 0; k < n; k++) {
+        const me_metadata *m = &pairs[k];
+        if (m->key == NULL || m->value == NULL || !me__valid_utf8(m->key) ||
+            !me__valid_utf8(m->value))
+            return me__fail(err, ME_INVALID_ARGUMENT,
+                            "filter_metadata entry %zu is NULL or not valid UTF-8", k);
+        for (size_t j = 0; j < k; j++)
+            if (strcmp(pairs[j].key, m->key) == 0)
+                return me__fail(err, ME_INVALID_ARGUMENT,
+                                "filter_metadata entries %zu and %zu have the same key", j, k);
+        multiembed__v1__search_request__filter_metadata_entry__init(&entries[k]);
+        entries[k].key = (char *)m->key;
+        entries[k].value = (char *)m->value;
+        ptrs[k] = &entries[k];
+    }
+    body->n_filter_metadata = n;
+    body->filter_metadata = ptrs;
+    return ME_OK;
+}
 
 static int build_search(Multiembed__V1__SearchRequest *body, const char *collection,
                         const me_source *query, const me_search_options *o, me__arena *arena,
@@ -649,9 +746,28 @@ static int build_search(Multiembed__V1__SearchRequest *body, const char *collect
         return err->code;
     if (o->top_k > INT32_MAX)
         return me__fail(err, ME_INVALID_ARGUMENT, "top_k %u is over INT32_MAX", o->top_k);
-    body->query = build_source(query, "query", 0, arena, err);
-    if (body->query == NULL)
+    if ((unsigned)o->mode > ME_SEARCH_HYBRID)
+        return me__fail(err, ME_INVALID_ARGUMENT, "unknown search mode %d", (int)o->mode);
+    if ((unsigned)o->metric > ME_METRIC_DOT)
+        return me__fail(err, ME_INVALID_ARGUMENT, "unknown metric %d", (int)o->metric);
+    if (check_pooled(o->query_pooled, o->query_pooled_dimension, "query_pooled", err) != ME_OK ||
+        build_filter_metadata(body, o->filter_metadata, o->n_filter_metadata, arena, err) != ME_OK)
         return err->code;
+    if (query == NULL || query->kind == ME_SOURCE_NONE) {
+        /* No query: only a dense search given its pooled vector (the server judges the mode). */
+        if (o->query_pooled == NULL)
+            return me__fail(err, ME_INVALID_ARGUMENT,
+                            "no query: give one, or query_pooled for a dense search");
+    } else {
+        body->query = build_source(query, "query", 0, arena, err);
+        if (body->query == NULL)
+            return err->code;
+    }
+    body->mode = (Multiembed__V1__SearchMode)o->mode;
+    body->metric = (Multiembed__V1__Metric)o->metric;
+    body->candidates = o->candidates;
+    body->n_query_pooled = o->query_pooled_dimension;
+    body->query_pooled = (float *)o->query_pooled;
     body->collection = (char *)collection;
     body->top_k = (int32_t)(o->top_k != 0 ? o->top_k : DEFAULT_TOP_K);
     body->n_filter_ids = o->n_filter_ids;

@@ -258,6 +258,11 @@ me_server_info *me__info_from_response(const Multiembed__V1__InfoResponse *resp,
         info->limits.max_connections = l->max_connections;
         info->limits.max_vectors_per_document = l->max_vectors_per_document;
         info->limits.max_top_k = l->max_top_k;
+        info->limits.max_response_bytes = l->max_response_bytes;
+        info->limits.max_connections_per_address = l->max_connections_per_address;
+        info->limits.max_answer_bytes_per_connection = l->max_answer_bytes_per_connection;
+        info->limits.idle_timeout_ms = l->idle_timeout_ms;
+        info->limits.max_failed_authentications = l->max_failed_authentications;
     }
     me__ok(err);
     return info;

@@ -164,6 +164,329 @@ static void late_interaction(me_client *c)
     CHECK_CODE(err, ME_NOT_FOUND);
 }
 
+/* ---- dense collections, hybrid search, pooled vectors and metadata filters ---- */
+
+enum { N_NEWS = 4 };
+static const char *const news_ids[N_NEWS] = {"rain", "sun", "rates", "goal"};
+static const char *const news_texts[N_NEWS] = {
+    "heavy rain is expected across the north tomorrow",
+    "a sunny and dry weekend for most of the country",
+    "interest rates rose again as inflation stayed high",
+    "the striker scored twice in the second half",
+};
+static const char *const news_topics[N_NEWS] = {"weather", "weather", "money", "sport"};
+static const char *const rain_query = "will it rain tomorrow";
+
+/* The exact float32 values of the conformance cases: ((i*7 + seed*13) % 97 - 48) / 32. */
+static void seeded(float *out, size_t n, long seed)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = (float)((long)((i * 7 + (size_t)seed * 13) % 97) - 48) / 32.0f;
+}
+
+static float dot(const float *a, const float *b, size_t n)
+{
+    double d = 0;
+    for (size_t i = 0; i < n; i++)
+        d += (double)a[i] * b[i];
+    return (float)d;
+}
+
+static float norm(const float *a, size_t n)
+{
+    return sqrtf(dot(a, a, n));
+}
+
+/* The server's pooled embeddings of the news texts and the rain query (me_embed: the same model,
+ * no prompts, so they are what an upsert and a search compute). */
+static me_result *embed_news(me_client *c)
+{
+    const char *all[N_NEWS + 1];
+    for (size_t i = 0; i < N_NEWS; i++)
+        all[i] = news_texts[i];
+    all[N_NEWS] = rain_query;
+    me_error err;
+    me_result *r = me_embed_texts(c, all, N_NEWS + 1, NULL, &err);
+    CHECK_CODE(err, ME_OK);
+    CHECK(r != NULL && r->count == N_NEWS + 1 && r->failed == 0);
+    return r;
+}
+
+static int news_index(const char *id)
+{
+    for (int i = 0; i < N_NEWS; i++)
+        if (strcmp(id, news_ids[i]) == 0)
+            return i;
+    return -1;
+}
+
+static void fill_news(me_document *docs, me_metadata *meta)
+{
+    for (size_t i = 0; i < N_NEWS; i++) {
+        meta[i] = (me_metadata){"topic", news_topics[i]};
+        docs[i] = (me_document){.id = news_ids[i], .content = me_source_text(news_texts[i]),
+                                .metadata = &meta[i], .n_metadata = 1};
+    }
+}
+
+/* Hits best first, each id once, `first` (if not NULL) on top. */
+static void check_order(const me_search_result *hits, const char *first, const char *what)
+{
+    CHECK(hits != NULL && hits->count > 0);
+    if (hits == NULL || hits->count == 0)
+        return;
+    printf("%-34s", what);
+    for (size_t i = 0; i < hits->count; i++)
+        printf(" %s %.4f", hits->hits[i].id, hits->hits[i].score);
+    printf("\n");
+    for (size_t i = 1; i < hits->count; i++)
+        CHECK(hits->hits[i - 1].score >= hits->hits[i].score);
+    if (first != NULL && strcmp(hits->hits[0].id, first) != 0) {
+        CHECK(!"the expected document ranks first");
+        fprintf(stderr, "  expected %s first, got %s\n", first, hits->hits[0].id);
+    }
+}
+
+static void dense_collection(me_client *c, const me_result *emb, uint32_t dim)
+{
+    const char *name = "c-integration-dense";
+    const float *q = emb->embeddings[N_NEWS].pooled;
+    me_error err;
+    me_collection_options dense = {.kind = ME_COLLECTION_DENSE};
+    me_collection_info *info = me_create_collection(c, name, &dense, &err);
+    CHECK_CODE(err, ME_OK);
+    CHECK(info != NULL && info->kind == ME_COLLECTION_DENSE && info->dimension == dim);
+    me_collection_info_free(info);
+    me_collection_options dense_binary = {.kind = ME_COLLECTION_DENSE, .precision = ME_PRECISION_BINARY};
+    CHECK(me_create_collection(c, "c-integration-dense2", &dense_binary, &err) == NULL);
+    CHECK_CODE(err, ME_INVALID_ARGUMENT);
+
+    /* Four texts (the server stores their pooled embeddings) and one document that is only a
+     * pooled vector, not normalised. */
+    static float given[MAX_DIM];
+    seeded(given, dim, 3);
+    me_document docs[N_NEWS + 1];
+    me_metadata meta[N_NEWS + 1];
+    fill_news(docs, meta);
+    meta[N_NEWS] = (me_metadata){"topic", "given"};
+    docs[N_NEWS] = (me_document){.id = "given", .metadata = &meta[N_NEWS], .n_metadata = 1,
+                                 .pooled = given, .pooled_dimension = dim};
+    me_upsert_result up;
+    CHECK(me_upsert(c, name, docs, N_NEWS + 1, NULL, &up, &err) == ME_OK && up.upserted == N_NEWS + 1);
+    CHECK_CODE(err, ME_OK);
+
+    /* Cosine: rain first; each score is the cosine of the embeddings. */
+    me_source query = me_source_text(rain_query);
+    me_search_options cosine = {.top_k = 3};
+    me_search_result *hits = me_search(c, name, &query, &cosine, &err);
+    CHECK_CODE(err, ME_OK);
+    CHECK(hits != NULL && hits->count == 3);
+    check_order(hits, "rain", "dense cosine:");
+    for (size_t i = 0; hits != NULL && i < hits->count; i++) {
+        int k = news_index(hits->hits[i].id);
+        const float *d = k >= 0 ? emb->embeddings[k].pooled : given;
+        CHECK_FLOAT(hits->hits[i].score, me_cosine(q, d, dim), 1e-5);
+    }
+    me_search_result_free(hits);
+
+    /* Dot: the normalised query against each pooled vector as stored. */
+    me_search_options dot_opts = {.top_k = 5, .mode = ME_SEARCH_DENSE, .metric = ME_METRIC_DOT};
+    hits = me_search(c, name, &query, &dot_opts, &err);
+    CHECK_CODE(err, ME_OK);
+    CHECK(hits != NULL && hits->count == 5);
+    float qn = norm(q, dim);
+    float best = -INFINITY;
+    const char *best_id = NULL;
+    for (int k = 0; k <= N_NEWS; k++) {
+        float want = dot(q, k < N_NEWS ? emb->embeddings[k].pooled : given, dim) / qn;
+        if (want > best) {
+            best = want;
+            best_id = k < N_NEWS ? news_ids[k] : "given";
+        }
+    }
+    check_order(hits, best_id, "dense dot:");
+    for (size_t i = 0; hits != NULL && i < hits->count; i++) {
+        int k = news_index(hits->hits[i].id);
+        const float *d = k >= 0 ? emb->embeddings[k].pooled : given;
+        CHECK_FLOAT(hits->hits[i].score, dot(q, d, dim) / qn, 1e-4);
+    }
+    me_search_result_free(hits);
+
+    /* A metadata filter keeps only the weather documents, whatever the query says. */
+    me_source football = me_source_text("football");
+    const me_metadata weather = {"topic", "weather"};
+    me_search_options filtered = {.filter_metadata = &weather, .n_filter_metadata = 1};
+    hits = me_search(c, name, &football, &filtered, &err);
+    CHECK_CODE(err, ME_OK);
+    CHECK(hits != NULL && hits->count == 2);
+    for (size_t i = 0; hits != NULL && i < hits->count; i++)
+        CHECK(strcmp(hits->hits[i].id, "rain") == 0 || strcmp(hits->hits[i].id, "sun") == 0);
+    me_search_result_free(hits);
+    const me_metadata nobody = {"topic", "Weather"}; /* case-sensitive */
+    filtered.filter_metadata = &nobody;
+    hits = me_search(c, name, &football, &filtered, &err);
+    CHECK(hits != NULL && hits->count == 0);
+    me_search_result_free(hits);
+
+    /* No query, only its pooled vector: the given document is its own best match. */
+    me_search_options by_vector = {.top_k = 1, .query_pooled = given, .query_pooled_dimension = dim};
+    hits = me_search(c, name, NULL, &by_vector, &err);
+    CHECK_CODE(err, ME_OK);
+    CHECK(hits != NULL && hits->count == 1);
+    check_order(hits, "given", "dense query_pooled:");
+    if (hits != NULL && hits->count == 1)
+        CHECK_FLOAT(hits->hits[0].score, 1.0, 1e-5);
+    me_search_result_free(hits);
+
+    /* Get: the given vector exactly as stored, the text's pooled embedding, no token vectors. */
+    const char *ids[2] = {"given", "rain"};
+    me_documents *got = me_get(c, name, ids, 2, true, NULL, &err);
+    CHECK_CODE(err, ME_OK);
+    CHECK(got != NULL && got->count == 2);
+    if (got != NULL && got->count == 2) {
+        const me_stored_document *g = &got->documents[0], *r = &got->documents[1];
+        CHECK(g->pooled != NULL && g->pooled_dimension == dim &&
+              memcmp(g->pooled, given, dim * sizeof(float)) == 0);
+        CHECK(g->vectors == NULL && r->vectors == NULL);
+        CHECK(r->pooled != NULL && r->pooled_dimension == dim);
+        if (r->pooled != NULL && r->pooled_dimension == dim)
+            CHECK_FLOAT(me_cosine(r->pooled, emb->embeddings[0].pooled, dim), 1.0, 1e-6);
+        CHECK(r->n_metadata == 1 && strcmp(r->metadata[0].value, "weather") == 0);
+    }
+    me_documents_free(got);
+    got = me_get(c, name, ids, 1, false, NULL, &err);
+    CHECK(got != NULL && got->count == 1 && got->documents[0].pooled == NULL);
+    me_documents_free(got);
+
+    /* What a dense collection refuses. */
+    me_search_options maxsim = {.mode = ME_SEARCH_MAXSIM};
+    CHECK(me_search(c, name, &query, &maxsim, &err) == NULL);
+    CHECK_CODE(err, ME_INVALID_ARGUMENT);
+    me_document short_pooled = {.id = "short", .pooled = given, .pooled_dimension = 8};
+    CHECK(me_upsert(c, name, &short_pooled, 1, NULL, NULL, &err) == ME_FAILED_PRECONDITION);
+    me_document as_vectors = {.id = "v", .content = me_source_vectors(given, 1, dim)};
+    CHECK(me_upsert(c, name, &as_vectors, 1, NULL, NULL, &err) == ME_INVALID_ARGUMENT);
+    me_search_options short_query = {.query_pooled = given, .query_pooled_dimension = 8};
+    CHECK(me_search(c, name, NULL, &short_query, &err) == NULL);
+    CHECK_CODE(err, ME_FAILED_PRECONDITION);
+    CHECK(me_drop_collection(c, name, NULL, &err) == ME_OK);
+}
+
+static void multi_vector_collection(me_client *c, const me_result *emb, uint32_t dim)
+{
+    const char *name = "c-integration-mv";
+    const float *q = emb->embeddings[N_NEWS].pooled;
+    me_error err;
+    me_collection_info *info = me_create_collection(c, name, NULL, &err);
+    CHECK_CODE(err, ME_OK);
+    CHECK(info != NULL && info->kind == ME_COLLECTION_MULTI_VECTOR);
+    me_collection_info_free(info);
+    me_document docs[N_NEWS];
+    me_metadata meta[N_NEWS];
+    fill_news(docs, meta);
+    CHECK(me_upsert(c, name, docs, N_NEWS, NULL, NULL, &err) == ME_OK);
+
+    /* Hybrid: two dense candidates re-ranked by MaxSim; the scores are MaxSim scores. */
+    me_source query = me_source_text(rain_query);
+    me_search_options hybrid = {.top_k = 2, .mode = ME_SEARCH_HYBRID, .candidates = 2};
+    me_search_result *hits = me_search(c, name, &query, &hybrid, &err);
+    CHECK_CODE(err, ME_OK);
+    CHECK(hits != NULL && hits->count == 2);
+    check_order(hits, "rain", "hybrid (candidates 2):");
+    me_search_result *maxsim = me_search(c, name, &query, NULL, &err);
+    CHECK(maxsim != NULL && maxsim->count == N_NEWS);
+    for (size_t i = 0; hits != NULL && maxsim != NULL && i < hits->count; i++)
+        for (size_t k = 0; k < maxsim->count; k++)
+            if (strcmp(maxsim->hits[k].id, hits->hits[i].id) == 0)
+                CHECK(maxsim->hits[k].score == hits->hits[i].score);
+    me_search_result_free(maxsim);
+    me_search_result_free(hits);
+
+    /* Dense search of a multi-vector collection: the pooled embeddings stored at upsert. */
+    me_search_options dense = {.mode = ME_SEARCH_DENSE};
+    hits = me_search(c, name, &query, &dense, &err);
+    CHECK_CODE(err, ME_OK);
+    CHECK(hits != NULL && hits->count == N_NEWS);
+    check_order(hits, "rain", "multi-vector, dense:");
+    for (size_t i = 0; hits != NULL && i < hits->count; i++) {
+        int k = news_index(hits->hits[i].id);
+        CHECK(k >= 0);
+        if (k >= 0)
+            CHECK_FLOAT(hits->hits[i].score, me_cosine(q, emb->embeddings[k].pooled, dim), 1e-5);
+    }
+    me_search_result_free(hits);
+
+    /* Metadata and id filters together. */
+    const me_metadata money = {"topic", "money"};
+    const char *some[2] = {"rates", "goal"};
+    me_source money_query = me_source_text("money");
+    me_search_options both = {.filter_metadata = &money, .n_filter_metadata = 1,
+                              .filter_ids = some, .n_filter_ids = 2};
+    hits = me_search(c, name, &money_query, &both, &err);
+    CHECK(hits != NULL && hits->count == 1 && strcmp(hits->hits[0].id, "rates") == 0);
+    me_search_result_free(hits);
+
+    /* Get: token vectors and the pooled embedding. */
+    const char *sun = "sun";
+    me_documents *got = me_get(c, name, &sun, 1, true, NULL, &err);
+    CHECK(got != NULL && got->count == 1);
+    if (got != NULL && got->count == 1) {
+        const me_stored_document *d = &got->documents[0];
+        CHECK(d->vectors != NULL && d->count > 1 && d->dimension == dim);
+        CHECK(d->pooled != NULL && d->pooled_dimension == dim);
+        if (d->pooled != NULL && d->pooled_dimension == dim)
+            CHECK_FLOAT(me_cosine(d->pooled, emb->embeddings[1].pooled, dim), 1.0, 1e-6);
+    }
+    me_documents_free(got);
+
+    /* A document of vectors without a pooled vector: dense and hybrid fail until it has one. */
+    static float bare[2 * MAX_DIM], bare_pooled[MAX_DIM];
+    seeded(bare, 2 * (size_t)dim, 5);
+    seeded(bare_pooled, dim, 6);
+    me_document no_pooled = {.id = "bare", .content = me_source_vectors(bare, 2, dim)};
+    CHECK(me_upsert(c, name, &no_pooled, 1, NULL, NULL, &err) == ME_OK);
+    CHECK(me_search(c, name, &query, &dense, &err) == NULL);
+    CHECK_CODE(err, ME_FAILED_PRECONDITION);
+    printf("dense search, a document without pooled: %s: %s\n", me_code_name(err.code), err.message);
+    CHECK(me_search(c, name, &query, &hybrid, &err) == NULL);
+    CHECK_CODE(err, ME_FAILED_PRECONDITION);
+    hits = me_search(c, name, &query, NULL, &err); /* MaxSim needs no pooled vectors */
+    CHECK(hits != NULL && hits->count == N_NEWS + 1);
+    me_search_result_free(hits);
+    me_document with_pooled = no_pooled;
+    with_pooled.pooled = bare_pooled;
+    with_pooled.pooled_dimension = dim;
+    CHECK(me_upsert(c, name, &with_pooled, 1, NULL, NULL, &err) == ME_OK);
+    hits = me_search(c, name, &query, &dense, &err);
+    CHECK_CODE(err, ME_OK);
+    CHECK(hits != NULL && hits->count == N_NEWS + 1);
+    me_search_result_free(hits);
+
+    /* Hybrid of a vectors query needs its pooled vector. */
+    me_source vectors_query = me_source_vectors(bare, 2, dim);
+    CHECK(me_search(c, name, &vectors_query, &hybrid, &err) == NULL);
+    CHECK_CODE(err, ME_INVALID_ARGUMENT);
+    me_search_options hybrid_pooled = hybrid;
+    hybrid_pooled.query_pooled = bare_pooled;
+    hybrid_pooled.query_pooled_dimension = dim;
+    hits = me_search(c, name, &vectors_query, &hybrid_pooled, &err);
+    CHECK_CODE(err, ME_OK);
+    CHECK(hits != NULL && hits->count == 2);
+    check_order(hits, "bare", "hybrid, vectors + query_pooled:");
+    me_search_result_free(hits);
+    CHECK(me_drop_collection(c, name, NULL, &err) == ME_OK);
+}
+
+static void dense_and_hybrid(me_client *c, uint32_t dim)
+{
+    me_result *emb = embed_news(c);
+    if (emb != NULL && emb->count == N_NEWS + 1 && dim > 8 && dim <= MAX_DIM) {
+        dense_collection(c, emb, dim);
+        multi_vector_collection(c, emb, dim);
+    }
+    me_result_free(emb);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 5) {
@@ -192,6 +515,14 @@ int main(int argc, char **argv)
         printf("server %s, model %s (%s, dimension %u)\n", info->version, info->models[0].name,
                info->models[0].architecture, info->models[0].dimension);
         CHECK(info->models[0].dimension == expected_dim[0]);
+        const me_limits *l = &info->limits;
+        printf("limits: max_response_bytes %llu, per address %u, unread answer bytes %llu, "
+               "idle %u ms, failed authentications %u\n",
+               (unsigned long long)l->max_response_bytes, l->max_connections_per_address,
+               (unsigned long long)l->max_answer_bytes_per_connection, l->idle_timeout_ms,
+               l->max_failed_authentications);
+        CHECK(l->max_response_bytes > 0 && l->max_answer_bytes_per_connection > 0);
+        CHECK(l->max_failed_authentications > 0);
     }
 
     me_result *r = me_embed_texts(c, (const char *const *)texts, n_texts, NULL, &err);
@@ -243,6 +574,8 @@ int main(int argc, char **argv)
     me_result_free(r);
 
     late_interaction(c);
+    if (info != NULL && info->n_models >= 1)
+        dense_and_hybrid(c, info->models[0].dimension);
 
     me_info_free(info);
     me_close(c);

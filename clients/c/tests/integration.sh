@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Integration test of the C client against a real server: starts `multiembed serve` on port 0
 # with the default model, embeds texts through the client and compares them with
-# `multiembed embed` on the same texts (within 1e-6), then checks other encodings, errors, and
-# late interaction on a vectors-only collection in a temporary data directory.
+# `multiembed embed` on the same texts (within 1e-6), then checks other encodings, errors, late
+# interaction on a vectors-only collection, and dense and hybrid search (a dense collection, a
+# multi-vector one with pooled vectors, metadata filters) in a temporary data directory.
 #
 # usage: tests/integration.sh PROGRAM   (`make -C clients/c integration` builds PROGRAM)
 # env:   MULTIEMBED=path/to/multiembed (default: .build/release, then .build/debug)

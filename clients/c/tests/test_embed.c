@@ -435,6 +435,11 @@ static void h_info_health(int lfd, void *ctx)
             lim.max_image_pixels = 50000000;
             lim.max_vectors_per_document = 4096;
             lim.max_top_k = 1000;
+            lim.max_response_bytes = (uint64_t)5 << 32; /* over 32 bits: kept whole */
+            lim.max_connections_per_address = 128;
+            lim.max_answer_bytes_per_connection = 67108864;
+            lim.idle_timeout_ms = 300000;
+            lim.max_failed_authentications = 8;
             Multiembed__V1__InfoResponse info = MULTIEMBED__V1__INFO_RESPONSE__INIT;
             info.version = "0.1.0";
             info.n_models = 1;
@@ -484,6 +489,11 @@ static void info_and_health(void)
         CHECK(info->limits.max_inputs_per_request == 256);
         CHECK(info->limits.max_image_pixels == 50000000);
         CHECK(info->limits.max_vectors_per_document == 4096 && info->limits.max_top_k == 1000);
+        CHECK(info->limits.max_response_bytes == (uint64_t)5 << 32);
+        CHECK(info->limits.max_connections_per_address == 128);
+        CHECK(info->limits.max_answer_bytes_per_connection == 67108864);
+        CHECK(info->limits.idle_timeout_ms == 300000);
+        CHECK(info->limits.max_failed_authentications == 8);
     }
     me_info_free(info);
     me_health_status h = {0, 0};

@@ -31,6 +31,9 @@ typedef enum scenario {
     SCALES,           /* int8 multi-vector with 1 scale for 2 rows */
     BAD_INPUT_ERROR,  /* an input error for input 9 of 2 */
     TRICKLE,          /* a valid answer, one byte at a time */
+    ID_ZERO_EXHAUSTED, /* id 0 RESOURCE_EXHAUSTED, then close (a connection over the limits) */
+    EXHAUSTED,        /* RESOURCE_EXHAUSTED for the request (its response would be too large) */
+    DATA_LOSS,        /* DATA_LOSS for the request (a damaged collection) */
 } scenario;
 
 typedef struct script {
@@ -58,6 +61,13 @@ static void h_scripted(int lfd, void *ctx)
     case GARBAGE: CHECK(fs_send_raw(fd, "\x00\x00\x00\x08\xff\xff\xff\xff\xff\xff\xff\xff", 12)); break;
     case CLOSE: break;
     case ID_ZERO: CHECK(fs_send_status(fd, 0, ME_INVALID_ARGUMENT, "frame does not decode")); break;
+    case ID_ZERO_EXHAUSTED:
+        CHECK(fs_send_status(fd, 0, ME_RESOURCE_EXHAUSTED, "too many connections from 127.0.0.1"));
+        break;
+    case EXHAUSTED:
+        CHECK(fs_send_status(fd, id, ME_RESOURCE_EXHAUSTED, "the response would take 90000000 bytes"));
+        break;
+    case DATA_LOSS: CHECK(fs_send_status(fd, id, ME_DATA_LOSS, "collection 'c' is damaged")); break;
     case WRONG_ID: CHECK(fs_send_status(fd, id + 100, ME_OK, "")); break;
     case NO_BODY: CHECK(fs_send_status(fd, id, ME_OK, "")); break;
     case SHORT_DATA: {
@@ -145,7 +155,7 @@ static void h_scripted(int lfd, void *ctx)
     if (r != NULL)
         multiembed__v1__request__free_unpacked(r, NULL);
     if (s->what != CLOSE && s->what != TRUNCATED_FRAME && s->what != TRUNCATED_PREFIX &&
-        s->what != ID_ZERO)
+        s->what != ID_ZERO && s->what != ID_ZERO_EXHAUSTED)
         CHECK(fs_wait_closed(fd)); /* the client hangs up (on error) or closes at the end */
     close(fd);
 }
@@ -195,6 +205,9 @@ static void bad_index(void) { run_scenario(BAD_INDEX, ME_INTERNAL, "index 5"); }
 static void dup_index(void) { run_scenario(DUP_INDEX, ME_INTERNAL, "repeated"); }
 static void bad_input_error(void) { run_scenario(BAD_INPUT_ERROR, ME_INTERNAL, "input 9"); }
 static void trickle(void) { run_scenario(TRICKLE, ME_OK, NULL); }
+static void id_zero_exhausted(void) { run_scenario(ID_ZERO_EXHAUSTED, ME_RESOURCE_EXHAUSTED, "too many connections"); }
+static void exhausted(void) { run_scenario(EXHAUSTED, ME_RESOURCE_EXHAUSTED, "90000000 bytes"); }
+static void data_loss(void) { run_scenario(DATA_LOSS, ME_DATA_LOSS, "damaged"); }
 
 static void scales(void)
 {
@@ -468,6 +481,9 @@ const test_case error_tests[] = {
     {"malicious: garbage bytes", garbage},
     {"malicious: closed without an answer", closed},
     {"server: id 0 error before closing", id_zero},
+    {"server: id 0 RESOURCE_EXHAUSTED (connection refused) reaches the caller", id_zero_exhausted},
+    {"server: RESOURCE_EXHAUSTED reaches the caller as its code", exhausted},
+    {"server: DATA_LOSS reaches the caller as its code", data_loss},
     {"malicious: answer to another request", wrong_id},
     {"malicious: OK without a body", no_body},
     {"malicious: pooled dimension larger than its data", short_data},

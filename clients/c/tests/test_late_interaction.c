@@ -54,6 +54,7 @@ static void answer_create(int fd, Multiembed__V1__Request *r)
     CHECK(strcmp(b->name, "pages") == 0 && strcmp(b->model, "m") == 0);
     CHECK(b->precision == MULTIEMBED__V1__PRECISION__PRECISION_INT8);
     CHECK(b->pool_factor == 2 && b->max_vectors == 64 && b->dimension == 0 && !b->vectors_only);
+    CHECK(b->kind == MULTIEMBED__V1__COLLECTION_KIND__COLLECTION_KIND_MULTI_VECTOR);
     Multiembed__V1__CollectionInfo info = MULTIEMBED__V1__COLLECTION_INFO__INIT;
     info.name = "pages";
     info.dimension = 4;
@@ -90,6 +91,7 @@ static void answer_upsert(int fd, Multiembed__V1__Request *r)
         CHECK(vec->content->vectors->count == 2 && vec->content->vectors->dimension == 3);
         CHECK(floats_equal_le(vec->content->vectors->data, doc_vectors, 6));
         CHECK(vec->n_metadata == 0);
+        CHECK(text->n_pooled == 0 && vec->n_pooled == 0 && img->n_pooled == 0);
         CHECK(img->content->input->kind_case == MULTIEMBED__V1__INPUT__KIND_IMAGE &&
               img->content->input->image->data.len == 4);
     }
@@ -114,6 +116,10 @@ static void answer_search(int fd, Multiembed__V1__Request *r)
     CHECK(b->n_filter_ids == 2 && strcmp(b->filter_ids[1], "b") == 0);
     CHECK(b->prompt_case == MULTIEMBED__V1__SEARCH_REQUEST__PROMPT_PROMPT_NAME &&
           strcmp(b->prompt_name, "query") == 0);
+    /* A zeroed me_search_options leaves every new field unset: the collection's own mode. */
+    CHECK(b->mode == MULTIEMBED__V1__SEARCH_MODE__SEARCH_MODE_DEFAULT &&
+          b->metric == MULTIEMBED__V1__METRIC__METRIC_COSINE && b->candidates == 0);
+    CHECK(b->n_filter_metadata == 0 && b->n_query_pooled == 0);
     Multiembed__V1__SearchHit__MetadataEntry entry = MULTIEMBED__V1__SEARCH_HIT__METADATA_ENTRY__INIT;
     entry.key = "page";
     entry.value = "7";
@@ -298,6 +304,7 @@ static void check_collection_calls(me_client *c)
     CHECK(info != NULL && strcmp(info->name, "pages") == 0 && strcmp(info->model, "m") == 0);
     CHECK(info != NULL && info->dimension == 4 && info->precision == ME_PRECISION_INT8 &&
           info->pool_factor == 2 && info->max_vectors == 64 && info->document_count == 0);
+    CHECK(info != NULL && info->kind == ME_COLLECTION_MULTI_VECTOR);
     me_collection_info_free(info);
 }
 
@@ -354,6 +361,7 @@ static void check_document_calls(me_client *c)
         CHECK(strcmp(d->id, "a") == 0 && d->count == 2 && d->dimension == 2);
         CHECK(d->vectors != NULL && memcmp(d->vectors, stored, sizeof stored) == 0);
         CHECK(d->n_metadata == 1 && strcmp(d->metadata[0].value, "r.pdf") == 0);
+        CHECK(d->pooled == NULL && d->pooled_dimension == 0); /* none on the wire */
     }
     me_documents_free(got);
 
@@ -388,6 +396,273 @@ static void round_trip(void)
     fs_stop(&fs);
 }
 
+/* ---- dense collections, pooled vectors, search modes and metadata filters ---- */
+
+static const float pooled3[3] = {0.5f, -1.25f, 3.0f};
+static const float query_pooled3[3] = {-0.0f, 1.0f, 2.5f};
+
+static void send_collection(int fd, uint64_t id, const char *name, int kind, uint32_t dimension)
+{
+    Multiembed__V1__CollectionInfo info = MULTIEMBED__V1__COLLECTION_INFO__INIT;
+    info.name = (char *)name;
+    info.dimension = dimension;
+    info.pool_factor = 1;
+    info.model = "m";
+    info.kind = (Multiembed__V1__CollectionKind)kind;
+    Multiembed__V1__CreateCollectionResponse body = MULTIEMBED__V1__CREATE_COLLECTION_RESPONSE__INIT;
+    body.collection = &info;
+    Multiembed__V1__Response resp = MULTIEMBED__V1__RESPONSE__INIT;
+    resp.id = id;
+    resp.body_case = MULTIEMBED__V1__RESPONSE__BODY_CREATE_COLLECTION;
+    resp.create_collection = &body;
+    CHECK(fs_send_response(fd, &resp));
+}
+
+static void send_hits(int fd, uint64_t id, const char *const *ids, const float *scores, size_t n)
+{
+    Multiembed__V1__SearchHit hits[4], *ptrs[4];
+    for (size_t i = 0; i < n && i < 4; i++) {
+        multiembed__v1__search_hit__init(&hits[i]);
+        hits[i].id = (char *)ids[i];
+        hits[i].score = scores[i];
+        ptrs[i] = &hits[i];
+    }
+    Multiembed__V1__SearchResponse body = MULTIEMBED__V1__SEARCH_RESPONSE__INIT;
+    body.n_hits = n;
+    body.hits = ptrs;
+    Multiembed__V1__Response resp = MULTIEMBED__V1__RESPONSE__INIT;
+    resp.id = id;
+    resp.body_case = MULTIEMBED__V1__RESPONSE__BODY_SEARCH;
+    resp.search = &body;
+    CHECK(fs_send_response(fd, &resp));
+}
+
+/* Sends Get documents: "given" (pooled only, as a dense collection's), "mv" (vectors and
+ * pooled), "bare" (vectors only), "empty" (a content message with nothing in it). */
+static void send_pooled_documents(int fd, uint64_t id)
+{
+    uint8_t *data = fs_floats_le(stored, 4);
+    Multiembed__V1__MultiVector mv = MULTIEMBED__V1__MULTI_VECTOR__INIT;
+    mv.count = 2;
+    mv.dimension = 2;
+    mv.data.data = data;
+    mv.data.len = 16;
+    Multiembed__V1__MultiVectorSource content = MULTIEMBED__V1__MULTI_VECTOR_SOURCE__INIT;
+    content.kind_case = MULTIEMBED__V1__MULTI_VECTOR_SOURCE__KIND_VECTORS;
+    content.vectors = &mv;
+    Multiembed__V1__MultiVectorSource nothing = MULTIEMBED__V1__MULTI_VECTOR_SOURCE__INIT;
+    Multiembed__V1__Document given = MULTIEMBED__V1__DOCUMENT__INIT, with = given, bare = given,
+                             empty = given;
+    given.id = "given";
+    given.n_pooled = 3;
+    given.pooled = (float *)pooled3;
+    with.id = "mv";
+    with.content = &content;
+    with.n_pooled = 2;
+    with.pooled = (float *)query_pooled3 + 1;
+    bare.id = "bare";
+    bare.content = &content;
+    empty.id = "empty";
+    empty.content = &nothing;
+    Multiembed__V1__Document *docs[4] = {&given, &with, &bare, &empty};
+    Multiembed__V1__GetResponse body = MULTIEMBED__V1__GET_RESPONSE__INIT;
+    body.n_documents = 4;
+    body.documents = docs;
+    Multiembed__V1__Response resp = MULTIEMBED__V1__RESPONSE__INIT;
+    resp.id = id;
+    resp.body_case = MULTIEMBED__V1__RESPONSE__BODY_GET;
+    resp.get = &body;
+    CHECK(fs_send_response(fd, &resp));
+    free(data);
+}
+
+static void h_dense(int lfd, void *ctx)
+{
+    (void)ctx;
+    int fd = fs_accept(lfd);
+    CHECK(fd >= 0);
+    if (fd < 0)
+        return;
+    /* 1. create a dense collection: kind on the wire, dimension left to the model */
+    Multiembed__V1__Request *r = expect(fd, MULTIEMBED__V1__REQUEST__BODY_CREATE_COLLECTION);
+    if (r != NULL) {
+        const Multiembed__V1__CreateCollectionRequest *b = r->create_collection;
+        CHECK(strcmp(b->name, "news") == 0 && b->dimension == 0);
+        CHECK(b->kind == MULTIEMBED__V1__COLLECTION_KIND__COLLECTION_KIND_DENSE);
+        CHECK(b->precision == MULTIEMBED__V1__PRECISION__PRECISION_FLOAT32 && b->pool_factor == 0);
+        send_collection(fd, r->id, "news", MULTIEMBED__V1__COLLECTION_KIND__COLLECTION_KIND_DENSE, 3);
+        multiembed__v1__request__free_unpacked(r, NULL);
+    }
+    /* 2. upsert: a text, a pooled vector alone, vectors with a pooled vector */
+    r = expect(fd, MULTIEMBED__V1__REQUEST__BODY_UPSERT);
+    if (r != NULL) {
+        const Multiembed__V1__UpsertRequest *b = r->upsert;
+        CHECK(b->n_documents == 3);
+        if (b->n_documents == 3) {
+            const Multiembed__V1__Document *text = b->documents[0], *given = b->documents[1],
+                                           *both = b->documents[2];
+            CHECK(text->content != NULL && text->n_pooled == 0 && text->n_metadata == 1);
+            CHECK(strcmp(given->id, "given") == 0 && given->content == NULL);
+            CHECK(given->n_pooled == 3 && memcmp(given->pooled, pooled3, sizeof pooled3) == 0);
+            CHECK(given->n_metadata == 1 && strcmp(given->metadata[0]->value, "given") == 0);
+            CHECK(both->content != NULL &&
+                  both->content->kind_case == MULTIEMBED__V1__MULTI_VECTOR_SOURCE__KIND_VECTORS);
+            CHECK(both->n_pooled == 3 && memcmp(both->pooled, pooled3, sizeof pooled3) == 0);
+        }
+        Multiembed__V1__UpsertResponse body = MULTIEMBED__V1__UPSERT_RESPONSE__INIT;
+        body.upserted = 3;
+        Multiembed__V1__Response resp = MULTIEMBED__V1__RESPONSE__INIT;
+        resp.id = r->id;
+        resp.body_case = MULTIEMBED__V1__RESPONSE__BODY_UPSERT;
+        resp.upsert = &body;
+        CHECK(fs_send_response(fd, &resp));
+        multiembed__v1__request__free_unpacked(r, NULL);
+    }
+    /* 3. dense search by query_pooled alone, dot product, metadata filter, candidates */
+    r = expect(fd, MULTIEMBED__V1__REQUEST__BODY_SEARCH);
+    if (r != NULL) {
+        const Multiembed__V1__SearchRequest *b = r->search;
+        CHECK(b->query == NULL); /* unset on the wire */
+        CHECK(b->mode == MULTIEMBED__V1__SEARCH_MODE__SEARCH_MODE_DENSE);
+        CHECK(b->metric == MULTIEMBED__V1__METRIC__METRIC_DOT && b->candidates == 7 && b->top_k == 2);
+        CHECK(b->n_query_pooled == 3 &&
+              memcmp(b->query_pooled, query_pooled3, sizeof query_pooled3) == 0);
+        CHECK(b->n_filter_metadata == 2 && b->n_filter_ids == 0);
+        if (b->n_filter_metadata == 2) {
+            /* a map: entries in any order on the wire */
+            const Multiembed__V1__SearchRequest__FilterMetadataEntry *e0 = b->filter_metadata[0],
+                                                                     *e1 = b->filter_metadata[1];
+            if (strcmp(e0->key, "topic") != 0) {
+                const Multiembed__V1__SearchRequest__FilterMetadataEntry *t = e0;
+                e0 = e1;
+                e1 = t;
+            }
+            CHECK(strcmp(e0->key, "topic") == 0 && strcmp(e0->value, "weather") == 0);
+            CHECK(strcmp(e1->key, "lang") == 0 && strcmp(e1->value, "en") == 0);
+        }
+        const char *ids[2] = {"given", "rain"};
+        const float scores[2] = {0.875f, -0.125f};
+        send_hits(fd, r->id, ids, scores, 2);
+        multiembed__v1__request__free_unpacked(r, NULL);
+    }
+    /* 4. hybrid search of a text query: mode and candidates, no pooled query */
+    r = expect(fd, MULTIEMBED__V1__REQUEST__BODY_SEARCH);
+    if (r != NULL) {
+        const Multiembed__V1__SearchRequest *b = r->search;
+        CHECK(b->query != NULL && b->query->kind_case == MULTIEMBED__V1__MULTI_VECTOR_SOURCE__KIND_INPUT);
+        CHECK(b->mode == MULTIEMBED__V1__SEARCH_MODE__SEARCH_MODE_HYBRID && b->candidates == 50);
+        CHECK(b->metric == MULTIEMBED__V1__METRIC__METRIC_COSINE && b->n_query_pooled == 0);
+        CHECK(b->n_filter_metadata == 0);
+        CHECK(fs_send_status(fd, r->id, ME_FAILED_PRECONDITION,
+                             "collection 'news' has documents without a pooled vector ('bare')"));
+        multiembed__v1__request__free_unpacked(r, NULL);
+    }
+    /* 5. get: pooled vectors copied, absent ones NULL */
+    r = expect(fd, MULTIEMBED__V1__REQUEST__BODY_GET);
+    if (r != NULL) {
+        CHECK(r->get->include_vectors);
+        send_pooled_documents(fd, r->id);
+        multiembed__v1__request__free_unpacked(r, NULL);
+    }
+    /* 6. list: each collection's kind */
+    r = expect(fd, MULTIEMBED__V1__REQUEST__BODY_LIST_COLLECTIONS);
+    if (r != NULL) {
+        Multiembed__V1__CollectionInfo a = MULTIEMBED__V1__COLLECTION_INFO__INIT, b = a;
+        a.name = "news";
+        a.kind = MULTIEMBED__V1__COLLECTION_KIND__COLLECTION_KIND_DENSE;
+        b.name = "pages";
+        Multiembed__V1__CollectionInfo *infos[2] = {&a, &b};
+        Multiembed__V1__ListCollectionsResponse body = MULTIEMBED__V1__LIST_COLLECTIONS_RESPONSE__INIT;
+        body.n_collections = 2;
+        body.collections = infos;
+        Multiembed__V1__Response resp = MULTIEMBED__V1__RESPONSE__INIT;
+        resp.id = r->id;
+        resp.body_case = MULTIEMBED__V1__RESPONSE__BODY_LIST_COLLECTIONS;
+        resp.list_collections = &body;
+        CHECK(fs_send_response(fd, &resp));
+        multiembed__v1__request__free_unpacked(r, NULL);
+    }
+    /* 7. a damaged collection: DATA_LOSS passed on, the connection kept */
+    r = expect(fd, MULTIEMBED__V1__REQUEST__BODY_SEARCH);
+    if (r != NULL) {
+        CHECK(fs_send_status(fd, r->id, ME_DATA_LOSS, "collection 'news' is damaged: run repair"));
+        multiembed__v1__request__free_unpacked(r, NULL);
+    }
+    CHECK(fs_wait_closed(fd));
+    close(fd);
+}
+
+static void dense_and_pooled(void)
+{
+    fake_server fs;
+    me_client *c = start(&fs, h_dense, NULL);
+    me_error err;
+    me_collection_options co = {.kind = ME_COLLECTION_DENSE};
+    me_collection_info *info = me_create_collection(c, "news", &co, &err);
+    CHECK_CODE(err, ME_OK);
+    CHECK(info != NULL && info->kind == ME_COLLECTION_DENSE && info->dimension == 3);
+    me_collection_info_free(info);
+
+    const me_metadata weather = {"topic", "weather"}, given_meta = {"topic", "given"};
+    me_document docs[3] = {
+        {.id = "rain", .content = me_source_text("heavy rain"), .metadata = &weather, .n_metadata = 1},
+        {.id = "given", .metadata = &given_meta, .n_metadata = 1, .pooled = pooled3,
+         .pooled_dimension = 3},
+        {.id = "both", .content = me_source_vectors(doc_vectors, 2, 3), .pooled = pooled3,
+         .pooled_dimension = 3},
+    };
+    me_upsert_result up;
+    CHECK(me_upsert(c, "news", docs, 3, NULL, &up, &err) == ME_OK && up.upserted == 3);
+
+    const me_metadata filter[2] = {{"topic", "weather"}, {"lang", "en"}};
+    me_search_options so = {.top_k = 2, .mode = ME_SEARCH_DENSE, .metric = ME_METRIC_DOT,
+                            .candidates = 7, .filter_metadata = filter, .n_filter_metadata = 2,
+                            .query_pooled = query_pooled3, .query_pooled_dimension = 3};
+    me_search_result *hits = me_search(c, "news", NULL, &so, &err);
+    CHECK_CODE(err, ME_OK);
+    CHECK(hits != NULL && hits->count == 2);
+    if (hits != NULL && hits->count == 2)
+        CHECK(strcmp(hits->hits[0].id, "given") == 0 && hits->hits[0].score == 0.875f &&
+              strcmp(hits->hits[1].id, "rain") == 0 && hits->hits[1].score == -0.125f);
+    me_search_result_free(hits);
+
+    me_source q = me_source_text("rain");
+    me_search_options hybrid = {.mode = ME_SEARCH_HYBRID, .candidates = 50};
+    CHECK(me_search(c, "news", &q, &hybrid, &err) == NULL);
+    CHECK_CODE(err, ME_FAILED_PRECONDITION);
+    CHECK(strstr(err.message, "without a pooled vector") != NULL);
+
+    const char *ids[4] = {"given", "mv", "bare", "empty"};
+    me_documents *got = me_get(c, "news", ids, 4, true, NULL, &err);
+    CHECK_CODE(err, ME_OK);
+    CHECK(got != NULL && got->count == 4);
+    if (got != NULL && got->count == 4) {
+        const me_stored_document *g = &got->documents[0], *m = &got->documents[1],
+                                 *b = &got->documents[2];
+        CHECK(g->vectors == NULL && g->count == 0 && g->pooled_dimension == 3 && g->pooled != NULL &&
+              memcmp(g->pooled, pooled3, sizeof pooled3) == 0);
+        CHECK(m->vectors != NULL && m->count == 2 && m->pooled_dimension == 2 && m->pooled != NULL &&
+              m->pooled[0] == 1.0f && m->pooled[1] == 2.5f);
+        CHECK(b->vectors != NULL && b->pooled == NULL && b->pooled_dimension == 0);
+        const me_stored_document *e = &got->documents[3];
+        CHECK(strcmp(e->id, "empty") == 0 && e->vectors == NULL && e->count == 0 && e->pooled == NULL);
+    }
+    me_documents_free(got);
+
+    me_collection_list *list = me_list_collections(c, NULL, &err);
+    CHECK(list != NULL && list->count == 2);
+    if (list != NULL && list->count == 2)
+        CHECK(list->collections[0].kind == ME_COLLECTION_DENSE &&
+              list->collections[1].kind == ME_COLLECTION_MULTI_VECTOR);
+    me_collection_list_free(list);
+
+    CHECK(me_search(c, "news", &q, NULL, &err) == NULL);
+    CHECK_CODE(err, ME_DATA_LOSS);
+    CHECK(strstr(err.message, "damaged") != NULL);
+    me_close(c);
+    fs_stop(&fs);
+}
+
 /* ---- bad arguments never reach the server ---- */
 
 static void h_expect_nothing(int lfd, void *ctx)
@@ -402,6 +677,54 @@ static void h_expect_nothing(int lfd, void *ctx)
     if (r != NULL)
         multiembed__v1__request__free_unpacked(r, NULL);
     close(fd);
+}
+
+/* Pooled vectors, modes and metadata filters that cannot be meant. */
+static void bad_pooled_arguments(me_client *c)
+{
+    me_error err;
+    const float v[2] = {1.0f, 2.0f};
+    me_document nothing = {.id = "a"}; /* no content, no pooled vector */
+    me_document null_pooled = {.id = "a", .pooled = NULL, .pooled_dimension = 2};
+    me_document zero_pooled = {.id = "a", .pooled = v, .pooled_dimension = 0};
+    me_document huge_pooled = {.id = "a", .pooled = v, .pooled_dimension = UINT32_MAX};
+    const me_document *bad_docs[] = {&nothing, &null_pooled, &zero_pooled, &huge_pooled};
+    for (size_t i = 0; i < sizeof bad_docs / sizeof bad_docs[0]; i++) {
+        CHECK(me_upsert(c, "pages", bad_docs[i], 1, NULL, NULL, &err) == ME_INVALID_ARGUMENT);
+        CHECK_CODE(err, ME_INVALID_ARGUMENT);
+    }
+    CHECK(me_upsert(c, "pages", &nothing, 1, NULL, NULL, &err) == ME_INVALID_ARGUMENT &&
+          strstr(err.message, "neither content nor a pooled vector") != NULL);
+
+    me_source q = me_source_text("q");
+    const me_metadata dup[2] = {{"k", "a"}, {"k", "b"}}, null_key = {NULL, "a"},
+                      bad_value = {"k", "\xc3"};
+    me_search_options bad[] = {
+        {.mode = (me_search_mode)4},
+        {.metric = (me_metric)2},
+        {.filter_metadata = NULL, .n_filter_metadata = 1},
+        {.filter_metadata = dup, .n_filter_metadata = 2},
+        {.filter_metadata = &null_key, .n_filter_metadata = 1},
+        {.filter_metadata = &bad_value, .n_filter_metadata = 1},
+        {.query_pooled = NULL, .query_pooled_dimension = 2},
+        {.query_pooled = v, .query_pooled_dimension = 0},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        CHECK(me_search(c, "pages", &q, &bad[i], &err) == NULL);
+        CHECK_CODE(err, ME_INVALID_ARGUMENT);
+    }
+    CHECK(me_search(c, "pages", &q, &bad[3], &err) == NULL && strstr(err.message, "same key") != NULL);
+    /* No query: only with query_pooled. */
+    me_search_options dense = {.mode = ME_SEARCH_DENSE};
+    me_source none = {.kind = ME_SOURCE_NONE};
+    CHECK(me_search(c, "pages", NULL, &dense, &err) == NULL);
+    CHECK_CODE(err, ME_INVALID_ARGUMENT);
+    CHECK(me_search(c, "pages", &none, &dense, &err) == NULL);
+    CHECK_CODE(err, ME_INVALID_ARGUMENT);
+    CHECK(strstr(err.message, "query_pooled") != NULL);
+    /* Score has no use for an empty source. */
+    CHECK(me_score(c, &none, &q, 1, NULL, &err) == NULL);
+    CHECK_CODE(err, ME_INVALID_ARGUMENT);
 }
 
 static void bad_arguments(void)
@@ -465,6 +788,10 @@ static void bad_arguments(void)
     CHECK_CODE(err, ME_INVALID_ARGUMENT);
     CHECK(me_list_collections(NULL, NULL, &err) == NULL);
     CHECK_CODE(err, ME_INVALID_ARGUMENT);
+    me_collection_options bad_kind_collection = {.kind = (me_collection_kind)2};
+    CHECK(me_create_collection(c, "v", &bad_kind_collection, &err) == NULL);
+    CHECK_CODE(err, ME_INVALID_ARGUMENT);
+    bad_pooled_arguments(c);
     me_close(c);
     fs_stop(&fs);
 }
@@ -594,6 +921,7 @@ static void stored_ids(void)
 const test_case late_interaction_tests[] = {
     {"late interaction: stored ids and the collection reach the wire", stored_ids},
     {"late interaction: every call's fields and results", round_trip},
+    {"late interaction: dense collections, pooled vectors, modes, metadata filters", dense_and_pooled},
     {"late interaction: bad arguments refused before sending", bad_arguments},
     {"late interaction: responses that do not add up are ME_INTERNAL", lying_responses},
     {NULL, NULL},
