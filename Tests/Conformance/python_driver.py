@@ -65,6 +65,17 @@ def vectors_of(spec):
     return values.reshape(count, dimension)
 
 
+def pooled_of(spec):
+    """A pooled vector ({"dimension", "seed"}: Document.pooled, SearchRequest.query_pooled):
+    (dimension,) float32 by the same formula; None when the case gives none."""
+    if spec is None:
+        return None
+    return vectors_of({"count": 1, "dimension": spec["dimension"], "seed": spec["seed"]})[0]
+
+
+SOURCE_KEYS = ("stored", "text", "image", "patches", "vectors")
+
+
 def source_of(item):
     """A query or document of a late-interaction case: {"text"}, {"image"}, {"patches"}, {"vectors"}
     or {"stored": id}."""
@@ -79,6 +90,11 @@ def source_of(item):
     return vectors_of(item["vectors"])
 
 
+def optional_source(item):
+    """A source, or None when the document or search gives none (a pooled vector alone)."""
+    return source_of(item) if item is not None and any(key in item for key in SOURCE_KEYS) else None
+
+
 def hex32(values):
     return np.asarray(values, dtype="<f4").tobytes().hex()
 
@@ -86,7 +102,15 @@ def hex32(values):
 def collection_json(info, suffix):
     return {"name": info.name[:len(info.name) - len(suffix)], "dimension": info.dimension, "precision": list(multiembed.Precision).index(info.precision),
             "pool_factor": info.pool_factor, "max_vectors": info.max_vectors, "model": info.model,
-            "document_count": info.document_count}
+            "document_count": info.document_count, "kind": info.kind.wire}
+
+
+def document_json(d):
+    """A Document of Get: vectors and pooled vector as the float32 bytes received (or null)."""
+    return {"id": d.id, "metadata": d.metadata,
+            "vectors": None if d.vectors is None else {
+                "count": int(d.vectors.shape[0]), "dimension": int(d.vectors.shape[1]), "hex": hex32(d.vectors)},
+            "pooled": None if d.pooled is None else {"dimension": int(d.pooled.shape[0]), "hex": hex32(d.pooled)}}
 
 
 def run_op(client, case, suffix):
@@ -99,7 +123,8 @@ def run_op(client, case, suffix):
             info = client.create_collection(name, model=case.get("model"), dimension=case.get("dimension"),
                                             precision=case.get("precision", "float32"),
                                             pool_factor=case.get("pool_factor", 1), max_vectors=case.get("max_vectors"),
-                                            vectors_only=case.get("vectors_only", False))
+                                            vectors_only=case.get("vectors_only", False),
+                                            kind=case.get("kind", "multi_vector"))
             body = {"collection": collection_json(info, suffix)}
         elif op == "list_collections":
             mine = [c for c in client.list_collections() if c.name.endswith(suffix)]
@@ -109,19 +134,21 @@ def run_op(client, case, suffix):
             body = {}
         elif op == "upsert":
             docs = case["documents"]
-            result = client.upsert(name, [d["id"] for d in docs], [source_of(d) for d in docs],
-                                   metadata=[d.get("metadata") for d in docs], **prompts)
+            result = client.upsert(name, [d["id"] for d in docs], [optional_source(d) for d in docs],
+                                   metadata=[d.get("metadata") for d in docs],
+                                   pooled=[pooled_of(d.get("pooled")) for d in docs], **prompts)
             body = {"upserted": result.upserted}
         elif op == "delete":
             body = {"deleted": client.delete(name, case["ids"])}
         elif op == "get":
             documents = client.get(name, case["ids"], include_vectors=case.get("include_vectors", False))
-            body = {"documents": [{"id": d.id, "metadata": d.metadata, "vectors": None if d.vectors is None else {
-                "count": int(d.vectors.shape[0]), "dimension": int(d.vectors.shape[1]), "hex": hex32(d.vectors)}}
-                for d in documents]}
+            body = {"documents": [document_json(d) for d in documents]}
         elif op == "search":
-            hits = client.search(name, source_of(case["query"]), top_k=case.get("top_k", 10),
-                                 filter_ids=case.get("filter_ids"), **prompts)
+            hits = client.search(name, optional_source(case.get("query")), top_k=case.get("top_k", 10),
+                                 filter_ids=case.get("filter_ids"), filter_metadata=case.get("filter_metadata"),
+                                 mode=case.get("mode"), metric=case.get("metric", "cosine"),
+                                 candidates=case.get("candidates"), query_pooled=pooled_of(case.get("query_pooled")),
+                                 **prompts)
             body = {"hits": [{"id": h.id, "score": hex32([h.score]), "metadata": h.metadata} for h in hits]}
         elif op == "score":
             result = client.score(source_of(case["query"]), [source_of(d) for d in case["documents"]],

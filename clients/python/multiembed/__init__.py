@@ -46,8 +46,8 @@ from .errors import (
 )
 from .inputs import PatchGrid, patchify
 from .late_interaction import Source, StoredId
-from .results import (CollectionInfo, Document, EmbedResult, Precision, ScoreResult, SearchHit, SearchResult,
-                      UpsertResult, Usage)
+from .results import (CollectionInfo, CollectionKind, Document, EmbedResult, Metric, Precision, ScoreResult, SearchHit,
+                      SearchMode, SearchResult, UpsertResult, Usage)
 from .v1.health_pb2 import SERVING_STATUS_DRAINING as DRAINING
 from .v1.health_pb2 import SERVING_STATUS_NOT_SERVING as NOT_SERVING
 from .v1.health_pb2 import SERVING_STATUS_SERVING as SERVING
@@ -60,6 +60,7 @@ __all__ = [
     "MultiEmbedError", "Cancelled", "Unknown", "InvalidArgument", "DeadlineExceeded", "NotFound",
     "AlreadyExists", "PermissionDenied", "ResourceExhausted", "FailedPrecondition", "Aborted", "OutOfRange",
     "Unimplemented", "Internal", "Unavailable", "DataLoss", "Unauthenticated", "ConnectionLost",
-    "ProtocolError", "FrameTooLarge", "InputErrors", "Source", "StoredId", "Precision", "CollectionInfo", "Document",
+    "ProtocolError", "FrameTooLarge", "InputErrors", "Source", "StoredId", "Precision", "CollectionKind", "SearchMode",
+    "Metric", "CollectionInfo", "Document",
     "SearchHit", "SearchResult", "ScoreResult", "UpsertResult", "__version__",
 ]

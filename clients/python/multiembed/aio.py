@@ -22,7 +22,8 @@ from .framing import DEFAULT_MAX_RESPONSE_BYTES, FrameDecoder, encode_frame
 from .inputs import ImageLike, PatchesLike, collect_inputs
 from .progress import make_progress
 from .late_interaction import Source
-from .results import CollectionInfo, Document, EmbedResult, Precision, ResultBuilder, ScoreResult, SearchResult, UpsertResult
+from .results import (CollectionInfo, CollectionKind, Document, EmbedResult, Metric, Precision, ResultBuilder, ScoreResult,
+                      SearchMode, SearchResult, UpsertResult)
 from .v1 import envelope_pb2, health_pb2, info_pb2
 
 __all__ = ["AsyncClient"]
@@ -193,11 +194,12 @@ class AsyncClient:
     async def create_collection(self, name: str, *, model: Optional[str] = None, dimension: Optional[int] = None,
                                 precision: Union[str, Precision] = "float32", pool_factor: int = 1,
                                 max_vectors: Optional[int] = None, vectors_only: bool = False,
+                                kind: Union[str, CollectionKind] = "multi_vector",
                                 deadline: Optional[float] = None) -> CollectionInfo:
         """Creates an empty collection; see :meth:`multiembed.Client.create_collection`."""
         return await self._run_plan(late.create_collection_plan(
             name, model=model, dimension=dimension, precision=precision, pool_factor=pool_factor,
-            max_vectors=max_vectors, vectors_only=vectors_only), deadline)
+            max_vectors=max_vectors, vectors_only=vectors_only, kind=kind), deadline)
 
     async def list_collections(self, *, deadline: Optional[float] = None) -> List[CollectionInfo]:
         """Every collection; see :meth:`multiembed.Client.list_collections`."""
@@ -207,15 +209,16 @@ class AsyncClient:
         """Deletes a collection; see :meth:`multiembed.Client.drop_collection`."""
         await self._run_plan(late.drop_collection_plan(name), deadline)
 
-    async def upsert(self, collection: str, ids: Sequence[str], documents: Sequence[Source], *,
-                     metadata: Optional[Sequence[Optional[Mapping[str, str]]]] = None,
+    async def upsert(self, collection: str, ids: Sequence[str], documents: Optional[Sequence[Optional[Source]]] = None,
+                     *, metadata: Optional[Sequence[Optional[Mapping[str, str]]]] = None,
+                     pooled: Optional[Sequence[Any]] = None,
                      prompt_name: Optional[str] = None, instruction: Optional[str] = None, truncate: str = "end",
                      batch_size: Optional[int] = None, deadline: Optional[float] = None) -> UpsertResult:
         """Inserts or replaces documents; see :meth:`multiembed.Client.upsert`."""
         limits = (await self.info()).limits
         return await self._run_plan(late.upsert_plan(
-            collection, ids, documents, metadata=metadata, prompt_name=prompt_name, instruction=instruction,
-            truncate=truncate, batch_size=batch_size, limits=limits), deadline)
+            collection, ids, documents, metadata=metadata, pooled=pooled, prompt_name=prompt_name,
+            instruction=instruction, truncate=truncate, batch_size=batch_size, limits=limits), deadline)
 
     async def delete(self, collection: str, ids: Sequence[str], *, deadline: Optional[float] = None) -> int:
         """Deletes documents by id; see :meth:`multiembed.Client.delete`."""
@@ -229,13 +232,16 @@ class AsyncClient:
         return await self._run_plan(late.get_plan(collection, ids, include_vectors=include_vectors, limits=limits),
                                     deadline)
 
-    async def search(self, collection: str, query: Source, *, top_k: int = late.DEFAULT_TOP_K,
-                     filter_ids: Optional[Sequence[str]] = None, prompt_name: Optional[str] = None,
-                     instruction: Optional[str] = None, truncate: str = "end",
+    async def search(self, collection: str, query: Optional[Source] = None, *, top_k: int = late.DEFAULT_TOP_K,
+                     filter_ids: Optional[Sequence[str]] = None, filter_metadata: Optional[Mapping[str, str]] = None,
+                     mode: Union[None, str, SearchMode] = None, metric: Union[str, Metric] = "cosine",
+                     candidates: Optional[int] = None, query_pooled: Any = None,
+                     prompt_name: Optional[str] = None, instruction: Optional[str] = None, truncate: str = "end",
                      deadline: Optional[float] = None) -> SearchResult:
         """A collection's best documents for a query; see :meth:`multiembed.Client.search`."""
         return await self._run_plan(late.search_plan(
-            collection, query, top_k=top_k, filter_ids=filter_ids, prompt_name=prompt_name,
+            collection, query, top_k=top_k, filter_ids=filter_ids, filter_metadata=filter_metadata, mode=mode,
+            metric=metric, candidates=candidates, query_pooled=query_pooled, prompt_name=prompt_name,
             instruction=instruction, truncate=truncate), deadline)
 
     async def score(self, query: Source, documents: Sequence[Source], *, model: Optional[str] = None,

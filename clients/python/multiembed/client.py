@@ -28,7 +28,8 @@ from .framing import DEFAULT_MAX_RESPONSE_BYTES
 from .inputs import ImageLike, PatchesLike, collect_inputs
 from .progress import make_progress
 from .late_interaction import Source
-from .results import CollectionInfo, Document, EmbedResult, Precision, ResultBuilder, ScoreResult, SearchResult, UpsertResult
+from .results import (CollectionInfo, CollectionKind, Document, EmbedResult, Metric, Precision, ResultBuilder, ScoreResult,
+                      SearchMode, SearchResult, UpsertResult)
 from .v1 import envelope_pb2, health_pb2, info_pb2
 
 __all__ = ["Client", "EmbedOutput", "DEFAULT_PORT"]
@@ -232,20 +233,27 @@ class Client:
         pool_factor: int = 1,
         max_vectors: Optional[int] = None,
         vectors_only: bool = False,
+        kind: Union[str, CollectionKind] = "multi_vector",
         deadline: Optional[float] = None,
     ) -> CollectionInfo:
-        """Creates an empty collection of multi-vector documents, stored durably by the server.
+        """Creates an empty collection, stored durably by the server: of multi-vector documents
+        (searched by MaxSim, and by dense or hybrid search through their pooled vectors), or of
+        dense ones (one pooled vector per document).
 
         Args:
             name: 1 to 128 ASCII letters, digits, ``-``, ``_`` and ``.``, not starting with ``.``.
             model: the model that embeds the collection's inputs (upserted documents, text
                 queries); None = the server's default model.
-            dimension: values per vector; None = the model's ``token_dimension``.
-            precision: storage: "float32" (default), "float16", "int8" or "binary".
+            dimension: values per vector; None = the model's ``token_dimension`` (a dense
+                collection: its pooled ``dimension``).
+            precision: storage: "float32" (default), "float16", "int8" or "binary". A dense
+                collection stores float32 and takes no other.
             pool_factor: token pooling at upsert: about ``count / pool_factor`` vectors kept per
-                document (1 = none).
-            max_vectors: keep only a document's first ``max_vectors`` vectors; None = all.
+                document (1 = none). Not for a dense collection.
+            max_vectors: keep only a document's first ``max_vectors`` vectors; None = all. Not
+                for a dense collection.
             vectors_only: the collection takes precomputed vectors only (give ``dimension``).
+            kind: "multi_vector" (default) or "dense" (a :class:`CollectionKind`).
             deadline: seconds the server may take.
 
         Returns:
@@ -253,11 +261,11 @@ class Client:
 
         Raises:
             AlreadyExists: the name is taken. NotFound: no such model. InvalidArgument: a bad
-            name or option, or a model without multi-vector output.
+            name or option, or (multi-vector) a model without multi-vector output.
         """
         return self._run_plan(late.create_collection_plan(
             name, model=model, dimension=dimension, precision=precision, pool_factor=pool_factor,
-            max_vectors=max_vectors, vectors_only=vectors_only), deadline)
+            max_vectors=max_vectors, vectors_only=vectors_only, kind=kind), deadline)
 
     def list_collections(self, *, deadline: Optional[float] = None) -> List[CollectionInfo]:
         """Every collection on the server, with its document count."""
@@ -271,9 +279,10 @@ class Client:
         self,
         collection: str,
         ids: Sequence[str],
-        documents: Sequence[Source],
+        documents: Optional[Sequence[Optional[Source]]] = None,
         *,
         metadata: Optional[Sequence[Optional[Mapping[str, str]]]] = None,
+        pooled: Optional[Sequence[Any]] = None,
         prompt_name: Optional[str] = None,
         instruction: Optional[str] = None,
         truncate: str = "end",
@@ -288,8 +297,16 @@ class Client:
             documents: one per id, each a text (``str``), an image (a ``pathlib.Path``, file
                 bytes or a PIL image; a ``str`` is always text), a :class:`PatchGrid`, or
                 precomputed ``(count, dimension)`` vectors (numpy array or list of lists),
-                which the server L2-normalises. See :mod:`multiembed.late_interaction`.
+                which the server L2-normalises. See :mod:`multiembed.late_interaction`. None
+                (or a None entry) = no source: the document is its ``pooled`` vector alone (a
+                dense collection's document).
             metadata: one dict of str to str (or None) per id, returned with the document.
+            pooled: one pooled vector (a ``(dimension,)`` numpy array or list of floats, or
+                None) per id, or an ``(n, dimension)`` array: the document's vector for dense
+                and hybrid search, stored as given. In a dense collection, give it instead of a
+                source; in a multi-vector collection it may go with the source (unset, the
+                server stores the model's pooled embedding of an input, and a document given
+                as vectors has none).
             prompt_name, instruction: the prompt for text documents, as in :meth:`embed`;
                 neither = the model's document convention.
             truncate: over-long texts: "end", "start" or "error".
@@ -300,13 +317,15 @@ class Client:
 
         Raises:
             InvalidArgument: a bad document (``input_errors`` has each culprit's index in
-                ``documents``), a repeated id, or mismatched lengths. NotFound: no such
-                collection. FailedPrecondition: vectors that do not fit the collection.
+                ``documents``), a repeated id, a document with neither source nor pooled
+                vector, mismatched lengths, or vectors as a dense collection's source.
+                NotFound: no such collection. FailedPrecondition: vectors or a pooled vector
+                that do not fit the collection's dimension.
         """
         limits = self.info().limits
         return self._run_plan(late.upsert_plan(
-            collection, ids, documents, metadata=metadata, prompt_name=prompt_name, instruction=instruction,
-            truncate=truncate, batch_size=batch_size, limits=limits), deadline)
+            collection, ids, documents, metadata=metadata, pooled=pooled, prompt_name=prompt_name,
+            instruction=instruction, truncate=truncate, batch_size=batch_size, limits=limits), deadline)
 
     def delete(self, collection: str, ids: Sequence[str], *, deadline: Optional[float] = None) -> int:
         """Deletes documents by id, durably; returns how many existed. Unknown ids are not an error."""
@@ -316,7 +335,8 @@ class Client:
     def get(self, collection: str, ids: Sequence[str], *, include_vectors: bool = False,
             deadline: Optional[float] = None) -> List[Document]:
         """The documents among ``ids`` that exist, in the order asked (missing ids are left out),
-        with their metadata and, with ``include_vectors``, their stored vectors as float32."""
+        with their metadata and, with ``include_vectors``, their stored vectors and pooled vector
+        (when they have one) as float32."""
         limits = self.info().limits
         return self._run_plan(late.get_plan(collection, ids, include_vectors=include_vectors, limits=limits),
                               deadline)
@@ -324,22 +344,41 @@ class Client:
     def search(
         self,
         collection: str,
-        query: Source,
+        query: Optional[Source] = None,
         *,
         top_k: int = late.DEFAULT_TOP_K,
         filter_ids: Optional[Sequence[str]] = None,
+        filter_metadata: Optional[Mapping[str, str]] = None,
+        mode: Union[None, str, SearchMode] = None,
+        metric: Union[str, Metric] = "cosine",
+        candidates: Optional[int] = None,
+        query_pooled: Any = None,
         prompt_name: Optional[str] = None,
         instruction: Optional[str] = None,
         truncate: str = "end",
         deadline: Optional[float] = None,
     ) -> SearchResult:
-        """A collection's best documents for a query by MaxSim, best first.
+        """A collection's best documents for a query, best first: by MaxSim, by the similarity
+        of pooled vectors (dense), or dense candidates re-ranked by MaxSim (hybrid).
 
         Args:
             collection: the collection's name.
-            query: a text (usually), an image, a patch grid, or ``(count, dimension)`` vectors.
+            query: a text (usually), an image, a patch grid, or ``(count, dimension)`` vectors;
+                may be None for a dense search given ``query_pooled``.
             top_k: how many hits at most (1 to the server's ``max_top_k``).
             filter_ids: only these documents are candidates; None = all.
+            filter_metadata: only documents whose metadata has each of these keys with exactly
+                this value (a dict of str to str); None = all. With ``filter_ids``, both apply.
+            mode: "maxsim", "dense", "hybrid" (a :class:`SearchMode`); None = the collection's
+                own (maxsim for multi-vector, dense for dense). Dense and hybrid search of a
+                multi-vector collection need every document to have a pooled vector.
+            metric: dense similarity (and hybrid's first stage): "cosine" (default) or "dot"
+                (the normalised query against each pooled vector as stored).
+            candidates: first-stage depth: hybrid's dense candidates re-ranked by MaxSim
+                (default 100), or a binary collection's Hamming candidates re-scored; None =
+                the server's default.
+            query_pooled: the query's pooled vector (``(dimension,)``) for the dense side;
+                None = the pooled embedding of ``query``. Needed when ``query`` is vectors.
             prompt_name, instruction: the prompt for a text query; neither = the model's query
                 convention.
             truncate: an over-long text query: "end", "start" or "error".
@@ -347,10 +386,19 @@ class Client:
 
         Returns:
             a :class:`SearchResult`: iterate it for :class:`SearchHit` (``id``, ``score``,
-            ``metadata``); ``.ids`` and ``.scores`` give the columns.
+            ``metadata``); ``.ids`` and ``.scores`` give the columns. Scores are MaxSim for
+            maxsim and hybrid search, the metric's for dense search.
+
+        Raises:
+            InvalidArgument: a bad option, maxsim or hybrid on a dense collection, or a hybrid
+            search with neither a query input nor ``query_pooled``. FailedPrecondition: dense
+            or hybrid search of a collection with documents lacking a pooled vector, or a
+            ``query_pooled`` of another dimension than the collection's. NotFound: no such
+            collection.
         """
         return self._run_plan(late.search_plan(
-            collection, query, top_k=top_k, filter_ids=filter_ids, prompt_name=prompt_name,
+            collection, query, top_k=top_k, filter_ids=filter_ids, filter_metadata=filter_metadata, mode=mode,
+            metric=metric, candidates=candidates, query_pooled=query_pooled, prompt_name=prompt_name,
             instruction=instruction, truncate=truncate), deadline)
 
     def score(

@@ -31,11 +31,12 @@ import numpy as np
 
 from .errors import InputError, InvalidArgument, MultiEmbedError, ProtocolError, StatusCode
 from .inputs import PatchGrid, _is_pil_image, image_input, patches_input, text_input
-from .results import CollectionInfo, Document, Precision, ScoreResult, SearchResult, UpsertResult, Usage
+from .results import (CollectionInfo, CollectionKind, Document, Metric, Precision, ScoreResult, SearchMode, SearchResult,
+                      UpsertResult, Usage)
 from .v1 import collections_pb2, embed_pb2, envelope_pb2, info_pb2
 
-__all__ = ["Source", "StoredId", "Plan", "DEFAULT_TOP_K", "source_of", "vectors_message", "prompt_fields", "truncate_value",
-           "create_collection_request", "documents_of", "check_ids", "split", "shift_input_errors", "Batch",
+__all__ = ["Source", "StoredId", "Plan", "DEFAULT_TOP_K", "source_of", "vectors_message", "pooled_values",
+           "prompt_fields", "truncate_value", "create_collection_request", "search_request", "documents_of", "check_ids", "split", "shift_input_errors", "Batch",
            "create_collection_plan", "list_collections_plan", "drop_collection_plan", "upsert_plan",
            "delete_plan", "get_plan", "search_plan", "score_plan"]
 
@@ -91,6 +92,19 @@ def vectors_message(vectors: Any) -> embed_pb2.MultiVector:
         raise InvalidArgument(f"vectors must have at least one vector of at least one value, got shape {array.shape}")
     data = np.ascontiguousarray(array, dtype="<f4").tobytes()
     return embed_pb2.MultiVector(count=count, dimension=dimension, data=data)
+
+
+def pooled_values(vector: Any, what: str = "pooled") -> List[float]:
+    """The values of one pooled vector (``Document.pooled``, ``SearchRequest.query_pooled``): a
+    ``(dimension,)`` numpy array or sequence of floats, at least one value, as float32."""
+    try:
+        array = np.asarray(vector, dtype=np.float32)
+    except (TypeError, ValueError) as error:
+        raise InvalidArgument(f"{what} must be one vector of numbers: {error}") from None
+    if array.ndim != 1 or array.size == 0:
+        # Empty would read as "no pooled vector" on the wire, so it is refused rather than sent.
+        raise InvalidArgument(f"{what} must be one (dimension,) vector of at least one value, got shape {array.shape}")
+    return array.tolist()
 
 
 def source_of(value: Source) -> collections_pb2.MultiVectorSource:
@@ -149,6 +163,32 @@ def _precision_of(precision: Union[str, Precision]) -> Precision:
         raise InvalidArgument(f"unknown precision {precision!r} (known: {known})") from None
 
 
+def _kind_of(kind: Union[str, CollectionKind]) -> CollectionKind:
+    try:
+        return CollectionKind(kind.lower() if isinstance(kind, str) else kind)
+    except ValueError:
+        known = ", ".join(k.value for k in CollectionKind)
+        raise InvalidArgument(f"unknown collection kind {kind!r} (known: {known})") from None
+
+
+def _mode_of(mode: Union[None, str, SearchMode]) -> SearchMode:
+    if mode is None:
+        return SearchMode.DEFAULT
+    try:
+        return SearchMode(mode.lower() if isinstance(mode, str) else mode)
+    except ValueError:
+        known = ", ".join(m.value for m in SearchMode)
+        raise InvalidArgument(f"unknown search mode {mode!r} (known: {known}, or None)") from None
+
+
+def _metric_of(metric: Union[str, Metric]) -> Metric:
+    try:
+        return Metric(metric.lower() if isinstance(metric, str) else metric)
+    except ValueError:
+        known = ", ".join(m.value for m in Metric)
+        raise InvalidArgument(f"unknown metric {metric!r} (known: {known})") from None
+
+
 def _non_negative(name: str, value: Optional[int]) -> int:
     if value is None:
         return 0
@@ -166,6 +206,7 @@ def create_collection_request(
     pool_factor: int,
     max_vectors: Optional[int],
     vectors_only: bool,
+    kind: Union[str, CollectionKind] = CollectionKind.MULTI_VECTOR,
 ) -> collections_pb2.CreateCollectionRequest:
     """The CreateCollectionRequest of :meth:`multiembed.Client.create_collection`'s arguments."""
     if not isinstance(name, str) or not name:
@@ -176,10 +217,21 @@ def create_collection_request(
         raise InvalidArgument("a vectors_only collection needs its dimension")
     if vectors_only and model:
         raise InvalidArgument("a vectors_only collection has no model")
+    kind = _kind_of(kind)
+    precision = _precision_of(precision)
+    pool_factor = _non_negative("pool_factor", pool_factor)
+    if kind is CollectionKind.DENSE:
+        # A dense collection stores float32 pooled vectors: it takes no precision, pooling or
+        # truncation (the server refuses them). pool_factor 1 is "none", so it is left unset.
+        if precision is not Precision.FLOAT32:
+            raise InvalidArgument(f"a dense collection stores float32; precision {precision.value!r} is not for it")
+        if pool_factor != 1 or max_vectors:
+            raise InvalidArgument("a dense collection takes no pool_factor or max_vectors")
+        pool_factor = 0
     return collections_pb2.CreateCollectionRequest(
         name=name, model=model or "", dimension=_non_negative("dimension", dimension),
-        precision=_precision_of(precision).wire, pool_factor=_non_negative("pool_factor", pool_factor),
-        max_vectors=_non_negative("max_vectors", max_vectors), vectors_only=vectors_only)
+        precision=precision.wire, pool_factor=pool_factor,
+        max_vectors=_non_negative("max_vectors", max_vectors), vectors_only=vectors_only, kind=kind.wire)
 
 
 def check_ids(ids: Sequence[str], what: str = "ids") -> List[str]:
@@ -204,32 +256,59 @@ def _metadata_map(entry: Optional[Mapping[str, str]], index: int) -> Dict[str, s
     return dict(entry)
 
 
-def documents_of(ids: Sequence[str], documents: Sequence[Source],
-                 metadata: Optional[Sequence[Optional[Mapping[str, str]]]]) -> List[collections_pb2.Document]:
-    """The Document messages of an upsert, checked: as many documents (and metadata dicts) as
-    ids, at least one, and no id twice (the server would refuse the request; across several
-    requests, the later would silently replace the earlier)."""
+def _metadata_filter(entry: Optional[Mapping[str, str]]) -> Dict[str, str]:
+    if entry is None:
+        return {}
+    if not isinstance(entry, Mapping):
+        raise TypeError(f"filter_metadata must be a dict of str to str, got {type(entry).__name__}")
+    for key, value in entry.items():
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise TypeError(f"filter_metadata must map str to str, got {key!r}: {value!r}")
+    return dict(entry)
+
+
+def documents_of(ids: Sequence[str], documents: Optional[Sequence[Optional[Source]]],
+                 metadata: Optional[Sequence[Optional[Mapping[str, str]]]],
+                 pooled: Optional[Sequence[Any]] = None) -> List[collections_pb2.Document]:
+    """The Document messages of an upsert, checked: as many documents (and metadata dicts, and
+    pooled vectors) as ids, at least one, each with a source or a pooled vector or both, and no
+    id twice (the server would refuse the request; across several requests, the later would
+    silently replace the earlier). ``documents`` None (or a None entry) means no source: the
+    document is its pooled vector alone, as a dense collection takes it."""
     ids = check_ids(ids)
     if isinstance(documents, (str, bytes)) or (isinstance(documents, np.ndarray) and documents.ndim < 3):
         raise TypeError("documents takes a list with one entry per id")
-    documents = list(documents)
+    if isinstance(pooled, (str, bytes)) or (isinstance(pooled, np.ndarray) and pooled.ndim != 2):
+        raise TypeError("pooled takes a list with one vector (or None) per id, or an (n, dimension) array")
     if not ids:
         raise InvalidArgument("nothing to upsert: give at least one id and document")
+    documents = list(documents) if documents is not None else [None] * len(ids)
     if len(documents) != len(ids):
         raise InvalidArgument(f"{len(ids)} ids but {len(documents)} documents")
     if metadata is not None and (isinstance(metadata, Mapping) or len(metadata) != len(ids)):
         raise InvalidArgument("metadata takes a list with one dict (or None) per id")
+    vectors = list(pooled) if pooled is not None else [None] * len(ids)
+    if len(vectors) != len(ids):
+        raise InvalidArgument(f"{len(ids)} ids but {len(vectors)} pooled vectors")
     seen: Dict[str, int] = {}
     errors = []
     for index, doc_id in enumerate(ids):
         if doc_id in seen:
             errors.append(InputError(index, StatusCode.INVALID_ARGUMENT, f"id {doc_id!r} repeats document {seen[doc_id]}"))
         seen.setdefault(doc_id, index)
+        if documents[index] is None and vectors[index] is None:
+            errors.append(InputError(index, StatusCode.INVALID_ARGUMENT, f"document {doc_id!r} has neither a source nor a pooled vector"))
     if errors:
-        raise InvalidArgument(f"{len(errors)} repeated ids", input_errors=errors)
-    return [collections_pb2.Document(id=doc_id, content=source_of(document),
-                                     metadata=_metadata_map(metadata[index] if metadata else None, index))
-            for index, (doc_id, document) in enumerate(zip(ids, documents))]
+        raise InvalidArgument(f"{len(errors)} bad documents", input_errors=errors)
+    messages = []
+    for index, (doc_id, document, vector) in enumerate(zip(ids, documents, vectors)):
+        message = collections_pb2.Document(id=doc_id, metadata=_metadata_map(metadata[index] if metadata else None, index))
+        if document is not None:
+            message.content.CopyFrom(source_of(document))
+        if vector is not None:
+            message.pooled.extend(pooled_values(vector, f"pooled[{index}]"))
+        messages.append(message)
+    return messages
 
 
 T = TypeVar("T")
@@ -323,14 +402,14 @@ def drop_collection_plan(name: str) -> Plan[None]:
     yield envelope_pb2.Request(drop_collection=collections_pb2.DropCollectionRequest(name=name)), 0
 
 
-def upsert_plan(collection: str, ids: Sequence[str], documents: Sequence[Source], *,
+def upsert_plan(collection: str, ids: Sequence[str], documents: Optional[Sequence[Optional[Source]]], *,
                 metadata: Optional[Sequence[Optional[Mapping[str, str]]]], prompt_name: Optional[str],
                 instruction: Optional[str], truncate: str, batch_size: Optional[int],
-                limits: info_pb2.Limits) -> Plan[UpsertResult]:
+                limits: info_pb2.Limits, pooled: Optional[Sequence[Any]] = None) -> Plan[UpsertResult]:
     """Requests in order, each answered once durable: if one fails, the ones before it stay written."""
     template = collections_pb2.UpsertRequest(collection=collection, truncate=truncate_value(truncate),
                                              **prompt_fields(prompt_name, instruction))
-    batches = _batches(documents_of(ids, documents, metadata), batch_size, limits)
+    batches = _batches(documents_of(ids, documents, metadata, pooled), batch_size, limits)
     result = UpsertResult(0)
     for batch in batches:
         body = collections_pb2.UpsertRequest()
@@ -361,14 +440,37 @@ def get_plan(collection: str, ids: Sequence[str], *, include_vectors: bool,
     return documents
 
 
-def search_plan(collection: str, query: Source, *, top_k: int, filter_ids: Optional[Sequence[str]],
-                prompt_name: Optional[str], instruction: Optional[str], truncate: str) -> Plan[SearchResult]:
+def search_request(collection: str, query: Optional[Source], *, top_k: int, filter_ids: Optional[Sequence[str]],
+                   prompt_name: Optional[str], instruction: Optional[str], truncate: str,
+                   mode: Union[None, str, SearchMode] = None, metric: Union[str, Metric] = Metric.COSINE,
+                   candidates: Optional[int] = None, filter_metadata: Optional[Mapping[str, str]] = None,
+                   query_pooled: Any = None) -> collections_pb2.SearchRequest:
+    """The SearchRequest of :meth:`multiembed.Client.search`'s arguments. ``query`` may be None
+    only with ``query_pooled``, for a dense search (the server's default mode decides on a
+    collection of unknown kind; an explicit maxsim or hybrid mode needs the query)."""
     if not isinstance(top_k, (int, np.integer)) or top_k < 1:
         raise InvalidArgument(f"top_k must be at least 1, got {top_k!r}")
+    mode = _mode_of(mode)
+    if query is None:
+        if query_pooled is None:
+            raise InvalidArgument("give a query, or query_pooled for a dense search")
+        if mode in (SearchMode.MAXSIM, SearchMode.HYBRID):
+            raise InvalidArgument(f"a {mode.value} search needs a query (query_pooled serves dense scoring only)")
     body = collections_pb2.SearchRequest(
-        collection=collection, query=source_of(query), top_k=int(top_k),
+        collection=collection, top_k=int(top_k),
         filter_ids=check_ids(filter_ids, "filter_ids") if filter_ids is not None else [],
-        truncate=truncate_value(truncate), **prompt_fields(prompt_name, instruction))
+        truncate=truncate_value(truncate), mode=mode.wire, metric=_metric_of(metric).wire,
+        candidates=_non_negative("candidates", candidates), filter_metadata=_metadata_filter(filter_metadata),
+        **prompt_fields(prompt_name, instruction))
+    if query is not None:
+        body.query.CopyFrom(source_of(query))
+    if query_pooled is not None:
+        body.query_pooled.extend(pooled_values(query_pooled, "query_pooled"))
+    return body
+
+
+def search_plan(collection: str, query: Optional[Source], **options: Any) -> Plan[SearchResult]:
+    body = search_request(collection, query, **options)
     response = yield envelope_pb2.Request(search=body), 0
     return SearchResult.from_message(response.search)
 

@@ -18,8 +18,8 @@ from .encodings import Encoding, decode_vectors, dequantize, empty_vectors
 from .errors import InputError, ProtocolError, input_errors_from_status
 from .v1 import collections_pb2, embed_pb2, status_pb2
 
-__all__ = ["Usage", "EmbedResult", "ResultBuilder", "Precision", "CollectionInfo", "Document", "SearchHit",
-           "SearchResult", "ScoreResult", "UpsertResult"]
+__all__ = ["Usage", "EmbedResult", "ResultBuilder", "Precision", "CollectionKind", "SearchMode", "Metric",
+           "CollectionInfo", "Document", "SearchHit", "SearchResult", "ScoreResult", "UpsertResult"]
 
 
 @dataclass
@@ -209,6 +209,54 @@ class Precision(str, enum.Enum):
         return members[value]
 
 
+class CollectionKind(str, enum.Enum):
+    """What a collection holds per document (``multiembed.v1.CollectionKind``); the value is the
+    name accepted by :meth:`multiembed.Client.create_collection`'s ``kind``."""
+
+    MULTI_VECTOR = "multi_vector"  # one vector per token or patch, searched by MaxSim (and an optional pooled one)
+    DENSE = "dense"                # one pooled vector per document, searched by cosine or dot product
+
+    @property
+    def wire(self) -> int:
+        """The ``multiembed.v1.CollectionKind`` number."""
+        return list(CollectionKind).index(self)  # declared in wire order, 0..1
+
+    @classmethod
+    def from_wire(cls, value: int) -> "CollectionKind":
+        members = list(cls)
+        if not 0 <= value < len(members):
+            raise ProtocolError(f"the server sent collection kind {value}, which this client does not know")
+        return members[value]
+
+
+class SearchMode(str, enum.Enum):
+    """How a search scores documents (``multiembed.v1.SearchMode``); the value is the name
+    accepted by :meth:`multiembed.Client.search`'s ``mode`` (None = ``"default"``)."""
+
+    DEFAULT = "default"  # the collection's own: maxsim for multi-vector, dense for dense
+    MAXSIM = "maxsim"    # MaxSim of the query's vectors against each document's
+    DENSE = "dense"      # the query's pooled vector against each document's, by the metric
+    HYBRID = "hybrid"    # dense candidates, re-ranked (and scored) by MaxSim
+
+    @property
+    def wire(self) -> int:
+        """The ``multiembed.v1.SearchMode`` number."""
+        return list(SearchMode).index(self)  # declared in wire order, 0..3
+
+
+class Metric(str, enum.Enum):
+    """The similarity of dense search and of hybrid search's first stage (``multiembed.v1.Metric``);
+    the value is the name accepted by :meth:`multiembed.Client.search`'s ``metric``."""
+
+    COSINE = "cosine"  # the default
+    DOT = "dot"        # the normalised query against each pooled vector as stored
+
+    @property
+    def wire(self) -> int:
+        """The ``multiembed.v1.Metric`` number."""
+        return list(Metric).index(self)  # declared in wire order, 0..1
+
+
 @dataclass(frozen=True)
 class CollectionInfo:
     """A collection as the server describes it (``multiembed.v1.CollectionInfo``).
@@ -221,6 +269,7 @@ class CollectionInfo:
         max_vectors: first-n truncation at upsert (0 = keep all).
         model: the model that embeds inputs for it; ``""`` = precomputed vectors only.
         document_count: live documents.
+        kind: multi-vector (the default) or dense (one pooled vector per document).
     """
 
     name: str
@@ -230,12 +279,13 @@ class CollectionInfo:
     max_vectors: int
     model: str
     document_count: int
+    kind: CollectionKind = CollectionKind.MULTI_VECTOR
 
     @classmethod
     def from_message(cls, message: collections_pb2.CollectionInfo) -> "CollectionInfo":
         return cls(name=message.name, dimension=message.dimension, precision=Precision.from_wire(message.precision),
                    pool_factor=message.pool_factor, max_vectors=message.max_vectors, model=message.model,
-                   document_count=message.document_count)
+                   document_count=message.document_count, kind=CollectionKind.from_wire(message.kind))
 
 
 @dataclass(frozen=True)
@@ -246,12 +296,16 @@ class Document:
         id: its id.
         metadata: the strings upserted with it.
         vectors: ``(count, dimension)`` float32, decoded from the stored precision, when asked
-            for with ``include_vectors=True``; otherwise None.
+            for with ``include_vectors=True``; otherwise None (and always for a dense
+            collection's documents, which have no token vectors).
+        pooled: the document's one pooled vector, ``(dimension,)`` float32 as stored, when asked
+            for with ``include_vectors=True`` and the document has one; otherwise None.
     """
 
     id: str
     metadata: Dict[str, str]
     vectors: Optional[np.ndarray] = None
+    pooled: Optional[np.ndarray] = None
 
     @classmethod
     def from_message(cls, message: collections_pb2.Document) -> "Document":
@@ -261,12 +315,14 @@ class Document:
                 raise ProtocolError(f"document {message.id!r} came back with an input instead of vectors")
             mv = message.content.vectors
             vectors = decode_vectors(mv.data, mv.count, mv.dimension, Encoding.FLOAT32)
-        return cls(id=message.id, metadata=dict(message.metadata), vectors=vectors)
+        pooled = np.array(message.pooled, dtype=np.float32) if len(message.pooled) else None
+        return cls(id=message.id, metadata=dict(message.metadata), vectors=vectors, pooled=pooled)
 
 
 @dataclass(frozen=True)
 class SearchHit:
-    """One document found by a search: its id, MaxSim score and metadata."""
+    """One document found by a search: its id, score (MaxSim for maxsim and hybrid searches, the
+    metric's for dense ones) and metadata."""
 
     id: str
     score: float

@@ -39,6 +39,24 @@ def test_info_health_and_pooled_embeddings(fake_server):
         assert single.shape == (DIM,)
 
 
+def test_info_reports_every_limit(fake_server):
+    """The hardening limits too: response size, connections per address, unread answer bytes,
+    idle time, failed authentications (64-bit ones beyond 2**32)."""
+    info = make_info(max_inputs=5, max_frame=1 << 20)
+    info.limits.max_response_bytes = 5 << 32
+    info.limits.max_connections_per_address = 16
+    info.limits.max_answer_bytes_per_connection = (1 << 40) + 3
+    info.limits.idle_timeout_ms = 300000
+    info.limits.max_failed_authentications = 8
+    server = fake_server(info=info)
+    with Client(port=server.port) as client:
+        limits = client.info().limits
+    assert (limits.max_inputs_per_request, limits.max_frame_bytes) == (5, 1 << 20)
+    assert limits.max_response_bytes == 5 << 32 and limits.max_connections_per_address == 16
+    assert limits.max_answer_bytes_per_connection == (1 << 40) + 3
+    assert limits.idle_timeout_ms == 300000 and limits.max_failed_authentications == 8
+
+
 def test_options_reach_the_wire(fake_server):
     server = fake_server()
     with Client(port=server.port, api_key="secret") as client:
@@ -153,6 +171,8 @@ def test_float16_int8_binary_through_the_client(fake_server):
     (status_pb2.DEADLINE_EXCEEDED, multiembed.DeadlineExceeded),
     (status_pb2.NOT_FOUND, multiembed.NotFound),
     (status_pb2.RESOURCE_EXHAUSTED, multiembed.ResourceExhausted),
+    (status_pb2.FAILED_PRECONDITION, multiembed.FailedPrecondition),
+    (status_pb2.DATA_LOSS, multiembed.DataLoss),
     (status_pb2.UNIMPLEMENTED, multiembed.Unimplemented),
     (status_pb2.INTERNAL, multiembed.Internal),
     (status_pb2.UNAVAILABLE, multiembed.Unavailable),

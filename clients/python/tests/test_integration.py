@@ -240,3 +240,158 @@ def test_precomputed_vectors_on_the_real_server(server):
         assert [e.index for e in caught.value.input_errors] == [1]
         assert [d.id for d in client.get("it-vectors", ["e", "f"])] == []  # all or nothing
         client.drop_collection("it-vectors")
+
+
+# -- dense collections, pooled vectors, hybrid search (all-MiniLM-L6-v2, the default model) -----
+
+NEWS = {
+    "rain": "heavy rain is expected across the north tomorrow",
+    "sun": "a sunny and dry weekend for most of the country",
+    "rates": "interest rates rose again as inflation stayed high",
+    "goal": "the striker scored twice in the second half",
+}
+TOPICS = {"rain": "weather", "sun": "weather", "rates": "money", "goal": "sport"}
+
+
+def test_info_reports_the_hardening_limits(server):
+    with multiembed.Client(*server) as client:
+        limits = client.info().limits
+    # The server's defaults: each limit is on (non-zero), and the 64-bit ones are sizes in bytes.
+    assert limits.max_response_bytes >= 1 << 20 and limits.max_answer_bytes_per_connection >= 1 << 20
+    assert limits.max_connections_per_address >= 1 and limits.idle_timeout_ms >= 1000
+    assert limits.max_failed_authentications >= 1
+
+
+def test_dense_collection_on_the_real_server(server):
+    rng = np.random.default_rng(11)
+    with multiembed.Client(*server) as client:
+        query = client.embed("will it rain tomorrow")                           # (384,), normalised
+        texts = client.embed(list(NEWS.values()))
+        # "given" is only a pooled vector: the query's direction at cosine 0.3, times 5. Cosine
+        # ranks it below the rain report, the dot product (5 x 0.3 = 1.5) above everything.
+        noise = rng.standard_normal(384).astype(np.float32)
+        noise -= (noise @ query) * query
+        given = (5 * (0.3 * query + np.sqrt(1 - 0.09) * noise / np.linalg.norm(noise))).astype(np.float32)
+
+        info = client.create_collection("it-dense", kind="dense")
+        assert info.kind is multiembed.CollectionKind.DENSE
+        assert (info.dimension, info.model, info.precision) == (384, "all-MiniLM-L6-v2", multiembed.Precision.FLOAT32)
+        with pytest.raises(multiembed.InvalidArgument):   # refused by the client, as the server would
+            client.create_collection("it-dense-binary", kind="dense", precision="binary")
+        result = client.upsert("it-dense", list(NEWS) + ["given"], list(NEWS.values()) + [None],
+                               metadata=[{"topic": TOPICS[k]} for k in NEWS] + [{"topic": "given"}],
+                               pooled=[None] * len(NEWS) + [given])          # 5 documents: one request
+        assert result.upserted == 5 and result.usage.tokens > 0
+        assert [c.kind for c in client.list_collections() if c.name == "it-dense"] == [multiembed.CollectionKind.DENSE]
+
+        by_cosine = client.search("it-dense", "will it rain tomorrow", top_k=5)
+        by_dot = client.search("it-dense", "will it rain tomorrow", top_k=5, mode="dense", metric="dot")
+        cosines = dict(zip(NEWS, texts @ query))
+        cosines["given"] = float(given @ query) / float(np.linalg.norm(given))
+        assert by_cosine.ids[0] == "rain" and by_cosine.ids == sorted(cosines, key=lambda k: -cosines[k])
+        np.testing.assert_allclose(by_cosine.scores, [cosines[k] for k in by_cosine.ids], atol=1e-5)
+        assert by_dot.ids[:2] == ["given", "rain"]
+        assert by_dot.scores[0] == pytest.approx(float(given @ query), rel=1e-5)
+
+        weather = client.search("it-dense", "football", filter_metadata={"topic": "weather"})
+        assert sorted(weather.ids) == ["rain", "sun"] and all(h.metadata == {"topic": "weather"} for h in weather)
+        both = client.search("it-dense", "football", filter_metadata={"topic": "weather"}, filter_ids=["sun", "goal"])
+        assert both.ids == ["sun"]
+        assert client.search("it-dense", "football", filter_metadata={"topic": "nothing"}).ids == []
+
+        itself = client.search("it-dense", query_pooled=given, top_k=2)
+        assert itself.ids[0] == "given" and itself.scores[0] == pytest.approx(1.0, abs=1e-5)
+        assert client.search("it-dense", query_pooled=texts[2], top_k=1).ids == ["rates"]
+
+        stored = client.get("it-dense", ["given", "nope", "rain"], include_vectors=True)
+        assert [d.id for d in stored] == ["given", "rain"]
+        np.testing.assert_array_equal(stored[0].pooled, given)                 # stored as given, not normalised
+        np.testing.assert_allclose(stored[1].pooled, texts[0], atol=1e-6)       # the model's pooled embedding
+        assert stored[0].vectors is None and stored[1].metadata == {"topic": "weather"}
+        assert client.get("it-dense", ["given"])[0].pooled is None              # only with include_vectors
+
+        with pytest.raises(multiembed.InvalidArgument):
+            client.search("it-dense", "rain", mode="maxsim")
+        with pytest.raises(multiembed.InvalidArgument):
+            client.search("it-dense", "rain", mode="hybrid")
+        with pytest.raises(multiembed.InvalidArgument) as vectors:
+            client.upsert("it-dense", ["v"], [np.ones((1, 384), np.float32)])
+        assert [e.index for e in vectors.value.input_errors] == [0]
+        with pytest.raises(multiembed.FailedPrecondition) as short:
+            client.upsert("it-dense", ["ok", "short"], pooled=[np.ones(384), np.ones(8)])
+        assert [(e.index, e.code) for e in short.value.input_errors] == [(1, multiembed.StatusCode.FAILED_PRECONDITION)]
+        with pytest.raises(multiembed.FailedPrecondition):
+            client.search("it-dense", query_pooled=np.ones(8))
+        assert [d.id for d in client.get("it-dense", ["ok", "short"])] == []   # all or nothing
+        client.drop_collection("it-dense")
+
+
+def test_hybrid_and_dense_search_of_a_multi_vector_collection_on_the_real_server(server):
+    with multiembed.Client(*server) as client:
+        info = client.create_collection("it-mv")
+        assert info.kind is multiembed.CollectionKind.MULTI_VECTOR and info.dimension == 384
+        client.upsert("it-mv", list(NEWS), list(NEWS.values()), metadata=[{"topic": TOPICS[k]} for k in NEWS])
+        query = "will it rain tomorrow"
+        maxsim_scores = dict(zip(NEWS, client.score(query, list(NEWS.values())).scores))
+
+        dense = client.search("it-mv", query, mode="dense")
+        pooled = client.embed(list(NEWS.values()))
+        cosines = dict(zip(NEWS, pooled @ client.embed(query)))
+        assert dense.ids[0] == "rain" and dense.ids == sorted(cosines, key=lambda k: -cosines[k])
+        np.testing.assert_allclose(dense.scores, [cosines[k] for k in dense.ids], atol=1e-5)
+
+        # Hybrid: the best dense candidates, re-ranked by MaxSim, with MaxSim scores.
+        hybrid = client.search("it-mv", query, mode="hybrid", candidates=2, top_k=2)
+        assert sorted(hybrid.ids) == sorted(dense.ids[:2]) and hybrid.ids[0] == "rain"
+        np.testing.assert_allclose(hybrid.scores, [maxsim_scores[k] for k in hybrid.ids], rtol=1e-5)
+        wide = client.search("it-mv", query, mode="hybrid", top_k=4)          # default depth: every document
+        assert wide.ids == sorted(NEWS, key=lambda k: -maxsim_scores[k])
+        # A decoy: the football report's tokens, the query's own pooled vector. It is the dense
+        # side's best, and MaxSim's worst; only a first stage of depth 1 lets it win.
+        client.upsert("it-mv", ["decoy"], [NEWS["goal"]], pooled=[client.embed(query)])
+        assert client.search("it-mv", query, mode="dense", top_k=1).ids == ["decoy"]
+        assert client.search("it-mv", query, mode="hybrid", candidates=1, top_k=1).ids == ["decoy"]
+        assert client.search("it-mv", query, mode="hybrid", top_k=1).ids == ["rain"]
+        assert client.delete("it-mv", ["decoy"]) == 1
+
+        money = client.search("it-mv", "money", filter_metadata={"topic": "money"}, filter_ids=["rates", "goal"])
+        assert money.ids == ["rates"]
+
+        stored = client.get("it-mv", ["sun"], include_vectors=True)[0]
+        np.testing.assert_allclose(stored.pooled, pooled[1], atol=1e-6)   # kept beside the token vectors
+        assert stored.vectors.shape[1] == 384 and stored.vectors.shape[0] > 1
+
+        # A document given as vectors has no pooled vector: dense and hybrid search refuse the
+        # collection until it has one; MaxSim still searches everything.
+        bare = np.random.default_rng(5).standard_normal((2, 384)).astype(np.float32)
+        client.upsert("it-mv", ["bare"], [bare])
+        assert client.get("it-mv", ["bare"], include_vectors=True)[0].pooled is None
+        for mode in ("dense", "hybrid"):
+            with pytest.raises(multiembed.FailedPrecondition) as caught:
+                client.search("it-mv", query, mode=mode)
+            assert caught.value.code == multiembed.StatusCode.FAILED_PRECONDITION
+        assert len(client.search("it-mv", query)) == 5
+        with pytest.raises(multiembed.InvalidArgument):    # vectors have no pooled embedding
+            client.search("it-mv", bare, mode="hybrid")
+        client.upsert("it-mv", ["bare"], [bare], pooled=[bare.mean(axis=0)])
+        found = client.search("it-mv", bare, mode="hybrid", query_pooled=bare.mean(axis=0), candidates=1, top_k=1)
+        assert found.ids == ["bare"]
+        assert len(client.search("it-mv", query, mode="dense")) == 5
+        client.drop_collection("it-mv")
+
+
+def test_async_dense_search_on_the_real_server(server):
+    import asyncio
+
+    async def main():
+        async with multiembed.AsyncClient(*server) as client:
+            await client.create_collection("it-dense-async", kind="dense")
+            await client.upsert("it-dense-async", list(NEWS), list(NEWS.values()),
+                                metadata=[{"topic": TOPICS[k]} for k in NEWS])
+            hits = await asyncio.gather(client.search("it-dense-async", "will it rain tomorrow", top_k=1),
+                                        client.search("it-dense-async", "a goal", filter_metadata={"topic": "money"}))
+            await client.drop_collection("it-dense-async")
+            return hits
+
+    rain, money = asyncio.run(main())
+    assert rain.ids == ["rain"] and money.ids == ["rates"]

@@ -12,7 +12,7 @@ import multiembed
 from multiembed import AsyncClient, Client, StatusCode
 from multiembed.v1 import collections_pb2, envelope_pb2, status_pb2
 
-from conftest import TOKEN_DIM, input_key, make_info, token_vectors
+from conftest import DIM, TOKEN_DIM, input_key, make_info, text_vector, token_vectors
 
 
 def maxsim(query: np.ndarray, document: np.ndarray) -> float:
@@ -20,10 +20,12 @@ def maxsim(query: np.ndarray, document: np.ndarray) -> float:
 
 
 class FakeStore:
-    """The late-interaction half of a server: answers every collections.proto request."""
+    """The late-interaction half of a server: answers every collections.proto request. An input
+    document keeps the fake model's token vectors and its pooled vector (text_vector), as the
+    server keeps both; dense collections hold the pooled vector alone."""
 
     def __init__(self):
-        self.collections = {}  # name -> (CollectionInfo, {id: (vectors, metadata)})
+        self.collections = {}  # name -> (CollectionInfo, {id: (vectors or None, metadata, pooled or None)})
         self.lock = threading.Lock()
 
     def __call__(self, conn, request):
@@ -63,9 +65,13 @@ class FakeStore:
     def create_collection(self, req):
         if req.name in self.collections:
             raise StoreError(status_pb2.Status(code=status_pb2.ALREADY_EXISTS, message=f"{req.name} exists"))
-        info = collections_pb2.CollectionInfo(name=req.name, dimension=req.dimension or TOKEN_DIM,
+        dense = req.kind == collections_pb2.COLLECTION_KIND_DENSE
+        if dense and (req.precision or req.pool_factor or req.max_vectors):
+            raise StoreError(status_pb2.Status(code=status_pb2.INVALID_ARGUMENT, message="dense: no precision or pooling"))
+        info = collections_pb2.CollectionInfo(name=req.name, dimension=req.dimension or (DIM if dense else TOKEN_DIM),
                                               precision=req.precision, pool_factor=req.pool_factor or 1,
-                                              max_vectors=req.max_vectors, model="" if req.vectors_only else "fake")
+                                              max_vectors=req.max_vectors, model="" if req.vectors_only else "fake",
+                                              kind=req.kind)
         self.collections[req.name] = (info, {})
         return collections_pb2.CreateCollectionResponse(collection=info)
 
@@ -81,11 +87,35 @@ class FakeStore:
         del self.collections[req.name]
         return collections_pb2.DropCollectionResponse()
 
+    @staticmethod
+    def fail(code, index, message):
+        status = status_pb2.Status(code=code, message=message)
+        status.input_errors.add(index=index, code=code, message=message)
+        raise StoreError(status)
+
+    def stored(self, info, document, index):
+        """(vectors, pooled) of an upserted document, as the server would keep them."""
+        dense = info.kind == collections_pb2.COLLECTION_KIND_DENSE
+        content = document.content.WhichOneof("kind") if document.HasField("content") else None
+        pooled = np.array(document.pooled, dtype=np.float32) if len(document.pooled) else None
+        if pooled is not None and len(pooled) != info.dimension:
+            self.fail(status_pb2.FAILED_PRECONDITION, index, f"a pooled vector of {len(pooled)} values")
+        if dense:
+            if content == "vectors" or (content and pooled is not None) or (not content and pooled is None):
+                self.fail(status_pb2.INVALID_ARGUMENT, index, "a dense document is an input or a pooled vector")
+            return None, pooled if pooled is not None else text_vector(input_key(document.content.input), info.dimension)
+        if content is None:
+            self.fail(status_pb2.INVALID_ARGUMENT, index, "a multi-vector document needs content")
+        vectors = self.vectors(document.content, index)
+        if pooled is None and content == "input":
+            pooled = text_vector(input_key(document.content.input), info.dimension)
+        return vectors, pooled
+
     def upsert(self, req):
-        _, docs = self.collections[req.collection]
-        rows = [self.vectors(d.content, i) for i, d in enumerate(req.documents)]
-        for document, vectors in zip(req.documents, rows):
-            docs[document.id] = (vectors, dict(document.metadata))
+        info, docs = self.collections[req.collection]
+        rows = [self.stored(info, d, i) for i, d in enumerate(req.documents)]
+        for document, (vectors, pooled) in zip(req.documents, rows):
+            docs[document.id] = (vectors, dict(document.metadata), pooled)
         return collections_pb2.UpsertResponse(upserted=len(req.documents))
 
     def delete(self, req):
@@ -97,19 +127,45 @@ class FakeStore:
         body = collections_pb2.GetResponse()
         for doc_id in req.ids:
             if doc_id in docs:
-                vectors, metadata = docs[doc_id]
+                vectors, metadata, pooled = docs[doc_id]
                 document = body.documents.add(id=doc_id, metadata=metadata)
-                if req.include_vectors:
+                if req.include_vectors and vectors is not None:
                     document.content.vectors.count, document.content.vectors.dimension = vectors.shape
                     document.content.vectors.data = vectors.astype("<f4").tobytes()
+                if req.include_vectors and pooled is not None:
+                    document.pooled.extend(pooled.tolist())
         return body
 
     def search(self, req):
-        _, docs = self.collections[req.collection]
-        query = self.vectors(req.query)
-        candidates = [i for i in docs if not req.filter_ids or i in req.filter_ids]
-        scored = sorted(((-maxsim(query, docs[i][0]), i) for i in candidates))[:req.top_k]
+        info, docs = self.collections[req.collection]
+        dense = info.kind == collections_pb2.COLLECTION_KIND_DENSE
+        mode = req.mode or (collections_pb2.SEARCH_MODE_DENSE if dense else collections_pb2.SEARCH_MODE_MAXSIM)
+        if dense and mode != collections_pb2.SEARCH_MODE_DENSE:
+            raise StoreError(status_pb2.Status(code=status_pb2.INVALID_ARGUMENT, message="a dense collection"))
+        wanted = dict(req.filter_metadata)
+        candidates = [i for i in sorted(docs) if (not req.filter_ids or i in req.filter_ids)
+                      and all(docs[i][1].get(k) == v for k, v in wanted.items())]
         body = collections_pb2.SearchResponse()
+        if mode != collections_pb2.SEARCH_MODE_MAXSIM:   # the dense side: rank by pooled vectors
+            if any(docs[i][2] is None for i in docs):
+                raise StoreError(status_pb2.Status(code=status_pb2.FAILED_PRECONDITION, message="no pooled vector"))
+            if len(req.query_pooled):
+                query = np.array(req.query_pooled, dtype=np.float32)
+            elif req.HasField("query") and req.query.WhichOneof("kind") == "input":
+                query = text_vector(input_key(req.query.input), info.dimension)
+            else:
+                raise StoreError(status_pb2.Status(code=status_pb2.INVALID_ARGUMENT, message="no pooled query"))
+            query = query / np.linalg.norm(query)
+            metric = np.dot if req.metric == collections_pb2.METRIC_DOT else (
+                lambda q, d: float(q @ d) / float(np.linalg.norm(d)))
+            scored = sorted((-float(metric(query, docs[i][2])), i) for i in candidates)
+            if mode == collections_pb2.SEARCH_MODE_DENSE:
+                for negative, doc_id in scored[:req.top_k]:
+                    body.hits.add(id=doc_id, score=-negative, metadata=docs[doc_id][1])
+                return body
+            candidates = [i for _, i in scored[:max(req.candidates or 100, req.top_k)]]
+        query = self.vectors(req.query)
+        scored = sorted(((-maxsim(query, docs[i][0]), i) for i in candidates))[:req.top_k]
         body.usage.tokens = len(query)
         for negative, doc_id in scored:
             body.hits.add(id=doc_id, score=-negative, metadata=docs[doc_id][1])
@@ -398,6 +454,296 @@ def test_an_unknown_precision_from_the_server_is_a_protocol_error(fake_server):
     with Client(port=server.port) as client:
         with pytest.raises(multiembed.ProtocolError, match="precision 9"):
             client.list_collections()
+
+
+# -- dense collections, pooled vectors, search modes -----------------------------------------------
+
+def test_create_a_dense_collection(store_server):
+    server = store_server()
+    with Client(port=server.port) as client:
+        dense = client.create_collection("dense", kind="dense")
+        also = client.create_collection("dense2", kind=multiembed.CollectionKind.DENSE, dimension=3, precision="float32")
+        multi = client.create_collection("multi", kind="MULTI_VECTOR")
+        listed = {c.name: c.kind for c in client.list_collections()}
+    assert dense == multiembed.CollectionInfo("dense", DIM, multiembed.Precision.FLOAT32, 1, 0, "fake", 0,
+                                              multiembed.CollectionKind.DENSE)
+    assert also.kind is multiembed.CollectionKind.DENSE and also.dimension == 3
+    assert multi.kind is multiembed.CollectionKind.MULTI_VECTOR
+    assert listed == {"dense": "dense", "dense2": "dense", "multi": "multi_vector"}
+    first, second, third = requests_of(server, "create_collection")
+    assert first.kind == collections_pb2.COLLECTION_KIND_DENSE
+    # Nothing a dense collection refuses: no precision, and pool_factor 1 ("none") left unset.
+    assert (first.precision, first.pool_factor, first.max_vectors, first.dimension) == (0, 0, 0, 0)
+    assert second.kind == collections_pb2.COLLECTION_KIND_DENSE and second.dimension == 3
+    assert third.kind == collections_pb2.COLLECTION_KIND_MULTI_VECTOR and third.pool_factor == 1
+
+
+@pytest.mark.parametrize("kwargs", [{"kind": "sparse"}, {"kind": 1}, {"kind": "dense", "precision": "int8"},
+                                    {"kind": "dense", "pool_factor": 2}, {"kind": "dense", "max_vectors": 8}])
+def test_create_collection_refuses_bad_kinds_before_sending(store_server, kwargs):
+    server = store_server()
+    with Client(port=server.port) as client:
+        with pytest.raises(multiembed.InvalidArgument):
+            client.create_collection("c", **kwargs)
+    assert requests_of(server, "create_collection") == []
+
+
+def test_an_unknown_kind_from_the_server_is_a_protocol_error(fake_server):
+    server = fake_server(lambda conn, req: conn.send(envelope_pb2.Response(
+        id=req.id, list_collections=collections_pb2.ListCollectionsResponse(
+            collections=[collections_pb2.CollectionInfo(name="c", kind=7)]))))
+    with Client(port=server.port) as client:
+        with pytest.raises(multiembed.ProtocolError, match="kind 7"):
+            client.list_collections()
+
+
+def test_upsert_pooled_vectors_alone_or_beside_sources(store_server):
+    server = store_server()
+    given = np.array([0.5, -1.25, 3.0, 0.1, 2.0, -0.75, 1e-3, 7.0], dtype=np.float32)
+    with Client(port=server.port) as client:
+        client.create_collection("dense", kind="dense")
+        client.upsert("dense", ["text", "given", "list"], ["a text", None, None],
+                      metadata=[{"k": "t"}, {"k": "g"}, None], pooled=[None, given, given.tolist()])
+        client.upsert("dense", ["rows0", "rows1"], pooled=np.stack([given, -given]))   # no documents at all
+        client.create_collection("multi")
+        client.upsert("multi", ["both", "input", "bare"], ["two words", "one", np.eye(TOKEN_DIM, dtype=np.float32)[:2]],
+                      pooled=[[1.0, 2.0, 3.0, 4.0], None, None])
+        dense = client.get("dense", ["given", "text", "rows1"], include_vectors=True)
+        multi = client.get("multi", ["both", "input", "bare"], include_vectors=True)
+        without = client.get("dense", ["given"])
+    first, second, third = requests_of(server, "upsert")
+    assert [d.HasField("content") for d in first.documents] == [True, False, False]
+    assert first.documents[0].content.input.text == "a text" and list(first.documents[0].pooled) == []
+    # The exact float32 values, whether given as an array or as a list of floats.
+    for document in first.documents[1:]:
+        np.testing.assert_array_equal(np.array(document.pooled, np.float32), given)
+    assert dict(first.documents[1].metadata) == {"k": "g"} and dict(first.documents[2].metadata) == {}
+    assert [len(d.pooled) for d in second.documents] == [DIM, DIM] and not second.documents[0].HasField("content")
+    np.testing.assert_array_equal(np.array(second.documents[1].pooled, np.float32), -given)
+    assert list(third.documents[0].pooled) == [1.0, 2.0, 3.0, 4.0] and third.documents[0].content.input.text == "two words"
+    assert [len(d.pooled) for d in third.documents[1:]] == [0, 0]
+
+    assert [d.id for d in dense] == ["given", "text", "rows1"]
+    assert dense[0].pooled.dtype == np.float32 and dense[0].vectors is None
+    np.testing.assert_array_equal(dense[0].pooled, given)
+    np.testing.assert_array_equal(dense[1].pooled, text_vector("a text", DIM))
+    np.testing.assert_array_equal(dense[2].pooled, -given)
+    np.testing.assert_array_equal(multi[0].pooled, [1, 2, 3, 4])
+    np.testing.assert_array_equal(multi[0].vectors, token_vectors("two words"))
+    np.testing.assert_array_equal(multi[1].pooled, text_vector("one", TOKEN_DIM))
+    assert multi[2].pooled is None and multi[2].vectors.shape == (2, TOKEN_DIM)
+    assert without[0].pooled is None and without[0].vectors is None and without[0].metadata == {"k": "g"}
+
+
+@pytest.mark.parametrize("ids, documents, pooled, error, bad", [
+    (["a"], None, None, multiembed.InvalidArgument, [0]),                      # neither source nor pooled
+    (["a", "b"], ["x", None], None, multiembed.InvalidArgument, [1]),
+    (["a", "b"], None, [[1.0], None], multiembed.InvalidArgument, [1]),
+    (["a", "b"], None, [[1.0]], multiembed.InvalidArgument, None),             # one pooled vector for two ids
+    (["a"], None, [[]], multiembed.InvalidArgument, None),                    # empty reads as "none" on the wire
+    (["a"], None, [[[1.0, 2.0]]], multiembed.InvalidArgument, None),          # a 2-D pooled vector
+    (["a"], None, [["x"]], multiembed.InvalidArgument, None),
+    (["a"], None, np.ones(4, np.float32), TypeError, None),                   # one vector: whose?
+    (["a"], None, "1.0", TypeError, None),
+])
+def test_upsert_refuses_bad_pooled_vectors_before_sending(store_server, ids, documents, pooled, error, bad):
+    server = store_server()
+    with Client(port=server.port) as client:
+        with pytest.raises(error) as caught:
+            client.upsert("docs", ids, documents, pooled=pooled)
+    if bad is not None:
+        assert [e.index for e in caught.value.input_errors] == bad
+    assert requests_of(server, "upsert") == []
+
+
+def test_pooled_vectors_the_server_refuses_keep_the_callers_indexes(store_server):
+    server = store_server(max_inputs=2)
+    with Client(port=server.port) as client:
+        client.create_collection("dense", kind="dense")
+        with pytest.raises(multiembed.FailedPrecondition) as wrong_length:
+            client.upsert("dense", ["a", "b", "c"], pooled=[np.ones(DIM), np.ones(DIM), np.ones(DIM + 1)])
+        with pytest.raises(multiembed.InvalidArgument) as vectors:
+            client.upsert("dense", ["d"], [np.ones((1, DIM), np.float32)])
+    assert [(e.index, e.code) for e in wrong_length.value.input_errors] == [(2, StatusCode.FAILED_PRECONDITION)]
+    assert [e.index for e in vectors.value.input_errors] == [0]
+
+
+DENSE_TEXTS = {"cat": "a cat on a mat", "dog": "a dog", "fish": "fish swim", "bird": "birds fly high"}
+
+
+def cosine(a, b):
+    return float(a @ b) / float(np.linalg.norm(a) * np.linalg.norm(b))
+
+
+def test_search_options_reach_the_wire(store_server):
+    server = store_server()
+    query_pooled = np.array([1.5, 0, -2, 0.25, 0, 0, 0, 1], dtype=np.float32)
+    with Client(port=server.port) as client:
+        client.create_collection("dense", kind="dense")
+        client.upsert("dense", list(DENSE_TEXTS), list(DENSE_TEXTS.values()))
+        client.search("dense", "a cat")
+        client.search("dense", "a cat", mode="dense", metric="dot", candidates=7, filter_metadata={"k": "v", "n": "1"},
+                      filter_ids=["cat"], top_k=2)
+        client.search("dense", query_pooled=query_pooled, mode=multiembed.SearchMode.DENSE,
+                      metric=multiembed.Metric.COSINE)
+        client.search("dense", query_pooled=query_pooled.tolist())
+    plain, full, pooled_enum, pooled_list = requests_of(server, "search")
+    assert (plain.mode, plain.metric, plain.candidates) == (0, 0, 0)
+    assert dict(plain.filter_metadata) == {} and list(plain.query_pooled) == [] and plain.query.input.text == "a cat"
+    assert (full.mode, full.metric, full.candidates, full.top_k) == (
+        collections_pb2.SEARCH_MODE_DENSE, collections_pb2.METRIC_DOT, 7, 2)
+    assert dict(full.filter_metadata) == {"k": "v", "n": "1"} and list(full.filter_ids) == ["cat"]
+    for sent in (pooled_enum, pooled_list):
+        assert not sent.HasField("query")   # unset, not an empty source
+        np.testing.assert_array_equal(np.array(sent.query_pooled, np.float32), query_pooled)
+    assert pooled_enum.mode == collections_pb2.SEARCH_MODE_DENSE and pooled_list.mode == 0
+
+
+def test_dense_search_ranks_by_cosine_or_dot_and_filters_metadata(store_server):
+    server = store_server()
+    # Not normalised: cosine 0.25 with the query ranks it below the best texts, its dot product 2.5 first.
+    query = text_vector("a cat", DIM)
+    other = text_vector("anything else", DIM)
+    other = (other - (other @ query) * query) / np.linalg.norm(other - (other @ query) * query)
+    big = (10 * (0.25 * query + np.sqrt(1 - 0.25 ** 2) * other)).astype(np.float32)
+    metadata = [{"legs": "4"}, {"legs": "4"}, {"legs": "0"}, {"legs": "2"}, {"legs": "0"}]
+    with Client(port=server.port) as client:
+        client.create_collection("dense", kind="dense")
+        client.upsert("dense", list(DENSE_TEXTS) + ["big"], list(DENSE_TEXTS.values()) + [None],
+                      metadata=metadata, pooled=[None] * 4 + [big])
+        by_cosine = client.search("dense", "a cat", top_k=5)
+        by_dot = client.search("dense", "a cat", top_k=5, metric="dot")
+        legged = client.search("dense", "a cat", filter_metadata={"legs": "4"})
+        both = client.search("dense", "a cat", filter_metadata={"legs": "0"}, filter_ids=["fish", "cat"])
+        itself = client.search("dense", query_pooled=big, top_k=1)
+        with pytest.raises(multiembed.InvalidArgument):
+            client.search("dense", "a cat", mode="maxsim")
+    pooled = {k: text_vector(v, DIM) for k, v in DENSE_TEXTS.items()}
+    pooled["big"] = big
+    want_cosine = sorted(pooled, key=lambda k: (-cosine(query, pooled[k]), k))
+    want_dot = sorted(pooled, key=lambda k: (-float(query @ pooled[k]), k))
+    assert want_cosine[0] != "big" and want_dot[0] == "big"   # the test tells the metrics apart
+    assert by_cosine.ids == want_cosine and by_dot.ids == want_dot
+    np.testing.assert_allclose(by_cosine.scores, [cosine(query, pooled[k]) for k in want_cosine], rtol=1e-5)
+    assert sorted(legged.ids) == ["cat", "dog"] and all(h.metadata == {"legs": "4"} for h in legged)
+    assert both.ids == ["fish"]
+    assert itself.ids == ["big"] and itself.scores[0] == pytest.approx(1.0)
+
+
+def test_hybrid_and_dense_search_of_a_multi_vector_collection(store_server):
+    server = store_server()
+    with Client(port=server.port) as client:
+        client.create_collection("multi")
+        client.upsert("multi", list(DENSE_TEXTS), list(DENSE_TEXTS.values()))
+        dense = client.search("multi", "a cat", mode="dense")
+        hybrid = client.search("multi", "a cat", mode="hybrid", candidates=2, top_k=2)
+        maxsim_all = client.search("multi", "a cat")
+        client.upsert("multi", ["bare"], [np.eye(TOKEN_DIM, dtype=np.float32)[:1]])   # vectors: no pooled vector
+        for mode in ("dense", "hybrid"):
+            with pytest.raises(multiembed.FailedPrecondition) as caught:
+                client.search("multi", "a cat", mode=mode)
+            assert caught.value.code == StatusCode.FAILED_PRECONDITION
+        still = client.search("multi", "a cat")
+        client.upsert("multi", ["bare"], [np.eye(TOKEN_DIM, dtype=np.float32)[:1]], pooled=[np.ones(TOKEN_DIM)])
+        again = client.search("multi", token_vectors("a cat"), mode="hybrid", query_pooled=np.ones(TOKEN_DIM),
+                              candidates=1, top_k=1)   # MaxSim alone would rank "cat" first
+    query = text_vector("a cat", TOKEN_DIM)
+    want_dense = sorted(DENSE_TEXTS, key=lambda k: (-cosine(query, text_vector(DENSE_TEXTS[k], TOKEN_DIM)), k))
+    assert dense.ids == want_dense
+    # Hybrid: MaxSim re-ranks the two best dense candidates and reports MaxSim scores.
+    q = token_vectors("a cat")
+    want_hybrid = sorted(want_dense[:2], key=lambda k: (-maxsim(q, token_vectors(DENSE_TEXTS[k])), k))
+    assert hybrid.ids == want_hybrid
+    np.testing.assert_allclose(hybrid.scores, [maxsim(q, token_vectors(DENSE_TEXTS[k])) for k in want_hybrid], rtol=1e-6)
+    assert len(maxsim_all) == 4 and len(still) == 5
+    assert again.ids == ["bare"]
+    sent = requests_of(server, "search")
+    assert sent[1].mode == collections_pb2.SEARCH_MODE_HYBRID and sent[1].candidates == 2
+    assert sent[-1].query.WhichOneof("kind") == "vectors" and list(sent[-1].query_pooled) == [1.0] * TOKEN_DIM
+
+
+@pytest.mark.parametrize("query, kwargs, error", [
+    (None, {}, multiembed.InvalidArgument),                                     # neither query nor query_pooled
+    (None, {"query_pooled": [1.0] * DIM, "mode": "maxsim"}, multiembed.InvalidArgument),
+    (None, {"query_pooled": [1.0] * DIM, "mode": "hybrid"}, multiembed.InvalidArgument),
+    ("q", {"mode": "sparse"}, multiembed.InvalidArgument),
+    ("q", {"mode": 2}, multiembed.InvalidArgument),
+    ("q", {"metric": "euclidean"}, multiembed.InvalidArgument),
+    ("q", {"candidates": -1}, multiembed.InvalidArgument),
+    ("q", {"candidates": 2.5}, multiembed.InvalidArgument),
+    ("q", {"query_pooled": []}, multiembed.InvalidArgument),
+    ("q", {"query_pooled": [[1.0, 2.0]]}, multiembed.InvalidArgument),
+    ("q", {"filter_metadata": {"page": 3}}, TypeError),
+    ("q", {"filter_metadata": [("k", "v")]}, TypeError),
+])
+def test_search_refuses_bad_dense_options_before_sending(store_server, query, kwargs, error):
+    server = store_server()
+    with Client(port=server.port) as client:
+        with pytest.raises(error):
+            client.search("dense", query, **kwargs)
+    assert requests_of(server, "search") == []
+
+
+@pytest.mark.parametrize("code, cls", [
+    (status_pb2.DATA_LOSS, multiembed.DataLoss),
+    (status_pb2.RESOURCE_EXHAUSTED, multiembed.ResourceExhausted),
+    (status_pb2.FAILED_PRECONDITION, multiembed.FailedPrecondition),
+])
+def test_late_interaction_errors_raise_their_class_with_their_code(fake_server, code, cls):
+    def handler(conn, req):
+        status = status_pb2.Status(code=code, message="collection 'c' is damaged")
+        if req.WhichOneof("body") == "upsert":
+            status.input_errors.add(index=1, code=code, message="document 1")
+        conn.send(envelope_pb2.Response(id=req.id, status=status))
+
+    server = fake_server(handler, info=make_info(max_inputs=2))
+    with Client(port=server.port) as client:
+        with pytest.raises(cls) as searched:
+            client.search("c", "q", mode="dense")
+        with pytest.raises(cls) as upserted:
+            client.upsert("c", ["a", "b"], pooled=[[1.0], [2.0]])
+        with pytest.raises(cls):
+            client.get("c", ["a"], include_vectors=True)
+    assert searched.value.code == code and searched.value.message == "collection 'c' is damaged"
+    assert isinstance(searched.value, multiembed.MultiEmbedError)
+    assert [(e.index, e.code) for e in upserted.value.input_errors] == [(1, code)]
+
+    async def main():
+        async with AsyncClient(port=server.port) as client:
+            await client.search("c", query_pooled=[1.0])
+
+    with pytest.raises(cls) as awaited:
+        asyncio.run(main())
+    assert awaited.value.code == code
+
+
+def test_async_client_dense_and_hybrid(store_server):
+    server = store_server()
+
+    async def main():
+        async with AsyncClient(port=server.port) as client:
+            created = await client.create_collection("dense", kind="dense")
+            await client.upsert("dense", ["cat", "given"], ["a cat", None], pooled=[None, np.ones(DIM)],
+                                metadata=[{"k": "1"}, {"k": "2"}])
+            dense, filtered, by_pooled = await asyncio.gather(
+                client.search("dense", "a cat", metric="dot"),
+                client.search("dense", "a cat", filter_metadata={"k": "2"}),
+                client.search("dense", query_pooled=np.ones(DIM), top_k=1))
+            got = await client.get("dense", ["given"], include_vectors=True)
+            await client.create_collection("multi", kind=multiembed.CollectionKind.MULTI_VECTOR)
+            await client.upsert("multi", ["a", "b", "c"], ["one", "two words", "three little words"])
+            hybrid = await client.search("multi", "two words", mode="hybrid", candidates=3, top_k=1)
+            return created, dense, filtered, by_pooled, got, hybrid
+
+    created, dense, filtered, by_pooled, got, hybrid = asyncio.run(main())
+    assert created.kind is multiembed.CollectionKind.DENSE
+    assert dense.ids[0] == "cat" and filtered.ids == ["given"] and by_pooled.ids == ["given"]
+    np.testing.assert_array_equal(got[0].pooled, np.ones(DIM, np.float32))
+    assert hybrid.ids == ["b"] and hybrid.scores[0] == pytest.approx(2.0)
+    sent = requests_of(server, "search")
+    assert {s.metric for s in sent} == {0, 1} and sum(not s.HasField("query") for s in sent) == 1
+    (upsert,) = requests_of(server, "upsert")[:1]
+    assert not upsert.documents[1].HasField("content") and list(upsert.documents[1].pooled) == [1.0] * DIM
 
 
 # -- asyncio ----------------------------------------------------------------------------------------
