@@ -21,6 +21,69 @@ struct CollectionClientTests {
         return (0..<count).map { _ in (0..<dimension).map { _ in Float.random(in: -1...1, using: &generator) } }
     }
 
+    @Test("dense collections, pooled vectors, dense and hybrid search with metadata filters, the new limits")
+    func denseAndHybrid() async throws {
+        let passages = [
+            ("rain", "heavy rain is expected across the north tomorrow", "weather"),
+            ("sun", "a sunny and dry weekend for most of the country", "weather"),
+            ("goal", "the striker scored twice in the second half", "sport"),
+        ]
+        try await Self.withDataDirectory { path in
+            try await withRealServer(configure: {
+                $0.dataDirectory = path
+                $0.limits.idleTimeout = .seconds(42)
+                $0.limits.maxConnectionsPerAddress = 7
+            }) { client in
+                let limits = try await client.info().limits
+                #expect(limits.idleTimeout == .seconds(42) && limits.maxConnectionsPerAddress == 7)
+                #expect(limits.maxResponseBytes > 0 && limits.maxAnswerBytesPerConnection > 0 && limits.maxFailedAuthentications > 0)
+
+                var settings = CollectionSettings()
+                settings.kind = .dense
+                let dense = try await client.createCollection("dense", settings: settings)
+                #expect(dense.kind == .dense && dense.dimension == 384)
+                let documents = passages.map { CollectionDocument(id: $0.0, text: $0.1, metadata: ["topic": $0.2]) }
+                _ = try await client.upsert(documents, into: "dense")
+                let hits = try await client.search(.text("will it rain tomorrow"), in: "dense", topK: 3)
+                #expect(hits.hits.map(\.id).first == "rain")
+                let weather = try await client.search(
+                    .text("football"), in: "dense", parameters: SearchParameters(filterMetadata: ["topic": "weather"]))
+                #expect(Set(weather.hits.map(\.id)) == ["rain", "sun"])
+
+                let stored = try await client.get(ids: ["goal"], from: "dense", includeVectors: true)
+                let pooled = try #require(stored.first?.pooled)
+                #expect(pooled.count == 384 && stored.first?.vectors == nil)
+                _ = try await client.upsert([CollectionDocument(id: "given", pooled: pooled.map { -$0 })], into: "dense")
+                let byVector = try await client.search(
+                    nil, in: "dense", topK: 1, parameters: SearchParameters(queryPooled: pooled.map { -$0 }))
+                #expect(byVector.hits.map(\.id) == ["given"])
+                do {
+                    _ = try await client.search(.text("rain"), in: "dense", parameters: SearchParameters(mode: .maxSim))
+                    Issue.record("MaxSim on a dense collection was not refused")
+                } catch let error as EmbeddingClientError {
+                    #expect(error.code == .invalidArgument)
+                }
+
+                _ = try await client.createCollection("mv")
+                _ = try await client.upsert(documents, into: "mv")
+                let maxSim = try await client.search(.text("will it rain tomorrow"), in: "mv", topK: 2)
+                let hybrid = try await client.search(
+                    .text("will it rain tomorrow"), in: "mv", topK: 2, parameters: SearchParameters(mode: .hybrid, candidates: 2))
+                let denseTop = try await client.search(
+                    .text("will it rain tomorrow"), in: "mv", topK: 2, parameters: SearchParameters(mode: .dense, metric: .dot))
+                #expect(Set(hybrid.hits.map(\.id)) == Set(denseTop.hits.map(\.id)))
+                #expect(hybrid.hits.first == maxSim.hits.first)
+                _ = try await client.upsert([CollectionDocument(id: "bare", vectors: Self.rows(2, 384, seed: 1))], into: "mv")
+                do {
+                    _ = try await client.search(.text("rain"), in: "mv", parameters: SearchParameters(mode: .dense))
+                    Issue.record("dense search over a document without a pooled vector was not refused")
+                } catch let error as EmbeddingClientError {
+                    #expect(error.code == .failedPrecondition)
+                }
+            }
+        }
+    }
+
     @Test("create, list, upsert vectors, get, search and score equal MaxSim, delete, drop")
     func vectorsLifecycle() async throws {
         let documents = (0..<8).map { CollectionDocument(id: "d\($0)", vectors: Self.rows(2 + $0 % 3, 6, seed: UInt64($0 + 1)), metadata: ["n": "\($0)"]) }

@@ -357,8 +357,8 @@ public nonisolated struct Multiembed_V1_CreateCollectionRequest: Sendable {
   /// must then be set).
   public var vectorsOnly: Bool = false
 
-  /// Multi-vector (the default) or dense. A dense collection takes no pool_factor or
-  /// max_vectors (INVALID_ARGUMENT when set).
+  /// Multi-vector (the default) or dense. A dense collection takes no pooling or truncation:
+  /// pool_factor above 1 or max_vectors set is INVALID_ARGUMENT.
   public var kind: Multiembed_V1_CollectionKind = .multiVector
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()

@@ -259,8 +259,8 @@ struct  Multiembed__V1__CreateCollectionRequest
    */
   protobuf_c_boolean vectors_only;
   /*
-   * Multi-vector (the default) or dense. A dense collection takes no pool_factor or
-   * max_vectors (INVALID_ARGUMENT when set).
+   * Multi-vector (the default) or dense. A dense collection takes no pooling or truncation:
+   * pool_factor above 1 or max_vectors set is INVALID_ARGUMENT.
    */
   Multiembed__V1__CollectionKind kind;
 };
