@@ -9,6 +9,7 @@ struct StatusErrorTests {
             (Multiembed_V1_Code.notFound, StatusCode.notFound),
             (.resourceExhausted, .resourceExhausted), (.unauthenticated, .unauthenticated),
             (.deadlineExceeded, .deadlineExceeded), (.unavailable, .unavailable),
+            (.dataLoss, .dataLoss), (.failedPrecondition, .failedPrecondition),
             (.UNRECOGNIZED(42), .unknown),
           ])
     func statusMapsToCode(wire: Multiembed_V1_Code, expected: StatusCode) async throws {
