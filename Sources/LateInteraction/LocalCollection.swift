@@ -20,6 +20,8 @@ final class LocalCollection: @unchecked Sendable {
         var sequence: Int
         var metadata: [String: String]
         var pooled: [Float]?
+        /// File offsets of the attachment, read from the map on `get`.
+        var attachment: Range<Int>?
         var slot: DocumentSlot
     }
 
@@ -87,10 +89,10 @@ final class LocalCollection: @unchecked Sendable {
             deadBytes += spec.precision.encodedSize(count: old.slot.count, dimension: spec.dimension)
         }
         switch record.kind {
-        case .upsert:
+        case .upsert, .upsertWithAttachment:
             sequence += 1
             entries[record.id] = Entry(
-                sequence: sequence, metadata: record.metadata, pooled: record.pooled,
+                sequence: sequence, metadata: record.metadata, pooled: record.pooled, attachment: record.attachment,
                 slot: DocumentSlot(offset: record.vectorOffset, count: record.vectorCount))
         case .delete:
             deadBytes += record.end - offset
@@ -131,13 +133,17 @@ final class LocalCollection: @unchecked Sendable {
         defer { lock.unlock() }
         var bytes: [UInt8] = []
         var encoded: [UInt8] = []
+        let fileOffset = end
         for (document, vectors) in prepared {
             encoded.removeAll(keepingCapacity: true)
             VectorCodec.encode(vectors, as: spec.precision, into: &encoded)
-            encoded.withUnsafeBytes {
-                LogRecord.appendUpsert(
-                    id: document.id, metadata: document.metadata, pooled: document.pooled, vectorCount: vectors.count,
-                    encodedVectors: $0, fileOffset: end, to: &bytes)
+            encoded.withUnsafeBytes { encodedVectors in
+                let append = { (attachment: UnsafeRawBufferPointer?) in
+                    LogRecord.appendUpsert(
+                        id: document.id, metadata: document.metadata, pooled: document.pooled, vectorCount: vectors.count,
+                        attachment: attachment, encodedVectors: encodedVectors, fileOffset: fileOffset, to: &bytes)
+                }
+                if let attachment = document.attachment { attachment.withUnsafeBytes { append($0) } } else { append(nil) }
             }
         }
         try append(bytes)
@@ -200,6 +206,7 @@ final class LocalCollection: @unchecked Sendable {
         for var record in records {
             record.vectorOffset += start
             record.end += start
+            record.attachment = record.attachment.map { $0.lowerBound + start ..< $0.upperBound + start }
             apply(record, at: offset)
             offset = record.end
         }
@@ -272,6 +279,7 @@ final class LocalCollection: @unchecked Sendable {
             let size = spec.precision.encodedSize(count: slot.count, dimension: spec.dimension)
             LogRecord.appendUpsert(
                 id: id, metadata: entry.metadata, pooled: entry.pooled, vectorCount: slot.count,
+                attachment: entry.attachment.map { UnsafeRawBufferPointer(start: documents.base + $0.lowerBound, count: $0.count) },
                 encodedVectors: UnsafeRawBufferPointer(start: documents.base + slot.offset, count: size), fileOffset: 0, to: &bytes)
         }
         // On failure only the scratch file this call created goes; the log is untouched.

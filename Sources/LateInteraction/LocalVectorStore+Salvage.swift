@@ -87,10 +87,11 @@ extension LocalVectorStore {
                 switch record.kind {
                 case .delete:
                     LogRecord.appendDelete(id: record.id, to: &bytes)
-                case .upsert:
+                case .upsert, .upsertWithAttachment:
                     let size = spec.precision.encodedSize(count: record.vectorCount, dimension: spec.dimension)
                     LogRecord.appendUpsert(
                         id: record.id, metadata: record.metadata, pooled: record.pooled, vectorCount: record.vectorCount,
+                        attachment: record.attachment.map { UnsafeRawBufferPointer(start: mapped.base! + $0.lowerBound, count: $0.count) },
                         encodedVectors: UnsafeRawBufferPointer(start: mapped.base! + record.vectorOffset, count: size),
                         fileOffset: 0, to: &bytes)
                 }

@@ -147,7 +147,9 @@ public final class LocalVectorStore: VectorStore, @unchecked Sendable {
             let single = EncodedDocuments(
                 base: documents.base, slots: [entry.slot], dimension: documents.dimension, precision: documents.precision,
                 owner: documents.owner)
-            result.append(StoredDocument(id: id, vectors: single.vectors(0), pooled: entry.pooled, metadata: entry.metadata))
+            let attachment = entry.attachment.map { Array(UnsafeRawBufferPointer(start: documents.base + $0.lowerBound, count: $0.count)) }
+            result.append(StoredDocument(
+                id: id, vectors: single.vectors(0), pooled: entry.pooled, metadata: entry.metadata, attachment: attachment))
         }
         return result
     }

@@ -6,9 +6,13 @@ import Foundation
 /// header, 16 bytes: magic "MEL1" | payload length u32 | CRC-32 of payload u32 | kind u8 | 3 zero bytes
 /// upsert payload:   id length u32, id UTF-8 | metadata length u32, metadata JSON |
 ///                   pooled count u32, pooled f32 x count | vector count u32 |
+///                   [kind 3 only: attachment length u32, attachment bytes] |
 ///                   zero padding up to a 64-byte file offset | vectors (VectorCodec layout)
 /// delete payload:   id length u32, id UTF-8
 /// ```
+/// Kind 3 is an upsert with an attachment (a page's text layer, opaque to the store); a
+/// document without one is still written as kind 1, so logs of documents without attachments
+/// are byte for byte what earlier versions wrote and read.
 /// The vectors start on a 64-byte boundary of the file so that a memory map of the log serves
 /// them to sgemm in place. A record is valid only when its whole payload is present and its
 /// checksum matches; ``LogScan`` uses that to tell a torn tail (safe to drop) from damage in the
@@ -21,6 +25,7 @@ enum LogRecord {
     enum Kind: UInt8 {
         case upsert = 1
         case delete = 2
+        case upsertWithAttachment = 3
     }
 
     /// A decoded record; vector bytes are located, not copied.
@@ -30,6 +35,8 @@ enum LogRecord {
         var metadata: [String: String]
         var pooled: [Float]?
         var vectorCount: Int
+        /// File offsets of the attachment's bytes (kind 3), nil without one.
+        var attachment: Range<Int>? = nil
         /// File offset of the encoded vectors.
         var vectorOffset: Int
         /// File offset just past the record.
@@ -38,7 +45,7 @@ enum LogRecord {
 
     /// Appends an upsert record that will sit at file offset `fileOffset + bytes.count`.
     static func appendUpsert(
-        id: String, metadata: [String: String], pooled: [Float]?, vectorCount: Int,
+        id: String, metadata: [String: String], pooled: [Float]?, vectorCount: Int, attachment: UnsafeRawBufferPointer? = nil,
         encodedVectors: UnsafeRawBufferPointer, fileOffset: Int, to bytes: inout [UInt8]
     ) {
         let start = bytes.count
@@ -50,10 +57,14 @@ enum LogRecord {
         appendU32(UInt32(pooled?.count ?? 0), to: &bytes)
         for value in pooled ?? [] { appendU32(value.bitPattern, to: &bytes) }
         appendU32(UInt32(vectorCount), to: &bytes)
+        if let attachment {
+            appendU32(UInt32(attachment.count), to: &bytes)
+            bytes += attachment
+        }
         let misalignment = (fileOffset + bytes.count) % vectorAlignment
         if misalignment != 0 { bytes.append(contentsOf: repeatElement(0, count: vectorAlignment - misalignment)) }
         bytes += encodedVectors
-        seal(kind: .upsert, start: start, in: &bytes)
+        seal(kind: attachment == nil ? .upsert : .upsertWithAttachment, start: start, in: &bytes)
     }
 
     static func appendDelete(id: String, to bytes: inout [UInt8]) {
@@ -97,10 +108,19 @@ enum LogRecord {
             pooled = values
         }
         guard let count = reader.u32() else { return nil }
+        var attachment: Range<Int>?
+        if kind == .upsertWithAttachment {
+            guard let length = reader.u32() else { return nil }
+            let start = offset + headerSize + reader.position
+            guard reader.bytes(Int(length)) != nil else { return nil }
+            attachment = start ..< start + Int(length)
+        }
         let absolute = shift + offset + headerSize + reader.position
         let vectorOffset = (absolute + vectorAlignment - 1) / vectorAlignment * vectorAlignment - shift
         guard vectorOffset + precision.encodedSize(count: Int(count), dimension: dimension) == end else { return nil }
-        return Parsed(kind: kind, id: id, metadata: metadata, pooled: pooled, vectorCount: Int(count), vectorOffset: vectorOffset, end: end)
+        return Parsed(
+            kind: kind, id: id, metadata: metadata, pooled: pooled, vectorCount: Int(count), attachment: attachment,
+            vectorOffset: vectorOffset, end: end)
     }
 
     /// The end of the record at `offset` when it is whole and its checksum matches (magic, known

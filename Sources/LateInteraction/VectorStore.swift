@@ -56,19 +56,26 @@ public struct CollectionSpec: Sendable, Equatable, Codable {
     }
 }
 
-/// A document as stored and returned: id, multi-vector, optional pooled (single) vector and a
-/// small string map of metadata (a file name, a page number).
+/// A document as stored and returned: id, multi-vector, optional pooled (single) vector, a
+/// small string map of metadata (a file name, a page number) and an optional attachment.
 public struct StoredDocument: Sendable, Equatable {
     public var id: String
     public var vectors: MultiVector
     public var pooled: [Float]?
     public var metadata: [String: String]
+    /// Bytes kept with the document and returned by `get`, never interpreted by the store: a
+    /// page's text layer (its words, boxes and which word each vector came from). Not returned
+    /// with search hits, which stay small; `get` the hits that need it.
+    public var attachment: [UInt8]?
 
-    public init(id: String, vectors: MultiVector, pooled: [Float]? = nil, metadata: [String: String] = [:]) {
+    public init(
+        id: String, vectors: MultiVector, pooled: [Float]? = nil, metadata: [String: String] = [:], attachment: [UInt8]? = nil
+    ) {
         self.id = id
         self.vectors = vectors
         self.pooled = pooled
         self.metadata = metadata
+        self.attachment = attachment
     }
 }
 
