@@ -69,6 +69,9 @@ let package = Package(
             name: "LateInteraction", dependencies: ["EmbeddingKernels", "CMaxSim"], exclude: ["README.md"],
             swiftSettings: kernelSettings),
         .target(
+            name: "Pages", dependencies: ["Encoders", "Tokenizers", "LateInteraction", "EmbeddingKernels"],
+            swiftSettings: swiftSettings),
+        .target(
             name: "WireProtocol",
             dependencies: [
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -139,6 +142,9 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PagesTests", dependencies: ["Pages", "Encoders", "LateInteraction", "EmbeddingTesting"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "LateInteractionTests", dependencies: ["LateInteraction", "EmbeddingTesting", "multiembed"],

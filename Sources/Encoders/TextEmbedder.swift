@@ -90,6 +90,18 @@ public struct TextEmbedder: Sendable {
         return prompt
     }
 
+    /// The ids every sequence of `options` starts and ends with (special tokens, then the
+    /// prompt's tokens) and the longest sequence, for callers that assemble token ids
+    /// themselves (a page's words, tokenised one by one so each token maps to its word).
+    public func sequenceLayout(_ options: TextEmbeddingOptions) throws(EmbeddingError) -> (prefix: [Int32], suffix: [Int32], maxLength: Int) {
+        let (prompt, limit) = try validate(options)
+        let prefix = tokenizer.sequencePrefix + (prompt.isEmpty ? [] : tokenizer.tokenIDs(of: prompt))
+        guard prefix.count + tokenizer.sequenceSuffix.count < limit else {
+            throw .invalidOption("the prompt leaves no room for text in \(limit) tokens")
+        }
+        return (prefix, tokenizer.sequenceSuffix, limit)
+    }
+
     /// Checks request-level options, so a bad request fails before any work.
     func validate(_ options: TextEmbeddingOptions) throws(EmbeddingError) -> (prefix: String, maxLength: Int) {
         let prefix = try prefix(for: options)

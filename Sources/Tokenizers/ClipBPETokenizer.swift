@@ -36,6 +36,9 @@ public struct ClipBPETokenizer: TextTokenizer {
 
     /// The id of a token spelled as in vocab.json (byte-level characters, `</w>` ending a word:
     /// `"photo</w>"`), or of an added token (`"<|endoftext|>"`).
+    public var sequencePrefix: [Int32] { frame.prefix }
+    public var sequenceSuffix: [Int32] { frame.suffix }
+
     public func tokenID(_ token: String) -> Int32? {
         addedTokenIDs.value(for: token) ?? model.vocabulary.value(for: token)
     }

@@ -36,6 +36,16 @@ public protocol TextTokenizer: Sendable {
     /// nil when the vocabulary and added tokens do not have it.
     func tokenID(_ token: String) -> Int32?
 
+    /// The ids of `text` alone: no special tokens, no length limit. Texts split at whitespace
+    /// tokenise piece by piece to the same ids as whole (both tokenizers pre-tokenise on
+    /// whitespace), which is what lets a page map each token back to the word it came from.
+    func tokenIDs(of text: String) -> [Int32]
+
+    /// The special ids placed before and after every sequence (`[CLS]` / `[SEP]`,
+    /// `<|startoftext|>` / `<|endoftext|>`).
+    var sequencePrefix: [Int32] { get }
+    var sequenceSuffix: [Int32] { get }
+
     /// The id to pad batches with.
     var padTokenID: Int32 { get }
 

@@ -35,6 +35,9 @@ public struct WordPieceTokenizer: TextTokenizer {
         textTokenIDs(of: text, limit: .max)
     }
 
+    public var sequencePrefix: [Int32] { frame.prefix }
+    public var sequenceSuffix: [Int32] { frame.suffix }
+
     public func tokenID(_ token: String) -> Int32? {
         addedTokenIDs.value(for: token) ?? model.vocabulary.value(for: token)
     }

@@ -198,7 +198,7 @@ struct IndexList: ParsableCommand {
             let damaged = Dictionary(try store.damagedCollections().map { ($0.collection, $0) }, uniquingKeysWith: { first, _ in first })
             for spec in try store.list() where damaged[spec.name] == nil {
                 let stats = try store.statistics(spec.name)
-                print("\(spec.name) kind=\(spec.kind.rawValue) dimension=\(spec.dimension) precision=\(spec.precision.rawValue) documents=\(stats.documents)")
+                print("\(spec.name) dimension=\(spec.dimension) precision=\(spec.precision.rawValue) documents=\(stats.documents) kind=\(spec.kind.rawValue)")
             }
             for damage in damaged.values.sorted(by: { $0.collection < $1.collection }) {
                 print("\(damage.collection) damaged: \(damage.description)")
