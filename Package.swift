@@ -59,6 +59,8 @@ let package = Package(
             swiftSettings: kernelSettings),
         .target(name: "Tokenizers", swiftSettings: swiftSettings),
         .target(name: "ImageIO", dependencies: ["CImageCodecs"], swiftSettings: swiftSettings),
+        // PDF pages through poppler-utils run as child processes: no PDF parser in the server.
+        .target(name: "PDFPages", swiftSettings: swiftSettings),
         .target(
             name: "Encoders", dependencies: ["EmbeddingKernels", "Tokenizers", "ImageIO"],
             swiftSettings: kernelSettings),
@@ -127,6 +129,9 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "ImageIOTests", dependencies: ["ImageIO", "EmbeddingTesting"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PDFPagesTests", dependencies: ["PDFPages", "EmbeddingTesting"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "EncodersTests", dependencies: ["Encoders", "ImageIO", "EmbeddingTesting"],
