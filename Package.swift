@@ -60,7 +60,7 @@ let package = Package(
         .target(name: "Tokenizers", swiftSettings: swiftSettings),
         .target(name: "ImageIO", dependencies: ["CImageCodecs"], swiftSettings: swiftSettings),
         // PDF pages through poppler-utils run as child processes: no PDF parser in the server.
-        .target(name: "PDFPages", swiftSettings: swiftSettings),
+        .target(name: "PDFPages", exclude: ["README.md"], swiftSettings: swiftSettings),
         .target(
             name: "Encoders", dependencies: ["EmbeddingKernels", "Tokenizers", "ImageIO"],
             swiftSettings: kernelSettings),
