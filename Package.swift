@@ -59,6 +59,8 @@ let package = Package(
             swiftSettings: kernelSettings),
         .target(name: "Tokenizers", swiftSettings: swiftSettings),
         .target(name: "ImageIO", dependencies: ["CImageCodecs"], swiftSettings: swiftSettings),
+        // PDF pages through poppler-utils run as child processes: no PDF parser in the server.
+        .target(name: "PDFPages", exclude: ["README.md"], swiftSettings: swiftSettings),
         .target(
             name: "Encoders", dependencies: ["EmbeddingKernels", "Tokenizers", "ImageIO"],
             swiftSettings: kernelSettings),
@@ -130,6 +132,9 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "ImageIOTests", dependencies: ["ImageIO", "EmbeddingTesting"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PDFPagesTests", dependencies: ["PDFPages", "EmbeddingTesting"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "EncodersTests", dependencies: ["Encoders", "ImageIO", "EmbeddingTesting"],
