@@ -45,6 +45,9 @@ let package = Package(
         .systemLibrary(
             name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg",
             providers: [.apt(["libjpeg-dev"])]),
+        .systemLibrary(
+            name: "CTesseract", path: "Sources/CTesseract", pkgConfig: "tesseract",
+            providers: [.apt(["libtesseract-dev"])]),
         // libpng/libjpeg report fatal errors by longjmp, which Swift cannot survive: decode in C.
         .target(name: "CImageCodecs", dependencies: ["CPNG", "CJPEG"]),
 
