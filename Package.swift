@@ -66,6 +66,8 @@ let package = Package(
             name: "Encoders", dependencies: ["EmbeddingKernels", "Tokenizers", "ImageIO"],
             swiftSettings: kernelSettings),
         .target(name: "EmbeddingTesting", swiftSettings: swiftSettings),
+        // Text and word boxes of page images with Tesseract (LSTM), one engine per worker.
+        .target(name: "OCR", dependencies: ["CTesseract", "ImageIO"], swiftSettings: swiftSettings),
         // MaxSim and Hamming kernels in C: AVX-512 / AVX2 chosen at run time, a portable fallback.
         .target(name: "CMaxSim", dependencies: ["CCPU"]),
         .target(
@@ -130,6 +132,9 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "ImageIOTests", dependencies: ["ImageIO", "EmbeddingTesting"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "OCRTests", dependencies: ["OCR", "ImageIO", "EmbeddingTesting"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "EncodersTests", dependencies: ["Encoders", "ImageIO", "EmbeddingTesting"],
