@@ -7,7 +7,7 @@ import ImageIO
 /// which loads it for every page, reads 2.1 pages a second to an engine's 3.2.
 ///
 /// Not thread-safe: one page at a time. Use one engine per thread, e.g. through
-/// `OCREnginePool`.
+/// `OCREnginePool`. Each page runs on the calling thread alone (see `OpenMPThreads`).
 public final class OCREngine {
     /// The options the engine was made with; its languages and data folder are fixed, its limits
     /// apply to every page.
@@ -73,6 +73,7 @@ public final class OCREngine {
             return OCRPage(width: image.width, height: image.height, words: [], note: PageNote.blank(color: color))
         }
         let resolution = dpi.flatMap { $0 > 0 ? $0 : nil } ?? Self.unknownResolution
+        OpenMPThreads.confineCallingThread()
         defer { TessBaseAPIClear(handle) }
 
         setImage(image.pixels, width: image.width, height: image.height, resolution: resolution)
