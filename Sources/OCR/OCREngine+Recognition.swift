@@ -13,7 +13,8 @@ extension OCREngine {
     /// now. Tesseract checks the deadline between words: twelve pages of text one under the other
     /// (826 x 14028, 1,913 words and 4.3 s unlimited) stopped at 1.0 s under a 1 s limit, with 143
     /// words. A cancel function is polled at the same places, so the deadline alone is used.
-    /// Layout analysis runs before the first check: `OCROptions.maxPixels` bounds it.
+    /// Layout analysis runs before the first check: `SpeckleCensus` keeps out the regions where it
+    /// would take minutes, `OCROptions.maxPixels` bounds the rest.
     func runRecognition(handle: OpaquePointer) -> RecognitionRun {
         guard let monitor = TessMonitorCreate() else {
             return RecognitionRun(status: -1, elapsed: .zero)

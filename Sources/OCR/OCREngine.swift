@@ -77,7 +77,20 @@ public final class OCREngine {
         defer { TessBaseAPIClear(handle) }
 
         setImage(image.pixels, width: image.width, height: image.height, resolution: resolution)
+        let census = try takeCensus(name: name)
         var notes: [String] = []
+        if census.darkPixels == 0 {
+            return OCRPage(width: image.width, height: image.height, words: [], note: PageNote.noDarkPixels)
+        }
+        if !census.noisyTiles.isEmpty {
+            notes.append(PageNote.noisyTilesLeftOut(census))
+            if census.darkPixelsOutsideNoisyTiles == 0 {
+                return OCRPage(width: image.width, height: image.height, words: [], note: notes.joined(separator: "; "))
+            }
+            var masked = image.pixels
+            PageContent.paintWhite(census.noisyTiles, in: &masked, width: image.width)
+            setImage(masked, width: image.width, height: image.height, resolution: resolution)
+        }
 
         let run = runRecognition(handle: handle)
         let words = collectWords(handle: handle)
@@ -113,6 +126,16 @@ public final class OCREngine {
             TessBaseAPISetImage(handle, buffer.baseAddress, Int32(width), Int32(height), 3, Int32(width * 3))
         }
         TessBaseAPISetSourceResolution(handle, Int32(resolution))
+    }
+
+    /// Binarises the page as Tesseract will read it (recognition reuses this binarisation) and
+    /// counts its dark pixels and specks.
+    private func takeCensus(name: String) throws(OCRError) -> SpeckleCensus {
+        guard let binarized = TessBaseAPIGetThresholdedImage(handle) else {
+            throw .recognitionFailed(name: name, reason: "Tesseract could not binarise the page")
+        }
+        defer { destroyPix(binarized) }
+        return SpeckleCensus(binarized: binarized)
     }
 }
 

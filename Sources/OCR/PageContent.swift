@@ -16,4 +16,16 @@ enum PageContent {
         return (r, g, b)
     }
 
+    /// Paints `tiles` white in RGB `pixels` of an image `width` pixels wide.
+    static func paintWhite(_ tiles: [PixelBox], in pixels: inout [UInt8], width: Int) {
+        pixels.withUnsafeMutableBufferPointer { buffer in
+            for tile in tiles {
+                for y in tile.y..<(tile.y + tile.height) {
+                    let start = (y * width + tile.x) * 3
+                    let row = UnsafeMutableBufferPointer(rebasing: buffer[start..<(start + tile.width * 3)])
+                    row.update(repeating: 255)
+                }
+            }
+        }
+    }
 }

@@ -5,7 +5,17 @@ enum PageNote {
         "blank page: every pixel is the same colour (\(color.r), \(color.g), \(color.b)); no text to read"
     }
 
+    static let noDarkPixels = "blank page: nothing dark is left after binarisation; no text to read"
+
     static let noTextFound = "no text found: Tesseract found no words on the page"
+
+    static func noisyTilesLeftOut(_ census: SpeckleCensus) -> String {
+        let side = SpeckleCensus.tileSide
+        return "\(census.noisyTiles.count) of \(census.tileCount) regions of \(side) x \(side) pixels "
+            + "left out as noise or halftone (up to \(census.maxSpecksCounted) specks each, over the "
+            + "limit of \(SpeckleCensus.maxSpecksPerTile)): Tesseract's layout analysis would take "
+            + "minutes on them"
+    }
 
     static func timeLimitReached(_ limit: Duration, elapsed: Duration, wordsKept: Int) -> String {
         "time limit of \(seconds(limit)) s reached after \(seconds(elapsed)) s: \(wordsKept) words "
