@@ -29,7 +29,7 @@ extension OCREngine {
         return RecognitionRun(status: status, elapsed: clock.now - start)
     }
 
-    /// The words of the last recognition in Tesseract's reading order, with page-wide
+    /// The words of the last recognition in reading order (see `ReadingOrder`), with page-wide
     /// block and line numbers. Words Tesseract did not get to (after the deadline) have no text,
     /// and some it reads are only spaces (quotation marks in Palatino); both are left out, and
     /// blocks and lines are numbered without gaps.
@@ -56,18 +56,29 @@ extension OCREngine {
                     confidence: TessResultIteratorConfidence(iterator, RIL_WORD),
                     block: max(block, 0), line: max(line, 0)))
         } while TessResultIteratorNext(iterator, RIL_WORD) != 0
-        return Self.renumbered(words)
+        return Self.inReadingOrder(words)
     }
 
-    /// `words` with blocks and lines numbered 0, 1, 2, ... in order of appearance.
-    static func renumbered(_ words: [OCRWord]) -> [OCRWord] {
-        var blocks: [Int: Int] = [:]
+    /// `words` with their blocks put in reading order, and blocks and lines numbered 0, 1, 2, ...
+    /// in that order. Words keep Tesseract's order within a block.
+    static func inReadingOrder(_ words: [OCRWord]) -> [OCRWord] {
+        let byBlock = Dictionary(grouping: words, by: \.block)
+        let blockIDs = byBlock.keys.sorted()
+        let boxes = blockIDs.map { id in byBlock[id]!.map(\.box).reduce(byBlock[id]![0].box, PixelBox.union) }
         var lines: [Int: Int] = [:]
-        return words.map { word in
-            var word = word
-            word.block = blocks[word.block] ?? { let next = blocks.count; blocks[word.block] = next; return next }()
-            word.line = lines[word.line] ?? { let next = lines.count; lines[word.line] = next; return next }()
-            return word
+        var ordered: [OCRWord] = []
+        ordered.reserveCapacity(words.count)
+        for (newBlock, position) in ReadingOrder.order(boxes).enumerated() {
+            for var word in byBlock[blockIDs[position]]! {
+                word.block = newBlock
+                word.line = lines[word.line] ?? {
+                    let next = lines.count
+                    lines[word.line] = next
+                    return next
+                }()
+                ordered.append(word)
+            }
         }
+        return ordered
     }
 }

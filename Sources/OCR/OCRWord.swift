@@ -37,3 +37,12 @@ public struct OCRWord: Sendable, Codable, Equatable {
         self.line = line
     }
 }
+
+extension PixelBox {
+    /// The smallest box holding both.
+    static func union(_ a: PixelBox, _ b: PixelBox) -> PixelBox {
+        let left = min(a.x, b.x), top = min(a.y, b.y)
+        let right = max(a.x + a.width, b.x + b.width), bottom = max(a.y + a.height, b.y + b.height)
+        return PixelBox(x: left, y: top, width: right - left, height: bottom - top)
+    }
+}

@@ -26,7 +26,7 @@ import Testing
         }
     }
 
-    /// Boxes lie on the page, confidences are percentages, words are
+    /// Boxes lie on the page, lines run top to bottom, confidences are percentages, words are
     /// single tokens, and `text` puts each line on its own.
     @Test func wordGeometry() throws {
         let engine = try OCREngine()
@@ -43,6 +43,12 @@ import Testing
             }
             let lines = Dictionary(grouping: page.words, by: \.line)
             #expect(lines.keys.sorted() == Array(0..<lines.count), "line numbers without gaps")
+            // Single-column pages: each line's middle lies below the previous line's top.
+            let lineBoxes = (0..<lines.count).map { lines[$0]!.map(\.box).reduce(lines[$0]![0].box, PixelBox.union) }
+            for (above, below) in zip(lineBoxes, lineBoxes.dropFirst()) {
+                #expect(below.y + below.height / 2 >= above.y, "\(fixture.id): \(below) read after \(above)")
+            }
+            #expect(page.words.map(\.block) == page.words.map(\.block).sorted(), "blocks in order")
             #expect(page.text.split(separator: "\n").count == lines.count)
         }
     }
