@@ -67,7 +67,9 @@ let package = Package(
             swiftSettings: kernelSettings),
         .target(name: "EmbeddingTesting", swiftSettings: swiftSettings),
         // Text and word boxes of page images with Tesseract (LSTM), one engine per worker.
-        .target(name: "OCR", dependencies: ["CTesseract", "ImageIO"], swiftSettings: swiftSettings),
+        .target(
+            name: "OCR", dependencies: ["CTesseract", "ImageIO"], exclude: ["README.md"],
+            swiftSettings: swiftSettings),
         // MaxSim and Hamming kernels in C: AVX-512 / AVX2 chosen at run time, a portable fallback.
         .target(name: "CMaxSim", dependencies: ["CCPU"]),
         .target(
