@@ -45,6 +45,9 @@ let package = Package(
         .systemLibrary(
             name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg",
             providers: [.apt(["libjpeg-dev"])]),
+        .systemLibrary(
+            name: "CTesseract", path: "Sources/CTesseract", pkgConfig: "tesseract",
+            providers: [.apt(["libtesseract-dev"])]),
         // libpng/libjpeg report fatal errors by longjmp, which Swift cannot survive: decode in C.
         .target(name: "CImageCodecs", dependencies: ["CPNG", "CJPEG"]),
 
@@ -65,6 +68,10 @@ let package = Package(
             name: "Encoders", dependencies: ["EmbeddingKernels", "Tokenizers", "ImageIO"],
             swiftSettings: kernelSettings),
         .target(name: "EmbeddingTesting", swiftSettings: swiftSettings),
+        // Text and word boxes of page images with Tesseract (LSTM), one engine per worker.
+        .target(
+            name: "OCR", dependencies: ["CTesseract", "ImageIO"], exclude: ["README.md"],
+            swiftSettings: swiftSettings),
         // MaxSim and Hamming kernels in C: AVX-512 / AVX2 chosen at run time, a portable fallback.
         .target(name: "CMaxSim", dependencies: ["CCPU"]),
         .target(
@@ -135,6 +142,9 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "PDFPagesTests", dependencies: ["PDFPages", "EmbeddingTesting"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "OCRTests", dependencies: ["OCR", "ImageIO", "EmbeddingTesting"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "EncodersTests", dependencies: ["Encoders", "ImageIO", "EmbeddingTesting"],
