@@ -36,7 +36,9 @@ struct ConnectionTests {
             let error = try #require(await call.value)
             #expect(error.code == .deadlineExceeded)
             #expect(error.kind == .timedOut)
-            #expect(ContinuousClock.now - started < .seconds(5))
+            // The timer fired rather than the call waiting for ever; generous, since other
+            // suites may hold the machine's cores meanwhile.
+            #expect(ContinuousClock.now - started < .seconds(30))
             // A late answer to the timed-out call is dropped; the connection keeps working.
             try await request.connection.send(Responses.embed(answering: request.request))
             let next = Task { try await client.health() }

@@ -2,6 +2,7 @@
 import Testing
 
 /// An engine is cleared between pages: what it read before does not change what it reads next.
+extension OCRSuite {
 @Suite struct DeterminismTests {
     @Test func reusedEngineReadsLikeFreshOnes() throws {
         let images = try PageFixture.all().map { try $0.image() }
@@ -12,4 +13,5 @@ import Testing
         #expect(first == fresh)
         #expect(Array(again) == fresh)
     }
+}
 }

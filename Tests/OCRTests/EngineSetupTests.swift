@@ -4,6 +4,7 @@ import Testing
 
 /// Making an engine: where the language data is found, and every way it can fail, each naming
 /// what was asked for.
+extension OCRSuite {
 @Suite struct EngineSetupTests {
     static let debianFolder = "/usr/share/tesseract-ocr/5/tessdata"
 
@@ -77,4 +78,5 @@ import Testing
             try OCREngine(options: OCROptions(languages: ["bad"], dataPath: folder.path))
         }
     }
+}
 }

@@ -7,6 +7,7 @@ import Testing
 /// Pages a public endpoint will receive sooner or later. Each ends in a stated outcome (an
 /// `OCRError` naming the page, or an empty or partial text layer with a note saying why) in
 /// bounded time, without crashing.
+extension OCRSuite {
 @Suite struct HostilePageTests {
     static let clock = ContinuousClock()
 
@@ -171,4 +172,5 @@ import Testing
         }
         return RGBImage(width: big.width, height: big.height, pixels: pixels)
     }
+}
 }

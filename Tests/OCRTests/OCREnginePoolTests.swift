@@ -3,6 +3,7 @@ import Synchronization
 @testable import OCR
 import Testing
 
+extension OCRSuite {
 @Suite struct OCREnginePoolTests {
     /// Engines are made on first use and reused afterwards: the same object serves later calls.
     @Test func enginesAreCreatedOnceAndReused() throws {
@@ -72,4 +73,5 @@ import Testing
         }
         #expect(pool.idleEngineCount() == 1)
     }
+}
 }

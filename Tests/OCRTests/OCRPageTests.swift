@@ -2,6 +2,7 @@ import Foundation
 @testable import OCR
 import Testing
 
+extension OCRSuite {
 @Suite struct OCRPageTests {
     static func word(_ text: String, block: Int = 0, line: Int) -> OCRWord {
         OCRWord(text: text, box: PixelBox(x: 0, y: 0, width: 1, height: 1), confidence: 90, block: block, line: line)
@@ -22,4 +23,5 @@ import Testing
         let decoded = try JSONDecoder().decode(OCRPage.self, from: try JSONEncoder().encode(page))
         #expect(decoded == page)
     }
+}
 }

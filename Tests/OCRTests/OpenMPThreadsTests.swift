@@ -8,6 +8,7 @@ import Glibc
 #endif
 
 /// Tesseract's OpenMP loops stay on the recognising thread (see `OpenMPThreads`).
+extension OCRSuite {
 @Suite struct OpenMPThreadsTests {
     private typealias GetMaxActiveLevels = @convention(c) () -> Int32
 
@@ -28,6 +29,7 @@ import Glibc
         }
         if !userChose { #expect(levels == 0) }
     }
+}
 }
 
 extension Thread {

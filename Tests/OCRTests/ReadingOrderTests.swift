@@ -1,6 +1,7 @@
 @testable import OCR
 import Testing
 
+extension OCRSuite {
 @Suite struct ReadingOrderTests {
     static func box(_ x: Int, _ y: Int, _ width: Int, _ height: Int) -> PixelBox {
         PixelBox(x: x, y: y, width: width, height: height)
@@ -39,4 +40,5 @@ import Testing
         #expect(ReadingOrder.order(blocks) == [0, 1, 2])
         #expect(ReadingOrder.order([]) == [])
     }
+}
 }

@@ -5,6 +5,7 @@ import Testing
 
 /// Three pages of pages-dev (man-page text typeset by groff, rasterised at 100 and 120 dpi in
 /// Helvetica, Palatino and New Century Schoolbook), read and compared with the typeset text.
+extension OCRSuite {
 @Suite struct RealPageTests {
     static let pages: [PageFixture] = (try? PageFixture.all()) ?? []
 
@@ -52,4 +53,5 @@ import Testing
             #expect(page.text.split(separator: "\n").count == lines.count)
         }
     }
+}
 }
