@@ -80,6 +80,10 @@ let package = Package(
         .target(
             name: "Pages", dependencies: ["Encoders", "Tokenizers", "LateInteraction", "EmbeddingKernels"],
             swiftSettings: swiftSettings),
+        // Page images by OCR, PDF pages by their text layer or rendering and OCR.
+        .target(
+            name: "PageReading", dependencies: ["OCR", "PDFPages", "Pages", "ImageIO"],
+            swiftSettings: swiftSettings),
         .target(
             name: "WireProtocol",
             dependencies: [
@@ -90,7 +94,7 @@ let package = Package(
         .target(
             name: "EmbeddingServer",
             dependencies: [
-                "Encoders", "Tokenizers", "ImageIO", "LateInteraction", "WireProtocol",
+                "Encoders", "Tokenizers", "ImageIO", "LateInteraction", "WireProtocol", "Pages", "PageReading",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -112,7 +116,7 @@ let package = Package(
         .executableTarget(
             name: "multiembed",
             dependencies: [
-                "Encoders", "ImageIO", "LateInteraction", "EmbeddingServer", "WireProtocol",
+                "Encoders", "ImageIO", "LateInteraction", "EmbeddingServer", "WireProtocol", "Pages", "PageReading", "PDFPages",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -45,6 +45,8 @@ public struct ModelInfo: Sendable, Hashable {
     /// A kind of input.
     public enum InputKind: Sendable, Hashable {
         case text, image, patches
+        /// Page images and PDF pages, read into words and embedded by the text tower.
+        case page
         /// A kind this client does not know, by its wire number.
         case unknown(Int)
     }
@@ -137,6 +139,7 @@ extension ModelInfo {
             case .text: .text
             case .image: .image
             case .patches: .patches
+            case .page: .page
             default: .unknown(kind.rawValue)
             }
         }

@@ -14,6 +14,9 @@ struct EmbedPreparation: Sendable {
     var failures: [(index: Int, error: ServerError)] = []
     /// Pixels of the images decoded, by index (for Usage.pixels).
     var pixels: [Int: Int] = [:]
+    /// Page inputs, read later on the page readers' threads (OCR takes seconds, not
+    /// milliseconds), then added to `ready`.
+    var pages: [(index: Int, page: Multiembed_V1_Page)] = []
 
     /// Prepares every input of `request`. Throws only for request-level problems.
     init(
@@ -38,8 +41,28 @@ struct EmbedPreparation: Sendable {
                 prepareImage(image, index: index, model: model, options: options, limits: limits)
             case .patches(let patches):
                 preparePatches(patches, index: index, model: model, options: options, limits: limits)
+            case .page(let page):
+                guard model.bundle.text != nil else {
+                    failures.append((index, .invalidArgument(
+                        "input \(index): model \(model.name) has no text tower to embed a page's words with")))
+                    continue
+                }
+                let bytes: Int
+                switch page.source {
+                case .image(let data): bytes = data.count
+                case .pdf(let data): bytes = data.count
+                case nil:
+                    failures.append((index, .invalidArgument("input \(index): the page has neither an image nor a PDF")))
+                    continue
+                }
+                guard bytes <= limits.maxImageBytes else {
+                    failures.append((index, .invalidArgument(
+                        "input \(index): a page of \(bytes) bytes exceeds max_image_bytes (\(limits.maxImageBytes))")))
+                    continue
+                }
+                pages.append((index, page))
             case nil:
-                failures.append((index, .invalidArgument("input \(index) has no text, image or patches")))
+                failures.append((index, .invalidArgument("input \(index) has no text, image, patches or page")))
             }
         }
         if let text = model.bundle.text {

@@ -1,4 +1,5 @@
 import Encoders
+import Pages
 import WireProtocol
 
 extension EmbeddingService {
@@ -10,6 +11,7 @@ extension EmbeddingService {
         var response = Multiembed_V1_EmbedResponse()
         response.model = model.name
         var usage = Multiembed_V1_Usage()
+        var lateFailures: [Multiembed_V1_InputError] = []
         response.embeddings.reserveCapacity(completed.outcomes.count)
         for (index, outcome) in completed.outcomes.enumerated() {
             var embedding = Multiembed_V1_Embedding()
@@ -32,6 +34,23 @@ extension EmbeddingService {
                     embedding.multiVector = VectorEncoding.multiVector(
                         Array(tokens.dropFirst()), dimension: model.tokenDimension, encoding: options.encoding)
                 }
+            case .page(let page)?:
+                usage.tokens += UInt64(page.tokenCount)
+                usage.pixels += UInt64(preparation.pixels[index] ?? 0)
+                if options.output.wantsPooledVector, let pooled = page.pooled {
+                    embedding.pooled = VectorEncoding.vector(pooled, encoding: options.encoding)
+                }
+                if options.output.wantsTokenVectors {
+                    let rows = (0 ..< page.tokens.count).map { page.tokens.row($0) }
+                    embedding.multiVector = VectorEncoding.multiVector(rows, dimension: model.tokenDimension, encoding: options.encoding)
+                }
+                embedding.pageText = page.attachment.page.wire
+            case .failed(let message)?:
+                var failure = Multiembed_V1_InputError()
+                failure.index = UInt32(index)
+                failure.code = .internal
+                failure.message = "input \(index): \(message)"
+                lateFailures.append(failure)
             case nil:
                 break
             }
@@ -41,7 +60,7 @@ extension EmbeddingService {
         usage.inferenceTimeUs = microseconds(completed.inferenceTime)
         response.usage = usage
         var status = Multiembed_V1_Status()
-        status.inputErrors = preparation.failures.map(inputError)
+        status.inputErrors = (preparation.failures.map(inputError) + lateFailures).sorted { $0.index < $1.index }
         if !status.inputErrors.isEmpty {
             status.message = "\(status.inputErrors.count) of \(completed.outcomes.count) inputs failed"
         }

@@ -1,6 +1,7 @@
 import Encoders
 import Logging
 import NIOPosix
+import Pages
 import WireProtocol
 
 /// Serves embed requests: checks them against the model and the limits, prepares the inputs
@@ -14,6 +15,8 @@ final class EmbeddingService: Sendable {
     /// Threads that tokenise texts and decode images: blocking work that must stay off the
     /// event loops and the cooperative pool, and off the model threads' critical path.
     private let preparationPool: NIOThreadPool
+    /// Reads Page inputs (OCR, PDFs) on threads of its own.
+    let pageInputs: PageInputReader
     private let metrics: ServerMetrics
 
     init(models: [ServedModel], configuration: ServerConfiguration, metrics: ServerMetrics, logger: Logger) {
@@ -28,10 +31,12 @@ final class EmbeddingService: Sendable {
         }
         self.batchers = batchers
         self.preparationPool = NIOThreadPool(numberOfThreads: 2)
+        self.pageInputs = PageInputReader(options: configuration.pageReading, limits: configuration.limits)
     }
 
     func start() {
         preparationPool.start()
+        pageInputs.start()
         for batcher in batchers.values { batcher.start() }
     }
 
@@ -39,6 +44,7 @@ final class EmbeddingService: Sendable {
     func stop() async {
         for batcher in batchers.values { batcher.stop() }
         try? await preparationPool.shutdownGracefully()
+        await pageInputs.stop()
     }
 
     /// Inputs waiting for a batch, all models.
@@ -52,6 +58,16 @@ final class EmbeddingService: Sendable {
         _ request: Multiembed_V1_EmbedRequest, receivedAt: ContinuousClock.Instant, deadline: ContinuousClock.Instant?,
         reservation: AnswerReservation? = nil
     ) async throws(ServerError) -> (Multiembed_V1_EmbedResponse, Multiembed_V1_Status) {
+        let (response, status, _) = try await embedWithPages(request, receivedAt: receivedAt, deadline: deadline, reservation: reservation)
+        return (response, status)
+    }
+
+    /// `embed`, also returning each Page input's attachment (its text layer and the word of each
+    /// token vector), which collections store beside the page's vectors.
+    func embedWithPages(
+        _ request: Multiembed_V1_EmbedRequest, receivedAt: ContinuousClock.Instant, deadline: ContinuousClock.Instant?,
+        reservation: AnswerReservation? = nil
+    ) async throws(ServerError) -> (Multiembed_V1_EmbedResponse, Multiembed_V1_Status, [Int: PageAttachment]) {
         let model = try self.model(named: request.model)
         if model.bundle.lateInteraction != nil {
             throw ServerError(
@@ -73,7 +89,8 @@ final class EmbeddingService: Sendable {
         } catch {
             throw .unavailable("the server is shutting down")
         }
-        let preparation = try prepared.get()
+        var preparation = try prepared.get()
+        if !preparation.pages.isEmpty { await readPages(into: &preparation, model: model, options: options) }
         let estimate = ResponseSizeEstimate(preparation, options: options, model: model)
         try estimate.check(limit: limits.maxResponseBytes, inputs: request.inputs.count)
         try await reservation?.reserve(estimate.bytes)
@@ -94,8 +111,48 @@ final class EmbeddingService: Sendable {
             try batcher.submit(preparation.ready.map { WorkItem(request: pending, index: $0.index, input: $0.input, enqueuedAt: now) })
             completed = try await pending.result().get()
         }
-        return Self.response(
-            model: model, options: options, completed: completed, preparation: preparation)
+        let (response, status) = Self.response(model: model, options: options, completed: completed, preparation: preparation)
+        var attachments: [Int: PageAttachment] = [:]
+        for (index, outcome) in completed.outcomes.enumerated() {
+            if case .page(let page)? = outcome { attachments[index] = page.attachment }
+        }
+        return (response, status, attachments)
+    }
+
+    /// Reads the Page inputs of `preparation` (at once, each on a page reader's thread) and makes
+    /// them ready: windows of the page's words, with token and pooled vectors (a page's vectors
+    /// are assembled from its windows' whatever the request's output). A page that cannot be
+    /// read fails alone.
+    private func readPages(into preparation: inout EmbedPreparation, model: ServedModel, options: EmbedOptions) async {
+        let pages = preparation.pages
+        preparation.pages = []
+        let pageInputs = self.pageInputs
+        let read = await withTaskGroup(of: (Int, Result<PageText, ServerError>).self) { group in
+            for (index, page) in pages {
+                group.addTask { (index, await pageInputs.read(page, index: index)) }
+            }
+            var results: [(Int, Result<PageText, ServerError>)] = []
+            for await result in group { results.append(result) }
+            return results.sorted { $0.0 < $1.0 }
+        }
+        guard let text = model.bundle.text else { return }
+        var pageOptions = options.text
+        pageOptions.output = .both
+        for (index, result) in read {
+            switch result {
+            case .failure(let error):
+                preparation.failures.append((index, error))
+            case .success(let page):
+                do throws(EmbeddingError) {
+                    let prepared = try PageEmbedder.prepare(page, with: text, options: pageOptions)
+                    preparation.ready.append((index, .page(prepared, pageOptions)))
+                    preparation.pixels[index] = page.width * page.height
+                } catch {
+                    preparation.failures.append((index, .invalidArgument("input \(index): \(error.description)")))
+                }
+            }
+        }
+        preparation.failures.sort { $0.index < $1.index }
     }
 
     /// The model `name` names; "" is the default model.

@@ -1,5 +1,6 @@
 import EmbeddingKernels
 import Encoders
+import Pages
 import Foundation
 import Logging
 import NIOCore
@@ -144,11 +145,34 @@ final class ModelBatcher: Sendable {
         switch batch.first?.input.lane {
         case .text:
             guard let text = model.bundle.text else { return [] }
-            let items = batch.compactMap { item -> (encoding: TokenizedText, options: TextEmbeddingOptions)? in
-                guard case .text(let encoding, let options) = item.input else { return nil }
-                return (encoding, options)
+            // A page is its windows, embedded in the same pass as the texts, then put together.
+            var items: [(encoding: TokenizedText, options: TextEmbeddingOptions)] = []
+            for item in batch {
+                switch item.input {
+                case .text(let encoding, let options): items.append((encoding, options))
+                case .page(let page, let options): items += page.windows.map { ($0, options) }
+                case .image: break
+                }
             }
-            return text.embedBatch(items).map(InputOutcome.text)
+            let embedded = text.embedBatch(items)
+            var next = 0
+            return batch.map { item -> InputOutcome in
+                switch item.input {
+                case .text:
+                    defer { next += 1 }
+                    return .text(embedded[next])
+                case .page(let page, let options):
+                    let windows = Array(embedded[next ..< next + page.windows.count])
+                    next += page.windows.count
+                    do throws(EmbeddingError) {
+                        return .page(try PageEmbedder.combine(page, embeddings: windows, normalize: options.normalize ?? text.pipeline.normalize))
+                    } catch {
+                        return .failed(error.description)
+                    }
+                case .image:
+                    return .failed("an image in a text batch")
+                }
+            }
         case .image:
             guard let image = model.bundle.image else { return [] }
             let items = batch.compactMap { item -> (grid: ClipVisionModel.PatchGrid, options: ImageEmbeddingOptions)? in

@@ -1,4 +1,5 @@
 import Encoders
+import Pages
 import Tokenizers
 
 /// One input made ready for the model before it is queued: a text tokenised (prompt and
@@ -7,18 +8,21 @@ import Tokenizers
 enum PreparedInput: Sendable {
     case text(TokenizedText, TextEmbeddingOptions)
     case image(ClipVisionModel.PatchGrid, ImageEmbeddingOptions)
+    /// A page read into its text layer and cut into token windows; embedded with the texts.
+    case page(PreparedPage, TextEmbeddingOptions)
 
     /// What the input costs a batch: its tokens, or its patches plus the class token.
     var cost: Int {
         switch self {
         case .text(let encoding, _): encoding.ids.count
         case .image(let grid, _): grid.rows * grid.cols + 1
+        case .page(let page, _): page.tokenCount
         }
     }
 
     var lane: BatchLane {
         switch self {
-        case .text: .text
+        case .text, .page: .text
         case .image: .image
         }
     }
@@ -33,6 +37,9 @@ enum BatchLane: Sendable, CaseIterable {
 enum InputOutcome: Sendable {
     case text(TextEmbedding)
     case image(ImageEmbedding)
+    case page(PageEmbedding)
+    /// The model's result could not be assembled (not expected; reported as INTERNAL).
+    case failed(String)
 }
 
 /// One input in the batcher's queue, pointing back at the request it belongs to.

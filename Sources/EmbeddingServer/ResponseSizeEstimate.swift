@@ -16,6 +16,8 @@ struct ResponseSizeEstimate: Sendable {
     /// Field tags, lengths and the INT8 scale around each vector: 16 bytes is above what any of
     /// them takes.
     static let overheadPerVector = 16
+    /// A PageWord's box, confidence, line numbers and framing, without its text.
+    static let bytesPerWord = 40
 
     init(_ preparation: EmbedPreparation, options: EmbedOptions, model: ServedModel) {
         let pooledBytes = VectorEncoding.byteCount(
@@ -30,6 +32,10 @@ struct ResponseSizeEstimate: Sendable {
             if options.output.wantsTokenVectors {
                 vectors += input.cost
                 bytes += input.cost * tokenBytes
+            }
+            // A page's text layer comes back too: its text, and each word with its box.
+            if case .page(let page, _) = input {
+                bytes += page.page.words.reduce(0) { $0 + 2 * $1.text.utf8.count + Self.bytesPerWord }
             }
         }
         // Per-input errors and the embedding headers: small, bounded by the inputs' count.

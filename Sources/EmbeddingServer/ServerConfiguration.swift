@@ -1,5 +1,6 @@
 import Foundation
 import ImageIO
+import PageReading
 
 /// Everything a server needs to start: where to listen, what to serve, its limits, batching,
 /// authentication and shutdown. Build it in code (tests start a server on port 0) or from the
@@ -26,6 +27,8 @@ public struct ServerConfiguration: Sendable {
     /// `multiembed index`); nil = no collections (Score still works, the collection methods
     /// answer FAILED_PRECONDITION). One process owns a folder at a time.
     public var dataDirectory: String?
+    /// How Page inputs are read: OCR languages and time limit, PDF rendering resolution.
+    public var pageReading = PageReader.Options()
 
     public init(
         host: String = "127.0.0.1", port: Int = 7878, modelDirectories: [URL] = [],

@@ -21,7 +21,8 @@ public enum PageMatches {
     public static func words(
         query: MultiVector, document: MultiVector, attachment: PageAttachment, ignoredQueryVectors: Set<Int> = []
     ) -> [MatchedWord] {
-        guard query.dimension == document.dimension, attachment.vectorWords.count == document.count else { return [] }
+        // Vectors cut by first-n truncation keep their words; pooled ones have none (empty).
+        guard query.dimension == document.dimension, document.count <= attachment.vectorWords.count else { return [] }
         let dimension = query.dimension
         var byWord: [Int: MatchedWord] = [:]
         query.values.withUnsafeBufferPointer { q in

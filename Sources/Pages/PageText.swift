@@ -18,13 +18,16 @@ public struct PageText: Sendable, Hashable, Codable {
     public var source: Source
     /// Why the layer is empty or partial (a blank page, OCR's time limit), for the user.
     public var note: String?
+    /// A PDF page's rendering resolution, which its boxes are in; nil for page images.
+    public var dpi: Int?
 
-    public init(width: Int, height: Int, words: [PageWord], source: Source, note: String? = nil) {
+    public init(width: Int, height: Int, words: [PageWord], source: Source, note: String? = nil, dpi: Int? = nil) {
         self.width = width
         self.height = height
         self.words = words
         self.source = source
         self.note = note
+        self.dpi = dpi
     }
 
     /// The plain text: words joined by spaces, a line break between lines.

@@ -5,13 +5,13 @@ import Foundation
 enum ImageFiles {
     static let extensions: Set<String> = ["png", "jpg", "jpeg"]
 
-    static func collect(_ arguments: [String]) throws -> [String] {
+    static func collect(_ arguments: [String], extensions: Set<String> = ImageFiles.extensions) throws -> [String] {
         var files: [String] = []
         let manager = FileManager.default
         for argument in arguments {
             var isDirectory: ObjCBool = false
             guard manager.fileExists(atPath: argument, isDirectory: &isDirectory) else {
-                throw CommandFailure("image file or folder not found: \(argument)")
+                throw CommandFailure("file or folder not found: \(argument)")
             }
             guard isDirectory.boolValue else {
                 files.append(argument)

@@ -2,6 +2,8 @@ import ArgumentParser
 import Encoders
 import Foundation
 import LateInteraction
+import PageReading
+import Pages
 
 extension CollectionKind: ExpressibleByArgument {}
 
@@ -51,13 +53,18 @@ struct IndexAdd: ParsableCommand {
     @Option(name: .long, help: "When the collection is created: multi-vector (token vectors and a pooled vector per document) or dense (the pooled vector only).")
     var kind: CollectionKind = .multiVector
 
+    @Option(name: .long, parsing: .upToNextOption, help: "Page images (PNG/JPEG) and PDFs, or folders of them: one document per page, its words read by OCR (a PDF page's own text layer when it has one) and embedded by the model's text tower; ids are file names without extension, and name#N for page N of a PDF.")
+    var pages: [String] = []
+
+    @OptionGroup var reading: PageReadingOptions
+
     @Argument(help: "Image files, folders of images, or text files (one document per line).")
-    var files: [String]
+    var files: [String] = []
 
     func run() throws {
         warnIfBLASIsPinned()
         guard let storage = StoragePrecision(rawValue: precision) else { throw ValidationError("unknown --precision \(precision)") }
-        guard !files.isEmpty else { throw ValidationError("name at least one file") }
+        guard !files.isEmpty || !pages.isEmpty else { throw ValidationError("name at least one file (or --pages)") }
         let dense = kind == .dense
         if dense, storage != .float32 || poolFactor != 1 {
             throw ValidationError("a dense collection keeps float32 pooled vectors: it takes no --precision or --pool-factor")
@@ -70,8 +77,13 @@ struct IndexAdd: ParsableCommand {
                     ? nil : (id: record.id ?? "\(path):\(record.line)", text: record.text, source: path)
             }
         }
+        let reader = pages.isEmpty ? nil : try reading.reader()
+        let pageSources = try reader.map { try PageSource.collect(pages, reader: $0) } ?? []
+        if !pageSources.isEmpty, bundle.text == nil {
+            throw CommandFailure("model \(bundle.name) has no text tower to embed pages' words with")
+        }
         let store = try options.openStore()
-        let progress = ProgressBar(total: images.count + texts.count, label: "indexing", minimumTotal: 2)
+        let progress = ProgressBar(total: images.count + texts.count + pageSources.count, label: "indexing", minimumTotal: 2)
         var done = 0, failures = 0
         var created = false
         func upsert(_ documents: [StoredDocument]) throws {
@@ -159,6 +171,35 @@ struct IndexAdd: ParsableCommand {
                 progress.update(done)
             }
         }
+        if let reader, !pageSources.isEmpty {
+            let embedder = try textEmbedder(of: bundle)
+            let batchReader = PageBatchReader(reader: reader)
+            for batch in stride(from: 0, to: pageSources.count, by: 16).map({ Array(pageSources[$0 ..< min($0 + 16, pageSources.count)]) }) {
+                var read: [(source: PageSource, page: PageText)] = []
+                for (source, result) in zip(batch, batchReader.read(batch)) {
+                    switch result {
+                    case .success(let page): read.append((source, page))
+                    case .failure(let failure):
+                        failures += 1
+                        reportFailure(source.id, failure.description)
+                    }
+                }
+                let embedded: [PageEmbedding]
+                do { embedded = try PageEmbedder.embed(read.map(\.page), with: embedder) } catch { throw CommandFailure(error.description) }
+                var documents: [StoredDocument] = []
+                for ((source, _), page) in zip(read, embedded) {
+                    var metadata = ["source": source.path]
+                    if let number = source.pdfPage { metadata["page"] = "\(number + 1)" }
+                    if let note = page.attachment.page.note { reportFailure(source.id, "note: \(note)", isError: false) }
+                    documents.append(StoredDocument(
+                        id: source.id, vectors: dense ? .none(dimension: page.pooled?.count ?? 0) : page.tokens, pooled: page.pooled,
+                        metadata: metadata, attachment: page.attachment.encoded()))
+                }
+                try upsert(documents)
+                done += batch.count
+                progress.update(done)
+            }
+        }
         progress.finish()
         print("collection=\(options.collection) added=\(done - failures) failed=\(failures) data_dir=\(options.dataDir)")
         if failures > 0 { throw ExitCode(1) }
@@ -178,8 +219,8 @@ struct IndexAdd: ParsableCommand {
         return ImageFiles.extensions.contains((path as NSString).pathExtension.lowercased())
     }
 
-    private func reportFailure(_ item: String, _ reason: String) {
-        FileHandle.standardError.write(Data("error: \(item): \(reason)\n".utf8))
+    private func reportFailure(_ item: String, _ reason: String, isError: Bool = true) {
+        FileHandle.standardError.write(Data("\(isError ? "error" : "warning"): \(item): \(reason)\n".utf8))
     }
 }
 

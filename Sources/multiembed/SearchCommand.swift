@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import Encoders
 import LateInteraction
+import Pages
 
 /// `multiembed search`: a text query against a collection, by MaxSim over token vectors, by the
 /// similarity of pooled vectors (dense), or both (hybrid). Prints one line per hit: rank, score,
@@ -31,14 +33,37 @@ struct SearchCommand: ParsableCommand {
             let needs = search.needs(for: try store.spec(of: options.collection).kind)
             let vectors = try textSearchVectors(bundle, [query], side: .query, tokens: needs.tokens, pooled: needs.pooled)[0]
             let hits = try store.search(try search.query(tokens: vectors.tokens, pooled: vectors.pooled, topK: topK), in: options.collection)
+            let matches = try vectors.tokens.map { try matchedWords(hits, query: $0, bundle: bundle, store: store) } ?? [:]
             for (rank, hit) in hits.enumerated() {
                 let detail = hit.metadata["text"] ?? hit.metadata["source"] ?? ""
                 print(String(format: "%d\t%.4f\t%@\t%@", rank + 1, hit.score, hit.id, detail))
+                if let words = matches[hit.id], !words.isEmpty {
+                    print("\tmatched: " + words.prefix(8).map { match in
+                        let box = match.word.box
+                        return "\(match.word.text) (\(box.x),\(box.y) \(box.width)x\(box.height))"
+                    }.joined(separator: ", "))
+                }
             }
         } catch let failure as CommandFailure {
             throw failure
         } catch {
             throw CommandFailure("\(error)")
         }
+    }
+
+    /// For hits that are pages: the words whose tokens gave the query's words their maxima.
+    private func matchedWords(
+        _ hits: [SearchHit], query: MultiVector, bundle: ModelBundle, store: LocalVectorStore
+    ) throws -> [String: [MatchedWord]] {
+        guard let embedder = bundle.text, !hits.isEmpty else { return [:] }
+        let layout = try embedder.sequenceLayout(embedder.retrievalOptions(.query, output: .multiVector))
+        let ignored = Set(0 ..< layout.prefix.count).union(Set(query.count - layout.suffix.count ..< query.count))
+        var result: [String: [MatchedWord]] = [:]
+        for document in try store.get(hits.map(\.id), from: options.collection) {
+            guard let bytes = document.attachment, let attachment = PageAttachment.decode(bytes) else { continue }
+            result[document.id] = PageMatches.words(
+                query: query, document: document.vectors, attachment: attachment, ignoredQueryVectors: ignored)
+        }
+        return result
     }
 }

@@ -68,6 +68,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Most inputs queued per model; beyond it requests get RESOURCE_EXHAUSTED.")
     var maxQueuedInputs = ServerLimits().maxQueuedInputsPerModel
 
+    @OptionGroup(title: "Pages") var reading: PageReadingOptions
+
     @Option(name: .long, help: "Folder of the late-interaction collections, shared with 'multiembed index' (one process at a time).")
     var dataDir = "./data"
 
@@ -176,10 +178,13 @@ struct ServeCommand: AsyncParsableCommand {
         batching.maxBatchTokens = maxBatchTokens
         batching.maxBatchPatches = maxBatchPatches
         batching.maxWait = .microseconds(Int(maxWaitMs * 1000))
-        return ServerConfiguration(
+        var configuration = ServerConfiguration(
             host: host, port: port, modelDirectories: model.map { URL(fileURLWithPath: $0) }, limits: limits,
             batching: batching, apiKeys: try apiKeyFile.map(readAPIKeys) ?? [],
             shutdownGracePeriod: .milliseconds(Int(shutdownGrace * 1000)), metricsPort: metricsPort, dataDirectory: dataDir)
+        // The default languages' data must be installed: refused now, not on the first page.
+        configuration.pageReading = try reading.reader().options
+        return configuration
     }
 
     /// The collections' store at `--data-dir`, locked for this process. Another `multiembed`

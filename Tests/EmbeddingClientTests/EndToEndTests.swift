@@ -83,7 +83,7 @@ struct EndToEndTests {
             let info = try await client.info()
             #expect(info.models.first?.name == "all-MiniLM-L6-v2")
             #expect(info.models.first?.dimension == 384)
-            #expect(info.models.first?.inputKinds == [.text])
+            #expect(info.models.first?.inputKinds == [.text, .page])
             #expect(info.limits.maxInputsPerRequest == 4)
             #expect(try await client.health().status == .serving)
 

@@ -133,7 +133,7 @@ struct ServerEmbedTests {
             #expect(info.models.first?.name == "all-MiniLM-L6-v2")
             #expect(info.models.first?.dimension == 384)
             #expect(info.models.first?.allowedDimensions == [384])
-            #expect(info.models.first?.inputKinds == [.text])
+            #expect(info.models.first?.inputKinds == [.text, .page])
             #expect(info.models.first?.maxInputTokens == 256)
             #expect(info.limits.maxInputsPerRequest == 77)
             #expect(info.limits.maxResponseBytes == 5_000_000_000)

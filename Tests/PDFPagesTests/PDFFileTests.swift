@@ -1,3 +1,4 @@
+import EmbeddingTesting
 import Foundation
 import Testing
 

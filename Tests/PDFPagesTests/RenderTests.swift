@@ -1,3 +1,4 @@
+import EmbeddingTesting
 import Testing
 
 @testable import PDFPages

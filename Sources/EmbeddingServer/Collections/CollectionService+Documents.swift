@@ -1,4 +1,6 @@
+import Foundation
 import LateInteraction
+import Pages
 import WireProtocol
 
 extension CollectionService {
@@ -10,9 +12,10 @@ extension CollectionService {
         _ request: Multiembed_V1_UpsertRequest, receivedAt: ContinuousClock.Instant, deadline: ContinuousClock.Instant?
     ) async throws(ServerError) -> Multiembed_V1_UpsertResponse {
         try CollectionRules.checkName(request.collection)
-        let documents = request.documents
-        guard !documents.isEmpty else { throw .invalidArgument("the request has no documents") }
-        try checkCount(documents.count, of: "documents")
+        guard !request.documents.isEmpty else { throw .invalidArgument("the request has no documents") }
+        try checkCount(request.documents.count, of: "documents")
+        let documents = try await expandingPDFs(request.documents)
+        try checkCount(documents.count, of: "documents (a PDF's pages counted one by one)")
         let catalog = self.catalog, name = request.collection
         let spec = try await offLoop { () throws(ServerError) in try catalog.spec(of: name) }
 
@@ -43,9 +46,11 @@ extension CollectionService {
         // Nothing is written for a client that has stopped waiting.
         if let deadline, ContinuousClock.now > deadline { throw .deadlineExceeded }
         var tokens = [MultiVector?](repeating: nil, count: documents.count)
+        var attachments = [PageAttachment?](repeating: nil, count: documents.count)
         var pooled = documents.map { $0.pooled.isEmpty ? nil : $0.pooled }
         for (position, index) in toResolve.enumerated() {
             tokens[index] = resolved.vectors[position]
+            attachments[index] = resolved.pages[position]
             // The model's pooled embedding, unless the client gave one; a model whose pooled
             // width differs from its token vectors' has none a multi-vector collection can keep.
             if pooled[index] == nil, let embedded = resolved.pooled[position], embedded.count == spec.dimension {
@@ -65,7 +70,12 @@ extension CollectionService {
                 }
                 vectors = resolvedVectors
             }
-            stored.append(StoredDocument(id: document.id, vectors: vectors, pooled: pooled[index], metadata: document.metadata))
+            stored.append(StoredDocument(
+                id: document.id, vectors: vectors, pooled: pooled[index], metadata: document.metadata,
+                attachment: attachments[index].map { attachment in
+                    // Pooled clusters mix words: keep the text layer, not the word of each vector.
+                    spec.poolFactor > 1 ? PageAttachment(page: attachment.page, vectorWords: []).encoded() : attachment.encoded()
+                }))
         }
         let batch = stored
         try await offLoop { () throws(ServerError) in
@@ -115,6 +125,9 @@ extension CollectionService {
                     if stored.vectors.count > 0 { document.content.vectors = stored.vectors.wire }
                     document.pooled = stored.pooled ?? []
                 }
+                if let bytes = stored.attachment, let attachment = PageAttachment.decode(bytes) {
+                    document.pageText = attachment.page.wire
+                }
                 return document
             }
             return response
@@ -145,5 +158,33 @@ extension CollectionService {
             try CollectionRules.checkPooled(document.pooled, dimension: spec.dimension, name: name)
         } catch { return error }
         return nil
+    }
+
+    /// A document whose content is a whole PDF (a Page input with a PDF and page_number 0)
+    /// becomes one document per page, ids "<id>#<n>" from 1, in order; others stay as they are.
+    func expandingPDFs(_ documents: [Multiembed_V1_Document]) async throws(ServerError) -> [Multiembed_V1_Document] {
+        guard documents.contains(where: Self.isWholePDF) else { return documents }
+        var expanded: [Multiembed_V1_Document] = []
+        for (index, document) in documents.enumerated() {
+            guard Self.isWholePDF(document), case .pdf(let data)? = document.content.input.page.source else {
+                expanded.append(document)
+                continue
+            }
+            let name = "document \(index) (id '\(document.id)')"
+            let count = try await embedding.pageInputs.pageCount(ofPDF: data, name: name)
+            for number in 1 ... max(1, count) {
+                var page = document
+                page.id = "\(document.id)#\(number)"
+                page.content.input.page.pageNumber = UInt32(number)
+                expanded.append(page)
+            }
+        }
+        return expanded
+    }
+
+    static func isWholePDF(_ document: Multiembed_V1_Document) -> Bool {
+        guard case .input(let input)? = document.content.kind, case .page(let page)? = input.kind,
+              case .pdf? = page.source else { return false }
+        return page.pageNumber == 0
     }
 }

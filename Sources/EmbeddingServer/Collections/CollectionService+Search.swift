@@ -1,4 +1,5 @@
 import LateInteraction
+import Pages
 import WireProtocol
 
 extension CollectionService {
@@ -68,15 +69,44 @@ extension CollectionService {
                 throw ServerError(error)
             }
         }
+        var matches: [String: [MatchedWord]] = [:]
+        if request.includeMatches, let tokens = query.tokens, !hits.isEmpty {
+            let ignored = ignoredQueryVectors(request.query, count: tokens.count, spec: spec)
+            let ids = hits.map(\.id)
+            matches = try await offLoop { () throws(ServerError) in
+                let store = try catalog.store
+                let documents: [StoredDocument]
+                do throws(LateInteractionError) { documents = try store.get(ids, from: name) } catch { throw ServerError(error) }
+                var found: [String: [MatchedWord]] = [:]
+                for document in documents {
+                    guard let bytes = document.attachment, let attachment = PageAttachment.decode(bytes) else { continue }
+                    found[document.id] = PageMatches.words(
+                        query: tokens, document: document.vectors, attachment: attachment, ignoredQueryVectors: ignored)
+                }
+                return found
+            }
+        }
         var response = Multiembed_V1_SearchResponse()
         response.hits = hits.map { hit in
             var wire = Multiembed_V1_SearchHit()
             wire.id = hit.id
             wire.score = hit.score
             wire.metadata = hit.metadata
+            wire.matches = (matches[hit.id] ?? []).map(\.wire)
             return wire
         }
         response.usage = usage
         return response
+    }
+
+    /// The query vectors that are not words of a text query: the model's special tokens at
+    /// either end, whose maxima say nothing about where a page matched.
+    func ignoredQueryVectors(_ source: Multiembed_V1_MultiVectorSource, count: Int, spec: CollectionSpec) -> Set<Int> {
+        guard case .input(let input)? = source.kind, case .text? = input.kind,
+              case .model(let model) = embedder(for: spec), model.bundle.lateInteraction == nil,
+              let tokenizer = model.bundle.text?.tokenizer else { return [] }
+        let prefix = tokenizer.sequencePrefix.count, suffix = tokenizer.sequenceSuffix.count
+        guard prefix + suffix <= count else { return [] }
+        return Set(0 ..< prefix).union(count - suffix ..< count)
     }
 }

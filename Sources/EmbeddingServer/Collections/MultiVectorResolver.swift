@@ -1,6 +1,7 @@
 import Encoders
 import Foundation
 import LateInteraction
+import Pages
 import WireProtocol
 
 /// Turns the MultiVectorSources of a request (inputs for the model, vectors the client computed,
@@ -55,6 +56,8 @@ struct MultiVectorResolver: Sendable {
     struct Resolved: Sendable {
         var vectors: [MultiVector?]
         var pooled: [[Float]?]
+        /// Page inputs' attachments (text layer, word of each vector), by source index.
+        var pages: [Int: PageAttachment] = [:]
         var failures: [(index: Int, error: ServerError)]
         var usage = Multiembed_V1_Usage()
     }
@@ -134,8 +137,11 @@ struct MultiVectorResolver: Sendable {
         request.encoding = .float32
         request.truncate = truncate
         request.prompt = prompt.embedPrompt(role: role, model: model)
-        let (response, status) = try await collections.embedding.embed(request, receivedAt: receivedAt, deadline: deadline)
+        let (response, status, pages) = try await collections.embedding.embedWithPages(request, receivedAt: receivedAt, deadline: deadline)
         resolved.usage.add(response.usage)
+        for (position, attachment) in pages where inputs.indices.contains(position) {
+            resolved.pages[inputs[position].index] = attachment
+        }
         for failure in status.inputErrors {
             let position = Int(failure.index)
             guard inputs.indices.contains(position) else { continue }

@@ -478,11 +478,23 @@ public nonisolated struct Multiembed_V1_Document: Sendable {
   /// GetRequest.include_vectors is true and the document has one.
   public var pooled: [Float] = []
 
+  /// In Get responses: a page document's text layer (words, boxes, plain text), as read when it
+  /// was upserted from a Page input. Ignored in Upsert.
+  public var pageText: Multiembed_V1_PageText {
+    get {_pageText ?? Multiembed_V1_PageText()}
+    set {_pageText = newValue}
+  }
+  /// Returns true if `pageText` has been explicitly set.
+  public var hasPageText: Bool {self._pageText != nil}
+  /// Clears the value of `pageText`. Subsequent reads from it will return its default value.
+  public mutating func clearPageText() {self._pageText = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _content: Multiembed_V1_MultiVectorSource? = nil
+  fileprivate var _pageText: Multiembed_V1_PageText? = nil
 }
 
 /// Insert or replace documents. All or nothing: if any document is bad (its input fails to embed,
@@ -706,6 +718,10 @@ public nonisolated struct Multiembed_V1_SearchRequest: Sendable {
   /// given as vectors, or unset, or a model without a pooled embedding); ignored by MAXSIM.
   public var queryPooled: [Float] = []
 
+  /// true: each hit of a page document carries the words that matched (SearchHit.matches), for
+  /// highlighting. Needs the query's token vectors (MAXSIM and HYBRID).
+  public var includeMatches: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   /// The prompt prepended to a text query, as in EmbedRequest. Unset = the model's query
@@ -734,6 +750,10 @@ public nonisolated struct Multiembed_V1_SearchHit: Sendable {
 
   /// Its metadata, as upserted.
   public var metadata: Dictionary<String,String> = [:]
+
+  /// With SearchRequest.include_matches, for a page document: the words whose token vectors
+  /// gave the query vectors their maxima, best share of the score first. Empty otherwise.
+  public var matches: [Multiembed_V1_MatchedWord] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1255,7 +1275,7 @@ nonisolated extension Multiembed_V1_DropCollectionResponse: SwiftProtobuf.Messag
 
 nonisolated extension Multiembed_V1_Document: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Document"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}content\0\u{1}metadata\0\u{1}pooled\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}content\0\u{1}metadata\0\u{1}pooled\0\u{3}page_text\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1267,6 +1287,7 @@ nonisolated extension Multiembed_V1_Document: SwiftProtobuf.Message, SwiftProtob
       case 2: try { try decoder.decodeSingularMessageField(value: &self._content) }()
       case 3: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.metadata) }()
       case 4: try { try decoder.decodeRepeatedFloatField(value: &self.pooled) }()
+      case 5: try { try decoder.decodeSingularMessageField(value: &self._pageText) }()
       default: break
       }
     }
@@ -1289,6 +1310,9 @@ nonisolated extension Multiembed_V1_Document: SwiftProtobuf.Message, SwiftProtob
     if !self.pooled.isEmpty {
       try visitor.visitPackedFloatField(value: self.pooled, fieldNumber: 4)
     }
+    try { if let v = self._pageText {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1297,6 +1321,7 @@ nonisolated extension Multiembed_V1_Document: SwiftProtobuf.Message, SwiftProtob
     if lhs._content != rhs._content {return false}
     if lhs.metadata != rhs.metadata {return false}
     if lhs.pooled != rhs.pooled {return false}
+    if lhs._pageText != rhs._pageText {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1550,7 +1575,7 @@ nonisolated extension Multiembed_V1_GetResponse: SwiftProtobuf.Message, SwiftPro
 
 nonisolated extension Multiembed_V1_SearchRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SearchRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}collection\0\u{1}query\0\u{3}top_k\0\u{3}filter_ids\0\u{3}prompt_name\0\u{1}instruction\0\u{1}truncate\0\u{1}mode\0\u{1}metric\0\u{1}candidates\0\u{3}filter_metadata\0\u{3}query_pooled\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}collection\0\u{1}query\0\u{3}top_k\0\u{3}filter_ids\0\u{3}prompt_name\0\u{1}instruction\0\u{1}truncate\0\u{1}mode\0\u{1}metric\0\u{1}candidates\0\u{3}filter_metadata\0\u{3}query_pooled\0\u{3}include_matches\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1584,6 +1609,7 @@ nonisolated extension Multiembed_V1_SearchRequest: SwiftProtobuf.Message, SwiftP
       case 10: try { try decoder.decodeSingularUInt32Field(value: &self.candidates) }()
       case 11: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.filterMetadata) }()
       case 12: try { try decoder.decodeRepeatedFloatField(value: &self.queryPooled) }()
+      case 13: try { try decoder.decodeSingularBoolField(value: &self.includeMatches) }()
       default: break
       }
     }
@@ -1635,6 +1661,9 @@ nonisolated extension Multiembed_V1_SearchRequest: SwiftProtobuf.Message, SwiftP
     if !self.queryPooled.isEmpty {
       try visitor.visitPackedFloatField(value: self.queryPooled, fieldNumber: 12)
     }
+    if self.includeMatches != false {
+      try visitor.visitSingularBoolField(value: self.includeMatches, fieldNumber: 13)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1650,6 +1679,7 @@ nonisolated extension Multiembed_V1_SearchRequest: SwiftProtobuf.Message, SwiftP
     if lhs.candidates != rhs.candidates {return false}
     if lhs.filterMetadata != rhs.filterMetadata {return false}
     if lhs.queryPooled != rhs.queryPooled {return false}
+    if lhs.includeMatches != rhs.includeMatches {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1657,7 +1687,7 @@ nonisolated extension Multiembed_V1_SearchRequest: SwiftProtobuf.Message, SwiftP
 
 nonisolated extension Multiembed_V1_SearchHit: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SearchHit"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}score\0\u{1}metadata\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}score\0\u{1}metadata\0\u{1}matches\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1668,6 +1698,7 @@ nonisolated extension Multiembed_V1_SearchHit: SwiftProtobuf.Message, SwiftProto
       case 1: try { try decoder.decodeSingularStringField(value: &self.id) }()
       case 2: try { try decoder.decodeSingularFloatField(value: &self.score) }()
       case 3: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.metadata) }()
+      case 4: try { try decoder.decodeRepeatedMessageField(value: &self.matches) }()
       default: break
       }
     }
@@ -1683,6 +1714,9 @@ nonisolated extension Multiembed_V1_SearchHit: SwiftProtobuf.Message, SwiftProto
     if !self.metadata.isEmpty {
       try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: self.metadata, fieldNumber: 3)
     }
+    if !self.matches.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.matches, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1690,6 +1724,7 @@ nonisolated extension Multiembed_V1_SearchHit: SwiftProtobuf.Message, SwiftProto
     if lhs.id != rhs.id {return false}
     if lhs.score != rhs.score {return false}
     if lhs.metadata != rhs.metadata {return false}
+    if lhs.matches != rhs.matches {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

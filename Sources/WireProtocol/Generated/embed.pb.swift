@@ -358,6 +358,16 @@ public nonisolated struct Multiembed_V1_Input: Sendable {
     set {kind = .patches(newValue)}
   }
 
+  /// A document page (an image or a PDF page), read into its text layer and embedded by the
+  /// model's text tower as that text (see pages.proto).
+  public var page: Multiembed_V1_Page {
+    get {
+      if case .page(let v)? = kind {return v}
+      return Multiembed_V1_Page()
+    }
+    set {kind = .page(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Kind: Equatable, Sendable {
@@ -369,6 +379,9 @@ public nonisolated struct Multiembed_V1_Input: Sendable {
     case image(Multiembed_V1_ImageBytes)
     /// An image already cut into normalised patches, fed straight to the vision tower.
     case patches(Multiembed_V1_Patches)
+    /// A document page (an image or a PDF page), read into its text layer and embedded by the
+    /// model's text tower as that text (see pages.proto).
+    case page(Multiembed_V1_Page)
 
   }
 
@@ -497,12 +510,23 @@ public nonisolated struct Multiembed_V1_Embedding: Sendable {
   /// TRUNCATE_START); false otherwise.
   public var truncated: Bool = false
 
+  /// For a Page input: the text layer read from it (words, boxes, plain text, why it is empty).
+  public var pageText: Multiembed_V1_PageText {
+    get {_pageText ?? Multiembed_V1_PageText()}
+    set {_pageText = newValue}
+  }
+  /// Returns true if `pageText` has been explicitly set.
+  public var hasPageText: Bool {self._pageText != nil}
+  /// Clears the value of `pageText`. Subsequent reads from it will return its default value.
+  public mutating func clearPageText() {self._pageText = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _pooled: Multiembed_V1_Vector? = nil
   fileprivate var _multiVector: Multiembed_V1_MultiVector? = nil
+  fileprivate var _pageText: Multiembed_V1_PageText? = nil
 }
 
 /// One vector, in the request's encoding.
@@ -701,7 +725,7 @@ nonisolated extension Multiembed_V1_EmbedRequest: SwiftProtobuf.Message, SwiftPr
 
 nonisolated extension Multiembed_V1_Input: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Input"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}text\0\u{1}image\0\u{1}patches\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}text\0\u{1}image\0\u{1}patches\0\u{1}page\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -743,6 +767,19 @@ nonisolated extension Multiembed_V1_Input: SwiftProtobuf.Message, SwiftProtobuf.
           self.kind = .patches(v)
         }
       }()
+      case 4: try {
+        var v: Multiembed_V1_Page?
+        var hadOneofValue = false
+        if let current = self.kind {
+          hadOneofValue = true
+          if case .page(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.kind = .page(v)
+        }
+      }()
       default: break
       }
     }
@@ -765,6 +802,10 @@ nonisolated extension Multiembed_V1_Input: SwiftProtobuf.Message, SwiftProtobuf.
     case .patches?: try {
       guard case .patches(let v)? = self.kind else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    }()
+    case .page?: try {
+      guard case .page(let v)? = self.kind else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
     }()
     case nil: break
     }
@@ -909,7 +950,7 @@ nonisolated extension Multiembed_V1_EmbedResponse: SwiftProtobuf.Message, SwiftP
 
 nonisolated extension Multiembed_V1_Embedding: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Embedding"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}index\0\u{1}pooled\0\u{3}multi_vector\0\u{1}truncated\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}index\0\u{1}pooled\0\u{3}multi_vector\0\u{1}truncated\0\u{3}page_text\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -921,6 +962,7 @@ nonisolated extension Multiembed_V1_Embedding: SwiftProtobuf.Message, SwiftProto
       case 2: try { try decoder.decodeSingularMessageField(value: &self._pooled) }()
       case 3: try { try decoder.decodeSingularMessageField(value: &self._multiVector) }()
       case 4: try { try decoder.decodeSingularBoolField(value: &self.truncated) }()
+      case 5: try { try decoder.decodeSingularMessageField(value: &self._pageText) }()
       default: break
       }
     }
@@ -943,6 +985,9 @@ nonisolated extension Multiembed_V1_Embedding: SwiftProtobuf.Message, SwiftProto
     if self.truncated != false {
       try visitor.visitSingularBoolField(value: self.truncated, fieldNumber: 4)
     }
+    try { if let v = self._pageText {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -951,6 +996,7 @@ nonisolated extension Multiembed_V1_Embedding: SwiftProtobuf.Message, SwiftProto
     if lhs._pooled != rhs._pooled {return false}
     if lhs._multiVector != rhs._multiVector {return false}
     if lhs.truncated != rhs.truncated {return false}
+    if lhs._pageText != rhs._pageText {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

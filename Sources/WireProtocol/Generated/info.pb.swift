@@ -38,6 +38,10 @@ public nonisolated enum Multiembed_V1_InputKind: SwiftProtobuf.Enum, Swift.CaseI
 
   /// Input.patches: preprocessed patch grids.
   case patches // = 3
+
+  /// Input.page: page images and PDF pages, read into words (OCR or the PDF's text layer) and
+  /// embedded by the text tower.
+  case page // = 4
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -50,6 +54,7 @@ public nonisolated enum Multiembed_V1_InputKind: SwiftProtobuf.Enum, Swift.CaseI
     case 1: self = .text
     case 2: self = .image
     case 3: self = .patches
+    case 4: self = .page
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -60,6 +65,7 @@ public nonisolated enum Multiembed_V1_InputKind: SwiftProtobuf.Enum, Swift.CaseI
     case .text: return 1
     case .image: return 2
     case .patches: return 3
+    case .page: return 4
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -70,6 +76,7 @@ public nonisolated enum Multiembed_V1_InputKind: SwiftProtobuf.Enum, Swift.CaseI
     .text,
     .image,
     .patches,
+    .page,
   ]
 
 }
@@ -263,7 +270,7 @@ public nonisolated struct Multiembed_V1_Limits: Sendable {
 fileprivate nonisolated let _protobuf_package = "multiembed.v1"
 
 nonisolated extension Multiembed_V1_InputKind: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0INPUT_KIND_UNSPECIFIED\0\u{1}INPUT_KIND_TEXT\0\u{1}INPUT_KIND_IMAGE\0\u{1}INPUT_KIND_PATCHES\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0INPUT_KIND_UNSPECIFIED\0\u{1}INPUT_KIND_TEXT\0\u{1}INPUT_KIND_IMAGE\0\u{1}INPUT_KIND_PATCHES\0\u{1}INPUT_KIND_PAGE\0")
 }
 
 nonisolated extension Multiembed_V1_InfoRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {

@@ -1,4 +1,5 @@
 from multiembed.v1 import embed_pb2 as _embed_pb2
+from multiembed.v1 import pages_pb2 as _pages_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -80,7 +81,7 @@ class DeleteResponse(_message.Message):
     def __init__(self, deleted: _Optional[int] = ...) -> None: ...
 
 class Document(_message.Message):
-    __slots__ = ["content", "id", "metadata", "pooled"]
+    __slots__ = ["content", "id", "metadata", "page_text", "pooled"]
     class MetadataEntry(_message.Message):
         __slots__ = ["key", "value"]
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -91,12 +92,14 @@ class Document(_message.Message):
     CONTENT_FIELD_NUMBER: _ClassVar[int]
     ID_FIELD_NUMBER: _ClassVar[int]
     METADATA_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TEXT_FIELD_NUMBER: _ClassVar[int]
     POOLED_FIELD_NUMBER: _ClassVar[int]
     content: MultiVectorSource
     id: str
     metadata: _containers.ScalarMap[str, str]
+    page_text: _pages_pb2.PageText
     pooled: _containers.RepeatedScalarFieldContainer[float]
-    def __init__(self, id: _Optional[str] = ..., content: _Optional[_Union[MultiVectorSource, _Mapping]] = ..., metadata: _Optional[_Mapping[str, str]] = ..., pooled: _Optional[_Iterable[float]] = ...) -> None: ...
+    def __init__(self, id: _Optional[str] = ..., content: _Optional[_Union[MultiVectorSource, _Mapping]] = ..., metadata: _Optional[_Mapping[str, str]] = ..., pooled: _Optional[_Iterable[float]] = ..., page_text: _Optional[_Union[_pages_pb2.PageText, _Mapping]] = ...) -> None: ...
 
 class DropCollectionRequest(_message.Message):
     __slots__ = ["name"]
@@ -175,7 +178,7 @@ class ScoreResponse(_message.Message):
     def __init__(self, scores: _Optional[_Iterable[float]] = ..., usage: _Optional[_Union[_embed_pb2.Usage, _Mapping]] = ...) -> None: ...
 
 class SearchHit(_message.Message):
-    __slots__ = ["id", "metadata", "score"]
+    __slots__ = ["id", "matches", "metadata", "score"]
     class MetadataEntry(_message.Message):
         __slots__ = ["key", "value"]
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -184,15 +187,17 @@ class SearchHit(_message.Message):
         value: str
         def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     ID_FIELD_NUMBER: _ClassVar[int]
+    MATCHES_FIELD_NUMBER: _ClassVar[int]
     METADATA_FIELD_NUMBER: _ClassVar[int]
     SCORE_FIELD_NUMBER: _ClassVar[int]
     id: str
+    matches: _containers.RepeatedCompositeFieldContainer[_pages_pb2.MatchedWord]
     metadata: _containers.ScalarMap[str, str]
     score: float
-    def __init__(self, id: _Optional[str] = ..., score: _Optional[float] = ..., metadata: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    def __init__(self, id: _Optional[str] = ..., score: _Optional[float] = ..., metadata: _Optional[_Mapping[str, str]] = ..., matches: _Optional[_Iterable[_Union[_pages_pb2.MatchedWord, _Mapping]]] = ...) -> None: ...
 
 class SearchRequest(_message.Message):
-    __slots__ = ["candidates", "collection", "filter_ids", "filter_metadata", "instruction", "metric", "mode", "prompt_name", "query", "query_pooled", "top_k", "truncate"]
+    __slots__ = ["candidates", "collection", "filter_ids", "filter_metadata", "include_matches", "instruction", "metric", "mode", "prompt_name", "query", "query_pooled", "top_k", "truncate"]
     class FilterMetadataEntry(_message.Message):
         __slots__ = ["key", "value"]
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -204,6 +209,7 @@ class SearchRequest(_message.Message):
     COLLECTION_FIELD_NUMBER: _ClassVar[int]
     FILTER_IDS_FIELD_NUMBER: _ClassVar[int]
     FILTER_METADATA_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_MATCHES_FIELD_NUMBER: _ClassVar[int]
     INSTRUCTION_FIELD_NUMBER: _ClassVar[int]
     METRIC_FIELD_NUMBER: _ClassVar[int]
     MODE_FIELD_NUMBER: _ClassVar[int]
@@ -216,6 +222,7 @@ class SearchRequest(_message.Message):
     collection: str
     filter_ids: _containers.RepeatedScalarFieldContainer[str]
     filter_metadata: _containers.ScalarMap[str, str]
+    include_matches: bool
     instruction: str
     metric: Metric
     mode: SearchMode
@@ -224,7 +231,7 @@ class SearchRequest(_message.Message):
     query_pooled: _containers.RepeatedScalarFieldContainer[float]
     top_k: int
     truncate: _embed_pb2.Truncate
-    def __init__(self, collection: _Optional[str] = ..., query: _Optional[_Union[MultiVectorSource, _Mapping]] = ..., top_k: _Optional[int] = ..., filter_ids: _Optional[_Iterable[str]] = ..., prompt_name: _Optional[str] = ..., instruction: _Optional[str] = ..., truncate: _Optional[_Union[_embed_pb2.Truncate, str]] = ..., mode: _Optional[_Union[SearchMode, str]] = ..., metric: _Optional[_Union[Metric, str]] = ..., candidates: _Optional[int] = ..., filter_metadata: _Optional[_Mapping[str, str]] = ..., query_pooled: _Optional[_Iterable[float]] = ...) -> None: ...
+    def __init__(self, collection: _Optional[str] = ..., query: _Optional[_Union[MultiVectorSource, _Mapping]] = ..., top_k: _Optional[int] = ..., filter_ids: _Optional[_Iterable[str]] = ..., prompt_name: _Optional[str] = ..., instruction: _Optional[str] = ..., truncate: _Optional[_Union[_embed_pb2.Truncate, str]] = ..., mode: _Optional[_Union[SearchMode, str]] = ..., metric: _Optional[_Union[Metric, str]] = ..., candidates: _Optional[int] = ..., filter_metadata: _Optional[_Mapping[str, str]] = ..., query_pooled: _Optional[_Iterable[float]] = ..., include_matches: bool = ...) -> None: ...
 
 class SearchResponse(_message.Message):
     __slots__ = ["hits", "usage"]

@@ -11,39 +11,40 @@ from google.protobuf import symbol_database as _symbol_database
 _sym_db = _symbol_database.Default()
 
 
+from multiembed.v1 import pages_pb2 as multiembed_dot_v1_dot_pages__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19multiembed/v1/embed.proto\x12\rmultiembed.v1\"\xd1\x02\n\x0c\x45mbedRequest\x12\r\n\x05model\x18\x01 \x01(\t\x12$\n\x06inputs\x18\x02 \x03(\x0b\x32\x14.multiembed.v1.Input\x12\x15\n\x0bprompt_name\x18\x03 \x01(\tH\x00\x12\x15\n\x0binstruction\x18\x04 \x01(\tH\x00\x12%\n\x06output\x18\x05 \x01(\x0e\x32\x15.multiembed.v1.Output\x12\x12\n\ndimensions\x18\x06 \x01(\r\x12+\n\tnormalize\x18\x07 \x01(\x0e\x32\x18.multiembed.v1.Normalize\x12)\n\x08\x65ncoding\x18\x08 \x01(\x0e\x32\x17.multiembed.v1.Encoding\x12)\n\x08truncate\x18\t \x01(\x0e\x32\x17.multiembed.v1.Truncate\x12\x16\n\x0e\x61ll_or_nothing\x18\n \x01(\x08\x42\x08\n\x06prompt\"v\n\x05Input\x12\x0e\n\x04text\x18\x01 \x01(\tH\x00\x12*\n\x05image\x18\x02 \x01(\x0b\x32\x19.multiembed.v1.ImageBytesH\x00\x12)\n\x07patches\x18\x03 \x01(\x0b\x32\x16.multiembed.v1.PatchesH\x00\x42\x06\n\x04kind\"(\n\nImageBytes\x12\x0c\n\x04\x64\x61ta\x18\x01 \x01(\x0c\x12\x0c\n\x04name\x18\x02 \x01(\t\"Y\n\x07Patches\x12\x0c\n\x04rows\x18\x01 \x01(\r\x12\x0c\n\x04\x63ols\x18\x02 \x01(\r\x12\x12\n\npatch_size\x18\x03 \x01(\r\x12\x10\n\x08\x63hannels\x18\x04 \x01(\r\x12\x0c\n\x04\x64\x61ta\x18\x05 \x01(\x0c\"q\n\rEmbedResponse\x12,\n\nembeddings\x18\x01 \x03(\x0b\x32\x18.multiembed.v1.Embedding\x12#\n\x05usage\x18\x02 \x01(\x0b\x32\x14.multiembed.v1.Usage\x12\r\n\x05model\x18\x03 \x01(\t\"\x86\x01\n\tEmbedding\x12\r\n\x05index\x18\x01 \x01(\r\x12%\n\x06pooled\x18\x02 \x01(\x0b\x32\x15.multiembed.v1.Vector\x12\x30\n\x0cmulti_vector\x18\x03 \x01(\x0b\x32\x1a.multiembed.v1.MultiVector\x12\x11\n\ttruncated\x18\x04 \x01(\x08\"8\n\x06Vector\x12\x11\n\tdimension\x18\x01 \x01(\r\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\x12\r\n\x05scale\x18\x03 \x01(\x02\"M\n\x0bMultiVector\x12\r\n\x05\x63ount\x18\x01 \x01(\r\x12\x11\n\tdimension\x18\x02 \x01(\r\x12\x0c\n\x04\x64\x61ta\x18\x03 \x01(\x0c\x12\x0e\n\x06scales\x18\x04 \x03(\x02\"j\n\x05Usage\x12\x0e\n\x06tokens\x18\x01 \x01(\x04\x12\x0e\n\x06pixels\x18\x02 \x01(\x04\x12\x0f\n\x07patches\x18\x03 \x01(\x04\x12\x15\n\rqueue_time_us\x18\x04 \x01(\x04\x12\x19\n\x11inference_time_us\x18\x05 \x01(\x04*M\n\tNormalize\x12\x1b\n\x17NORMALIZE_MODEL_DEFAULT\x10\x00\x12\x10\n\x0cNORMALIZE_ON\x10\x01\x12\x11\n\rNORMALIZE_OFF\x10\x02*E\n\x06Output\x12\x11\n\rOUTPUT_POOLED\x10\x00\x12\x17\n\x13OUTPUT_MULTI_VECTOR\x10\x01\x12\x0f\n\x0bOUTPUT_BOTH\x10\x02*^\n\x08\x45ncoding\x12\x14\n\x10\x45NCODING_FLOAT32\x10\x00\x12\x14\n\x10\x45NCODING_FLOAT16\x10\x01\x12\x11\n\rENCODING_INT8\x10\x02\x12\x13\n\x0f\x45NCODING_BINARY\x10\x03*D\n\x08Truncate\x12\x10\n\x0cTRUNCATE_END\x10\x00\x12\x12\n\x0eTRUNCATE_START\x10\x01\x12\x12\n\x0eTRUNCATE_ERROR\x10\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19multiembed/v1/embed.proto\x12\rmultiembed.v1\x1a\x19multiembed/v1/pages.proto\"\xd1\x02\n\x0c\x45mbedRequest\x12\r\n\x05model\x18\x01 \x01(\t\x12$\n\x06inputs\x18\x02 \x03(\x0b\x32\x14.multiembed.v1.Input\x12\x15\n\x0bprompt_name\x18\x03 \x01(\tH\x00\x12\x15\n\x0binstruction\x18\x04 \x01(\tH\x00\x12%\n\x06output\x18\x05 \x01(\x0e\x32\x15.multiembed.v1.Output\x12\x12\n\ndimensions\x18\x06 \x01(\r\x12+\n\tnormalize\x18\x07 \x01(\x0e\x32\x18.multiembed.v1.Normalize\x12)\n\x08\x65ncoding\x18\x08 \x01(\x0e\x32\x17.multiembed.v1.Encoding\x12)\n\x08truncate\x18\t \x01(\x0e\x32\x17.multiembed.v1.Truncate\x12\x16\n\x0e\x61ll_or_nothing\x18\n \x01(\x08\x42\x08\n\x06prompt\"\x9b\x01\n\x05Input\x12\x0e\n\x04text\x18\x01 \x01(\tH\x00\x12*\n\x05image\x18\x02 \x01(\x0b\x32\x19.multiembed.v1.ImageBytesH\x00\x12)\n\x07patches\x18\x03 \x01(\x0b\x32\x16.multiembed.v1.PatchesH\x00\x12#\n\x04page\x18\x04 \x01(\x0b\x32\x13.multiembed.v1.PageH\x00\x42\x06\n\x04kind\"(\n\nImageBytes\x12\x0c\n\x04\x64\x61ta\x18\x01 \x01(\x0c\x12\x0c\n\x04name\x18\x02 \x01(\t\"Y\n\x07Patches\x12\x0c\n\x04rows\x18\x01 \x01(\r\x12\x0c\n\x04\x63ols\x18\x02 \x01(\r\x12\x12\n\npatch_size\x18\x03 \x01(\r\x12\x10\n\x08\x63hannels\x18\x04 \x01(\r\x12\x0c\n\x04\x64\x61ta\x18\x05 \x01(\x0c\"q\n\rEmbedResponse\x12,\n\nembeddings\x18\x01 \x03(\x0b\x32\x18.multiembed.v1.Embedding\x12#\n\x05usage\x18\x02 \x01(\x0b\x32\x14.multiembed.v1.Usage\x12\r\n\x05model\x18\x03 \x01(\t\"\xb2\x01\n\tEmbedding\x12\r\n\x05index\x18\x01 \x01(\r\x12%\n\x06pooled\x18\x02 \x01(\x0b\x32\x15.multiembed.v1.Vector\x12\x30\n\x0cmulti_vector\x18\x03 \x01(\x0b\x32\x1a.multiembed.v1.MultiVector\x12\x11\n\ttruncated\x18\x04 \x01(\x08\x12*\n\tpage_text\x18\x05 \x01(\x0b\x32\x17.multiembed.v1.PageText\"8\n\x06Vector\x12\x11\n\tdimension\x18\x01 \x01(\r\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\x12\r\n\x05scale\x18\x03 \x01(\x02\"M\n\x0bMultiVector\x12\r\n\x05\x63ount\x18\x01 \x01(\r\x12\x11\n\tdimension\x18\x02 \x01(\r\x12\x0c\n\x04\x64\x61ta\x18\x03 \x01(\x0c\x12\x0e\n\x06scales\x18\x04 \x03(\x02\"j\n\x05Usage\x12\x0e\n\x06tokens\x18\x01 \x01(\x04\x12\x0e\n\x06pixels\x18\x02 \x01(\x04\x12\x0f\n\x07patches\x18\x03 \x01(\x04\x12\x15\n\rqueue_time_us\x18\x04 \x01(\x04\x12\x19\n\x11inference_time_us\x18\x05 \x01(\x04*M\n\tNormalize\x12\x1b\n\x17NORMALIZE_MODEL_DEFAULT\x10\x00\x12\x10\n\x0cNORMALIZE_ON\x10\x01\x12\x11\n\rNORMALIZE_OFF\x10\x02*E\n\x06Output\x12\x11\n\rOUTPUT_POOLED\x10\x00\x12\x17\n\x13OUTPUT_MULTI_VECTOR\x10\x01\x12\x0f\n\x0bOUTPUT_BOTH\x10\x02*^\n\x08\x45ncoding\x12\x14\n\x10\x45NCODING_FLOAT32\x10\x00\x12\x14\n\x10\x45NCODING_FLOAT16\x10\x01\x12\x11\n\rENCODING_INT8\x10\x02\x12\x13\n\x0f\x45NCODING_BINARY\x10\x03*D\n\x08Truncate\x12\x10\n\x0cTRUNCATE_END\x10\x00\x12\x12\n\x0eTRUNCATE_START\x10\x01\x12\x12\n\x0eTRUNCATE_ERROR\x10\x02\x62\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'multiembed.v1.embed_pb2', globals())
 if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
-  _NORMALIZE._serialized_start=1134
-  _NORMALIZE._serialized_end=1211
-  _OUTPUT._serialized_start=1213
-  _OUTPUT._serialized_end=1282
-  _ENCODING._serialized_start=1284
-  _ENCODING._serialized_end=1378
-  _TRUNCATE._serialized_start=1380
-  _TRUNCATE._serialized_end=1448
-  _EMBEDREQUEST._serialized_start=45
-  _EMBEDREQUEST._serialized_end=382
-  _INPUT._serialized_start=384
-  _INPUT._serialized_end=502
-  _IMAGEBYTES._serialized_start=504
-  _IMAGEBYTES._serialized_end=544
-  _PATCHES._serialized_start=546
-  _PATCHES._serialized_end=635
-  _EMBEDRESPONSE._serialized_start=637
-  _EMBEDRESPONSE._serialized_end=750
-  _EMBEDDING._serialized_start=753
-  _EMBEDDING._serialized_end=887
-  _VECTOR._serialized_start=889
-  _VECTOR._serialized_end=945
-  _MULTIVECTOR._serialized_start=947
-  _MULTIVECTOR._serialized_end=1024
-  _USAGE._serialized_start=1026
-  _USAGE._serialized_end=1132
+  _NORMALIZE._serialized_start=1243
+  _NORMALIZE._serialized_end=1320
+  _OUTPUT._serialized_start=1322
+  _OUTPUT._serialized_end=1391
+  _ENCODING._serialized_start=1393
+  _ENCODING._serialized_end=1487
+  _TRUNCATE._serialized_start=1489
+  _TRUNCATE._serialized_end=1557
+  _EMBEDREQUEST._serialized_start=72
+  _EMBEDREQUEST._serialized_end=409
+  _INPUT._serialized_start=412
+  _INPUT._serialized_end=567
+  _IMAGEBYTES._serialized_start=569
+  _IMAGEBYTES._serialized_end=609
+  _PATCHES._serialized_start=611
+  _PATCHES._serialized_end=700
+  _EMBEDRESPONSE._serialized_start=702
+  _EMBEDRESPONSE._serialized_end=815
+  _EMBEDDING._serialized_start=818
+  _EMBEDDING._serialized_end=996
+  _VECTOR._serialized_start=998
+  _VECTOR._serialized_end=1054
+  _MULTIVECTOR._serialized_start=1056
+  _MULTIVECTOR._serialized_end=1133
+  _USAGE._serialized_start=1135
+  _USAGE._serialized_end=1241
 # @@protoc_insertion_point(module_scope)

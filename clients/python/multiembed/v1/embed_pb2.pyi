@@ -1,3 +1,4 @@
+from multiembed.v1 import pages_pb2 as _pages_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -54,16 +55,18 @@ class EmbedResponse(_message.Message):
     def __init__(self, embeddings: _Optional[_Iterable[_Union[Embedding, _Mapping]]] = ..., usage: _Optional[_Union[Usage, _Mapping]] = ..., model: _Optional[str] = ...) -> None: ...
 
 class Embedding(_message.Message):
-    __slots__ = ["index", "multi_vector", "pooled", "truncated"]
+    __slots__ = ["index", "multi_vector", "page_text", "pooled", "truncated"]
     INDEX_FIELD_NUMBER: _ClassVar[int]
     MULTI_VECTOR_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TEXT_FIELD_NUMBER: _ClassVar[int]
     POOLED_FIELD_NUMBER: _ClassVar[int]
     TRUNCATED_FIELD_NUMBER: _ClassVar[int]
     index: int
     multi_vector: MultiVector
+    page_text: _pages_pb2.PageText
     pooled: Vector
     truncated: bool
-    def __init__(self, index: _Optional[int] = ..., pooled: _Optional[_Union[Vector, _Mapping]] = ..., multi_vector: _Optional[_Union[MultiVector, _Mapping]] = ..., truncated: bool = ...) -> None: ...
+    def __init__(self, index: _Optional[int] = ..., pooled: _Optional[_Union[Vector, _Mapping]] = ..., multi_vector: _Optional[_Union[MultiVector, _Mapping]] = ..., truncated: bool = ..., page_text: _Optional[_Union[_pages_pb2.PageText, _Mapping]] = ...) -> None: ...
 
 class ImageBytes(_message.Message):
     __slots__ = ["data", "name"]
@@ -74,14 +77,16 @@ class ImageBytes(_message.Message):
     def __init__(self, data: _Optional[bytes] = ..., name: _Optional[str] = ...) -> None: ...
 
 class Input(_message.Message):
-    __slots__ = ["image", "patches", "text"]
+    __slots__ = ["image", "page", "patches", "text"]
     IMAGE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
     PATCHES_FIELD_NUMBER: _ClassVar[int]
     TEXT_FIELD_NUMBER: _ClassVar[int]
     image: ImageBytes
+    page: _pages_pb2.Page
     patches: Patches
     text: str
-    def __init__(self, text: _Optional[str] = ..., image: _Optional[_Union[ImageBytes, _Mapping]] = ..., patches: _Optional[_Union[Patches, _Mapping]] = ...) -> None: ...
+    def __init__(self, text: _Optional[str] = ..., image: _Optional[_Union[ImageBytes, _Mapping]] = ..., patches: _Optional[_Union[Patches, _Mapping]] = ..., page: _Optional[_Union[_pages_pb2.Page, _Mapping]] = ...) -> None: ...
 
 class MultiVector(_message.Message):
     __slots__ = ["count", "data", "dimension", "scales"]

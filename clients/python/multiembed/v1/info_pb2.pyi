@@ -6,6 +6,7 @@ from typing import ClassVar as _ClassVar, Iterable as _Iterable, Mapping as _Map
 
 DESCRIPTOR: _descriptor.FileDescriptor
 INPUT_KIND_IMAGE: InputKind
+INPUT_KIND_PAGE: InputKind
 INPUT_KIND_PATCHES: InputKind
 INPUT_KIND_TEXT: InputKind
 INPUT_KIND_UNSPECIFIED: InputKind

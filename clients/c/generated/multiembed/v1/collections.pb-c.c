@@ -1448,7 +1448,7 @@ const ProtobufCMessageDescriptor multiembed__v1__document__metadata_entry__descr
   (ProtobufCMessageInit) multiembed__v1__document__metadata_entry__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor multiembed__v1__document__field_descriptors[4] =
+static const ProtobufCFieldDescriptor multiembed__v1__document__field_descriptors[5] =
 {
   {
     "id",
@@ -1498,17 +1498,30 @@ static const ProtobufCFieldDescriptor multiembed__v1__document__field_descriptor
     0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "page_text",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Multiembed__V1__Document, page_text),
+    &multiembed__v1__page_text__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned multiembed__v1__document__field_indices_by_name[] = {
   1,   /* field[1] = content */
   0,   /* field[0] = id */
   2,   /* field[2] = metadata */
+  4,   /* field[4] = page_text */
   3,   /* field[3] = pooled */
 };
 static const ProtobufCIntRange multiembed__v1__document__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor multiembed__v1__document__descriptor =
 {
@@ -1518,7 +1531,7 @@ const ProtobufCMessageDescriptor multiembed__v1__document__descriptor =
   "Multiembed__V1__Document",
   "multiembed.v1",
   sizeof(Multiembed__V1__Document),
-  4,
+  5,
   multiembed__v1__document__field_descriptors,
   multiembed__v1__document__field_indices_by_name,
   1,  multiembed__v1__document__number_ranges,
@@ -1908,7 +1921,7 @@ const ProtobufCMessageDescriptor multiembed__v1__search_request__filter_metadata
   (ProtobufCMessageInit) multiembed__v1__search_request__filter_metadata_entry__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor multiembed__v1__search_request__field_descriptors[12] =
+static const ProtobufCFieldDescriptor multiembed__v1__search_request__field_descriptors[13] =
 {
   {
     "collection",
@@ -2054,12 +2067,25 @@ static const ProtobufCFieldDescriptor multiembed__v1__search_request__field_desc
     0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "include_matches",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Multiembed__V1__SearchRequest, include_matches),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned multiembed__v1__search_request__field_indices_by_name[] = {
   9,   /* field[9] = candidates */
   0,   /* field[0] = collection */
   3,   /* field[3] = filter_ids */
   10,   /* field[10] = filter_metadata */
+  12,   /* field[12] = include_matches */
   5,   /* field[5] = instruction */
   8,   /* field[8] = metric */
   7,   /* field[7] = mode */
@@ -2072,7 +2098,7 @@ static const unsigned multiembed__v1__search_request__field_indices_by_name[] = 
 static const ProtobufCIntRange multiembed__v1__search_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 12 }
+  { 0, 13 }
 };
 const ProtobufCMessageDescriptor multiembed__v1__search_request__descriptor =
 {
@@ -2082,7 +2108,7 @@ const ProtobufCMessageDescriptor multiembed__v1__search_request__descriptor =
   "Multiembed__V1__SearchRequest",
   "multiembed.v1",
   sizeof(Multiembed__V1__SearchRequest),
-  12,
+  13,
   multiembed__v1__search_request__field_descriptors,
   multiembed__v1__search_request__field_indices_by_name,
   1,  multiembed__v1__search_request__number_ranges,
@@ -2140,7 +2166,7 @@ const ProtobufCMessageDescriptor multiembed__v1__search_hit__metadata_entry__des
   (ProtobufCMessageInit) multiembed__v1__search_hit__metadata_entry__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor multiembed__v1__search_hit__field_descriptors[3] =
+static const ProtobufCFieldDescriptor multiembed__v1__search_hit__field_descriptors[4] =
 {
   {
     "id",
@@ -2178,16 +2204,29 @@ static const ProtobufCFieldDescriptor multiembed__v1__search_hit__field_descript
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "matches",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Multiembed__V1__SearchHit, n_matches),
+    offsetof(Multiembed__V1__SearchHit, matches),
+    &multiembed__v1__matched_word__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned multiembed__v1__search_hit__field_indices_by_name[] = {
   0,   /* field[0] = id */
+  3,   /* field[3] = matches */
   2,   /* field[2] = metadata */
   1,   /* field[1] = score */
 };
 static const ProtobufCIntRange multiembed__v1__search_hit__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor multiembed__v1__search_hit__descriptor =
 {
@@ -2197,7 +2236,7 @@ const ProtobufCMessageDescriptor multiembed__v1__search_hit__descriptor =
   "Multiembed__V1__SearchHit",
   "multiembed.v1",
   sizeof(Multiembed__V1__SearchHit),
-  3,
+  4,
   multiembed__v1__search_hit__field_descriptors,
   multiembed__v1__search_hit__field_indices_by_name,
   1,  multiembed__v1__search_hit__number_ranges,

@@ -15,6 +15,7 @@ PROTOBUF_C__BEGIN_DECLS
 #endif
 
 #include "multiembed/v1/embed.pb-c.h"
+#include "multiembed/v1/pages.pb-c.h"
 
 typedef struct Multiembed__V1__MultiVectorSource Multiembed__V1__MultiVectorSource;
 typedef struct Multiembed__V1__CollectionInfo Multiembed__V1__CollectionInfo;
@@ -385,10 +386,15 @@ struct  Multiembed__V1__Document
    */
   size_t n_pooled;
   float *pooled;
+  /*
+   * In Get responses: a page document's text layer (words, boxes, plain text), as read when it
+   * was upserted from a Page input. Ignored in Upsert.
+   */
+  Multiembed__V1__PageText *page_text;
 };
 #define MULTIEMBED__V1__DOCUMENT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&multiembed__v1__document__descriptor) \
-    , (char *)protobuf_c_empty_string, NULL, 0,NULL, 0,NULL }
+    , (char *)protobuf_c_empty_string, NULL, 0,NULL, 0,NULL, NULL }
 
 
 typedef enum {
@@ -613,6 +619,11 @@ struct  Multiembed__V1__SearchRequest
    */
   size_t n_query_pooled;
   float *query_pooled;
+  /*
+   * true: each hit of a page document carries the words that matched (SearchHit.matches), for
+   * highlighting. Needs the query's token vectors (MAXSIM and HYBRID).
+   */
+  protobuf_c_boolean include_matches;
   Multiembed__V1__SearchRequest__PromptCase prompt_case;
   union {
     char *prompt_name;
@@ -621,7 +632,7 @@ struct  Multiembed__V1__SearchRequest
 };
 #define MULTIEMBED__V1__SEARCH_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&multiembed__v1__search_request__descriptor) \
-    , (char *)protobuf_c_empty_string, NULL, 0, 0,NULL, MULTIEMBED__V1__TRUNCATE__TRUNCATE_END, MULTIEMBED__V1__SEARCH_MODE__SEARCH_MODE_DEFAULT, MULTIEMBED__V1__METRIC__METRIC_COSINE, 0, 0,NULL, 0,NULL, MULTIEMBED__V1__SEARCH_REQUEST__PROMPT__NOT_SET, {0} }
+    , (char *)protobuf_c_empty_string, NULL, 0, 0,NULL, MULTIEMBED__V1__TRUNCATE__TRUNCATE_END, MULTIEMBED__V1__SEARCH_MODE__SEARCH_MODE_DEFAULT, MULTIEMBED__V1__METRIC__METRIC_COSINE, 0, 0,NULL, 0,NULL, 0, MULTIEMBED__V1__SEARCH_REQUEST__PROMPT__NOT_SET, {0} }
 
 
 struct  Multiembed__V1__SearchHit__MetadataEntry
@@ -651,10 +662,16 @@ struct  Multiembed__V1__SearchHit
    */
   size_t n_metadata;
   Multiembed__V1__SearchHit__MetadataEntry **metadata;
+  /*
+   * With SearchRequest.include_matches, for a page document: the words whose token vectors
+   * gave the query vectors their maxima, best share of the score first. Empty otherwise.
+   */
+  size_t n_matches;
+  Multiembed__V1__MatchedWord **matches;
 };
 #define MULTIEMBED__V1__SEARCH_HIT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&multiembed__v1__search_hit__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, 0,NULL }
+    , (char *)protobuf_c_empty_string, 0, 0,NULL, 0,NULL }
 
 
 /*

@@ -567,7 +567,7 @@ const ProtobufCMessageDescriptor multiembed__v1__embed_request__descriptor =
   (ProtobufCMessageInit) multiembed__v1__embed_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor multiembed__v1__input__field_descriptors[3] =
+static const ProtobufCFieldDescriptor multiembed__v1__input__field_descriptors[4] =
 {
   {
     "text",
@@ -605,16 +605,29 @@ static const ProtobufCFieldDescriptor multiembed__v1__input__field_descriptors[3
     0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "page",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Multiembed__V1__Input, kind_case),
+    offsetof(Multiembed__V1__Input, page),
+    &multiembed__v1__page__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned multiembed__v1__input__field_indices_by_name[] = {
   1,   /* field[1] = image */
+  3,   /* field[3] = page */
   2,   /* field[2] = patches */
   0,   /* field[0] = text */
 };
 static const ProtobufCIntRange multiembed__v1__input__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor multiembed__v1__input__descriptor =
 {
@@ -624,7 +637,7 @@ const ProtobufCMessageDescriptor multiembed__v1__input__descriptor =
   "Multiembed__V1__Input",
   "multiembed.v1",
   sizeof(Multiembed__V1__Input),
-  3,
+  4,
   multiembed__v1__input__field_descriptors,
   multiembed__v1__input__field_indices_by_name,
   1,  multiembed__v1__input__number_ranges,
@@ -836,7 +849,7 @@ const ProtobufCMessageDescriptor multiembed__v1__embed_response__descriptor =
   (ProtobufCMessageInit) multiembed__v1__embed_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor multiembed__v1__embedding__field_descriptors[4] =
+static const ProtobufCFieldDescriptor multiembed__v1__embedding__field_descriptors[5] =
 {
   {
     "index",
@@ -886,17 +899,30 @@ static const ProtobufCFieldDescriptor multiembed__v1__embedding__field_descripto
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "page_text",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Multiembed__V1__Embedding, page_text),
+    &multiembed__v1__page_text__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned multiembed__v1__embedding__field_indices_by_name[] = {
   0,   /* field[0] = index */
   2,   /* field[2] = multi_vector */
+  4,   /* field[4] = page_text */
   1,   /* field[1] = pooled */
   3,   /* field[3] = truncated */
 };
 static const ProtobufCIntRange multiembed__v1__embedding__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor multiembed__v1__embedding__descriptor =
 {
@@ -906,7 +932,7 @@ const ProtobufCMessageDescriptor multiembed__v1__embedding__descriptor =
   "Multiembed__V1__Embedding",
   "multiembed.v1",
   sizeof(Multiembed__V1__Embedding),
-  4,
+  5,
   multiembed__v1__embedding__field_descriptors,
   multiembed__v1__embedding__field_indices_by_name,
   1,  multiembed__v1__embedding__number_ranges,

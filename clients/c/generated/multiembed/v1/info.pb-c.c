@@ -753,19 +753,21 @@ const ProtobufCMessageDescriptor multiembed__v1__limits__descriptor =
   (ProtobufCMessageInit) multiembed__v1__limits__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCEnumValue multiembed__v1__input_kind__enum_values_by_number[4] =
+static const ProtobufCEnumValue multiembed__v1__input_kind__enum_values_by_number[5] =
 {
   { "INPUT_KIND_UNSPECIFIED", "MULTIEMBED__V1__INPUT_KIND__INPUT_KIND_UNSPECIFIED", 0 },
   { "INPUT_KIND_TEXT", "MULTIEMBED__V1__INPUT_KIND__INPUT_KIND_TEXT", 1 },
   { "INPUT_KIND_IMAGE", "MULTIEMBED__V1__INPUT_KIND__INPUT_KIND_IMAGE", 2 },
   { "INPUT_KIND_PATCHES", "MULTIEMBED__V1__INPUT_KIND__INPUT_KIND_PATCHES", 3 },
+  { "INPUT_KIND_PAGE", "MULTIEMBED__V1__INPUT_KIND__INPUT_KIND_PAGE", 4 },
 };
 static const ProtobufCIntRange multiembed__v1__input_kind__value_ranges[] = {
-{0, 0},{0, 4}
+{0, 0},{0, 5}
 };
-static const ProtobufCEnumValueIndex multiembed__v1__input_kind__enum_values_by_name[4] =
+static const ProtobufCEnumValueIndex multiembed__v1__input_kind__enum_values_by_name[5] =
 {
   { "INPUT_KIND_IMAGE", 2 },
+  { "INPUT_KIND_PAGE", 4 },
   { "INPUT_KIND_PATCHES", 3 },
   { "INPUT_KIND_TEXT", 1 },
   { "INPUT_KIND_UNSPECIFIED", 0 },
@@ -777,9 +779,9 @@ const ProtobufCEnumDescriptor multiembed__v1__input_kind__descriptor =
   "InputKind",
   "Multiembed__V1__InputKind",
   "multiembed.v1",
-  4,
+  5,
   multiembed__v1__input_kind__enum_values_by_number,
-  4,
+  5,
   multiembed__v1__input_kind__enum_values_by_name,
   1,
   multiembed__v1__input_kind__value_ranges,

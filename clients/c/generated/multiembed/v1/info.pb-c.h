@@ -43,7 +43,12 @@ typedef enum _Multiembed__V1__InputKind {
   /*
    * Input.patches: preprocessed patch grids.
    */
-  MULTIEMBED__V1__INPUT_KIND__INPUT_KIND_PATCHES = 3
+  MULTIEMBED__V1__INPUT_KIND__INPUT_KIND_PATCHES = 3,
+  /*
+   * Input.page: page images and PDF pages, read into words (OCR or the PDF's text layer) and
+   * embedded by the text tower.
+   */
+  MULTIEMBED__V1__INPUT_KIND__INPUT_KIND_PAGE = 4
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(MULTIEMBED__V1__INPUT_KIND)
 } Multiembed__V1__InputKind;
 

@@ -1,33 +1,42 @@
 import Foundation
 
-@testable import PDFPages
-
 /// Writes small, valid PDFs by hand for the tests: numbered objects, one content stream per
 /// page drawn with the standard Helvetica font (no font file needed), and an xref table whose
 /// byte offsets are computed as the file is laid out, so poppler reads it without repairing.
-struct PDFBuilder {
-    struct Page {
-        var content: String
-        var mediaBox: String = "0 0 612 792"
+public struct PDFBuilder: Sendable {
+    public struct Page: Sendable {
+        public var content: String
+        public var mediaBox: String = "0 0 612 792"
         /// Extra entries for the page dictionary, e.g. "/Rotate 90".
-        var extra: String = ""
+        public var extra: String = ""
+
+        public init(content: String, mediaBox: String = "0 0 612 792", extra: String = "") {
+            self.content = content
+            self.mediaBox = mediaBox
+            self.extra = extra
+        }
     }
 
-    var pages: [Page]
+    public var pages: [Page]
     /// Extra entries for the trailer dictionary, e.g. an /Encrypt dictionary.
-    var trailerExtra: String = ""
+    public var trailerExtra: String = ""
+
+    public init(pages: [Page], trailerExtra: String = "") {
+        self.pages = pages
+        self.trailerExtra = trailerExtra
+    }
 
     /// Text drawn at (x, y) in points from the bottom-left corner, in Helvetica at `size`.
-    static func text(_ text: String, x: Int, y: Int, size: Int = 24) -> String {
+    public static func text(_ text: String, x: Int, y: Int, size: Int = 24) -> String {
         "BT /F1 \(size) Tf \(x) \(y) Td (\(text)) Tj ET\n"
     }
 
     /// A black rectangle (x, y, width, height in points, from the bottom-left corner).
-    static func rectangle(x: Int, y: Int, width: Int, height: Int) -> String {
+    public static func rectangle(x: Int, y: Int, width: Int, height: Int) -> String {
         "0 0 0 rg \(x) \(y) \(width) \(height) re f\n"
     }
 
-    var bytes: [UInt8] {
+    public var bytes: [UInt8] {
         // 1: catalog, 2: page tree, 3: font, then a page and its content stream per page.
         var objects: [String] = []
         let kids = pages.indices.map { "\(4 + 2 * $0) 0 R" }.joined(separator: " ")
@@ -57,13 +66,9 @@ struct PDFBuilder {
 
     /// Page 1: "Hello world" at (72, 700) in 24 pt and "A&B <x>" at (300, 100) in 12 pt;
     /// page 2: a filled rectangle and no text. Both US Letter (612 x 792 pt).
-    static let twoPages = PDFBuilder(pages: [
+    public static let twoPages = PDFBuilder(pages: [
         Page(content: text("Hello world", x: 72, y: 700) + text("A&B <x>", x: 300, y: 100, size: 12)),
         Page(content: rectangle(x: 100, y: 100, width: 200, height: 200)),
     ])
 }
 
-/// The opened two-page test document.
-func openTwoPages(limits: PDFLimits = PDFLimits(), tools: PopplerTools = PopplerTools()) throws -> PDFFile {
-    try PDFFile(bytes: PDFBuilder.twoPages.bytes, name: "two-pages.pdf", limits: limits, tools: tools)
-}

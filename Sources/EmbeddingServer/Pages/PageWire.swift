@@ -1,0 +1,43 @@
+import Pages
+import WireProtocol
+
+/// Conversions between page text layers and their wire messages (pages.proto).
+extension PageText {
+    var wire: Multiembed_V1_PageText {
+        var wire = Multiembed_V1_PageText()
+        wire.width = UInt32(clamping: width)
+        wire.height = UInt32(clamping: height)
+        wire.words = words.map(\.wire)
+        wire.text = text
+        wire.source = source.rawValue
+        wire.note = note ?? ""
+        wire.dpi = UInt32(clamping: dpi ?? 0)
+        return wire
+    }
+}
+
+extension PageWord {
+    var wire: Multiembed_V1_PageWord {
+        var wire = Multiembed_V1_PageWord()
+        wire.text = text
+        wire.x = UInt32(clamping: box.x)
+        wire.y = UInt32(clamping: box.y)
+        wire.width = UInt32(clamping: box.width)
+        wire.height = UInt32(clamping: box.height)
+        wire.confidence = confidence ?? -1
+        wire.block = UInt32(clamping: block)
+        wire.line = UInt32(clamping: line)
+        return wire
+    }
+}
+
+extension MatchedWord {
+    var wire: Multiembed_V1_MatchedWord {
+        var wire = Multiembed_V1_MatchedWord()
+        wire.wordIndex = UInt32(clamping: index)
+        wire.word = word.wire
+        wire.queryVectors = queryVectors.map { UInt32(clamping: $0) }
+        wire.score = score
+        return wire
+    }
+}

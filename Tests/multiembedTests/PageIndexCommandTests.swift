@@ -1,0 +1,72 @@
+import EmbeddingTesting
+import Foundation
+import Testing
+
+/// `multiembed index add --pages`: page images by OCR and PDF pages by their text layer, ids
+/// from file names, and `search` showing the words that matched.
+@Suite struct PageIndexCommandTests {
+    let model = Fixtures.defaultModel.path
+
+    @Test func pagesAreIndexedByFileNameAndSearchShowsTheMatchedWords() throws {
+        let folder = try TemporaryDirectory()
+        let pages = folder.url.appendingPathComponent("pages")
+        try FileManager.default.createDirectory(at: pages, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: Fixtures.url("pages/d1.png"), to: pages.appendingPathComponent("shutdown.png"))
+        let pdf = PDFBuilder(pages: [
+            .init(content: PDFBuilder.text("Quarterly revenue table", x: 72, y: 700)),
+            .init(content: PDFBuilder.text("Minutes of the board meeting", x: 72, y: 700)),
+        ])
+        try Data(pdf.bytes).write(to: pages.appendingPathComponent("report.pdf"))
+        let data = folder.url.appendingPathComponent("data").path
+
+        let added = try CommandRunner.run(["index", "add", "--data-dir", data, "--collection", "p", "--model", model, "--pages", pages.path])
+        #expect(added.status == 0, "\(added.stderr)")
+        #expect(added.stdout.contains("added=3 failed=0"), "\(added.stdout)")
+
+        let found = try CommandRunner.run(
+            ["search", "--data-dir", data, "--collection", "p", "--model", model, "--top-k", "2", "power off or reboot the machine"])
+        #expect(found.status == 0, "\(found.stderr)")
+        let lines = found.stdout.split(separator: "\n")
+        #expect(lines.first?.split(separator: "\t").dropFirst(2).first == "shutdown", "\(found.stdout)")
+        #expect(lines.count > 1 && lines[1].hasPrefix("\tmatched: ") && lines[1].contains("reboot"), "\(found.stdout)")
+
+        let board = try CommandRunner.run(["search", "--data-dir", data, "--collection", "p", "--model", model, "--top-k", "1", "board meeting"])
+        #expect(board.stdout.split(separator: "\n").first?.split(separator: "\t").dropFirst(2).first == "report#2", "\(board.stdout)")
+
+        // Judged queries name pages by those ids.
+        let queries = folder.url.appendingPathComponent("queries.jsonl")
+        try Data(#"""
+        {"id": "q1", "text": "halt, power off or reboot the machine", "relevant": ["shutdown"]}
+        {"id": "q2", "text": "quarterly revenue", "relevant": ["report#1"]}
+        """#.utf8).write(to: queries)
+        let judged = try CommandRunner.run(["eval", "retrieval", "--data-dir", data, "--collection", "p", "--model", model, "--queries", queries.path])
+        #expect(judged.stdout.contains("queries=2 ndcg@10=1.0000 recall@1=1.0000"), "\(judged.stdout) \(judged.stderr)")
+    }
+
+    @Test func badPagesFailAloneAndTwoFilesWithOneNameAreRefused() throws {
+        let folder = try TemporaryDirectory()
+        let data = folder.url.appendingPathComponent("data").path
+        let broken = folder.url.appendingPathComponent("broken.png")
+        try Data("not a png".utf8).write(to: broken)
+        let fine = folder.url.appendingPathComponent("fine.pdf")
+        try Data(PDFBuilder(pages: [.init(content: PDFBuilder.text("Hello", x: 72, y: 700))]).bytes).write(to: fine)
+        let run = try CommandRunner.run(
+            ["index", "add", "--data-dir", data, "--collection", "p", "--model", model, "--pages", broken.path, fine.path])
+        #expect(run.status != 0 && !run.crashed)
+        #expect(run.stdout.contains("added=1 failed=1"), "\(run.stdout)")
+        #expect(run.stderr.contains("broken"), "\(run.stderr)")
+
+        let other = folder.url.appendingPathComponent("other")
+        try FileManager.default.createDirectory(at: other, withIntermediateDirectories: true)
+        try Data(PDFBuilder(pages: [.init(content: PDFBuilder.text("Hi", x: 72, y: 700))]).bytes).write(to: other.appendingPathComponent("fine.pdf"))
+        let clash = try CommandRunner.run(
+            ["index", "add", "--data-dir", data, "--collection", "q", "--model", model, "--pages", fine.path, other.path])
+        #expect(clash.status != 0 && !clash.crashed)
+        #expect(clash.stderr.contains("would both be page 'fine'"), "\(clash.stderr)")
+
+        let language = try CommandRunner.run(
+            ["index", "add", "--data-dir", data, "--collection", "r", "--model", model, "--ocr-languages", "xxx", "--pages", fine.path])
+        #expect(language.status != 0 && !language.crashed)
+        #expect(language.stderr.contains("xxx"), "\(language.stderr)")
+    }
+}

@@ -1,0 +1,70 @@
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from typing import ClassVar as _ClassVar, Iterable as _Iterable, Mapping as _Mapping, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class MatchedWord(_message.Message):
+    __slots__ = ["query_vectors", "score", "word", "word_index"]
+    QUERY_VECTORS_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    WORD_FIELD_NUMBER: _ClassVar[int]
+    WORD_INDEX_FIELD_NUMBER: _ClassVar[int]
+    query_vectors: _containers.RepeatedScalarFieldContainer[int]
+    score: float
+    word: PageWord
+    word_index: int
+    def __init__(self, word_index: _Optional[int] = ..., word: _Optional[_Union[PageWord, _Mapping]] = ..., query_vectors: _Optional[_Iterable[int]] = ..., score: _Optional[float] = ...) -> None: ...
+
+class Page(_message.Message):
+    __slots__ = ["image", "languages", "name", "page_number", "pdf"]
+    IMAGE_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGES_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    PAGE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    PDF_FIELD_NUMBER: _ClassVar[int]
+    image: bytes
+    languages: _containers.RepeatedScalarFieldContainer[str]
+    name: str
+    page_number: int
+    pdf: bytes
+    def __init__(self, image: _Optional[bytes] = ..., pdf: _Optional[bytes] = ..., page_number: _Optional[int] = ..., languages: _Optional[_Iterable[str]] = ..., name: _Optional[str] = ...) -> None: ...
+
+class PageText(_message.Message):
+    __slots__ = ["dpi", "height", "note", "source", "text", "width", "words"]
+    DPI_FIELD_NUMBER: _ClassVar[int]
+    HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    WIDTH_FIELD_NUMBER: _ClassVar[int]
+    WORDS_FIELD_NUMBER: _ClassVar[int]
+    dpi: int
+    height: int
+    note: str
+    source: str
+    text: str
+    width: int
+    words: _containers.RepeatedCompositeFieldContainer[PageWord]
+    def __init__(self, width: _Optional[int] = ..., height: _Optional[int] = ..., words: _Optional[_Iterable[_Union[PageWord, _Mapping]]] = ..., text: _Optional[str] = ..., source: _Optional[str] = ..., note: _Optional[str] = ..., dpi: _Optional[int] = ...) -> None: ...
+
+class PageWord(_message.Message):
+    __slots__ = ["block", "confidence", "height", "line", "text", "width", "x", "y"]
+    BLOCK_FIELD_NUMBER: _ClassVar[int]
+    CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
+    HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    LINE_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    WIDTH_FIELD_NUMBER: _ClassVar[int]
+    X_FIELD_NUMBER: _ClassVar[int]
+    Y_FIELD_NUMBER: _ClassVar[int]
+    block: int
+    confidence: float
+    height: int
+    line: int
+    text: str
+    width: int
+    x: int
+    y: int
+    def __init__(self, text: _Optional[str] = ..., x: _Optional[int] = ..., y: _Optional[int] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., confidence: _Optional[float] = ..., block: _Optional[int] = ..., line: _Optional[int] = ...) -> None: ...
