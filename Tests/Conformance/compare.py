@@ -61,7 +61,8 @@ def short(value):
 
 
 def input_count(case):
-    return len(case.get("texts", [])) + len(case.get("images", [])) + len(case.get("patches", []))
+    return (len(case.get("texts", [])) + len(case.get("images", [])) + len(case.get("patches", []))
+            + len(case.get("pages", [])))
 
 
 # What a late-interaction case's "expect" may name, and how to read it from a result.
