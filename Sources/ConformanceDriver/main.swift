@@ -131,6 +131,7 @@ func run(_ c: JSONObject, client: EmbeddingClient) async -> JSONObject {
         for item in c["texts"] as? [Any] ?? [] { inputs.append(.text(try text(item))) }
         for item in c["images"] as? [JSONObject] ?? [] { inputs.append(.image(try image(item))) }
         for item in c["patches"] as? [JSONObject] ?? [] { inputs.append(.patches(try patches(item))) }
+        for item in c["pages"] as? [JSONObject] ?? [] { inputs.append(.page(try page(item))) }
         result = try await client.embed(inputs, options: try options(c))
     } catch let error as EmbeddingClientError {
         return ["name": name, "status": error.code.rawValue, "input_errors": [Any](), "embeddings": [Any]()]
@@ -139,7 +140,9 @@ func run(_ c: JSONObject, client: EmbeddingClient) async -> JSONObject {
         return ["name": name, "status": "driver error: \(error)", "input_errors": [Any](), "embeddings": [Any]()]
     }
     let embeddings: [JSONObject] = result.embeddings.map { embedding in
-        var entry: JSONObject = ["truncated": embedding.truncated, "pooled": NSNull(), "multi_vector": NSNull()]
+        var entry: JSONObject = [
+            "truncated": embedding.truncated, "pooled": NSNull(), "multi_vector": NSNull(), "page_text": pageTextJSON(embedding.pageText),
+        ]
         if embedding.error == nil {
             if let pooled = embedding.pooled {
                 entry["pooled"] = ["dimension": pooled.dimension, "hex": canonical(pooled)]
@@ -179,7 +182,27 @@ func source(_ item: Any?) throws -> VectorSource {
     if let value = object["image"] as? JSONObject { return .image(try image(value)) }
     if let value = object["patches"] as? JSONObject { return .input(.patches(try patches(value))) }
     if let value = object["vectors"] as? JSONObject { return .vectors(try vectors(value)) }
-    throw DriverFailure(description: "a source without text, image, patches or vectors: \(object)")
+    if let value = object["page"] as? JSONObject { return .page(try page(value)) }
+    throw DriverFailure(description: "a source without text, image, patches, vectors or page: \(object)")
+}
+
+/// A page of a case: {"image_file": path} or {"pdf_file": path, "page_number", "languages"}.
+func page(_ object: JSONObject) throws -> PageInput {
+    let languages = object["languages"] as? [String] ?? []
+    let number = object["page_number"] as? Int ?? 0
+    if let path = object["image_file"] as? String {
+        return PageInput(.image(try Data(contentsOf: URL(fileURLWithPath: path))), languages: languages, name: path)
+    }
+    if let path = object["pdf_file"] as? String {
+        return PageInput(.pdf(try Data(contentsOf: URL(fileURLWithPath: path))), pageNumber: number, languages: languages, name: path)
+    }
+    throw DriverFailure(description: "a page without image_file or pdf_file: \(object)")
+}
+
+/// A text layer as the canonical result gives it: text, source and word count.
+func pageTextJSON(_ page: PageText?) -> Any {
+    guard let page else { return NSNull() }
+    return ["text": page.text, "source": page.source, "words": page.words.count] as JSONObject
 }
 
 func precisionNumber(_ precision: CollectionPrecision) -> Int {
@@ -234,6 +257,7 @@ func searchParameters(_ c: JSONObject) throws -> SearchParameters {
     parameters.candidates = c["candidates"] as? Int
     parameters.filterMetadata = c["filter_metadata"] as? [String: String] ?? [:]
     parameters.queryPooled = try pooledVector(c["query_pooled"])
+    parameters.includeMatches = c["include_matches"] as? Bool ?? false
     return parameters
 }
 
@@ -307,13 +331,18 @@ func operationBody(_ c: JSONObject, client: EmbeddingClient) async throws -> JSO
             }
             var pooled: Any = NSNull()
             if let values = document.pooled { pooled = ["dimension": values.count, "hex": floatHex(values)] }
-            return ["id": document.id, "metadata": document.metadata, "vectors": vectors, "pooled": pooled]
+            return ["id": document.id, "metadata": document.metadata, "vectors": vectors, "pooled": pooled, "page_text": pageTextJSON(document.pageText)]
         }]
     case "search":
         let result = try await client.search(
             c["query"] == nil ? nil : try source(c["query"]), in: collection, topK: c["top_k"] as? Int ?? 10,
             filterIDs: c["filter_ids"] as? [String] ?? [], parameters: try searchParameters(c), options: lateOptions(c))
-        return ["hits": result.hits.map { ["id": $0.id, "score": floatHex([$0.score]), "metadata": $0.metadata] }]
+        let withMatches = c["include_matches"] as? Bool ?? false
+        return ["hits": result.hits.map { hit -> JSONObject in
+            var entry: JSONObject = ["id": hit.id, "score": floatHex([hit.score]), "metadata": hit.metadata]
+            if withMatches { entry["matches"] = hit.matches.map(\.word.text) }
+            return entry
+        }]
     case "score":
         var documents: [VectorSource] = []
         for item in c["documents"] as? [Any] ?? [] { documents.append(try source(item)) }

@@ -60,6 +60,8 @@ public struct SearchParameters: Sendable, Hashable {
     /// The query's pooled vector for dense and hybrid search; nil = the pooled embedding of the
     /// query's input. Needed when the query is vectors (or absent, for a dense search).
     public var queryPooled: [Float]? = nil
+    /// Return, for each page hit, the words whose token vectors gave the query its maxima.
+    public var includeMatches: Bool = false
 
     public init(
         mode: SearchMode = .collectionDefault, metric: DenseMetric = .cosine, candidates: Int? = nil,
@@ -165,6 +167,8 @@ public struct RetrievedDocument: Sendable, Hashable {
     public var vectors: [[Float]]?
     /// The stored pooled vector, when vectors were asked for and the document has one.
     public var pooled: [Float]?
+    /// A page document's text layer (words, boxes, text), as read when it was upserted.
+    public var pageText: PageText? = nil
 }
 
 /// What an upsert wrote.
@@ -183,6 +187,9 @@ public struct SearchResult: Sendable, Hashable {
         /// Its score against the query: MaxSim (MaxSim and hybrid search) or the dense metric's.
         public var score: Float
         public var metadata: [String: String]
+        /// With ``SearchParameters/includeMatches``, for a page: the words that matched, best
+        /// share of the score first.
+        public var matches: [MatchedWord] = []
     }
 
     public var hits: [Hit]

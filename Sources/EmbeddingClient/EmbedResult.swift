@@ -33,6 +33,8 @@ public struct Embedding: Sendable, Hashable {
     public var truncated: Bool
     /// Why this input failed, when it did.
     public var error: InputError?
+    /// For a page input: the text layer the server read.
+    public var pageText: PageText? = nil
 }
 
 /// The work a request took on the server, for accounting and latency breakdowns.
@@ -110,7 +112,8 @@ extension EmbedResult {
             embeddings.append(
                 Embedding(
                     index: position, pooled: pooled, multiVector: multiVector,
-                    truncated: item.truncated, error: errorsByIndex[position]))
+                    truncated: item.truncated, error: errorsByIndex[position],
+                    pageText: item.hasPageText ? PageText(item.pageText) : nil))
         }
         self.init(
             embeddings: embeddings, inputErrors: inputErrors, usage: Usage(wire.usage),

@@ -135,7 +135,8 @@ extension EmbeddingClient {
                 ).values
             }
             documents.append(RetrievedDocument(
-                id: document.id, metadata: document.metadata, vectors: vectors, pooled: document.pooled.isEmpty ? nil : document.pooled))
+                id: document.id, metadata: document.metadata, vectors: vectors, pooled: document.pooled.isEmpty ? nil : document.pooled,
+                pageText: document.hasPageText ? PageText(document.pageText) : nil))
         }
         return documents
     }
@@ -160,6 +161,7 @@ extension EmbeddingClient {
         search.candidates = try Self.unsigned(parameters.candidates ?? 0, "candidates")
         search.filterMetadata = parameters.filterMetadata
         search.queryPooled = parameters.queryPooled ?? []
+        search.includeMatches = parameters.includeMatches
         switch options.queryPrompt {
         case nil: search.prompt = nil
         case .named(let name)?: search.promptName = name
@@ -174,7 +176,7 @@ extension EmbeddingClient {
             throw .invalidResponse("the answer to a Search request has no search body")
         }
         return SearchResult(
-            hits: body.hits.map { SearchResult.Hit(id: $0.id, score: $0.score, metadata: $0.metadata) },
+            hits: body.hits.map { SearchResult.Hit(id: $0.id, score: $0.score, metadata: $0.metadata, matches: $0.matches.map(MatchedWord.init)) },
             usage: Usage(body.usage))
     }
 

@@ -13,6 +13,10 @@ public enum EmbeddingInput: Sendable, Hashable {
 
     /// A preprocessed patch grid, fed straight to the vision tower.
     case patches(PatchGrid)
+
+    /// A document page (an image or a PDF page), read into words by the server and embedded by
+    /// the model's text tower; its ``Embedding/pageText`` says what was read.
+    case page(PageInput)
 }
 
 /// An image already normalised and cut into square patches: what a ViT's patch embedding reads.
@@ -82,6 +86,8 @@ extension EmbeddingInput {
             patches.channels = UInt32(grid.channels)
             patches.data = littleEndianBytes(of: grid.values)
             input.patches = patches
+        case .page(let page):
+            input.page = page.wire
         }
         return input
     }

@@ -23,6 +23,9 @@ public enum VectorSource: Sendable, Hashable {
 
     /// An encoded image file (PNG or JPEG) to embed.
     public static func image(_ data: Data, name: String = "") -> VectorSource { .input(.image(data, name: name)) }
+
+    /// A document page to read into words and embed by the text tower.
+    public static func page(_ page: PageInput) -> VectorSource { .input(.page(page)) }
 }
 
 extension VectorSource {
