@@ -40,6 +40,22 @@ def patches_of(item):
     return multiembed.PatchGrid(values, rows=rows, cols=cols, patch_size=size, channels=channels)
 
 
+def page_of(item):
+    """A page input: {"image_file": path} or {"pdf_file": path[, "page_number": n]}, optionally
+    "languages"; paths relative to the repository root (the driver runs from it)."""
+    languages = item.get("languages", [])
+    if "image_file" in item:
+        return multiembed.Page(image=item["image_file"], languages=languages)
+    return multiembed.Page(pdf=item["pdf_file"], page_number=item.get("page_number", 0), languages=languages)
+
+
+def page_text_json(text):
+    """A text layer as the canonical result has it: text, source and the word count (or null)."""
+    if text is None:
+        return None
+    return {"text": text.text, "source": text.source, "words": len(text.words)}
+
+
 def float_hex(values):
     """float32 little-endian bytes of the values (float16 and float32 convert exactly)."""
     return np.ascontiguousarray(values, dtype="<f4").tobytes().hex()
@@ -73,12 +89,12 @@ def pooled_of(spec):
     return vectors_of({"count": 1, "dimension": spec["dimension"], "seed": spec["seed"]})[0]
 
 
-SOURCE_KEYS = ("stored", "text", "image", "patches", "vectors")
+SOURCE_KEYS = ("stored", "text", "image", "patches", "page", "vectors")
 
 
 def source_of(item):
-    """A query or document of a late-interaction case: {"text"}, {"image"}, {"patches"}, {"vectors"}
-    or {"stored": id}."""
+    """A query or document of a late-interaction case: {"text"}, {"image"}, {"patches"}, {"page"},
+    {"vectors"} or {"stored": id}."""
     if "stored" in item:
         return multiembed.StoredId(item["stored"])
     if "text" in item:
@@ -87,6 +103,8 @@ def source_of(item):
         return image_of(item["image"])
     if "patches" in item:
         return patches_of(item["patches"])
+    if "page" in item:
+        return page_of(item["page"])
     return vectors_of(item["vectors"])
 
 
@@ -110,7 +128,8 @@ def document_json(d):
     return {"id": d.id, "metadata": d.metadata,
             "vectors": None if d.vectors is None else {
                 "count": int(d.vectors.shape[0]), "dimension": int(d.vectors.shape[1]), "hex": hex32(d.vectors)},
-            "pooled": None if d.pooled is None else {"dimension": int(d.pooled.shape[0]), "hex": hex32(d.pooled)}}
+            "pooled": None if d.pooled is None else {"dimension": int(d.pooled.shape[0]), "hex": hex32(d.pooled)},
+            "page_text": page_text_json(d.page_text)}
 
 
 def run_op(client, case, suffix):
@@ -148,8 +167,11 @@ def run_op(client, case, suffix):
                                  filter_ids=case.get("filter_ids"), filter_metadata=case.get("filter_metadata"),
                                  mode=case.get("mode"), metric=case.get("metric", "cosine"),
                                  candidates=case.get("candidates"), query_pooled=pooled_of(case.get("query_pooled")),
-                                 **prompts)
+                                 include_matches=case.get("include_matches", False), **prompts)
             body = {"hits": [{"id": h.id, "score": hex32([h.score]), "metadata": h.metadata} for h in hits]}
+            if case.get("include_matches"):
+                for hit, entry in zip(hits, body["hits"]):
+                    entry["matches"] = [m.word.text for m in hit.matches]
         elif op == "score":
             result = client.score(source_of(case["query"]), [source_of(d) for d in case["documents"]],
                                   model=case.get("model") or None,
@@ -183,8 +205,9 @@ def run_case(client, case):
     texts = [text_of(t) for t in case.get("texts", [])] or None
     images = [image_of(i) for i in case.get("images", [])] or None
     patches = [patches_of(p) for p in case.get("patches", [])] or None
+    pages = [page_of(p) for p in case.get("pages", [])] or None
     try:
-        result = client.embed_result(texts, images, patches, **kwargs)
+        result = client.embed_result(texts, images, patches, pages, **kwargs)
     except multiembed.MultiEmbedError as error:
         return {"name": case["name"], "status": int(error.code), "input_errors": [], "embeddings": []}
     except Exception as error:  # a client bug: fails this case only, with what went wrong
@@ -194,7 +217,8 @@ def run_case(client, case):
     count = len(result.truncated)
     embeddings = []
     for i in range(count):
-        entry = {"truncated": bool(result.truncated[i]), "pooled": None, "multi_vector": None}
+        entry = {"truncated": bool(result.truncated[i]), "pooled": None, "multi_vector": None,
+                 "page_text": page_text_json(result.page_texts[i])}
         if i not in failed:
             if result.pooled is not None:
                 scales = result.pooled_scales[i : i + 1] if result.pooled_scales is not None else None

@@ -44,10 +44,10 @@ from .errors import (
     Unimplemented,
     Unknown,
 )
-from .inputs import PatchGrid, patchify
+from .inputs import Page, PatchGrid, patchify
 from .late_interaction import Source, StoredId
-from .results import (CollectionInfo, CollectionKind, Document, EmbedResult, Metric, Precision, ScoreResult, SearchHit,
-                      SearchMode, SearchResult, UpsertResult, Usage)
+from .results import (CollectionInfo, CollectionKind, Document, EmbedResult, MatchedWord, Metric, PageText, PageWord,
+                      Precision, ScoreResult, SearchHit, SearchMode, SearchResult, UpsertResult, Usage)
 from .v1.health_pb2 import SERVING_STATUS_DRAINING as DRAINING
 from .v1.health_pb2 import SERVING_STATUS_NOT_SERVING as NOT_SERVING
 from .v1.health_pb2 import SERVING_STATUS_SERVING as SERVING
@@ -56,7 +56,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Client", "AsyncClient", "DEFAULT_PORT", "EmbedResult", "Usage", "Encoding", "dequantize", "unpack_bits",
-    "PatchGrid", "patchify", "SERVING", "NOT_SERVING", "DRAINING", "StatusCode", "InputError",
+    "PatchGrid", "patchify", "Page", "PageText", "PageWord", "MatchedWord", "SERVING", "NOT_SERVING", "DRAINING", "StatusCode", "InputError",
     "MultiEmbedError", "Cancelled", "Unknown", "InvalidArgument", "DeadlineExceeded", "NotFound",
     "AlreadyExists", "PermissionDenied", "ResourceExhausted", "FailedPrecondition", "Aborted", "OutOfRange",
     "Unimplemented", "Internal", "Unavailable", "DataLoss", "Unauthenticated", "ConnectionLost",

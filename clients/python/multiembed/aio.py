@@ -19,7 +19,7 @@ from .client import DEFAULT_PORT, EmbedOutput, arrays_of, checked_body, model_in
 from .encodings import Encoding
 from .errors import ConnectionLost, DeadlineExceeded, MultiEmbedError, ProtocolError, error_from_status
 from .framing import DEFAULT_MAX_RESPONSE_BYTES, FrameDecoder, encode_frame
-from .inputs import ImageLike, PatchesLike, collect_inputs
+from .inputs import ImageLike, Page, PatchesLike, collect_inputs
 from .progress import make_progress
 from .late_interaction import Source
 from .results import (CollectionInfo, CollectionKind, Document, EmbedResult, Metric, Precision, ResultBuilder, ScoreResult,
@@ -171,12 +171,13 @@ class AsyncClient:
         texts: Union[None, str, Sequence[str]] = None,
         images: Union[None, ImageLike, Sequence[ImageLike]] = None,
         patches: Optional[Sequence[PatchesLike]] = None,
+        pages: Union[None, Page, Sequence[Page]] = None,
         *,
         dequantize: bool = False,
         **options: Any,
     ) -> EmbedOutput:
-        """Embeds texts, images and patches; see :meth:`multiembed.Client.embed` for every option."""
-        result, single = await self._embed(texts, images, patches, **options)
+        """Embeds texts, images, patches and pages; see :meth:`multiembed.Client.embed` for every option."""
+        result, single = await self._embed(texts, images, patches, pages=pages, **options)
         return arrays_of(result, dequantize, single)
 
     async def embed_result(
@@ -184,10 +185,11 @@ class AsyncClient:
         texts: Union[None, str, Sequence[str]] = None,
         images: Union[None, ImageLike, Sequence[ImageLike]] = None,
         patches: Optional[Sequence[PatchesLike]] = None,
+        pages: Union[None, Page, Sequence[Page]] = None,
         **options: Any,
     ) -> EmbedResult:
         """As :meth:`multiembed.Client.embed_result`."""
-        return (await self._embed(texts, images, patches, **options))[0]
+        return (await self._embed(texts, images, patches, pages=pages, **options))[0]
 
     # -- late interaction (each as the Client method of the same name) ----------------------
 
@@ -235,14 +237,14 @@ class AsyncClient:
     async def search(self, collection: str, query: Optional[Source] = None, *, top_k: int = late.DEFAULT_TOP_K,
                      filter_ids: Optional[Sequence[str]] = None, filter_metadata: Optional[Mapping[str, str]] = None,
                      mode: Union[None, str, SearchMode] = None, metric: Union[str, Metric] = "cosine",
-                     candidates: Optional[int] = None, query_pooled: Any = None,
+                     candidates: Optional[int] = None, query_pooled: Any = None, include_matches: bool = False,
                      prompt_name: Optional[str] = None, instruction: Optional[str] = None, truncate: str = "end",
                      deadline: Optional[float] = None) -> SearchResult:
         """A collection's best documents for a query; see :meth:`multiembed.Client.search`."""
         return await self._run_plan(late.search_plan(
             collection, query, top_k=top_k, filter_ids=filter_ids, filter_metadata=filter_metadata, mode=mode,
-            metric=metric, candidates=candidates, query_pooled=query_pooled, prompt_name=prompt_name,
-            instruction=instruction, truncate=truncate), deadline)
+            metric=metric, candidates=candidates, query_pooled=query_pooled, include_matches=include_matches,
+            prompt_name=prompt_name, instruction=instruction, truncate=truncate), deadline)
 
     async def score(self, query: Source, documents: Sequence[Source], *, model: Optional[str] = None,
                     collection: Optional[str] = None, query_prompt_name: Optional[str] = None, query_instruction: Optional[str] = None,
@@ -269,7 +271,7 @@ class AsyncClient:
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
 
-    async def _embed(self, texts: Any, images: Any, patches: Any, *, batch_size: Optional[int] = None,
+    async def _embed(self, texts: Any, images: Any, patches: Any, *, pages: Any = None, batch_size: Optional[int] = None,
                      patch_size: Optional[int] = None, deadline: Optional[float] = None,
                      show_progress_bar: bool = False, model: Optional[str] = None,
                      encoding: Union[str, Encoding] = "float32", **rest: Any) -> Tuple[EmbedResult, bool]:
@@ -277,7 +279,7 @@ class AsyncClient:
         info = await self.info()
         if patches is not None and patch_size is None:
             patch_size = model_info(info, model).patch_size or None
-        builders, single = collect_inputs(texts, images, patches, patch_size)
+        builders, single = collect_inputs(texts, images, patches, patch_size, pages)
         chunks = iter(iter_chunks(builders, options,
                                   batch_size=effective_batch_size(batch_size, info.limits.max_inputs_per_request),
                                   max_frame_bytes=info.limits.max_frame_bytes))

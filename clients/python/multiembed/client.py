@@ -25,7 +25,7 @@ from . import late_interaction as late
 from .errors import (ConnectionLost, DeadlineExceeded, InputErrors, MultiEmbedError, NotFound, ProtocolError,
                      error_from_status)
 from .framing import DEFAULT_MAX_RESPONSE_BYTES
-from .inputs import ImageLike, PatchesLike, collect_inputs
+from .inputs import ImageLike, Page, PatchesLike, collect_inputs
 from .progress import make_progress
 from .late_interaction import Source
 from .results import (CollectionInfo, CollectionKind, Document, EmbedResult, Metric, Precision, ResultBuilder, ScoreResult,
@@ -128,6 +128,7 @@ class Client:
         texts: Union[None, str, Sequence[str]] = None,
         images: Union[None, ImageLike, Sequence[ImageLike]] = None,
         patches: Optional[Sequence[PatchesLike]] = None,
+        pages: Union[None, Page, Sequence[Page]] = None,
         *,
         model: Optional[str] = None,
         prompt_name: Optional[str] = None,
@@ -145,15 +146,19 @@ class Client:
         deadline: Optional[float] = None,
         show_progress_bar: bool = False,
     ) -> EmbedOutput:
-        """Embeds texts, images and patch grids; returns numpy arrays.
+        """Embeds texts, images, patch grids and pages; returns numpy arrays.
 
-        Rows come in input order: texts, then images, then patches. A single ``str`` text or a
-        single image (not in a list) returns one vector rather than a batch of one.
+        Rows come in input order: texts, then images, then patches, then pages. A single ``str``
+        text, a single image or a single :class:`~multiembed.Page` (not in a list) returns one
+        vector rather than a batch of one.
 
         Args:
             texts: strings (valid UTF-8).
             images: PNG/JPEG file paths, file bytes, or PIL images.
             patches: preprocessed patch grids (see :func:`multiembed.inputs.patches_input`).
+            pages: :class:`~multiembed.Page` values (a page image or a PDF page), read by the
+                server into text and embedded as it (the model needs a text tower); the text
+                read is in :meth:`embed_result`'s ``page_texts``.
             model: a model name from ``info()``; None = the server's default model.
             prompt_name: a prompt the model defines ("query", "document", ...); ``""`` = none.
             instruction: free text prepended to every text; ``""`` = no prompt at all.
@@ -189,7 +194,7 @@ class Client:
             normalize=normalize, encoding=encoding, multi_vector=multi_vector, output=output,
             truncate=truncate, all_or_nothing=all_or_nothing)
         result, single = self._embed(options, texts, images, patches, batch_size, patch_size, deadline,
-                                     show_progress_bar)
+                                     show_progress_bar, pages)
         return arrays_of(result, dequantize, single)
 
     def embed_result(
@@ -197,6 +202,7 @@ class Client:
         texts: Union[None, str, Sequence[str]] = None,
         images: Union[None, ImageLike, Sequence[ImageLike]] = None,
         patches: Optional[Sequence[PatchesLike]] = None,
+        pages: Union[None, Page, Sequence[Page]] = None,
         *,
         model: Optional[str] = None,
         prompt_name: Optional[str] = None,
@@ -214,12 +220,14 @@ class Client:
         show_progress_bar: bool = False,
     ) -> EmbedResult:
         """As :meth:`embed`, but returns the whole :class:`~multiembed.EmbedResult`: int8 scales,
-        truncation flags, usage, and per-input errors instead of an :class:`InputErrors`."""
+        truncation flags, usage, the text layers of pages (``page_texts``), and per-input errors
+        instead of an :class:`InputErrors`."""
         options = EmbedOptions.create(
             model=model, prompt_name=prompt_name, instruction=instruction, dimensions=dimensions,
             normalize=normalize, encoding=encoding, multi_vector=multi_vector, output=output,
             truncate=truncate, all_or_nothing=all_or_nothing)
-        return self._embed(options, texts, images, patches, batch_size, patch_size, deadline, show_progress_bar)[0]
+        return self._embed(options, texts, images, patches, batch_size, patch_size, deadline, show_progress_bar,
+                           pages)[0]
 
     # -- late interaction ----------------------------------------------------------------------
 
@@ -353,6 +361,7 @@ class Client:
         metric: Union[str, Metric] = "cosine",
         candidates: Optional[int] = None,
         query_pooled: Any = None,
+        include_matches: bool = False,
         prompt_name: Optional[str] = None,
         instruction: Optional[str] = None,
         truncate: str = "end",
@@ -379,6 +388,8 @@ class Client:
                 the server's default.
             query_pooled: the query's pooled vector (``(dimension,)``) for the dense side;
                 None = the pooled embedding of ``query``. Needed when ``query`` is vectors.
+            include_matches: each hit of a page document carries ``matches``: the words whose
+                token vectors gave the query vectors' maxima, with their boxes and scores.
             prompt_name, instruction: the prompt for a text query; neither = the model's query
                 convention.
             truncate: an over-long text query: "end", "start" or "error".
@@ -398,8 +409,8 @@ class Client:
         """
         return self._run_plan(late.search_plan(
             collection, query, top_k=top_k, filter_ids=filter_ids, filter_metadata=filter_metadata, mode=mode,
-            metric=metric, candidates=candidates, query_pooled=query_pooled, prompt_name=prompt_name,
-            instruction=instruction, truncate=truncate), deadline)
+            metric=metric, candidates=candidates, query_pooled=query_pooled, include_matches=include_matches,
+            prompt_name=prompt_name, instruction=instruction, truncate=truncate), deadline)
 
     def score(
         self,
@@ -454,12 +465,12 @@ class Client:
 
     def _embed(self, options: EmbedOptions, texts: Any, images: Any, patches: Any, batch_size: Optional[int],
                patch_size: Optional[int], deadline: Optional[float],
-               show_progress_bar: bool) -> Tuple[EmbedResult, bool]:
+               show_progress_bar: bool, pages: Any = None) -> Tuple[EmbedResult, bool]:
         """Runs an embed call; returns its result and whether a single input was given."""
         info = self.info()
         if patches is not None and patch_size is None:
             patch_size = model_info(info, options.template.model).patch_size or None
-        builders, single = collect_inputs(texts, images, patches, patch_size)
+        builders, single = collect_inputs(texts, images, patches, patch_size, pages)
         chunks = iter_chunks(builders, options,
                              batch_size=effective_batch_size(batch_size, info.limits.max_inputs_per_request),
                              max_frame_bytes=info.limits.max_frame_bytes)

@@ -1,4 +1,4 @@
-"""Turning the caller's texts, images and patch grids into ``multiembed.v1.Input`` messages.
+"""Turning the caller's texts, images, patch grids and pages into ``multiembed.v1.Input`` messages.
 
 Images are sent as the encoded file (PNG or JPEG), never decoded here: the server decodes,
 resizes and normalises them exactly as the model's preprocessor does, so results do not depend
@@ -8,6 +8,9 @@ lossless PNG for the same reason.
 Patches are images the caller has already preprocessed and cut into a grid of square patches
 (Protos/multiembed/v1/embed.proto, ``Patches``); see :func:`patches_input` for the array
 shapes accepted, and :func:`patchify` to build them from an RGB array.
+
+Pages (:class:`Page`) are document pages, a page image or a PDF page, which the server reads
+into a text layer (a PDF's own words, or OCR) and embeds as that text (pages.proto).
 """
 
 from __future__ import annotations
@@ -21,10 +24,10 @@ from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from .errors import InvalidArgument
-from .v1 import embed_pb2
+from .v1 import embed_pb2, pages_pb2
 
-__all__ = ["PatchGrid", "ImageLike", "PatchesLike", "text_input", "image_input", "patches_input", "patchify",
-           "collect_inputs"]
+__all__ = ["PatchGrid", "Page", "ImageLike", "PatchesLike", "text_input", "image_input", "patches_input", "page_input",
+           "patchify", "collect_inputs"]
 
 ImageLike = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, Any]
 """A path to a PNG/JPEG file, its bytes, or a ``PIL.Image.Image``."""
@@ -47,6 +50,60 @@ class PatchGrid:
 
 
 PatchesLike = Union[np.ndarray, PatchGrid]
+
+FileLike = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview]
+"""A path to a file, or its bytes."""
+
+
+@dataclass(frozen=True)
+class Page:
+    """A document page for the server to read (``multiembed.v1.Page``): give ``image`` (a PNG or
+    JPEG page, read by OCR) or ``pdf`` (a PDF file: a page's own text layer, or OCR of a page
+    without one), each as a path or the file's bytes.
+
+    The page is embedded by the model's text tower as the text read; results carry that text
+    with every word's box (:class:`~multiembed.PageText`).
+
+    Attributes:
+        image: a page image: path or bytes.
+        pdf: a PDF file: path or bytes.
+        page_number: PDF only, from 1; 0 = page 1, except in ``upsert``, where a PDF with
+            page_number 0 becomes one document per page, ids ``"<id>#<n>"``.
+        languages: OCR languages, Tesseract's names (``["eng"]``, ``["eng", "fra"]``); empty =
+            the server's default.
+        name: for error messages (a file name); default the path's file name, if given a path.
+    """
+
+    image: Optional[FileLike] = None
+    pdf: Optional[FileLike] = None
+    page_number: int = 0
+    languages: Sequence[str] = ()
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        if (self.image is None) == (self.pdf is None):
+            raise TypeError("a Page takes exactly one of image= or pdf=")
+        if not isinstance(self.page_number, (int, np.integer)) or isinstance(self.page_number, bool) \
+                or self.page_number < 0:
+            raise ValueError(f"page_number must be a non-negative int, got {self.page_number!r}")
+        if self.image is not None and self.page_number:
+            raise ValueError("page_number is for PDF pages only")
+        if isinstance(self.languages, (str, bytes)):
+            raise TypeError("languages takes a list of names, e.g. ['eng']")
+        for language in self.languages:
+            if not isinstance(language, str):
+                raise TypeError(f"languages must be str, got {type(language).__name__}")
+
+
+def _file_bytes(value: FileLike, what: str) -> Tuple[bytes, str]:
+    """The bytes of a path or of bytes, and the path's file name ("" for bytes)."""
+    if isinstance(value, (str, os.PathLike)):
+        path = os.fspath(value)
+        with open(path, "rb") as f:
+            return f.read(), os.path.basename(path)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value), ""
+    raise TypeError(f"a page's {what} is a path or bytes, got {type(value).__name__}")
 
 
 def text_input(text: str) -> embed_pb2.Input:
@@ -77,6 +134,23 @@ def image_input(image: ImageLike) -> embed_pb2.Input:
             f"images must be paths, bytes or PIL images, got {type(image).__name__} "
             "(to send preprocessed pixels, use patches=)")
     return embed_pb2.Input(image=embed_pb2.ImageBytes(data=data, name=name))
+
+
+def page_input(page: Page) -> embed_pb2.Input:
+    """An Input holding one page (reads the file if given a path)."""
+    if not isinstance(page, Page):
+        raise TypeError(f"pages must be Page values, got {type(page).__name__}")
+    if page.pdf is not None:
+        data, file_name = _file_bytes(page.pdf, "pdf")
+        message = pages_pb2.Page(pdf=data)
+    else:
+        assert page.image is not None
+        data, file_name = _file_bytes(page.image, "image")
+        message = pages_pb2.Page(image=data)
+    message.page_number = int(page.page_number)
+    message.languages.extend(page.languages)
+    message.name = page.name or file_name
+    return embed_pb2.Input(page=message)
 
 
 def _is_pil_image(value: Any) -> bool:
@@ -169,10 +243,11 @@ def collect_inputs(
     images: Union[None, ImageLike, Sequence[ImageLike]],
     patches: Optional[Sequence[PatchesLike]],
     patch_size: Optional[int] = None,
+    pages: Union[None, Page, Sequence[Page]] = None,
 ) -> Tuple[List[Callable[[], embed_pb2.Input]], bool]:
-    """One message builder per input, texts first, then images, then patches (the order of
-    the result's rows), and whether the caller passed a single text or image (then ``embed``
-    returns one vector rather than a batch of one, as sentence-transformers does).
+    """One message builder per input, texts first, then images, then patches, then pages (the
+    order of the result's rows), and whether the caller passed a single text, image or page
+    (then ``embed`` returns one vector rather than a batch of one, as sentence-transformers does).
 
     Builders defer reading image files until their request is formed.
     """
@@ -190,8 +265,17 @@ def collect_inputs(
         if isinstance(patches, (np.ndarray, PatchGrid)):
             raise TypeError("patches takes a list of patch grids; wrap a single one in a list")
         builders += [partial(patches_input, p, patch_size) for p in patches]
+    if pages is not None:
+        if isinstance(pages, Page):
+            pages, single = [pages], True
+        if isinstance(pages, (str, bytes)):
+            raise TypeError("pages takes Page values, e.g. Page(pdf=path, page_number=1)")
+        for page in pages:
+            if not isinstance(page, Page):
+                raise TypeError(f"pages must be Page values, got {type(page).__name__}")
+        builders += [partial(page_input, p) for p in pages]
     if not builders:
-        raise InvalidArgument("nothing to embed: give texts, images or patches")
+        raise InvalidArgument("nothing to embed: give texts, images, patches or pages")
     if len(builders) > 1:
         single = False
     return builders, single

@@ -14,6 +14,9 @@ value                                           sent as
 ``bytearray``, ``memoryview``, a PIL image
 :class:`~multiembed.PatchGrid`, or a numpy      a patch grid, as ``embed(patches=...)``
 array of 4 or 5 axes
+a :class:`~multiembed.Page`                     a page (image or PDF page), read into its text and
+                                                embedded as it; in ``upsert``, a PDF without
+                                                ``page_number`` is one document per page
 a 2-D numpy array or a list of lists of floats  precomputed vectors, ``(count, dimension)`` float32
 :class:`StoredId`                               a stored document, by id (``score(..., collection=)``)
 ==============================================  ===================================================
@@ -30,7 +33,7 @@ from typing import Any, Callable, Dict, Generator, List, Mapping, Optional, Sequ
 import numpy as np
 
 from .errors import InputError, InvalidArgument, MultiEmbedError, ProtocolError, StatusCode
-from .inputs import PatchGrid, _is_pil_image, image_input, patches_input, text_input
+from .inputs import Page, PatchGrid, _is_pil_image, image_input, page_input, patches_input, text_input
 from .results import (CollectionInfo, CollectionKind, Document, Metric, Precision, ScoreResult, SearchMode, SearchResult,
                       UpsertResult, Usage)
 from .v1 import collections_pb2, embed_pb2, envelope_pb2, info_pb2
@@ -61,10 +64,10 @@ class StoredId:
             raise TypeError(f"a StoredId is a str id, got {type(self.id).__name__}")
 
 
-Source = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, PatchGrid, np.ndarray, Sequence[Sequence[float]],
-               StoredId, Any]
-"""A query or a document: a text, an image, a patch grid, ``(count, dimension)`` vectors, or (score
-only) a :class:`StoredId`."""
+Source = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, PatchGrid, Page, np.ndarray,
+               Sequence[Sequence[float]], StoredId, Any]
+"""A query or a document: a text, an image, a patch grid, a page, ``(count, dimension)`` vectors,
+or (score only) a :class:`StoredId`."""
 
 DEFAULT_TOP_K = 10
 """Hits a search returns when the caller does not say (as most vector stores)."""
@@ -119,6 +122,8 @@ def source_of(value: Source) -> collections_pb2.MultiVectorSource:
         return collections_pb2.MultiVectorSource(document_id=value.id)
     if isinstance(value, str):
         return collections_pb2.MultiVectorSource(input=text_input(value))
+    if isinstance(value, Page):
+        return collections_pb2.MultiVectorSource(input=page_input(value))
     if isinstance(value, (os.PathLike, bytes, bytearray, memoryview)) or _is_pil_image(value):
         return collections_pb2.MultiVectorSource(input=image_input(value))
     if isinstance(value, PatchGrid) or (isinstance(value, np.ndarray) and value.ndim in (4, 5)):
@@ -129,7 +134,7 @@ def source_of(value: Source) -> collections_pb2.MultiVectorSource:
     if isinstance(value, (np.ndarray, list, tuple)):
         return collections_pb2.MultiVectorSource(vectors=vectors_message(value))
     raise TypeError(
-        f"a query or document is a str (text), a path or bytes (image), a PatchGrid, (count, dimension) "
+        f"a query or document is a str (text), a path or bytes (image), a PatchGrid, a Page, (count, dimension) "
         f"vectors, or a StoredId; got {type(value).__name__}")
 
 
@@ -444,7 +449,7 @@ def search_request(collection: str, query: Optional[Source], *, top_k: int, filt
                    prompt_name: Optional[str], instruction: Optional[str], truncate: str,
                    mode: Union[None, str, SearchMode] = None, metric: Union[str, Metric] = Metric.COSINE,
                    candidates: Optional[int] = None, filter_metadata: Optional[Mapping[str, str]] = None,
-                   query_pooled: Any = None) -> collections_pb2.SearchRequest:
+                   query_pooled: Any = None, include_matches: bool = False) -> collections_pb2.SearchRequest:
     """The SearchRequest of :meth:`multiembed.Client.search`'s arguments. ``query`` may be None
     only with ``query_pooled``, for a dense search (the server's default mode decides on a
     collection of unknown kind; an explicit maxsim or hybrid mode needs the query)."""
@@ -461,7 +466,7 @@ def search_request(collection: str, query: Optional[Source], *, top_k: int, filt
         filter_ids=check_ids(filter_ids, "filter_ids") if filter_ids is not None else [],
         truncate=truncate_value(truncate), mode=mode.wire, metric=_metric_of(metric).wire,
         candidates=_non_negative("candidates", candidates), filter_metadata=_metadata_filter(filter_metadata),
-        **prompt_fields(prompt_name, instruction))
+        include_matches=bool(include_matches), **prompt_fields(prompt_name, instruction))
     if query is not None:
         body.query.CopyFrom(source_of(query))
     if query_pooled is not None:

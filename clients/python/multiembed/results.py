@@ -16,9 +16,9 @@ import numpy as np
 
 from .encodings import Encoding, decode_vectors, dequantize, empty_vectors
 from .errors import InputError, ProtocolError, input_errors_from_status
-from .v1 import collections_pb2, embed_pb2, status_pb2
+from .v1 import collections_pb2, embed_pb2, pages_pb2, status_pb2
 
-__all__ = ["Usage", "EmbedResult", "ResultBuilder", "Precision", "CollectionKind", "SearchMode", "Metric",
+__all__ = ["Usage", "PageWord", "PageText", "MatchedWord", "EmbedResult", "ResultBuilder", "Precision", "CollectionKind", "SearchMode", "Metric",
            "CollectionInfo", "Document", "SearchHit", "SearchResult", "ScoreResult", "UpsertResult"]
 
 
@@ -40,6 +40,84 @@ class Usage:
         self.inference_time_us += usage.inference_time_us
 
 
+@dataclass(frozen=True)
+class PageWord:
+    """One word of a page's text layer (``multiembed.v1.PageWord``).
+
+    Attributes:
+        text: the word.
+        x, y, width, height: its box on the page image, in pixels from the top-left corner (for
+            a PDF page, of the page rendered at :attr:`PageText.dpi`).
+        confidence: OCR confidence, 0 to 100; -1 for a word of a PDF's own text layer (exact).
+        block, line: reading-order block and line numbers; the words of a line share both.
+    """
+
+    text: str
+    x: int
+    y: int
+    width: int
+    height: int
+    confidence: float
+    block: int
+    line: int
+
+    @classmethod
+    def from_message(cls, message: pages_pb2.PageWord) -> "PageWord":
+        return cls(text=message.text, x=message.x, y=message.y, width=message.width, height=message.height,
+                   confidence=message.confidence, block=message.block, line=message.line)
+
+
+@dataclass(frozen=True)
+class PageText:
+    """A page's text layer, as the server read it (``multiembed.v1.PageText``).
+
+    Attributes:
+        text: the plain text: words joined by spaces, a line break between lines.
+        source: where the words came from: ``"ocr"``, ``"pdf"`` (the PDF's text layer) or ``"given"``.
+        words: every word with its box, in reading order.
+        width, height: size in pixels of the page image the boxes refer to.
+        note: why the text layer is empty or partial (a blank page, OCR's time limit), or ``""``.
+        dpi: PDF pages: the resolution the page was rendered at (and its boxes are in); else 0.
+    """
+
+    text: str
+    source: str
+    words: List[PageWord]
+    width: int
+    height: int
+    note: str = ""
+    dpi: int = 0
+
+    @classmethod
+    def from_message(cls, message: pages_pb2.PageText) -> "PageText":
+        return cls(text=message.text, source=message.source, words=[PageWord.from_message(w) for w in message.words],
+                   width=message.width, height=message.height, note=message.note, dpi=message.dpi)
+
+
+@dataclass(frozen=True)
+class MatchedWord:
+    """A word of a page document that gave query vectors their best MaxSim match
+    (``multiembed.v1.MatchedWord``), in :attr:`SearchHit.matches`.
+
+    Attributes:
+        word_index: its index in the page's :attr:`PageText.words`.
+        word: the word, with its box.
+        query_vectors: the query vectors (positions in the query's token vectors, special tokens
+            excluded) whose maximum this word's tokens gave.
+        score: the sum of those maxima: the word's share of the hit's MaxSim score.
+    """
+
+    word_index: int
+    word: PageWord
+    query_vectors: List[int]
+    score: float
+
+    @classmethod
+    def from_message(cls, message: pages_pb2.MatchedWord) -> "MatchedWord":
+        return cls(word_index=message.word_index, word=PageWord.from_message(message.word),
+                   query_vectors=list(message.query_vectors), score=message.score)
+
+
 @dataclass
 class EmbedResult:
     """Everything an embed call returned.
@@ -59,6 +137,8 @@ class EmbedResult:
         truncated: ``(n,)`` bool, true where a text was cut to the model's token limit.
         errors: the inputs that failed, with their indexes in the caller's list.
         usage: tokens, pixels, patches and time, summed over the call's requests.
+        page_texts: per input, the text layer the server read for a page input
+            (:class:`PageText`), None for other inputs and failed ones.
     """
 
     model: str
@@ -72,6 +152,7 @@ class EmbedResult:
     truncated: np.ndarray
     errors: List[InputError] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
+    page_texts: List[Optional[PageText]] = field(default_factory=list)
 
     def dequantized(self) -> "EmbedResult":
         """This result with every vector as float32 (see :func:`multiembed.encodings.dequantize`:
@@ -84,7 +165,8 @@ class EmbedResult:
             scales = self.multi_vector_scales or [None] * len(self.multi_vectors)  # type: ignore[list-item]
             multi = [dequantize(m, self.encoding, s, self.token_dimension) for m, s in zip(self.multi_vectors, scales)]
         return EmbedResult(self.model, Encoding.FLOAT32, pooled, None, multi, None, self.dimension,
-                           self.token_dimension, self.truncated, list(self.errors), self.usage)
+                           self.token_dimension, self.truncated, list(self.errors), self.usage,
+                           list(self.page_texts))
 
     def arrays(self) -> Union[np.ndarray, List[np.ndarray], Tuple[np.ndarray, List[np.ndarray]]]:
         """What :meth:`multiembed.Client.embed` returns: the pooled array, the multi-vector list,
@@ -113,6 +195,7 @@ class ResultBuilder:
         self._dimension = 0
         self._token_dimension = 0
         self._truncated = np.zeros(count, dtype=bool)
+        self._page_texts: List[Optional[PageText]] = [None] * count
         self._errors: List[InputError] = []
         self._usage = Usage()
         self._model = ""
@@ -133,6 +216,8 @@ class ResultBuilder:
             if index in failed:
                 continue
             self._truncated[index] = embedding.truncated
+            if embedding.HasField("page_text"):
+                self._page_texts[index] = PageText.from_message(embedding.page_text)
             if self._want_pooled:
                 self._place_pooled(index, embedding)
             if self._want_multi:
@@ -181,7 +266,7 @@ class ResultBuilder:
             pooled_scales=scales if self._want_pooled else None, multi_vectors=self._multi,
             multi_vector_scales=self._multi_scales, dimension=self._dimension,
             token_dimension=self._token_dimension, truncated=self._truncated,
-            errors=self._errors, usage=self._usage)
+            errors=self._errors, usage=self._usage, page_texts=self._page_texts)
 
 
 # -- late interaction ---------------------------------------------------------------------------
@@ -300,12 +385,15 @@ class Document:
             collection's documents, which have no token vectors).
         pooled: the document's one pooled vector, ``(dimension,)`` float32 as stored, when asked
             for with ``include_vectors=True`` and the document has one; otherwise None.
+        page_text: a page document's text layer (words, boxes, plain text), as read when it was
+            upserted; None for other documents.
     """
 
     id: str
     metadata: Dict[str, str]
     vectors: Optional[np.ndarray] = None
     pooled: Optional[np.ndarray] = None
+    page_text: Optional[PageText] = None
 
     @classmethod
     def from_message(cls, message: collections_pb2.Document) -> "Document":
@@ -316,17 +404,21 @@ class Document:
             mv = message.content.vectors
             vectors = decode_vectors(mv.data, mv.count, mv.dimension, Encoding.FLOAT32)
         pooled = np.array(message.pooled, dtype=np.float32) if len(message.pooled) else None
-        return cls(id=message.id, metadata=dict(message.metadata), vectors=vectors, pooled=pooled)
+        page_text = PageText.from_message(message.page_text) if message.HasField("page_text") else None
+        return cls(id=message.id, metadata=dict(message.metadata), vectors=vectors, pooled=pooled, page_text=page_text)
 
 
 @dataclass(frozen=True)
 class SearchHit:
     """One document found by a search: its id, score (MaxSim for maxsim and hybrid searches, the
-    metric's for dense ones) and metadata."""
+    metric's for dense ones) and metadata; with ``search(..., include_matches=True)``, a page
+    document's hit also has ``matches``: the words that matched, each with its box and share of
+    the score (empty otherwise)."""
 
     id: str
     score: float
     metadata: Dict[str, str]
+    matches: List[MatchedWord] = field(default_factory=list)
 
 
 @dataclass
@@ -363,7 +455,8 @@ class SearchResult:
     def from_message(cls, message: collections_pb2.SearchResponse) -> "SearchResult":
         usage = Usage()
         usage.add(message.usage)
-        return cls([SearchHit(h.id, h.score, dict(h.metadata)) for h in message.hits], usage)
+        return cls([SearchHit(h.id, h.score, dict(h.metadata), [MatchedWord.from_message(m) for m in h.matches])
+                    for h in message.hits], usage)
 
 
 @dataclass

@@ -395,3 +395,45 @@ def test_async_dense_search_on_the_real_server(server):
 
     rain, money = asyncio.run(main())
     assert rain.ids == ["rain"] and money.ids == ["rates"]
+
+
+# -- pages: PDF text layers, OCR of page images, matched words (all-MiniLM-L6-v2) ---------------
+
+PAGES = REPO / "Tests/Fixtures/pages"
+
+
+def test_embed_pages_on_the_real_server(server):
+    with multiembed.Client(*server) as client:
+        result = client.embed_result(pages=[multiembed.Page(pdf=PAGES / "report.pdf", page_number=1),
+                                            multiembed.Page(image=PAGES / "d1.png", languages=["eng"])])
+    assert result.errors == []
+    assert result.pooled.shape == (2, 384)
+    pdf, scan = result.page_texts
+    assert pdf.source == "pdf" and pdf.dpi > 0
+    assert [w.text for w in pdf.words] == ["Quarterly", "revenue", "table", "Invoice", "totals", "by", "region"]
+    assert all(w.confidence == -1 for w in pdf.words)
+    assert all(w.width > 0 and w.height > 0 and w.x + w.width <= pdf.width for w in pdf.words)
+    assert scan.source == "ocr"
+    assert "shutdown" in scan.text.lower()
+
+
+def test_page_documents_on_the_real_server(server):
+    with multiembed.Client(*server) as client:
+        client.create_collection("it-docs")
+        try:
+            upserted = client.upsert("it-docs", ["report"], [multiembed.Page(pdf=(PAGES / "report.pdf").read_bytes())],
+                                     metadata=[{"kind": "pdf"}])
+            assert upserted.upserted == 2  # page_number 0: every page as its own document
+            documents = client.get("it-docs", ["report#1", "report#2"])
+            assert [d.id for d in documents] == ["report#1", "report#2"]
+            assert all(d.page_text is not None and d.page_text.source == "pdf" for d in documents)
+            assert documents[0].page_text.words[1].text == "revenue"
+            hits = client.search("it-docs", "revenue by region", include_matches=True)
+            assert hits[0].id == "report#1"
+            matched = [m.word.text for m in hits[0].matches]
+            assert "revenue" in matched and "region" in matched
+            words = documents[0].page_text.words
+            assert all(words[m.word_index] == m.word and m.query_vectors for m in hits[0].matches)
+            assert all(hit.matches == [] for hit in client.search("it-docs", "revenue by region"))
+        finally:
+            client.drop_collection("it-docs")
