@@ -163,6 +163,65 @@ static int parse_enum(const char *value, const char *const names[], int count, c
     return 0;
 }
 
+/* Storage a case's sources point into, freed after the call. */
+typedef struct owned_list {
+    void **items;
+    size_t n, cap;
+} owned_list;
+
+static void *own(owned_list *list, void *p)
+{
+    if (list->n == list->cap) {
+        list->cap = list->cap ? 2 * list->cap : 16;
+        list->items = realloc(list->items, list->cap * sizeof *list->items);
+        if (list->items == NULL) die("out of memory", NULL);
+    }
+    list->items[list->n++] = p;
+    return p;
+}
+
+static void free_owned(owned_list *list)
+{
+    for (size_t i = 0; i < list->n; i++) free(list->items[i]);
+    free(list->items);
+}
+
+/* A page {"image_file": path} or {"pdf_file": path[, "page_number": n]}, optionally with
+ * "languages": [...]; its bytes and language list are owned by `owned`. */
+static me_input make_page(const js_value *item, owned_list *owned)
+{
+    const char *image = str_or(item, "image_file", NULL), *pdf = str_or(item, "pdf_file", NULL);
+    if (image == NULL && pdf == NULL) die("a page without image_file or pdf_file", NULL);
+    size_t len = 0;
+    const uint8_t *bytes = own(owned, read_file(image != NULL ? image : pdf, &len));
+    me_input input = image != NULL
+        ? me_page_image(bytes, len, NULL)
+        : me_page_pdf(bytes, len, (uint32_t)num_or(item, "page_number", 0), NULL);
+    const js_value *langs = js_get(item, "languages");
+    if (langs != NULL && langs->type == JS_ARRAY && langs->n > 0) {
+        const char **list = own(owned, xmalloc(langs->n * sizeof *list));
+        for (size_t i = 0; i < langs->n; i++) list[i] = langs->items[i].string;
+        input.languages = list;
+        input.n_languages = langs->n;
+    }
+    return input;
+}
+
+/* A page text layer as {"text", "source", "words": count}, or null. */
+static void put_string(FILE *out, const char *s);
+static void put_page_text(FILE *out, const me_page_text *t)
+{
+    if (t == NULL) {
+        fprintf(out, "null");
+        return;
+    }
+    fprintf(out, "{\"text\":");
+    put_string(out, t->text);
+    fprintf(out, ",\"source\":");
+    put_string(out, t->source);
+    fprintf(out, ",\"words\":%zu}", t->n_words);
+}
+
 /* Runs one case and writes its canonical result object to `out`. */
 static void run_case(me_client *client, const js_value *c, FILE *out)
 {
@@ -170,8 +229,11 @@ static void run_case(me_client *client, const js_value *c, FILE *out)
     static const char *const encodings[] = {"float32", "float16", "int8", "binary"};
     static const char *const truncates[] = {"end", "start", "error"};
     const js_value *texts = js_get(c, "texts"), *images = js_get(c, "images"), *patches = js_get(c, "patches");
-    size_t n = (texts ? texts->n : 0) + (images ? images->n : 0) + (patches ? patches->n : 0);
+    const js_value *pages = js_get(c, "pages");
+    size_t n_pages = pages ? pages->n : 0;
+    size_t n = (texts ? texts->n : 0) + (images ? images->n : 0) + (patches ? patches->n : 0) + n_pages;
     me_input *inputs = xmalloc(n * sizeof *inputs);
+    owned_list page_owned = {0};
     void **owned = xmalloc(n * sizeof *owned);
     size_t k = 0;
     for (size_t i = 0; texts && i < texts->n; i++, k++) {
@@ -186,6 +248,10 @@ static void run_case(me_client *client, const js_value *c, FILE *out)
         inputs[k] = me_image(bytes, len, NULL);
     }
     for (size_t i = 0; patches && i < patches->n; i++, k++) owned[k] = make_patches(&patches->items[i], &inputs[k]);
+    for (size_t i = 0; i < n_pages; i++, k++) { /* sent after the patches */
+        owned[k] = NULL;
+        inputs[k] = make_page(&pages->items[i], &page_owned);
+    }
 
     me_embed_options opts;
     memset(&opts, 0, sizeof opts);
@@ -235,6 +301,8 @@ static void run_case(me_client *client, const js_value *c, FILE *out)
             } else {
                 fprintf(out, "null");
             }
+            fprintf(out, ",\"page_text\":");
+            put_page_text(out, e->error_code == ME_OK ? e->page_text : NULL);
             fputc('}', out);
         }
         fprintf(out, "]}");
@@ -242,6 +310,7 @@ static void run_case(me_client *client, const js_value *c, FILE *out)
     }
     for (size_t i = 0; i < n; i++) free(owned[i]);
     free(owned);
+    free_owned(&page_owned);
     free(inputs);
 }
 
@@ -281,31 +350,8 @@ static void put_metadata(FILE *out, me_metadata *m, size_t n)
     fputc('}', out);
 }
 
-/* Storage a case's sources point into, freed after the call. */
-typedef struct owned_list {
-    void **items;
-    size_t n, cap;
-} owned_list;
-
-static void *own(owned_list *list, void *p)
-{
-    if (list->n == list->cap) {
-        list->cap = list->cap ? 2 * list->cap : 16;
-        list->items = realloc(list->items, list->cap * sizeof *list->items);
-        if (list->items == NULL) die("out of memory", NULL);
-    }
-    list->items[list->n++] = p;
-    return p;
-}
-
-static void free_owned(owned_list *list)
-{
-    for (size_t i = 0; i < list->n; i++) free(list->items[i]);
-    free(list->items);
-}
-
 /* A query or document: {"text"}, {"image"}, {"patches"}, {"vectors": {count, dimension, seed,
- * nan}} or {"stored": id}. */
+ * nan}}, {"stored": id} or {"page": {...}}. */
 static me_source make_source(const js_value *item, owned_list *owned)
 {
     const js_value *v;
@@ -321,7 +367,8 @@ static me_source make_source(const js_value *item, owned_list *owned)
         own(owned, make_patches(v, &input));
         return me_source_input(input);
     }
-    if ((v = js_get(item, "vectors")) == NULL) die("a source without text, image, patches or vectors", NULL);
+    if ((v = js_get(item, "page")) != NULL) return me_source_input(make_page(v, owned));
+    if ((v = js_get(item, "vectors")) == NULL) die("a source without text, image, patches, page or vectors", NULL);
     uint32_t count = (uint32_t)num_or(v, "count", 0), dimension = (uint32_t)num_or(v, "dimension", 0);
     long seed = num_or(v, "seed", 0);
     size_t n = (size_t)count * dimension;
@@ -335,7 +382,7 @@ static me_source make_source(const js_value *item, owned_list *owned)
 /* Whether a document or query names a source (text, image, patches, vectors or stored). */
 static int has_source(const js_value *item)
 {
-    static const char *const keys[] = {"text", "image", "patches", "vectors", "stored"};
+    static const char *const keys[] = {"text", "image", "patches", "vectors", "stored", "page"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (js_get(item, keys[i]) != NULL) return 1;
     return 0;
@@ -507,6 +554,7 @@ static int run_search(me_client *client, const js_value *c, const char *name, FI
         o.n_filter_metadata = meta->n;
     }
     o.query_pooled = make_pooled(js_get(c, "query_pooled"), &o.query_pooled_dimension, owned);
+    o.include_matches = bool_or(c, "include_matches", 0);
     me_search_result *hits = me_search(client, name, q != NULL ? &query : NULL, &o, err);
     if (hits == NULL) return err->code;
     fprintf(out, ",\"hits\":[");
@@ -517,6 +565,14 @@ static int run_search(me_client *client, const js_value *c, const char *name, FI
         put_float_hex(out, &hits->hits[i].score, 1);
         fprintf(out, "\",\"metadata\":");
         put_metadata(out, hits->hits[i].metadata, hits->hits[i].n_metadata);
+        if (o.include_matches) { /* "matches" only when the case asks for them */
+            fprintf(out, ",\"matches\":[");
+            for (size_t k = 0; k < hits->hits[i].n_matches; k++) {
+                if (k) fputc(',', out);
+                put_string(out, hits->hits[i].matches[k].word.text);
+            }
+            fputc(']', out);
+        }
         fputc('}', out);
     }
     fputc(']', out);
@@ -579,6 +635,8 @@ static int run_get(me_client *client, const js_value *c, const char *name, FILE 
             put_vectors(out, 0, d->pooled, 1, d->pooled_dimension);
             fputc('}', out);
         }
+        fprintf(out, ",\"page_text\":");
+        put_page_text(out, d->page_text);
         fputc('}', out);
     }
     fputc(']', out);

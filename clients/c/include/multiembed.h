@@ -117,11 +117,19 @@ ME_API void me_close(me_client *client);
 typedef enum me_input_kind {
     ME_INPUT_TEXT = 1,
     ME_INPUT_IMAGE = 2,
-    ME_INPUT_PATCHES = 3
+    ME_INPUT_PATCHES = 3,
+    ME_INPUT_PAGE = 4 /* a document page: an image (OCR) or a page of a PDF */
 } me_input_kind;
 
-/* One thing to embed. Build it with me_text / me_image / me_patches, or fill the fields of
- * its kind. Every pointer is borrowed for the duration of me_embed only. */
+/* What an ME_INPUT_PAGE input's bytes are. */
+typedef enum me_page_format {
+    ME_PAGE_IMAGE = 0, /* a PNG or JPEG image of the page, read by OCR */
+    ME_PAGE_PDF = 1    /* a PDF file: its own text layer, or OCR of a page without one */
+} me_page_format;
+
+/* One thing to embed. Build it with me_text / me_image / me_patches / me_page_image /
+ * me_page_pdf, or fill the fields of its kind. Every pointer is borrowed for the duration of
+ * the call only. */
 typedef struct me_input {
     me_input_kind kind;
     /* ME_INPUT_TEXT: NUL-terminated UTF-8 (invalid UTF-8 is refused with ME_INVALID_ARGUMENT
@@ -137,6 +145,20 @@ typedef struct me_input {
      * normalised (see ModelInfo.image_mean / image_std). */
     uint32_t rows, cols, patch_size, channels;
     const float *patches;
+    /* ME_INPUT_PAGE (appended; zero for the other kinds): a document page, read by the server
+     * into its text layer (words with their boxes) and embedded by the model's text tower as
+     * that text; the model must have one. page / page_len: the bytes, in page_format.
+     * page_number: PDF only, from 1; 0 = page 1, except in me_upsert, where a PDF with
+     * page_number 0 becomes one document per page, ids "<id>#<n>" (n from 1).
+     * languages: n_languages OCR language names as Tesseract spells them ("eng", "deu");
+     * none = the server's default. page_name: for the server's error messages (NULL = none). */
+    const uint8_t *page;
+    size_t page_len;
+    me_page_format page_format;
+    uint32_t page_number;
+    const char *const *languages;
+    size_t n_languages;
+    const char *page_name;
 } me_input;
 
 /* Convenience constructors; they copy no data (the pointers must outlive me_embed). */
@@ -144,6 +166,11 @@ ME_API me_input me_text(const char *text);
 ME_API me_input me_image(const uint8_t *data, size_t len, const char *name);
 ME_API me_input me_patches(uint32_t rows, uint32_t cols, uint32_t patch_size, uint32_t channels,
                     const float *data);
+/* A page image (PNG or JPEG bytes), read by OCR in the server's default languages. */
+ME_API me_input me_page_image(const uint8_t *data, size_t len, const char *name);
+/* Page `page_number` (from 1; 0 = page 1, or every page in me_upsert) of a PDF file's bytes. */
+ME_API me_input me_page_pdf(const uint8_t *data, size_t len, uint32_t page_number,
+                            const char *name);
 
 /* Values of the protocol's enums (embed.proto), with the same numbers. */
 typedef enum me_output {
@@ -198,6 +225,30 @@ typedef struct me_embed_options {
     const char *api_key;
 } me_embed_options;
 
+/* One word of a page's text layer. */
+typedef struct me_page_word {
+    char *text;
+    /* Its box in pixels from the page image's top-left corner (a PDF page: as rendered at
+     * me_page_text.dpi). */
+    uint32_t x, y, width, height;
+    /* OCR confidence, 0 to 100; -1 for a word of a PDF's own text layer (exact). */
+    float confidence;
+    /* Block and line numbers in reading order: the words of one line share both. */
+    uint32_t block, line;
+} me_page_word;
+
+/* A page's text layer as the server read it (PageText in pages.proto). */
+typedef struct me_page_text {
+    /* Size in pixels of the page image the boxes refer to. */
+    uint32_t width, height;
+    me_page_word *words; /* n_words entries, NULL when none */
+    size_t n_words;
+    char *text;   /* the words joined by spaces, a line break between lines */
+    char *source; /* "ocr", "pdf" (the PDF's text layer) or "given" */
+    char *note;   /* why the text is empty or partial, or "" */
+    uint32_t dpi; /* PDF pages: the resolution the boxes are in; 0 otherwise */
+} me_page_text;
+
 /* The vectors of one input. Float arrays are NULL when absent. */
 typedef struct me_embedding {
     /* Position of the input in the call's inputs. */
@@ -216,6 +267,9 @@ typedef struct me_embedding {
     int error_code;
     /* NULL when error_code is ME_OK, otherwise the server's explanation. */
     char *error_message;
+    /* Appended. An ME_INPUT_PAGE input's text layer, as read; NULL for other inputs and failed
+     * ones. Freed with the result. */
+    me_page_text *page_text;
 } me_embedding;
 
 /* What the request cost (Usage in embed.proto). */
@@ -383,7 +437,7 @@ typedef enum me_source_kind {
  * only. */
 typedef struct me_source {
     me_source_kind kind;
-    /* ME_SOURCE_INPUT: a text, image or patch grid, as for me_embed. */
+    /* ME_SOURCE_INPUT: a text, image, patch grid or page, as for me_embed. */
     me_input input;
     /* ME_SOURCE_VECTORS: `count` x `dimension` floats, row-major, count and dimension >= 1.
      * The server L2-normalises each row; NaN, infinite or all-zero rows are
@@ -545,6 +599,9 @@ typedef struct me_stored_document {
      * NULL and 0 without include_vectors or when the document has none. */
     float *pooled;
     uint32_t pooled_dimension;
+    /* Appended. A page document's text layer, as read when it was upserted from an
+     * ME_INPUT_PAGE input; NULL for other documents. Freed with the documents. */
+    me_page_text *page_text;
 } me_stored_document;
 
 typedef struct me_documents {
@@ -608,7 +665,20 @@ typedef struct me_search_options {
      * (or ME_SOURCE_NONE) for a dense search. MAXSIM ignores it. */
     const float *query_pooled;
     uint32_t query_pooled_dimension;
+    /* Appended. true: each hit of a page document carries the words that matched
+     * (me_hit.matches); false (the default) = none. */
+    bool include_matches;
 } me_search_options;
+
+/* A word of a page hit that gave query vectors their best match (MaxSim's argmax). */
+typedef struct me_matched_word {
+    uint32_t word_index;    /* index of the word in the page's text layer (me_page_text.words) */
+    me_page_word word;      /* the word, its box, confidence, block and line */
+    uint32_t *query_vectors; /* n_query_vectors positions in the query's token vectors (special
+                              * tokens excluded) whose maximum this word gave; NULL when none */
+    size_t n_query_vectors;
+    float score;            /* the sum of those maxima: the word's share of the hit's score */
+} me_matched_word;
 
 /* One document found. */
 typedef struct me_hit {
@@ -616,6 +686,10 @@ typedef struct me_hit {
     float score; /* MaxSim (MAXSIM, HYBRID) or the metric's similarity (DENSE) */
     me_metadata *metadata;
     size_t n_metadata;
+    /* Appended. With me_search_options.include_matches, for a page document: the words that
+     * matched, as the server orders them (NULL and 0 otherwise). Freed with the result. */
+    me_matched_word *matches;
+    size_t n_matches;
 } me_hit;
 
 typedef struct me_search_result {

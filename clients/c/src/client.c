@@ -74,6 +74,31 @@ me_input me_patches(uint32_t rows, uint32_t cols, uint32_t patch_size, uint32_t 
     return in;
 }
 
+me_input me_page_image(const uint8_t *data, size_t len, const char *name)
+{
+    me_input in;
+    memset(&in, 0, sizeof in);
+    in.kind = ME_INPUT_PAGE;
+    in.page_format = ME_PAGE_IMAGE;
+    in.page = data;
+    in.page_len = len;
+    in.page_name = name;
+    return in;
+}
+
+me_input me_page_pdf(const uint8_t *data, size_t len, uint32_t page_number, const char *name)
+{
+    me_input in;
+    memset(&in, 0, sizeof in);
+    in.kind = ME_INPUT_PAGE;
+    in.page_format = ME_PAGE_PDF;
+    in.page = data;
+    in.page_len = len;
+    in.page_number = page_number;
+    in.page_name = name;
+    return in;
+}
+
 static void disconnect(me_client *c)
 {
     if (c->fd >= 0) {

@@ -139,6 +139,16 @@ ME__HIDDEN me_result *me__result_from_embed(const Multiembed__V1__EmbedResponse 
                                             const Multiembed__V1__Status *status,
                                             size_t n_inputs, int encoding, me_error *err);
 
+/* Copies one PageWord into *out (text duplicated); false when out of memory (then *out holds
+ * nothing to free). A NULL word copies as an empty one. */
+ME__HIDDEN bool me__page_word_copy(me_page_word *out, const Multiembed__V1__PageWord *pb);
+
+/* A caller-owned copy of a PageText; NULL when out of memory. */
+ME__HIDDEN me_page_text *me__page_text_copy(const Multiembed__V1__PageText *pb);
+
+/* Frees a me__page_text_copy; NULL is allowed. */
+ME__HIDDEN void me__page_text_free(me_page_text *text);
+
 ME__HIDDEN me_server_info *me__info_from_response(const Multiembed__V1__InfoResponse *resp,
                                                   me_error *err);
 

@@ -652,6 +652,11 @@ static me_documents *documents_from(const Multiembed__V1__GetResponse *pb, me_er
             memcpy(out->pooled, d->pooled, d->n_pooled * sizeof *out->pooled);
             out->pooled_dimension = (uint32_t)d->n_pooled;
         }
+        if (d->page_text != NULL && (out->page_text = me__page_text_copy(d->page_text)) == NULL) {
+            me__fail(err, ME_RESOURCE_EXHAUSTED, "out of memory for document %zu's page text", i);
+            me_documents_free(docs);
+            return NULL;
+        }
     }
     me__ok(err);
     return docs;
@@ -693,6 +698,7 @@ void me_documents_free(me_documents *documents)
         free_metadata(d->metadata, d->n_metadata);
         free(d->vectors);
         free(d->pooled);
+        me__page_text_free(d->page_text);
     }
     free(documents->documents);
     free(documents);
@@ -766,6 +772,7 @@ static int build_search(Multiembed__V1__SearchRequest *body, const char *collect
     body->mode = (Multiembed__V1__SearchMode)o->mode;
     body->metric = (Multiembed__V1__Metric)o->metric;
     body->candidates = o->candidates;
+    body->include_matches = o->include_matches;
     body->n_query_pooled = o->query_pooled_dimension;
     body->query_pooled = (float *)o->query_pooled;
     body->collection = (char *)collection;
@@ -781,6 +788,35 @@ static int build_search(Multiembed__V1__SearchRequest *body, const char *collect
         body->instruction = (char *)o->instruction;
     }
     return ME_OK;
+}
+
+/* The matched words of one hit into out->matches; false when out of memory (what was copied
+ * stays in *out, for me_search_result_free). */
+static bool copy_matches(me_hit *out, const Multiembed__V1__SearchHit *h)
+{
+    if (h->n_matches == 0)
+        return true;
+    out->matches = calloc(h->n_matches, sizeof *out->matches);
+    if (out->matches == NULL)
+        return false;
+    for (size_t k = 0; k < h->n_matches; k++) {
+        const Multiembed__V1__MatchedWord *m = h->matches[k];
+        me_matched_word *w = &out->matches[k];
+        if (!me__page_word_copy(&w->word, m->word))
+            return false;
+        out->n_matches = k + 1;
+        w->word_index = m->word_index;
+        w->score = m->score;
+        if (m->n_query_vectors > 0) {
+            w->query_vectors = malloc(m->n_query_vectors * sizeof *w->query_vectors);
+            if (w->query_vectors == NULL)
+                return false;
+            memcpy(w->query_vectors, m->query_vectors,
+                   m->n_query_vectors * sizeof *w->query_vectors);
+            w->n_query_vectors = m->n_query_vectors;
+        }
+    }
+    return true;
 }
 
 static me_search_result *hits_from(const Multiembed__V1__SearchResponse *pb, me_error *err)
@@ -800,7 +836,8 @@ static me_search_result *hits_from(const Multiembed__V1__SearchResponse *pb, me_
         out->id = me__strdup(h->id);
         if (out->id == NULL ||
             !copy_metadata(&out->metadata, &out->n_metadata, h->metadata, h->n_metadata,
-                           hit_entry)) {
+                           hit_entry) ||
+            !copy_matches(out, h)) {
             me_search_result_free(res);
             me__fail(err, ME_RESOURCE_EXHAUSTED, "out of memory for hit %zu", i);
             return NULL;
@@ -846,6 +883,11 @@ void me_search_result_free(me_search_result *result)
     for (size_t i = 0; result->hits != NULL && i < result->count; i++) {
         free(result->hits[i].id);
         free_metadata(result->hits[i].metadata, result->hits[i].n_metadata);
+        for (size_t k = 0; result->hits[i].matches != NULL && k < result->hits[i].n_matches; k++) {
+            free(result->hits[i].matches[k].word.text);
+            free(result->hits[i].matches[k].query_vectors);
+        }
+        free(result->hits[i].matches);
     }
     free(result->hits);
     free(result);

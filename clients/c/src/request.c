@@ -153,6 +153,44 @@ int me__input_fill(Multiembed__V1__Input *pb, const me_input *in, const char *wh
         pb->patches = pt;
         return ME_OK;
     }
+    case ME_INPUT_PAGE: {
+        if (in->page == NULL && in->page_len > 0)
+            return me__fail(err, ME_INVALID_ARGUMENT, "%s %zu: page is NULL", what, i);
+        if ((unsigned)in->page_format > ME_PAGE_PDF)
+            return me__fail(err, ME_INVALID_ARGUMENT, "%s %zu: unknown page format %d", what, i,
+                            (int)in->page_format);
+        if (in->page_name != NULL && !me__valid_utf8(in->page_name))
+            return me__fail(err, ME_INVALID_ARGUMENT, "%s %zu: page name is not valid UTF-8",
+                            what, i);
+        if (in->languages == NULL && in->n_languages > 0)
+            return me__fail(err, ME_INVALID_ARGUMENT, "%s %zu: languages is NULL", what, i);
+        for (size_t k = 0; k < in->n_languages; k++)
+            if (in->languages[k] == NULL || !me__valid_utf8(in->languages[k]))
+                return me__fail(err, ME_INVALID_ARGUMENT,
+                                "%s %zu: language %zu is NULL or not valid UTF-8", what, i, k);
+        Multiembed__V1__Page *page = me__arena_alloc(arena, sizeof *page);
+        if (page == NULL)
+            return me__fail(err, ME_RESOURCE_EXHAUSTED, "%s %zu: out of memory", what, i);
+        multiembed__v1__page__init(page);
+        /* Bytes and strings are borrowed; protobuf-c only reads them when packing. */
+        if (in->page_format == ME_PAGE_PDF) {
+            page->source_case = MULTIEMBED__V1__PAGE__SOURCE_PDF;
+            page->pdf.data = (uint8_t *)in->page;
+            page->pdf.len = in->page_len;
+        } else {
+            page->source_case = MULTIEMBED__V1__PAGE__SOURCE_IMAGE;
+            page->image.data = (uint8_t *)in->page;
+            page->image.len = in->page_len;
+        }
+        page->page_number = in->page_number;
+        page->n_languages = in->n_languages;
+        page->languages = (char **)in->languages;
+        if (in->page_name != NULL)
+            page->name = (char *)in->page_name;
+        pb->kind_case = MULTIEMBED__V1__INPUT__KIND_PAGE;
+        pb->page = page;
+        return ME_OK;
+    }
     default:
         return me__fail(err, ME_INVALID_ARGUMENT, "%s %zu: unknown kind %d", what, i,
                         (int)in->kind);

@@ -70,6 +70,66 @@ static int decode_multi(me_embedding *e, const Multiembed__V1__MultiVector *mv, 
     return ME_OK;
 }
 
+bool me__page_word_copy(me_page_word *out, const Multiembed__V1__PageWord *pb)
+{
+    memset(out, 0, sizeof *out);
+    if (pb == NULL)
+        return (out->text = me__strdup("")) != NULL;
+    out->text = me__strdup(pb->text != NULL ? pb->text : "");
+    if (out->text == NULL)
+        return false;
+    out->x = pb->x;
+    out->y = pb->y;
+    out->width = pb->width;
+    out->height = pb->height;
+    out->confidence = pb->confidence;
+    out->block = pb->block;
+    out->line = pb->line;
+    return true;
+}
+
+me_page_text *me__page_text_copy(const Multiembed__V1__PageText *pb)
+{
+    me_page_text *t = calloc(1, sizeof *t);
+    if (t == NULL)
+        return NULL;
+    t->width = pb->width;
+    t->height = pb->height;
+    t->dpi = pb->dpi;
+    t->text = me__strdup(pb->text != NULL ? pb->text : "");
+    t->source = me__strdup(pb->source != NULL ? pb->source : "");
+    t->note = me__strdup(pb->note != NULL ? pb->note : "");
+    bool ok = t->text != NULL && t->source != NULL && t->note != NULL;
+    /* n_words came from the frame (each word takes bytes), so the array is bounded by it. */
+    if (ok && pb->n_words > 0) {
+        t->words = calloc(pb->n_words, sizeof *t->words);
+        ok = t->words != NULL;
+        for (size_t k = 0; ok && k < pb->n_words; k++) {
+            ok = me__page_word_copy(&t->words[k], pb->words[k]);
+            if (ok)
+                t->n_words = k + 1;
+        }
+    }
+    if (!ok) {
+        me__page_text_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+void me__page_text_free(me_page_text *text)
+{
+    if (text == NULL)
+        return;
+    for (size_t k = 0; text->words != NULL && k < text->n_words; k++)
+        free(text->words[k].text);
+    free(text->words);
+    free(text->text);
+    free(text->source);
+    free(text->note);
+    free(text);
+}
+
 static int apply_input_errors(me_result *res, const Multiembed__V1__Status *status,
                               me_error *err)
 {
@@ -90,6 +150,8 @@ static int apply_input_errors(me_result *res, const Multiembed__V1__Status *stat
             return me__fail(err, ME_RESOURCE_EXHAUSTED, "out of memory");
         free(e->pooled);
         free(e->multi_vector);
+        me__page_text_free(e->page_text);
+        e->page_text = NULL;
         e->pooled = e->multi_vector = NULL;
         e->dimension = e->count = e->token_dimension = 0;
         res->failed++;
@@ -136,6 +198,10 @@ me_result *me__result_from_embed(const Multiembed__V1__EmbedResponse *resp,
             rc = decode_pooled(e, pb->pooled, encoding, err);
         if (rc == ME_OK && pb->multi_vector != NULL)
             rc = decode_multi(e, pb->multi_vector, encoding, err);
+        if (rc == ME_OK && pb->page_text != NULL &&
+            (e->page_text = me__page_text_copy(pb->page_text)) == NULL)
+            rc = me__fail(err, ME_RESOURCE_EXHAUSTED, "input %u: out of memory for its page text",
+                          pb->index);
     }
     free(seen);
     if (rc == ME_OK)
@@ -164,6 +230,7 @@ void me_result_free(me_result *result)
             free(result->embeddings[i].pooled);
             free(result->embeddings[i].multi_vector);
             free(result->embeddings[i].error_message);
+            me__page_text_free(result->embeddings[i].page_text);
         }
     free(result->embeddings);
     free(result->model);

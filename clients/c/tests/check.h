@@ -46,5 +46,6 @@ extern const test_case encoding_tests[];
 extern const test_case embed_tests[];
 extern const test_case error_tests[];
 extern const test_case late_interaction_tests[];
+extern const test_case page_tests[];
 
 #endif

@@ -1,6 +1,8 @@
 /* integration.c - the C client against a real `multiembed serve` (see integration.sh):
- *   integration HOST PORT TEXTS_FILE EXPECTED_JSONL
- * EXPECTED_JSONL is `multiembed embed --texts TEXTS_FILE` output, the in-process reference. */
+ *   integration HOST PORT TEXTS_FILE EXPECTED_JSONL PAGES_DIR
+ * EXPECTED_JSONL is `multiembed embed --texts TEXTS_FILE` output, the in-process reference.
+ * PAGES_DIR is Tests/Fixtures/pages (report.pdf, a two-page PDF with a text layer; d1.png, a
+ * scanned page for OCR). */
 #define _POSIX_C_SOURCE 200809L
 
 #include <math.h>
@@ -487,10 +489,130 @@ static void dense_and_hybrid(me_client *c, uint32_t dim)
     me_result_free(emb);
 }
 
+/* The whole file in a malloc'd buffer (NULL on failure). */
+static uint8_t *read_bytes(const char *dir, const char *name, size_t *len)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    uint8_t *buf = NULL;
+    size_t cap = 0, n = 0, got;
+    do {
+        if (n == cap) {
+            cap = cap ? 2 * cap : 65536;
+            uint8_t *grown = realloc(buf, cap);
+            if (grown == NULL) {
+                free(buf);
+                fclose(f);
+                return NULL;
+            }
+            buf = grown;
+        }
+        got = fread(buf + n, 1, cap - n, f);
+        n += got;
+    } while (got > 0);
+    fclose(f);
+    *len = n;
+    return buf;
+}
+
+static bool has_match(const me_hit *h, const char *word)
+{
+    for (size_t k = 0; k < h->n_matches; k++)
+        if (strcmp(h->matches[k].word.text, word) == 0)
+            return true;
+    return false;
+}
+
+/* Pages: a PDF page's own words, a page image by OCR, a whole PDF upserted as one document per
+ * page, its text layer read back, and the words a search matched. */
+static void pages(me_client *c, const char *dir)
+{
+    size_t pdf_len = 0, png_len = 0;
+    uint8_t *pdf = read_bytes(dir, "report.pdf", &pdf_len);
+    uint8_t *png = read_bytes(dir, "d1.png", &png_len);
+    CHECK(pdf != NULL && png != NULL);
+    if (pdf == NULL || png == NULL) {
+        free(pdf);
+        free(png);
+        return;
+    }
+    me_error err;
+    me_input in[2] = {me_page_pdf(pdf, pdf_len, 1, "report.pdf"),
+                      me_page_image(png, png_len, "d1.png")};
+    me_embed_options both = {.output = ME_OUTPUT_BOTH};
+    me_result *r = me_embed(c, in, 2, &both, &err);
+    CHECK_CODE(err, ME_OK);
+    CHECK(r != NULL && r->failed == 0);
+    if (r != NULL && r->failed == 0) {
+        const me_page_text *a = r->embeddings[0].page_text, *b = r->embeddings[1].page_text;
+        CHECK(a != NULL && b != NULL);
+        if (a != NULL) {
+            printf("pdf page 1: %s, %zu words, dpi %u: %s\n", a->source, a->n_words, a->dpi,
+                   a->text);
+            CHECK(strcmp(a->source, "pdf") == 0 && a->n_words == 7);
+            CHECK(a->n_words > 0 && strcmp(a->words[0].text, "Quarterly") == 0);
+            CHECK(a->n_words > 0 && a->words[0].confidence == -1.0f && a->words[0].width > 0);
+            CHECK(r->embeddings[0].pooled != NULL && r->embeddings[0].multi_vector != NULL);
+        }
+        if (b != NULL) {
+            printf("page image: %s, %zu words, note \"%s\"\n", b->source, b->n_words, b->note);
+            CHECK(strcmp(b->source, "ocr") == 0 && strstr(b->text, "shutdown") != NULL);
+            CHECK(b->n_words > 0 && b->words[0].confidence >= 0.0f);
+        }
+    }
+    me_result_free(r);
+
+    me_collection_info *col = me_create_collection(c, "c-pages", NULL, &err);
+    CHECK_CODE(err, ME_OK);
+    me_collection_info_free(col);
+    me_document doc = {.id = "report",
+                       .content = me_source_input(me_page_pdf(pdf, pdf_len, 0, "report.pdf"))};
+    me_upsert_result up;
+    CHECK(me_upsert(c, "c-pages", &doc, 1, NULL, &up, &err) == ME_OK);
+    CHECK(up.upserted == 2);
+
+    const char *ids[2] = {"report#1", "report#2"};
+    me_documents *docs = me_get(c, "c-pages", ids, 2, false, NULL, &err);
+    CHECK_CODE(err, ME_OK);
+    CHECK(docs != NULL && docs->count == 2);
+    for (size_t i = 0; docs != NULL && i < docs->count; i++) {
+        const me_page_text *t = docs->documents[i].page_text;
+        CHECK(strcmp(docs->documents[i].id, ids[i]) == 0);
+        CHECK(t != NULL && strcmp(t->source, "pdf") == 0 && t->n_words > 0);
+    }
+    if (docs != NULL && docs->count == 2 && docs->documents[0].page_text != NULL)
+        CHECK(docs->documents[0].page_text->n_words == 7);
+    me_documents_free(docs);
+
+    me_source query = me_source_text("revenue by region");
+    me_search_options so = {.include_matches = true};
+    me_search_result *hits = me_search(c, "c-pages", &query, &so, &err);
+    CHECK_CODE(err, ME_OK);
+    CHECK(hits != NULL && hits->count == 2);
+    if (hits != NULL && hits->count >= 1) {
+        const me_hit *h = &hits->hits[0];
+        printf("search \"revenue by region\": %s first, %zu matched words:", h->id, h->n_matches);
+        for (size_t k = 0; k < h->n_matches; k++)
+            printf(" %s", h->matches[k].word.text);
+        printf("\n");
+        CHECK(strcmp(h->id, "report#1") == 0);
+        CHECK(has_match(h, "revenue") && has_match(h, "region"));
+        for (size_t k = 0; k < h->n_matches; k++)
+            CHECK(h->matches[k].n_query_vectors > 0 && h->matches[k].word.width > 0);
+    }
+    me_search_result_free(hits);
+    CHECK(me_drop_collection(c, "c-pages", NULL, &err) == ME_OK);
+    free(pdf);
+    free(png);
+}
+
 int main(int argc, char **argv)
 {
-    if (argc != 5) {
-        fprintf(stderr, "usage: integration HOST PORT TEXTS EXPECTED_JSONL\n");
+    if (argc != 6) {
+        fprintf(stderr, "usage: integration HOST PORT TEXTS EXPECTED_JSONL PAGES_DIR\n");
         return 2;
     }
     CHECK(read_texts(argv[3]));
@@ -576,6 +698,7 @@ int main(int argc, char **argv)
     late_interaction(c);
     if (info != NULL && info->n_models >= 1)
         dense_and_hybrid(c, info->models[0].dimension);
+    pages(c, argv[5]);
 
     me_info_free(info);
     me_close(c);

@@ -3,7 +3,8 @@
 # with the default model, embeds texts through the client and compares them with
 # `multiembed embed` on the same texts (within 1e-6), then checks other encodings, errors, late
 # interaction on a vectors-only collection, and dense and hybrid search (a dense collection, a
-# multi-vector one with pooled vectors, metadata filters) in a temporary data directory.
+# multi-vector one with pooled vectors, metadata filters) in a temporary data directory, and
+# pages (a PDF's text layer, OCR of a page image, a whole PDF upserted, matched words).
 #
 # usage: tests/integration.sh PROGRAM   (`make -C clients/c integration` builds PROGRAM)
 # env:   MULTIEMBED=path/to/multiembed (default: .build/release, then .build/debug)
@@ -52,4 +53,4 @@ done
 host=${address%:*}
 port=${address##*:}
 echo "server at $host:$port ($bin, model $(basename "$model"))"
-"$program" "$host" "$port" "$work/texts.txt" "$work/expected.jsonl"
+"$program" "$host" "$port" "$work/texts.txt" "$work/expected.jsonl" "$repo/Tests/Fixtures/pages"

@@ -8,7 +8,7 @@ atomic_int check_failures;
 int main(void)
 {
     const test_case *suites[] = {encoding_tests, embed_tests, error_tests,
-                                 late_interaction_tests};
+                                 late_interaction_tests, page_tests};
     int passed = 0, failed = 0;
     for (size_t s = 0; s < sizeof suites / sizeof suites[0]; s++) {
         for (const test_case *t = suites[s]; t->name != NULL; t++) {
