@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Encoders
 import LateInteraction
+import PageReading
 import Pages
 
 /// `multiembed search`: a text query against a collection, by MaxSim over token vectors, by the
@@ -20,6 +21,9 @@ struct SearchCommand: ParsableCommand {
     @Option(name: .long, help: "Number of results.")
     var topK = 10
 
+    @Option(name: .long, help: "Write each page hit as a PNG into this folder, the words that matched boxed in red.")
+    var highlight: String?
+
     @Argument(help: "The query text.")
     var query: String
 
@@ -37,11 +41,17 @@ struct SearchCommand: ParsableCommand {
             for (rank, hit) in hits.enumerated() {
                 let detail = hit.metadata["text"] ?? hit.metadata["source"] ?? ""
                 print(String(format: "%d\t%.4f\t%@\t%@", rank + 1, hit.score, hit.id, detail))
-                if let words = matches[hit.id], !words.isEmpty {
+                if let words = matches[hit.id]?.words, !words.isEmpty {
                     print("\tmatched: " + words.prefix(8).map { match in
                         let box = match.word.box
                         return "\(match.word.text) (\(box.x),\(box.y) \(box.width)x\(box.height))"
                     }.joined(separator: ", "))
+                }
+                if let highlight, let found = matches[hit.id], let path = hit.metadata["source"] {
+                    let file = try HitHighlighter(folder: highlight, reader: PageReader()).write(
+                        rank: rank + 1, id: hit.id, path: path, pdfPage: hit.metadata["page"].flatMap { Int($0) }.map { $0 - 1 },
+                        page: found.page, matches: found.words)
+                    print("\thighlighted: \(file)")
                 }
             }
         } catch let failure as CommandFailure {
@@ -54,15 +64,15 @@ struct SearchCommand: ParsableCommand {
     /// For hits that are pages: the words whose tokens gave the query's words their maxima.
     private func matchedWords(
         _ hits: [SearchHit], query: MultiVector, bundle: ModelBundle, store: LocalVectorStore
-    ) throws -> [String: [MatchedWord]] {
+    ) throws -> [String: (page: PageText, words: [MatchedWord])] {
         guard let embedder = bundle.text, !hits.isEmpty else { return [:] }
         let layout = try embedder.sequenceLayout(embedder.retrievalOptions(.query, output: .multiVector))
         let ignored = Set(0 ..< layout.prefix.count).union(Set(query.count - layout.suffix.count ..< query.count))
-        var result: [String: [MatchedWord]] = [:]
+        var result: [String: (page: PageText, words: [MatchedWord])] = [:]
         for document in try store.get(hits.map(\.id), from: options.collection) {
             guard let bytes = document.attachment, let attachment = PageAttachment.decode(bytes) else { continue }
-            result[document.id] = PageMatches.words(
-                query: query, document: document.vectors, attachment: attachment, ignoredQueryVectors: ignored)
+            result[document.id] = (attachment.page, PageMatches.words(
+                query: query, document: document.vectors, attachment: attachment, ignoredQueryVectors: ignored))
         }
         return result
     }

@@ -104,6 +104,14 @@ ic_status ic_png_decode_rgb8(const uint8_t *data, size_t size, uint64_t max_pixe
                              ic_alpha_mode alpha_mode, uint8_t *pixels, size_t pixels_size,
                              ic_image_info *info);
 
+/// Encodes `width` x `height` interleaved RGB8 pixels as a PNG into `*out` (`*out_size` bytes),
+/// allocated here and released with `ic_free`. For pictures made for people (highlighted search
+/// hits); never crashes, prints or exits.
+ic_status ic_png_encode_rgb8(const uint8_t *pixels, uint32_t width, uint32_t height, uint8_t **out, size_t *out_size);
+
+/// Releases what an encoder allocated.
+void ic_free(void *bytes);
+
 /// Reads the JPEG markers up to the first scan and reports the declared width and height.
 /// `flags` (ic_decode_flags) says whether damaged data in the markers is an error.
 ic_status ic_jpeg_read_header(const uint8_t *data, size_t size, uint32_t flags,
