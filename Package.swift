@@ -191,7 +191,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "multiembedTests", dependencies: ["multiembed", "EmbeddingTesting"],
+            name: "multiembedTests", dependencies: ["multiembed", "EmbeddingTesting", "ImageIO"],
             swiftSettings: swiftSettings),
     ]
 )

@@ -1,5 +1,6 @@
 import EmbeddingTesting
 import Foundation
+import ImageIO
 import Testing
 
 /// `multiembed index add --pages`: page images by OCR and PDF pages by their text layer, ids
@@ -29,6 +30,19 @@ import Testing
         let lines = found.stdout.split(separator: "\n")
         #expect(lines.first?.split(separator: "\t").dropFirst(2).first == "shutdown", "\(found.stdout)")
         #expect(lines.count > 1 && lines[1].hasPrefix("\tmatched: ") && lines[1].contains("reboot"), "\(found.stdout)")
+
+        // --highlight writes the hit as a PNG of the page, the matched words framed in red.
+        let pictures = folder.url.appendingPathComponent("highlights")
+        let drawn = try CommandRunner.run(
+            ["search", "--data-dir", data, "--collection", "p", "--model", model, "--top-k", "1", "--highlight", pictures.path,
+             "power off or reboot the machine"])
+        #expect(drawn.stdout.contains("highlighted: "), "\(drawn.stdout) \(drawn.stderr)")
+        let picture = try ImageDecoder.decode(
+            [UInt8](try Data(contentsOf: pictures.appendingPathComponent("1-shutdown.png"))), name: "highlight")
+        let page = try ImageDecoder.decode([UInt8](try Data(contentsOf: Fixtures.url("pages/d1.png"))), name: "page")
+        #expect(picture.width == page.width && picture.height == page.height)
+        let red = stride(from: 0, to: picture.pixels.count, by: 3).filter { picture.pixels[$0] == 230 && picture.pixels[$0 + 1] == 20 }.count
+        #expect(red > 100)
 
         let board = try CommandRunner.run(["search", "--data-dir", data, "--collection", "p", "--model", model, "--top-k", "1", "board meeting"])
         #expect(board.stdout.split(separator: "\n").first?.split(separator: "\t").dropFirst(2).first == "report#2", "\(board.stdout)")
