@@ -21,6 +21,11 @@ struct EmbedCommand: ParsableCommand {
     @Option(name: .long, parsing: .upToNextOption, help: "PNG/JPEG files, or folders searched recursively.")
     var images: [String] = []
 
+    @Option(name: .long, parsing: .upToNextOption, help: "Page images and PDFs, or folders of them: each page read into words (OCR, or a PDF page's text layer) and embedded as that text.")
+    var pages: [String] = []
+
+    @OptionGroup(title: "Pages") var reading: PageReadingOptions
+
     @Option(name: .long, help: "A prompt the model defines, e.g. query or document.")
     var promptName: String?
 
@@ -53,11 +58,11 @@ struct EmbedCommand: ParsableCommand {
         if promptName != nil && instruction != nil {
             throw ValidationError("give --prompt-name or --instruction, not both")
         }
-        if (texts == nil) == images.isEmpty {
-            throw ValidationError("give either --texts FILE or --images FILE...")
+        guard [texts != nil, !images.isEmpty, !pages.isEmpty].filter({ $0 }).count == 1 else {
+            throw ValidationError("give one of --texts FILE, --images FILE... or --pages FILE...")
         }
-        if !images.isEmpty && (promptName != nil || instruction != nil) {
-            throw ValidationError("prompts and instructions apply to texts; the image encoder takes none")
+        if texts == nil && (promptName != nil || instruction != nil) {
+            throw ValidationError("prompts and instructions apply to --texts; images take none, and pages take the model's document convention")
         }
     }
 
@@ -66,6 +71,8 @@ struct EmbedCommand: ParsableCommand {
         let bundle = try loadModel(model)
         if let texts {
             try embedTexts(try textEmbedder(of: bundle), path: texts)
+        } else if !pages.isEmpty {
+            try embedPages(try textEmbedder(of: bundle))
         } else {
             try embedImages(bundle)
         }

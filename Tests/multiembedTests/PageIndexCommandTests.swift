@@ -57,6 +57,26 @@ import Testing
         #expect(judged.stdout.contains("queries=2 ndcg@10=1.0000 recall@1=1.0000"), "\(judged.stdout) \(judged.stderr)")
     }
 
+    @Test func embedPagesWritesEachPagesTextAndVector() throws {
+        let folder = try TemporaryDirectory()
+        let pdf = folder.url.appendingPathComponent("report.pdf")
+        try Data(PDFBuilder(pages: [
+            .init(content: PDFBuilder.text("Quarterly revenue table", x: 72, y: 700)),
+            .init(content: PDFBuilder.text("Minutes of the board", x: 72, y: 700)),
+        ]).bytes).write(to: pdf)
+        let broken = folder.url.appendingPathComponent("broken.png")
+        try Data("not a png".utf8).write(to: broken)
+        let run = try CommandRunner.run(["embed", "--model", model, "--pages", pdf.path, broken.path])
+        #expect(run.status != 0 && !run.crashed)
+        let lines = try run.stdout.split(separator: "\n").map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        #expect(lines.count == 3)
+        #expect(lines.map { $0["id"] as? String } == ["report#1", "report#2", "broken"])
+        #expect(lines[0]["text"] as? String == "Quarterly revenue table")
+        #expect(lines[0]["words"] as? Int == 3)
+        #expect((lines[1]["embedding"] as? [Double])?.count == 384)
+        #expect((lines[2]["error"] as? String)?.contains("broken") == true)
+    }
+
     @Test func badPagesFailAloneAndTwoFilesWithOneNameAreRefused() throws {
         let folder = try TemporaryDirectory()
         let data = folder.url.appendingPathComponent("data").path
