@@ -57,6 +57,31 @@ import Testing
         #expect(judged.stdout.contains("queries=2 ndcg@10=1.0000 recall@1=1.0000"), "\(judged.stdout) \(judged.stderr)")
     }
 
+    /// A blank page and a page of noise are stored with an empty (or nearly empty) text layer
+    /// and a warning saying why; the pages beside them are indexed as usual.
+    @Test func blankAndNoisyPagesAreIndexedWithAWarning() throws {
+        let folder = try TemporaryDirectory()
+        let pages = folder.url.appendingPathComponent("pages")
+        try FileManager.default.createDirectory(at: pages, withIntermediateDirectories: true)
+        let blank = RGBImage(width: 600, height: 800, pixels: Array(repeating: 255, count: 600 * 800 * 3))
+        try Data(try PNGEncoder.encode(blank)).write(to: pages.appendingPathComponent("blank.png"))
+        var generator = SeededGenerator(state: 5)
+        let noise = RGBImage(width: 600, height: 800, pixels: (0 ..< 600 * 800).flatMap { _ -> [UInt8] in
+            let value: UInt8 = Bool.random(using: &generator) ? 0 : 255
+            return [value, value, value]
+        })
+        try Data(try PNGEncoder.encode(noise)).write(to: pages.appendingPathComponent("noise.png"))
+        try FileManager.default.copyItem(at: Fixtures.url("pages/d1.png"), to: pages.appendingPathComponent("shutdown.png"))
+        let data = folder.url.appendingPathComponent("data").path
+        let added = try CommandRunner.run(["index", "add", "--data-dir", data, "--collection", "p", "--model", model, "--pages", pages.path])
+        #expect(added.status == 0 && !added.crashed, "\(added.stderr)")
+        #expect(added.stdout.contains("added=3 failed=0"), "\(added.stdout)")
+        #expect(added.stderr.contains("warning: blank: note: "), "\(added.stderr)")
+        #expect(added.stderr.contains("warning: noise: note: "), "\(added.stderr)")
+        let found = try CommandRunner.run(["search", "--data-dir", data, "--collection", "p", "--model", model, "--top-k", "1", "reboot the machine"])
+        #expect(found.stdout.split(separator: "\n").first?.split(separator: "\t").dropFirst(2).first == "shutdown", "\(found.stdout)")
+    }
+
     @Test func embedPagesWritesEachPagesTextAndVector() throws {
         let folder = try TemporaryDirectory()
         let pdf = folder.url.appendingPathComponent("report.pdf")
