@@ -62,7 +62,7 @@ struct EmbedCommand: ParsableCommand {
             throw ValidationError("give one of --texts FILE, --images FILE... or --pages FILE...")
         }
         if texts == nil && (promptName != nil || instruction != nil) {
-            throw ValidationError("prompts and instructions apply to --texts; images take none, and pages take the model's document convention")
+            throw ValidationError("prompts and instructions apply to texts (--texts); images take none, and pages take the model's document convention")
         }
     }
 
