@@ -1,4 +1,5 @@
 import LateInteraction
+import Tokenizers
 
 /// A word of a page that gave query tokens their best match.
 public struct MatchedWord: Sendable, Hashable {
@@ -43,5 +44,13 @@ public enum PageMatches {
             }
         }
         return byWord.values.sorted { $0.score > $1.score || ($0.score == $1.score && $0.index < $1.index) }
+    }
+
+    /// The vectors of a text query of `count` tokens that are not its words: the tokenizer's
+    /// special tokens at either end, whose maxima say nothing about where a page matched.
+    public static func specialTokenVectors(count: Int, tokenizer: any TextTokenizer) -> Set<Int> {
+        let prefix = tokenizer.sequencePrefix.count, suffix = tokenizer.sequenceSuffix.count
+        guard prefix + suffix <= count else { return [] }
+        return Set(0 ..< prefix).union(count - suffix ..< count)
     }
 }

@@ -38,6 +38,8 @@ struct SearchCommand: ParsableCommand {
             let vectors = try textSearchVectors(bundle, [query], side: .query, tokens: needs.tokens, pooled: needs.pooled)[0]
             let hits = try store.search(try search.query(tokens: vectors.tokens, pooled: vectors.pooled, topK: topK), in: options.collection)
             let matches = try vectors.tokens.map { try matchedWords(hits, query: $0, bundle: bundle, store: store) } ?? [:]
+            // One reader for every hit (PDF hits are rendered again to be drawn on).
+            let highlighter = highlight.map { HitHighlighter(folder: $0, reader: PageReader()) }
             for (rank, hit) in hits.enumerated() {
                 let detail = hit.metadata["text"] ?? hit.metadata["source"] ?? ""
                 print(String(format: "%d\t%.4f\t%@\t%@", rank + 1, hit.score, hit.id, detail))
@@ -47,8 +49,8 @@ struct SearchCommand: ParsableCommand {
                         return "\(match.word.text) (\(box.x),\(box.y) \(box.width)x\(box.height))"
                     }.joined(separator: ", "))
                 }
-                if let highlight, let found = matches[hit.id], let path = hit.metadata["source"] {
-                    let file = try HitHighlighter(folder: highlight, reader: PageReader()).write(
+                if let highlighter, let found = matches[hit.id], let path = hit.metadata["source"] {
+                    let file = try highlighter.write(
                         rank: rank + 1, id: hit.id, path: path, pdfPage: hit.metadata["page"].flatMap { Int($0) }.map { $0 - 1 },
                         page: found.page, matches: found.words)
                     print("\thighlighted: \(file)")
@@ -66,8 +68,7 @@ struct SearchCommand: ParsableCommand {
         _ hits: [SearchHit], query: MultiVector, bundle: ModelBundle, store: LocalVectorStore
     ) throws -> [String: (page: PageText, words: [MatchedWord])] {
         guard let embedder = bundle.text, !hits.isEmpty else { return [:] }
-        let layout = try embedder.sequenceLayout(embedder.retrievalOptions(.query, output: .multiVector))
-        let ignored = Set(0 ..< layout.prefix.count).union(Set(query.count - layout.suffix.count ..< query.count))
+        let ignored = PageMatches.specialTokenVectors(count: query.count, tokenizer: embedder.tokenizer)
         var result: [String: (page: PageText, words: [MatchedWord])] = [:]
         for document in try store.get(hits.map(\.id), from: options.collection) {
             guard let bytes = document.attachment, let attachment = PageAttachment.decode(bytes) else { continue }

@@ -105,8 +105,6 @@ extension CollectionService {
         guard case .input(let input)? = source.kind, case .text? = input.kind,
               case .model(let model) = embedder(for: spec), model.bundle.lateInteraction == nil,
               let tokenizer = model.bundle.text?.tokenizer else { return [] }
-        let prefix = tokenizer.sequencePrefix.count, suffix = tokenizer.sequenceSuffix.count
-        guard prefix + suffix <= count else { return [] }
-        return Set(0 ..< prefix).union(count - suffix ..< count)
+        return PageMatches.specialTokenVectors(count: count, tokenizer: tokenizer)
     }
 }

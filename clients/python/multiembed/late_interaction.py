@@ -160,38 +160,30 @@ def truncate_value(truncate: str) -> int:
         raise InvalidArgument(f"truncate must be 'end', 'start' or 'error', got {truncate!r}") from None
 
 
-def _precision_of(precision: Union[str, Precision]) -> Precision:
+def _enum_value(enum, value, what: str, extra: str = ""):
+    """`value` (a member, or its string in any case) as a member of `enum`, or InvalidArgument
+    naming the known values."""
     try:
-        return Precision(precision.lower() if isinstance(precision, str) else precision)
+        return enum(value.lower() if isinstance(value, str) else value)
     except ValueError:
-        known = ", ".join(p.value for p in Precision)
-        raise InvalidArgument(f"unknown precision {precision!r} (known: {known})") from None
+        known = ", ".join(member.value for member in enum)
+        raise InvalidArgument(f"unknown {what} {value!r} (known: {known}{extra})") from None
+
+
+def _precision_of(precision: Union[str, Precision]) -> Precision:
+    return _enum_value(Precision, precision, "precision")
 
 
 def _kind_of(kind: Union[str, CollectionKind]) -> CollectionKind:
-    try:
-        return CollectionKind(kind.lower() if isinstance(kind, str) else kind)
-    except ValueError:
-        known = ", ".join(k.value for k in CollectionKind)
-        raise InvalidArgument(f"unknown collection kind {kind!r} (known: {known})") from None
+    return _enum_value(CollectionKind, kind, "collection kind")
 
 
 def _mode_of(mode: Union[None, str, SearchMode]) -> SearchMode:
-    if mode is None:
-        return SearchMode.DEFAULT
-    try:
-        return SearchMode(mode.lower() if isinstance(mode, str) else mode)
-    except ValueError:
-        known = ", ".join(m.value for m in SearchMode)
-        raise InvalidArgument(f"unknown search mode {mode!r} (known: {known}, or None)") from None
+    return SearchMode.DEFAULT if mode is None else _enum_value(SearchMode, mode, "search mode", ", or None")
 
 
 def _metric_of(metric: Union[str, Metric]) -> Metric:
-    try:
-        return Metric(metric.lower() if isinstance(metric, str) else metric)
-    except ValueError:
-        known = ", ".join(m.value for m in Metric)
-        raise InvalidArgument(f"unknown metric {metric!r} (known: {known})") from None
+    return _enum_value(Metric, metric, "metric")
 
 
 def _non_negative(name: str, value: Optional[int]) -> int:
