@@ -98,10 +98,13 @@ final class HeldAnswerBytes: Sendable {
 /// answer's size is known, released by the connection once the answer is written.
 final class AnswerReservation: Sendable {
     let budget: AnswerBudget
+    /// The connection the request came on, for the batcher's turns between clients.
+    let client: ClientKey
     private let held = Atomic<Int>(0)
 
-    init(budget: AnswerBudget) {
+    init(budget: AnswerBudget, client: ClientKey = .unattributed) {
         self.budget = budget
+        self.client = client
     }
 
     /// Reserves `bytes`; CANCELLED when the connection went away while waiting.

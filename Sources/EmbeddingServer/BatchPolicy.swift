@@ -26,17 +26,17 @@ struct BatchPolicy: Sendable {
         guard state.count > 0 else { return state.stopped ? .stop : .wait(until: nil) }
         // While one worker's batch holds every core, the others wait for it to finish.
         guard !state.exclusive else { return .wait(until: nil) }
-        // The lane whose front request is oldest goes first, so neither kind starves.
+        // The lane whose oldest request is oldest goes first, so neither kind starves.
         var lane = BatchLane.text
         var oldest: ContinuousClock.Instant?
         for candidate in BatchLane.allCases {
-            if let head = state.lanes[candidate]?.first, oldest.map({ head.enqueuedAt < $0 }) ?? true {
+            if let head = state.oldest(in: candidate), oldest.map({ head < $0 }) ?? true {
                 lane = candidate
-                oldest = head.enqueuedAt
+                oldest = head
             }
         }
-        guard let oldest, let slots = state.lanes[lane] else { return .wait(until: nil) }
-        let queued = slots.reduce(0) { $0 + $1.items.count }
+        guard let oldest else { return .wait(until: nil) }
+        let queued = state.counts[lane, default: 0]
         let wanted = max(1, min(target, options.maxBatchInputs))
         if queued < wanted, !state.stopped {
             let goAt = oldest + options.maxWait
@@ -49,7 +49,7 @@ struct BatchPolicy: Sendable {
         var taken: [WorkItem] = []
         var expired: [PendingEmbedding] = []
         var cost = 0
-        while taken.count < limit, let slot = state.lanes[lane]?.first {
+        while taken.count < limit, let slot = state.front(of: lane) {
             if slot.request.isFinished {
                 _ = state.dropFront(of: lane)
                 continue

@@ -1,14 +1,14 @@
 import Foundation
 import NIOCore
 
-/// The batcher's queue: one FIFO lane per kind of forward pass, under a lock with a condition
+/// The batcher's queue: one lane per kind of forward pass, taken client by client in turn, under a lock with a condition
 /// the model workers sleep on.
 ///
 /// `NSCondition` rather than an async primitive because its only waiters are dedicated threads
 /// that must block (see ``ModelBatcher``); its lock also guards the state, which is only ever
 /// touched inside ``withLock(_:)``, ``waitAndTake(_:)`` and ``finished(allCores:)``.
 final class BatchQueue: @unchecked Sendable {
-    /// The inputs of one request for one lane, in a request-by-request round robin.
+    /// The inputs of one request for one lane.
     struct Slot {
         let request: PendingEmbedding
         var items: CircularBuffer<WorkItem>
@@ -16,12 +16,22 @@ final class BatchQueue: @unchecked Sendable {
         let enqueuedAt: ContinuousClock.Instant
     }
 
+    /// One client's requests with inputs waiting in a lane, in a request-by-request round robin.
+    struct ClientTurns {
+        let client: ClientKey
+        var slots: CircularBuffer<Slot>
+    }
+
     struct State {
-        /// Per lane, the requests with inputs waiting, oldest first. A batch takes one input
-        /// of each request in turn, so a short request is not stuck behind a long one.
-        var lanes: [BatchLane: CircularBuffer<Slot>] = [.text: [], .image: []]
+        /// Per lane, the clients with inputs waiting, in turn. A batch takes one input of each
+        /// client in turn, and within a client one input of each request in turn, so a short
+        /// request is not stuck behind a long one, nor a client with one request behind a
+        /// client with hundreds.
+        var lanes: [BatchLane: CircularBuffer<ClientTurns>] = [.text: [], .image: []]
         /// Inputs queued, all lanes.
         var count = 0
+        /// Inputs queued, per lane.
+        var counts: [BatchLane: Int] = [.text: 0, .image: 0]
         /// Cost (tokens or patches) queued, per lane.
         var costs: [BatchLane: Int] = [.text: 0, .image: 0]
         var stopped = false
@@ -31,34 +41,62 @@ final class BatchQueue: @unchecked Sendable {
         /// one, or they would fight it for the cores.
         var exclusive = false
 
-        /// Queues one request's inputs (all of one lane).
+        /// Queues one request's inputs (all of one lane), behind the client's other requests.
         mutating func append(_ items: [WorkItem], lane: BatchLane) {
             guard let first = items.first else { return }
-            lanes[lane, default: []].append(Slot(request: first.request, items: CircularBuffer(items), enqueuedAt: first.enqueuedAt))
+            let slot = Slot(request: first.request, items: CircularBuffer(items), enqueuedAt: first.enqueuedAt)
+            let client = first.request.client
+            var turns = lanes[lane, default: []]
+            if let index = turns.firstIndex(where: { $0.client == client }) {
+                turns[index].slots.append(slot)
+            } else {
+                turns.append(ClientTurns(client: client, slots: [slot]))
+            }
+            lanes[lane] = turns
             count += items.count
+            counts[lane, default: 0] += items.count
             costs[lane, default: 0] += items.reduce(0) { $0 + $1.input.cost }
         }
 
-        /// Removes the front request's slot of `lane` entirely.
+        /// The request whose input the next ``takeOne(of:)`` of `lane` takes.
+        func front(of lane: BatchLane) -> Slot? { lanes[lane]?.first?.slots.first }
+
+        /// When the oldest request waiting in `lane` was queued.
+        func oldest(in lane: BatchLane) -> ContinuousClock.Instant? {
+            lanes[lane]?.reduce(nil) { oldest, turns in
+                turns.slots.reduce(oldest) { oldest, slot in oldest.map { min($0, slot.enqueuedAt) } ?? slot.enqueuedAt }
+            }
+        }
+
+        /// Removes the ``front(of:)`` request's slot entirely.
         mutating func dropFront(of lane: BatchLane) -> Slot? {
-            guard let slot = lanes[lane]?.popFirst() else { return nil }
+            guard var turns = lanes[lane]?.popFirst() else { return nil }
+            guard let slot = turns.slots.popFirst() else { return nil }
+            // The client keeps its turn: the next of its requests is now its front.
+            if !turns.slots.isEmpty { lanes[lane]?.prepend(turns) }
             count -= slot.items.count
+            counts[lane, default: 0] -= slot.items.count
             costs[lane, default: 0] -= slot.items.reduce(0) { $0 + $1.input.cost }
             return slot
         }
 
-        /// Takes one input of the front request of `lane` and moves that request to the back.
+        /// Takes one input of the ``front(of:)`` request, then moves that request to the back of
+        /// its client's turns and the client to the back of the lane.
         mutating func takeOne(of lane: BatchLane) -> WorkItem? {
-            guard var slot = lanes[lane]?.popFirst(), let item = slot.items.popFirst() else { return nil }
+            guard var turns = lanes[lane]?.popFirst() else { return nil }
+            guard var slot = turns.slots.popFirst(), let item = slot.items.popFirst() else { return nil }
             count -= 1
+            counts[lane, default: 0] -= 1
             costs[lane, default: 0] -= item.input.cost
-            if !slot.items.isEmpty { lanes[lane, default: []].append(slot) }
+            if !slot.items.isEmpty { turns.slots.append(slot) }
+            if !turns.slots.isEmpty { lanes[lane, default: []].append(turns) }
             return item
         }
 
         mutating func removeAll() -> [PendingEmbedding] {
-            let requests = lanes.values.flatMap { $0.map(\.request) }
+            let requests = lanes.values.flatMap { $0.flatMap { $0.slots.map(\.request) } }
             lanes = [.text: [], .image: []]
+            counts = [.text: 0, .image: 0]
             costs = [.text: 0, .image: 0]
             count = 0
             return requests

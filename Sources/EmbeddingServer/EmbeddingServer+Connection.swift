@@ -32,6 +32,7 @@ extension EmbeddingServer {
         defer { metrics.connections(lifecycle.closeConnection(address: accepted.address)) }
         let activity = accepted.activity
         let budget = AnswerBudget(capacity: limits.maxAnswerBytesPerConnection, total: answerBytes)
+        let client = ClientKey.next()
         do {
             try await connection.executeThenClose { inbound, outbound in
                 await withDiscardingTaskGroup { group in
@@ -59,7 +60,7 @@ extension EmbeddingServer {
                             // began is served, not refused, however late its task runs.
                             let admitted = self.lifecycle.beginRequest()
                             group.addTask {
-                                let reservation = AnswerReservation(budget: budget)
+                                let reservation = AnswerReservation(budget: budget, client: client)
                                 let response = await self.dispatcher.respond(
                                     to: request, receivedAt: receivedAt, admitted: admitted, reservation: reservation)
                                 try? await outbound.write(response)

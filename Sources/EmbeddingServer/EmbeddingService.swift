@@ -106,7 +106,7 @@ final class EmbeddingService: Sendable {
         if !preparation.ready.isEmpty {
             let pending = PendingEmbedding(
                 inputCount: request.inputs.count, queuedCount: preparation.ready.count, receivedAt: receivedAt,
-                deadline: deadline)
+                deadline: deadline, client: reservation?.client ?? .unattributed)
             let now = ContinuousClock.now
             try batcher.submit(preparation.ready.map { WorkItem(request: pending, index: $0.index, input: $0.input, enqueuedAt: now) })
             completed = try await pending.result().get()

@@ -31,14 +31,20 @@ final class PendingEmbedding: Sendable {
     let receivedAt: ContinuousClock.Instant
     /// When the client stops waiting; nil = never.
     let deadline: ContinuousClock.Instant?
+    /// Whose request it is: the batcher gives clients turns in rotation.
+    let client: ClientKey
     private let state: Mutex<State>
 
     /// - Parameters:
     ///   - inputCount: the request's number of inputs.
     ///   - queuedCount: how many of them will be delivered by the batcher.
-    init(inputCount: Int, queuedCount: Int, receivedAt: ContinuousClock.Instant, deadline: ContinuousClock.Instant?) {
+    init(
+        inputCount: Int, queuedCount: Int, receivedAt: ContinuousClock.Instant, deadline: ContinuousClock.Instant?,
+        client: ClientKey = .unattributed
+    ) {
         self.receivedAt = receivedAt
         self.deadline = deadline
+        self.client = client
         self.state = Mutex(State(outcomes: Array(repeating: nil, count: inputCount), remaining: queuedCount))
     }
 

@@ -5,8 +5,8 @@ import Tokenizers
 
 @Suite("Batch policy")
 struct BatchPolicyTests {
-    static func request(inputs: Int, deadline: ContinuousClock.Instant? = nil) -> PendingEmbedding {
-        PendingEmbedding(inputCount: inputs, queuedCount: inputs, receivedAt: .now, deadline: deadline)
+    static func request(inputs: Int, deadline: ContinuousClock.Instant? = nil, client: ClientKey = .unattributed) -> PendingEmbedding {
+        PendingEmbedding(inputCount: inputs, queuedCount: inputs, receivedAt: .now, deadline: deadline, client: client)
     }
 
     static func items(_ request: PendingEmbedding, lengths: [Int], at instant: ContinuousClock.Instant) -> [WorkItem] {
@@ -41,6 +41,29 @@ struct BatchPolicyTests {
         #expect(batch.count == 4)
         #expect(batch.contains { $0.request === short })
         #expect(state.count == 7)
+    }
+
+    @Test("clients take turns: one request of a client is not stuck behind many requests of another")
+    func clientsTakeTurns() {
+        let now = ContinuousClock.now
+        let busy = ClientKey.next(), quiet = ClientKey.next()
+        var state = BatchQueue.State()
+        let many = (0 ..< 8).map { _ in Self.request(inputs: 1, client: busy) }
+        for request in many { state.append(Self.items(request, lengths: [5], at: now), lane: .text) }
+        let lone = Self.request(inputs: 1, client: quiet)
+        state.append(Self.items(lone, lengths: [5], at: now + .milliseconds(1)), lane: .text)
+        guard case .take(let batch, _, _) = Self.policy(maxInputs: 2).decide(state: &state, target: 1, workers: 1, now: now) else {
+            Issue.record("expected a batch")
+            return
+        }
+        // Request by request, the lone one would be ninth; client by client it is second.
+        #expect(batch.map { $0.request === lone } == [false, true])
+        #expect(state.count == 7)
+        #expect(state.counts[.text] == 7)
+        // The busy client's requests then follow in the order they came.
+        guard case .take(let rest, _, _) = Self.policy(maxInputs: 8).decide(state: &state, target: 1, workers: 1, now: now) else { return }
+        #expect(rest.map { item in many.firstIndex { $0 === item.request } } == Array(1 ..< 8).map(Optional.some))
+        #expect(state.count == 0)
     }
 
     @Test("a batch stops at the token limit, but one input over it still runs alone")
