@@ -66,7 +66,8 @@ struct RequestDispatcher: Sendable {
         case .score, .search, .upsert, .delete, .get, .createCollection, .listCollections, .dropCollection:
             guard admitted, let body = request.body else { throw .unavailable("the server is shutting down") }
             let (answer, status) = try await collections.respond(
-                to: body, receivedAt: receivedAt, deadline: Self.deadline(of: request, receivedAt: receivedAt))
+                to: body, receivedAt: receivedAt, deadline: Self.deadline(of: request, receivedAt: receivedAt),
+                reservation: reservation)
             response.body = answer
             if let status { response.status = status }
         case nil where request.hasUnknownBody:

@@ -49,6 +49,59 @@ struct ServerAnswerBudgetTests {
         }
     }
 
+    @Test("Get answers count against the connection's answer budget, and one over max_response_bytes is refused")
+    func getAnswersAreBudgeted() async throws {
+        let directory = try TemporaryDataDirectory()
+        defer { directory.cleanup() }
+        let budget = 200_000
+        try await withServer(configure: {
+            $0.dataDirectory = directory.path
+            $0.limits.maxAnswerBytesPerConnection = budget
+            $0.limits.maxResponseBytes = 150_000
+        }) { server, port in
+            let connection = try await TestConnection(port: port)
+            defer { connection.close() }
+            // 4 documents of 500 16-dimensional vectors: about 32 KB each as float32.
+            let ids = (0..<4).map { "doc-\($0)" }
+            _ = try await connection.ok(CollectionRequest.vectorsOnly("big", dimension: 16))
+            _ = try await connection.ok(CollectionRequest.upsert("big", ids.enumerated().map { index, id in
+                (id: id, content: vectorSource(randomRows(500, 16, seed: UInt64(index + 1))))
+            }))
+            // Five documents' worth (one asked twice) is over max_response_bytes: refused, before it is built.
+            let tooLarge = try await connection.answer(CollectionRequest.get("big", ids + ["doc-0"], includeVectors: true))
+            #expect(tooLarge.status.code == .resourceExhausted)
+            #expect(tooLarge.status.message.contains("max_response_bytes"), "\(tooLarge.status.message)")
+            // Without vectors the same ids are small.
+            #expect(try await connection.ok(CollectionRequest.get("big", ids)).get.documents.count == 4)
+
+            // A client that sends Gets and reads nothing holds at most its budget of answers.
+            let socket = try LoopbackSocket(port: port, readTimeoutSeconds: 60)
+            let count = 60
+            for id in 1...count {
+                let request = CollectionRequest.get("big", ids, includeVectors: true, id: UInt64(id))
+                try socket.sendFrame(Array(try request.serializedData()))
+            }
+            var held = 0
+            for _ in 0..<40 where held == 0 {
+                try await Task.sleep(for: .milliseconds(100))
+                held = server.answerBytesHeld
+            }
+            #expect(held > 0, "Get answers were not charged to the connection's budget")
+            #expect(server.answerBytesHeld <= budget)
+            var answered = Set<UInt64>()
+            for _ in 1...count {
+                let frame = try #require(socket.readFrame(), "an answer was lost")
+                let response = try Multiembed_V1_Response(serializedBytes: frame)
+                #expect(response.status.code == .ok)
+                #expect(response.get.documents.count == 4)
+                answered.insert(response.id)
+            }
+            #expect(answered == Set(1...UInt64(count)))
+            for _ in 0..<50 where server.answerBytesHeld != 0 { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(server.answerBytesHeld == 0)
+        }
+    }
+
     /// `multiembed_inputs_total` over all models, from the server's Prometheus registry.
     static func inputsEmbedded(_ server: EmbeddingServer) -> Int {
         let text = String(decoding: server.metrics.registry.emitToBuffer(), as: UTF8.self)

@@ -106,15 +106,29 @@ extension CollectionService {
 
     /// Get by id: the documents that exist, in the order asked, their vectors (decoded to
     /// float32 from the stored precision) only when asked for.
-    func get(_ request: Multiembed_V1_GetRequest) async throws(ServerError) -> Multiembed_V1_GetResponse {
+    /// `reservation` is charged the answer's size once the documents are found and before the
+    /// answer is built, so a client that asks for large documents and does not read its answers
+    /// holds no more than its connection's answer budget; an answer over max_response_bytes is
+    /// refused before it is built.
+    func get(_ request: Multiembed_V1_GetRequest, reservation: AnswerReservation? = nil) async throws(ServerError) -> Multiembed_V1_GetResponse {
         try CollectionRules.checkName(request.collection)
         try checkCount(request.ids.count, of: "ids")
         let catalog = self.catalog, name = request.collection, ids = request.ids, includeVectors = request.includeVectors
-        return try await offLoop { () throws(ServerError) in
+        let found = try await offLoop { () throws(ServerError) in
             _ = try catalog.spec(of: name)
             let store = try catalog.store
-            let found: [StoredDocument]
-            do throws(LateInteractionError) { found = try store.get(ids, from: name) } catch { throw ServerError(error) }
+            do throws(LateInteractionError) { return try store.get(ids, from: name) } catch { throw ServerError(error) }
+        }
+        let bytes = found.reduce(0) { $0 + Self.answerBytes(of: $1, includeVectors: includeVectors) }
+        guard bytes <= limits.maxResponseBytes else {
+            throw ServerError(
+                .resourceExhausted,
+                "the \(found.count) documents asked for would take about \(bytes) bytes, more than max_response_bytes "
+                    + "(\(limits.maxResponseBytes)): ask for fewer ids at a time"
+                    + (includeVectors ? ", or without include_vectors" : ""))
+        }
+        try await reservation?.reserve(bytes)
+        return try await offLoop { () throws(ServerError) in
             var response = Multiembed_V1_GetResponse()
             response.documents = found.map { stored in
                 var document = Multiembed_V1_Document()
@@ -132,6 +146,18 @@ extension CollectionService {
             }
             return response
         }
+    }
+
+    /// About how many bytes `stored` takes in a Get answer: its vectors as float32, its text
+    /// layer (the stored attachment is close to its wire size), id, metadata and framing.
+    static func answerBytes(of stored: StoredDocument, includeVectors: Bool) -> Int {
+        var bytes = 32 + stored.id.utf8.count + stored.metadata.reduce(0) { $0 + $1.key.utf8.count + $1.value.utf8.count + 8 }
+        if includeVectors {
+            bytes += stored.vectors.count * stored.vectors.dimension * 4 + 16
+            bytes += (stored.pooled?.count ?? 0) * 4
+        }
+        bytes += stored.attachment?.count ?? 0
+        return bytes
     }
 
     /// Why a document's content and pooled vector do not fit the collection's kind, or nil.

@@ -55,7 +55,8 @@ final class CollectionService: Sendable {
     /// work; a write that has begun is finished and acknowledged, since the client may not retry
     /// it blindly.
     func respond(
-        to body: Multiembed_V1_Request.OneOf_Body, receivedAt: ContinuousClock.Instant, deadline: ContinuousClock.Instant?
+        to body: Multiembed_V1_Request.OneOf_Body, receivedAt: ContinuousClock.Instant, deadline: ContinuousClock.Instant?,
+        reservation: AnswerReservation? = nil
     ) async throws(ServerError) -> (Multiembed_V1_Response.OneOf_Body, Multiembed_V1_Status?) {
         if case .listCollections = body {
             let (list, status) = try await listCollections()
@@ -67,7 +68,7 @@ final class CollectionService: Sendable {
         case .dropCollection(let request): .dropCollection(try await dropCollection(request))
         case .upsert(let request): .upsert(try await upsert(request, receivedAt: receivedAt, deadline: deadline))
         case .delete(let request): .delete(try await delete(request))
-        case .get(let request): .get(try await get(request))
+        case .get(let request): .get(try await get(request, reservation: reservation))
         case .search(let request): .search(try await search(request, receivedAt: receivedAt, deadline: deadline))
         case .score(let request): .score(try await score(request, receivedAt: receivedAt, deadline: deadline))
         case .embed, .info, .health: throw ServerError(.internal, "not a late-interaction request")
