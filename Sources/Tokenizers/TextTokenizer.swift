@@ -41,7 +41,7 @@ public protocol TextTokenizer: Sendable {
     ///
     /// For WordPiece and CLIP, which drop whitespace before splitting, a text split at
     /// whitespace tokenises piece by piece to the same ids as whole. Byte-level BPE
-    /// (`ByteLevelBPETokenizer`) keeps the space with the word after it, so there a word alone
+    /// (`BPETokenizer`) keeps the space with the word after it, so there a word alone
     /// (`"world"`) and the same word inside a text (`"Ġworld"`) have different ids: to map tokens
     /// back to words use `tokenIDs(ofWords:)`.
     func tokenIDs(of text: String) -> [Int32]

@@ -29,6 +29,7 @@ struct ByteLevelExtra: Decodable {
     var modernbert_prefix_space: [Case]
     var colmodernvbert: [Case]
     var colbert: [Case]
+    var siglip2: [Case]
 
     static func load() throws -> ByteLevelExtra {
         try Fixtures.load(ByteLevelExtra.self, from: "byte-level-bpe/extra.json")
@@ -36,8 +37,8 @@ struct ByteLevelExtra: Decodable {
 }
 
 @Suite struct ByteLevelBPEGoldenTests {
-    static func modernBERT() throws -> ByteLevelBPETokenizer {
-        try ByteLevelBPETokenizer.load(modelDirectory: Fixtures.url("tiny-modernbert"))
+    static func modernBERT() throws -> BPETokenizer {
+        try BPETokenizer.load(modelDirectory: Fixtures.url("tiny-modernbert"))
     }
 
     @Test func matchesSentenceTransformersIDs() throws {
@@ -68,7 +69,7 @@ struct ByteLevelExtra: Decodable {
     @Test func loaderPicksByteLevelPipelineForModernBERT() throws {
         for folder in ["tiny-modernbert", "tiny-modernbert-colbert", "tiny-colmodernvbert"] {
             let tokenizer = try TokenizerLoader.load(modelDirectory: Fixtures.url(folder))
-            #expect(tokenizer is ByteLevelBPETokenizer, "\(folder)")
+            #expect(tokenizer is BPETokenizer, "\(folder)")
         }
         // CLIP's tokenizer.json is BPE too, with its own pipeline.
         #expect(try TokenizerLoader.load(modelDirectory: Fixtures.url("tiny-clip")) is ClipBPETokenizer)
@@ -93,7 +94,7 @@ struct ByteLevelExtra: Decodable {
 
     /// ModernColBERT pads queries with [MASK] (tokenizer_config.json pad_token).
     @Test func colbertPadsWithMask() throws {
-        let tokenizer = try ByteLevelBPETokenizer.load(modelDirectory: Fixtures.url("tiny-modernbert-colbert"))
+        let tokenizer = try BPETokenizer.load(modelDirectory: Fixtures.url("tiny-modernbert-colbert"))
         #expect(tokenizer.padTokenID == 930)
         #expect(tokenizer.maskTokenID == 930)
         #expect(tokenizer.tokenID("[Q] ") == 960)
@@ -127,7 +128,7 @@ struct ByteLevelExtra: Decodable {
             ("tiny-modernbert-colbert", extra.colbert),
         ]
         for (folder, references) in cases {
-            let tokenizer = try ByteLevelBPETokenizer.load(modelDirectory: Fixtures.url(folder))
+            let tokenizer = try BPETokenizer.load(modelDirectory: Fixtures.url(folder))
             #expect(!references.isEmpty)
             for reference in references {
                 #expect(tokenizer.tokenIDs(of: reference.text) == reference.ids, "\(folder): \(String(reflecting: reference.text))")
@@ -145,7 +146,7 @@ struct ByteLevelExtra: Decodable {
         let marker = "\"type\": \"ByteLevel\",\n    \"add_prefix_space\": false"
         let pre = try #require(original.range(of: marker), "pre_tokenizer spelled as expected")
         try directory.write(original.replacingCharacters(in: pre, with: "\"type\": \"ByteLevel\",\n    \"add_prefix_space\": true"), to: "tokenizer.json")
-        let tokenizer = try ByteLevelBPETokenizer.load(modelDirectory: directory.url)
+        let tokenizer = try BPETokenizer.load(modelDirectory: directory.url)
         for reference in extra.modernbert_prefix_space {
             #expect(tokenizer.tokenIDs(of: reference.text) == reference.ids, "\(String(reflecting: reference.text))")
         }

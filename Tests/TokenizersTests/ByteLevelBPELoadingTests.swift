@@ -20,7 +20,7 @@ import Testing
     /// The reason of the `malformedFile` error loading `directory` gives, after checking the path.
     static func refusal(_ directory: TemporaryDirectory) -> String? {
         do {
-            _ = try ByteLevelBPETokenizer.load(modelDirectory: directory.url)
+            _ = try BPETokenizer.load(modelDirectory: directory.url)
             Issue.record("no error thrown")
             return nil
         } catch {
@@ -72,7 +72,7 @@ import Testing
     @Test func missingTokenizerJSONIsNamed() throws {
         let directory = try TemporaryDirectory()
         #expect(throws: TokenizerError.missingFile(path: directory.url.appendingPathComponent("tokenizer.json").path)) {
-            try ByteLevelBPETokenizer.load(modelDirectory: directory.url)
+            try BPETokenizer.load(modelDirectory: directory.url)
         }
     }
 
@@ -85,7 +85,7 @@ import Testing
                 "normalizers": [["type": "NFC"], ["type": "Lowercase"], ["type": "Replace", "pattern": ["String": "x"], "content": "y"]],
             ]
         }
-        let lowered = try ByteLevelBPETokenizer.load(modelDirectory: directory.url)
+        let lowered = try BPETokenizer.load(modelDirectory: directory.url)
         let plain = try ByteLevelBPEGoldenTests.modernBERT()
         #expect(lowered.tokenIDs(of: "HELLO Xylophone") == plain.tokenIDs(of: "hello yylophone"))
         // Special added tokens are matched on the raw text, before lower-casing.

@@ -48,7 +48,7 @@ struct ColModernVBERTGolden: Decodable {
     /// PyLate's framing (the golden's `pipeline`): the text alone truncated to `length - 1` ids
     /// with [CLS] … [SEP], queries padded with [MASK] to that length, then the marker after [CLS].
     static func pylateInput(
-        _ tokenizer: ByteLevelBPETokenizer, text: String, length: Int, marker: Int32, expand: Bool
+        _ tokenizer: BPETokenizer, text: String, length: Int, marker: Int32, expand: Bool
     ) throws -> [Int32] {
         var ids = try tokenizer.encode(text, maxLength: length - 1, truncation: .end).ids
         if expand, let mask = tokenizer.maskTokenID {
@@ -60,7 +60,7 @@ struct ColModernVBERTGolden: Decodable {
 
     @Test func modernColBERTInputsMatchPyLate() throws {
         let golden = try Fixtures.load(ModernColBERTGolden.self, from: "tiny-modernbert-colbert/golden.json")
-        let tokenizer = try ByteLevelBPETokenizer.load(modelDirectory: Fixtures.url("tiny-modernbert-colbert"))
+        let tokenizer = try BPETokenizer.load(modelDirectory: Fixtures.url("tiny-modernbert-colbert"))
         // The ids PyLate used are those the tokenizer names.
         #expect(tokenizer.tokenID("[Q] ") == golden.query_prefix_id)
         #expect(tokenizer.tokenID("[D] ") == golden.document_prefix_id)
@@ -80,10 +80,10 @@ struct ColModernVBERTGolden: Decodable {
         }
     }
 
-    static func colModernVBERT() throws -> (ColModernVBERTGolden, ByteLevelBPETokenizer) {
+    static func colModernVBERT() throws -> (ColModernVBERTGolden, BPETokenizer) {
         (
             try Fixtures.load(ColModernVBERTGolden.self, from: "tiny-colmodernvbert/golden.json"),
-            try ByteLevelBPETokenizer.load(modelDirectory: Fixtures.url("tiny-colmodernvbert"))
+            try BPETokenizer.load(modelDirectory: Fixtures.url("tiny-colmodernvbert"))
         )
     }
 

@@ -1,10 +1,11 @@
-"""Writes extra.json: ids from Hugging Face `tokenizers` for texts that probe the byte-level BPE
-pipeline (whitespace runs, added tokens inside text, Unicode normalisation, emoji, CJK).
+"""Writes extra.json: ids from Hugging Face `tokenizers` for texts that probe the BPE
+pipelines (whitespace runs, added tokens inside text, Unicode normalisation, emoji, CJK).
 
 Run from the repository root with the reference venv:
     python Tests/Fixtures/byte-level-bpe/make_extra.py
-It reads the tokenizer.json files copied under Tests/Fixtures and records the tokenizers
-version that produced the ids.
+It reads the tokenizer.json files copied under Tests/Fixtures (checking SigLIP2's against
+../shared/fixtures/tiny-siglip2/golden.json) and records the tokenizers version that produced
+the ids.
 """
 
 import json
@@ -64,6 +65,19 @@ VBERT_TEXTS = [
 COLBERT_TEXTS = ["[Q] what is it", "[D] a document", "[Q]x", "[Q]  two spaces"]
 
 
+# SigLIP2's texts: its golden's six (whose unpadded ids are checked against the golden below)
+# and more for lower-casing, byte fallback and whitespace.
+SIGLIP2_TEXTS = [
+    "HELLO World, Mixed Case",
+    "tabs\tand\nnewlines  two spaces",
+    "  leading and trailing  ",
+    "\u00c9cole \u00e9t\u00e9 \u0130stanbul \u03a3\u039f\u03a3",
+    "emoji \U0001F468\u200D\U0001F469 \u2603 \u4e2d\u6587",
+    "<pad><eos> in text <unk>",
+    "",
+]
+
+
 def ids(tokenizer, texts):
     return [
         {"text": text, "ids": tokenizer.encode(text, add_special_tokens=False).ids,
@@ -89,6 +103,12 @@ def main():
         "colmodernvbert": ids(Tokenizer.from_file(str(FIXTURES / "tiny-colmodernvbert" / "tokenizer.json")), VBERT_TEXTS + TEXTS[:6]),
         "colbert": ids(Tokenizer.from_file(str(FIXTURES / "tiny-modernbert-colbert" / "tokenizer.json")), COLBERT_TEXTS),
     }
+    siglip2 = Tokenizer.from_file(str(FIXTURES / "tiny-siglip2" / "tokenizer.json"))
+    golden = json.loads((FIXTURES.parent.parent.parent / "shared" / "fixtures" / "tiny-siglip2" / "golden.json").read_text())
+    for case in golden["texts"]:
+        unpadded = [i for i, m in zip(case["input_ids"], case["attention_mask"]) if m]
+        assert siglip2.encode(case["text"]).ids[:64] == unpadded, case["text"]
+    result["siglip2"] = ids(siglip2, [case["text"] for case in golden["texts"]] + SIGLIP2_TEXTS)
     out = pathlib.Path(__file__).resolve().parent / "extra.json"
     out.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n")
 

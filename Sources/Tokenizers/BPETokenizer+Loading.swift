@@ -1,9 +1,9 @@
 import Foundation
 
-extension ByteLevelBPETokenizer {
+extension BPETokenizer {
     /// Loads the tokenizer of a model folder from its `tokenizer.json` (required: the pipeline is
     /// read from it) and `tokenizer_config.json` (optional: `pad_token`, `mask_token`).
-    public static func load(modelDirectory: URL) throws(TokenizerError) -> ByteLevelBPETokenizer {
+    public static func load(modelDirectory: URL) throws(TokenizerError) -> BPETokenizer {
         let config = try TokenizerConfig(directory: modelDirectory)
         return try load(tokenizerJSON: JSONFile(modelDirectory.appendingPathComponent("tokenizer.json")), config: config)
     }
@@ -16,22 +16,23 @@ extension ByteLevelBPETokenizer {
         return (model["end_of_word_suffix"]?.stringValue ?? "").isEmpty
     }
 
-    static func load(tokenizerJSON file: JSONFile, config: TokenizerConfig) throws(TokenizerError) -> ByteLevelBPETokenizer {
+    static func load(tokenizerJSON file: JSONFile, config: TokenizerConfig) throws(TokenizerError) -> BPETokenizer {
         guard let model = file.root["model"], model["type"]?.stringValue == "BPE" else {
             throw file.malformed("model is missing or not of type BPE")
         }
         for key in ["continuing_subword_prefix", "end_of_word_suffix"] {
             if let value = model[key]?.stringValue, !value.isEmpty {
-                throw file.malformed("model.\(key) \(String(reflecting: value)) is not supported by the byte-level BPE pipeline")
+                throw file.malformed("model.\(key) \(String(reflecting: value)) is not supported by this BPE pipeline")
             }
         }
         if let dropout = model["dropout"], !dropout.isNull { throw file.malformed("BPE dropout is not supported") }
-        if model["byte_fallback"]?.boolValue == true {
-            throw file.malformed("BPE byte_fallback (a character-level BPE, not byte-level) is not supported")
-        }
         if model["ignore_merges"]?.boolValue == true { throw file.malformed("BPE ignore_merges is not supported") }
 
-        let splitter = try preTokenizer(file)
+        let splitter = try TokenizerJSONPreTokenizer(json: file.root["pre_tokenizer"], file: file)
+        let byteFallback = model["byte_fallback"]?.boolValue ?? false
+        if splitter.isByteLevel, byteFallback {
+            throw file.malformed("BPE byte_fallback with the ByteLevel pre-tokenizer is not supported")
+        }
         let normalizer = try TokenizerJSONNormalizer(json: file.root["normalizer"], file: file)
         let vocabulary = ByteStringTable(try file.vocabulary(model["vocab"], field: "model.vocab"))
         let merges = try BPEMergeList.table(BPEMergeList.pairs(of: model, in: file), vocabulary: vocabulary, path: file.url.path)
@@ -53,10 +54,16 @@ extension ByteLevelBPETokenizer {
         let raw = addedTokens.filter { !$0.normalized }.map { (text: $0.content, token: $0) }
         let normalized = addedTokens.filter(\.normalized).map { (text: normalizer.normalize($0.content), token: $0) }
         let largestID = max(vocabulary.largestValue ?? -1, addedTokens.map(\.id).max() ?? -1)
-        return ByteLevelBPETokenizer(
+        return BPETokenizer(
             pipeline: BPEPipeline(
                 normalizer: normalizer, splitter: splitter,
-                model: BPEModel(vocabulary: vocabulary, merges: merges, endOfWordSuffix: "", unknownID: unknownID),
+                // ByteLevel spells each byte as a character of the vocabulary; otherwise the
+                // vocabulary holds plain characters.
+                model: splitter.isByteLevel
+                    ? BPEModel(vocabulary: vocabulary, merges: merges, endOfWordSuffix: "", unknownID: unknownID)
+                    : BPEModel(
+                        vocabulary: vocabulary, merges: merges, byteFallback: byteFallback,
+                        fuseUnknown: model["fuse_unk"]?.boolValue ?? false, unknownID: unknownID),
                 cache: BPEWordCache(),
                 rawAddedTokens: AddedTokenMatcher(raw),
                 normalizedAddedTokens: AddedTokenMatcher(normalized)),
@@ -65,21 +72,5 @@ extension ByteLevelBPETokenizer {
             padTokenID: padID,
             maskTokenID: config.token("mask_token").flatMap(lookup),
             vocabularySize: Int(largestID) + 1)
-    }
-
-    /// The `ByteLevel` pre-tokenizer, alone or as the only member of a `Sequence`; BPE on bytes
-    /// needs it, and anything else would split differently.
-    private static func preTokenizer(_ file: JSONFile) throws(TokenizerError) -> ByteLevelPreTokenizer {
-        var json = file.root["pre_tokenizer"]
-        if json?["type"]?.stringValue == "Sequence", let list = json?["pretokenizers"]?.arrayValue, list.count == 1 {
-            json = list[0]
-        }
-        guard let json, json["type"]?.stringValue == "ByteLevel" else {
-            let type = file.root["pre_tokenizer"]?["type"]?.stringValue ?? "(none)"
-            throw file.malformed("unsupported pre_tokenizer \(type) for byte-level BPE (expected ByteLevel)")
-        }
-        return ByteLevelPreTokenizer(
-            addPrefixSpace: json["add_prefix_space"]?.boolValue ?? true,
-            useRegex: json["use_regex"]?.boolValue ?? true)
     }
 }

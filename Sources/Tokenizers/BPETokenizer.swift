@@ -1,11 +1,15 @@
-/// The byte-level BPE tokenizer of GPT-2, RoBERTa and ModernBERT (and of the models built on
-/// ModernBERT: ModernColBERT, ColModernVBERT), run from the checkpoint's tokenizer.json as
-/// Hugging Face tokenizers runs it: added tokens cut out (raw, then normalised), the declared
-/// normaliser (NFC for ModernBERT), the `ByteLevel` pre-tokenizer (GPT-2's pattern; a space
-/// belongs to the word after it), BPE without end-of-word suffix, then the post-processor's
-/// template (`[CLS] $A [SEP]`).
+/// A BPE tokenizer run from the checkpoint's tokenizer.json as Hugging Face tokenizers runs it:
+/// added tokens cut out (raw, then normalised), the declared normaliser, the pre-tokenizer, BPE
+/// without end-of-word suffix, then the post-processor's template.
 ///
-/// Build one with `ByteLevelBPETokenizer.load(modelDirectory:)` or through `TokenizerLoader`.
+/// Two families load with it:
+/// - byte-level BPE, the tokenizer of GPT-2, RoBERTa and ModernBERT (and of the models built on
+///   ModernBERT: ModernColBERT, ColModernVBERT): NFC, the `ByteLevel` pre-tokenizer (GPT-2's
+///   pattern; a space belongs to the word after it), `[CLS] $A [SEP]`;
+/// - character-level BPE with byte fallback (Gemma, SigLIP2): for SigLIP2 lower-casing and
+///   spaces replaced by `▁`, no special tokens around the text.
+///
+/// Build one with `BPETokenizer.load(modelDirectory:)` or through `TokenizerLoader`.
 ///
 /// Added tokens inside the text become their ids with the flags tokenizer.json gives them
 /// (`lstrip`, `rstrip`, `single_word`, `normalized`): `tokenIDs(of: "a [MASK] b")` is the ids of
@@ -15,8 +19,8 @@
 /// A word's ids depend on the space before it: `tokenIDs(of: "world")` spells `world` while
 /// `tokenIDs(of: "hello world")` ends with `Ġworld`. Use `tokenIDs(ofWords:)` to tokenise a
 /// sequence of words as the text that joins them with spaces.
-public struct ByteLevelBPETokenizer: TextTokenizer {
-    let pipeline: BPEPipeline<TokenizerJSONNormalizer, ByteLevelPreTokenizer>
+public struct BPETokenizer: TextTokenizer {
+    let pipeline: BPEPipeline<TokenizerJSONNormalizer, TokenizerJSONPreTokenizer>
     /// Added tokens by content, for `tokenID(_:)`.
     let addedTokenIDs: ByteStringTable
     let frame: SequenceFrame
@@ -49,6 +53,10 @@ public struct ByteLevelBPETokenizer: TextTokenizer {
     /// the space that starts the next one. The one way the results can differ from the joined
     /// text's is an added token that itself spans a space (ColBERT's `"[Q] "`) written across
     /// two words. Empty words yield no ids.
+    ///
+    /// For a pipeline whose words span spaces (SigLIP2 runs BPE on the whole text, `▁` for
+    /// spaces), merges across a word boundary are not made, so the ids are the words' own
+    /// rather than exactly the joined text's.
     public func tokenIDs(ofWords words: [String]) -> WordTokenIDs {
         var result = WordTokenIDs()
         for (index, word) in words.enumerated() where !word.isEmpty {
