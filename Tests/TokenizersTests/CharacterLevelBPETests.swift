@@ -63,4 +63,31 @@ import Testing
         #expect(noFallback.tokenIDs(of: "☃☃") == [unknown])
         #expect(noFallback.tokenIDs(of: "x☃☃x").filter { $0 == unknown }.count == 1)
     }
+
+    /// Both families in linear time on a megabyte (SigLIP2 merges it as one word, with spaces
+    /// as "▁"): four times the text takes about four times as long.
+    @Test func megabyteTextsAreLinear() throws {
+        let golden = try Fixtures.load(ModernBertGolden.self, from: "tiny-modernbert/golden.json")
+        let paragraph = golden.cases.map(\.text).joined(separator: " ")
+        func text(bytes: Int) -> String {
+            var result = ""
+            while result.utf8.count < bytes { result += paragraph + " " }
+            return result
+        }
+        let small = text(bytes: 256 * 1024)
+        let large = text(bytes: 1024 * 1024)
+        for tokenizer in [try ByteLevelBPEGoldenTests.modernBERT(), try Self.siglip2()] {
+            let clock = ContinuousClock()
+            var smallCount = 0
+            var largeCount = 0
+            let smallTime = try clock.measure {
+                smallCount = try tokenizer.encode(small, maxLength: 1 << 30, truncation: .error).ids.count
+            }
+            let largeTime = try clock.measure {
+                largeCount = try tokenizer.encode(large, maxLength: 1 << 30, truncation: .error).ids.count
+            }
+            #expect(largeCount > 3 * smallCount)
+            #expect(largeTime < smallTime * 8 + .milliseconds(50), "\(smallTime) vs \(largeTime)")
+        }
+    }
 }
