@@ -69,8 +69,8 @@ public struct BPETokenizer: TextTokenizer {
     public var sequencePrefix: [Int32] { frame.prefix }
     public var sequenceSuffix: [Int32] { frame.suffix }
 
-    /// The id of an added token (`"[MASK]"`, `"<image>"`) or of a vocabulary entry spelled in
-    /// the byte-level alphabet (`"Ġworld"`).
+    /// The id of an added token (`"[MASK]"`, `"<image>"`) or of a vocabulary entry spelled as
+    /// the vocabulary spells it (`"Ġworld"` in a byte-level vocabulary, `"▁world"` in SigLIP2's).
     public func tokenID(_ token: String) -> Int32? {
         addedTokenIDs.value(for: token) ?? model.vocabulary.value(for: token)
     }
