@@ -2,11 +2,12 @@ import Tokenizers
 
 /// A page's words as the token sequences a text model takes, and the word each token came from.
 ///
-/// Words are tokenised one by one (``TextTokenizer/tokenIDs(of:)``: both tokenizers split at
-/// whitespace first, so the pieces are those of the whole text) and packed in reading order into
-/// windows of at most `maxLength` tokens, special and prompt tokens included, a word never split
-/// across two windows. A page longer than one window thus keeps every word, where a text would be
-/// truncated; `maxTokens` bounds the whole page (a page of noise can read as thousands of words).
+/// Words are tokenised as the text that joins them with spaces
+/// (``TextTokenizer/tokenIDs(ofWords:)``, which tells each token's word: with byte-level BPE a
+/// word's ids depend on the space before it) and packed in reading order into windows of at most
+/// `maxLength` tokens, special and prompt tokens included, a word never split across two
+/// windows. A page longer than one window thus keeps every word, where a text would be truncated;
+/// `maxTokens` bounds the whole page (a page of noise can read as thousands of words).
 struct PageTokenWindows {
     var windows: [TokenizedText] = []
     /// For each window, for each of its tokens, the index of its word or -1 (special, prompt).
@@ -27,10 +28,15 @@ struct PageTokenWindows {
             ids.removeAll(keepingCapacity: true)
             owners.removeAll(keepingCapacity: true)
         }
-        for (index, word) in words.enumerated() {
+        let tokens = tokenizer.tokenIDs(ofWords: words.map(\.text))
+        var position = 0
+        while position < tokens.ids.count {
+            let index = tokens.wordIndexes[position]
+            var stop = position + 1
+            while stop < tokens.ids.count, tokens.wordIndexes[stop] == index { stop += 1 }
             // A "word" longer than a window (OCR of a rule, or noise) keeps what fits.
-            let pieces = tokenizer.tokenIDs(of: word.text).prefix(budget)
-            if pieces.isEmpty { continue }
+            let pieces = tokens.ids[position..<stop].prefix(budget)
+            position = stop
             if ids.count + pieces.count > budget { close() }
             if total + prefix.count + ids.count + pieces.count + suffix.count > maxTokens {
                 droppedWords = words.count - index

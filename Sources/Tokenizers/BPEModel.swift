@@ -1,28 +1,57 @@
-/// Byte-level BPE on one pre-tokenized word, as Hugging Face tokenizers' `models::bpe` does it
-/// with an end-of-word suffix (CLIP's `</w>`) and no continuing-subword prefix.
+/// BPE on one pre-tokenized word, as Hugging Face tokenizers' `models::bpe` does it, with no
+/// continuing-subword prefix.
 ///
-/// The word starts as one symbol per byte (the last byte's symbol carries the suffix), then
-/// the adjacent pair with the lowest merge rank is merged, the leftmost first among equals,
-/// until no pair has a rule. A binary heap of (rank, position) keeps that O(n log n), so a
-/// megabyte-long "word" is no worse than many short ones.
+/// The word starts as one symbol per byte (byte-level vocabularies: GPT-2, CLIP, ModernBERT; the
+/// last byte's symbol carries the end-of-word suffix, CLIP's `</w>`) or per character
+/// (SentencePiece-style vocabularies: Gemma, SigLIP2; a character outside the vocabulary becomes
+/// its UTF-8 bytes as `<0xAB>` tokens with byte fallback, otherwise the unknown token). Then the
+/// adjacent pair with the lowest merge rank is merged, the leftmost first among equals, until no
+/// pair has a rule. A binary heap of (rank, position) keeps that O(n log n), so a megabyte-long
+/// "word" is no worse than many short ones.
 struct BPEModel: Sendable {
-    /// Token text (byte-level spelling, suffix included) to id.
+    /// What the initial symbols of a word are.
+    enum Alphabet: Sendable {
+        /// One symbol per byte: the id for each byte value inside a word and at its end, -1
+        /// when the vocabulary has no such token.
+        case bytes(inner: [Int32], final: [Int32])
+        /// One symbol per Unicode character, looked up by its UTF-8. `byteFallback` holds the
+        /// ids of `<0x00>` … `<0xFF>` (-1 where missing) when the model falls back to bytes;
+        /// `fuseUnknown` makes a run of unknown characters one unknown token.
+        case characters(byteFallback: [Int32]?, fuseUnknown: Bool)
+    }
+
+    /// Token text (byte-level or plain spelling, suffix included) to id.
     let vocabulary: ByteStringTable
     let merges: MergeTable
-    /// The initial symbol for each byte value inside a word and at its end; -1 when the
-    /// vocabulary has no such token.
-    private let innerSymbols: [Int32]
-    private let finalSymbols: [Int32]
-    /// Replaces a byte whose symbol is missing (never for a complete byte-level vocabulary);
-    /// without one the byte is dropped, as the reference does.
+    let alphabet: Alphabet
+    /// Replaces a byte whose symbol is missing (never for a complete byte-level vocabulary) or an
+    /// unknown character; without one the byte or character is dropped, as the reference does.
     let unknownID: Int32?
 
+    /// A byte-level model.
     init(vocabulary: ByteStringTable, merges: MergeTable, endOfWordSuffix: String, unknownID: Int32?) {
         self.vocabulary = vocabulary
         self.merges = merges
         self.unknownID = unknownID
-        innerSymbols = ByteLevelEncoding.characters.map { vocabulary.value(for: String($0)) ?? -1 }
-        finalSymbols = ByteLevelEncoding.characters.map { vocabulary.value(for: String($0) + endOfWordSuffix) ?? -1 }
+        alphabet = .bytes(
+            inner: ByteLevelEncoding.characters.map { vocabulary.value(for: String($0)) ?? -1 },
+            final: ByteLevelEncoding.characters.map { vocabulary.value(for: String($0) + endOfWordSuffix) ?? -1 })
+    }
+
+    /// A character-level model.
+    init(vocabulary: ByteStringTable, merges: MergeTable, byteFallback: Bool, fuseUnknown: Bool, unknownID: Int32?) {
+        self.vocabulary = vocabulary
+        self.merges = merges
+        self.unknownID = unknownID
+        let fallback = byteFallback
+            ? (0..<256).map { byte in vocabulary.value(for: "<0x" + Self.hexDigits(UInt8(byte)) + ">") ?? -1 } : nil
+        alphabet = .characters(byteFallback: fallback, fuseUnknown: fuseUnknown)
+    }
+
+    /// Two upper-case hex digits, as Rust's `{:#04X}` writes them after its "0x".
+    private static func hexDigits(_ byte: UInt8) -> String {
+        let digits = Array("0123456789ABCDEF")
+        return String([digits[Int(byte >> 4)], digits[Int(byte & 0xF)]])
     }
 
     /// Reusable buffers for `appendTokens`, so that encoding a text allocates them once.
@@ -37,13 +66,18 @@ struct BPEModel: Sendable {
     /// Appends the BPE tokens of the word whose raw UTF-8 bytes are `word`.
     func appendTokens(ofWord word: UnsafeBufferPointer<UInt8>, to ids: inout [Int32], scratch: inout Scratch) {
         scratch.symbols.removeAll(keepingCapacity: true)
-        for (index, byte) in word.enumerated() {
-            let symbol = index == word.count - 1 ? finalSymbols[Int(byte)] : innerSymbols[Int(byte)]
-            if symbol >= 0 {
-                scratch.symbols.append(symbol)
-            } else if let unknownID {
-                scratch.symbols.append(unknownID)
+        switch alphabet {
+        case .bytes(let inner, let final):
+            for (index, byte) in word.enumerated() {
+                let symbol = index == word.count - 1 ? final[Int(byte)] : inner[Int(byte)]
+                if symbol >= 0 {
+                    scratch.symbols.append(symbol)
+                } else if let unknownID {
+                    scratch.symbols.append(unknownID)
+                }
             }
+        case .characters(let byteFallback, let fuseUnknown):
+            appendCharacterSymbols(word, byteFallback: byteFallback, fuseUnknown: fuseUnknown, to: &scratch.symbols)
         }
         let count = scratch.symbols.count
         if count <= 1 {
@@ -68,6 +102,35 @@ struct BPEModel: Sendable {
             ids.append(scratch.symbols[position])
             position = Int(scratch.next[position])
         }
+    }
+
+    /// The initial symbols of a character-level word, following tokenizers' `merge_word`,
+    /// including its order: a pending unknown token is emitted at the next known character or at
+    /// the end of the word, after any fallback bytes in between.
+    private func appendCharacterSymbols(
+        _ word: UnsafeBufferPointer<UInt8>, byteFallback: [Int32]?, fuseUnknown: Bool, to symbols: inout [Int32]
+    ) {
+        var pendingUnknown = false
+        var index = 0
+        while index < word.count {
+            let length = UTF8Buffer.decode(word, at: index).length
+            let character = UnsafeBufferPointer(rebasing: word[index..<index + length])
+            defer { index += length }
+            if let id = vocabulary.value(for: character) {
+                if pendingUnknown, let unknownID { symbols.append(unknownID) }
+                pendingUnknown = false
+                symbols.append(id)
+                continue
+            }
+            if let byteFallback, character.allSatisfy({ byteFallback[Int($0)] >= 0 }) {
+                for byte in character { symbols.append(byteFallback[Int(byte)]) }
+                continue
+            }
+            guard let unknownID else { continue }
+            if pendingUnknown, !fuseUnknown { symbols.append(unknownID) }
+            pendingUnknown = true
+        }
+        if pendingUnknown, let unknownID { symbols.append(unknownID) }
     }
 
     /// Pops merges until none is left. A popped entry is stale when its left symbol was merged

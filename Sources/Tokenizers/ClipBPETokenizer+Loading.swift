@@ -38,20 +38,7 @@ extension ClipBPETokenizer {
             throw file.malformed("not a CLIP tokenizer: end_of_word_suffix is \(String(reflecting: suffix)), expected \"</w>\"")
         }
         let vocabulary = ByteStringTable(try file.vocabulary(model["vocab"], field: "model.vocab"))
-        guard let mergeList = model["merges"]?.arrayValue else { throw file.malformed("model.merges is missing") }
-        var pairs: [(String, String)] = []
-        pairs.reserveCapacity(mergeList.count)
-        for (index, entry) in mergeList.enumerated() {
-            if let line = entry.stringValue, let pair = splitMerge(line) {
-                pairs.append(pair)
-            } else if let pair = entry.arrayValue, pair.count == 2, let left = pair[0].stringValue,
-                let right = pair[1].stringValue
-            {
-                pairs.append((left, right))
-            } else {
-                throw file.malformed("model.merges[\(index)] is neither \"a b\" nor [\"a\", \"b\"]")
-            }
-        }
+        let pairs = try BPEMergeList.pairs(of: model, in: file)
         let addedTokens = try file.addedTokens()
         let added = ByteStringTable(addedTokens.map { (key: $0.content, value: $0.id) })
         let frame = try file.sequenceFrame { added.value(for: $0) ?? vocabulary.value(for: $0) }
@@ -67,7 +54,7 @@ extension ClipBPETokenizer {
         var pairs: [(String, String)] = []
         for (index, line) in try TokenizerFiles.readLines(mergesFile).enumerated() {
             if (index == 0 && line.hasPrefix("#version")) || line.isEmpty { continue }
-            guard let pair = splitMerge(line) else {
+            guard let pair = BPEMergeList.split(line) else {
                 throw .malformedFile(path: mergesFile.path, reason: "line \(index + 1) is not two tokens separated by a space")
             }
             pairs.append(pair)
@@ -92,27 +79,12 @@ extension ClipBPETokenizer {
             frame: SequenceFrame(prefix: [startID], suffix: [endID]), padID: nil, config: config)
     }
 
-    /// "a b" → ("a", "b"); tokens never contain spaces in a byte-level vocabulary.
-    private static func splitMerge(_ line: String) -> (String, String)? {
-        let parts = line.split(separator: " ", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { return nil }
-        return (String(parts[0]), String(parts[1]))
-    }
-
     private static func assemble(
         path: String, vocabulary: ByteStringTable, merges pairs: [(String, String)], endOfWordSuffix: String,
         unknownToken: String?, addedTokens: [AddedToken], frame: SequenceFrame?, padID: Int32?,
         config: TokenizerConfig
     ) throws(TokenizerError) -> ClipBPETokenizer {
-        var merges = MergeTable(capacity: pairs.count)
-        for (rank, (left, right)) in pairs.enumerated() {
-            guard let leftID = vocabulary.value(for: left), let rightID = vocabulary.value(for: right),
-                let mergedID = vocabulary.value(for: left + right)
-            else {
-                throw .malformedFile(path: path, reason: "merge \(rank) (\(left) \(right)) uses a token missing from the vocabulary")
-            }
-            merges.insert(left: leftID, right: rightID, rank: Int32(rank), merged: mergedID)
-        }
+        let merges = try BPEMergeList.table(pairs, vocabulary: vocabulary, path: path)
         let added = ByteStringTable(addedTokens.map { (key: $0.content, value: $0.id) })
         func lookup(_ token: String) -> Int32? { added.value(for: token) ?? vocabulary.value(for: token) }
 
@@ -127,12 +99,14 @@ extension ClipBPETokenizer {
         let normalized = addedTokens.filter(\.normalized).map { (text: normalizer.normalize($0.content), token: $0) }
         let largestID = max(vocabulary.largestValue ?? -1, addedTokens.map(\.id).max() ?? -1)
         return ClipBPETokenizer(
-            model: BPEModel(
-                vocabulary: vocabulary, merges: merges, endOfWordSuffix: endOfWordSuffix,
-                unknownID: unknownToken.flatMap(lookup)),
-            cache: BPEWordCache(),
-            rawAddedTokens: AddedTokenMatcher(raw),
-            normalizedAddedTokens: AddedTokenMatcher(normalized),
+            pipeline: BPEPipeline(
+                normalizer: normalizer, splitter: ClipPreTokenizer(),
+                model: BPEModel(
+                    vocabulary: vocabulary, merges: merges, endOfWordSuffix: endOfWordSuffix,
+                    unknownID: unknownToken.flatMap(lookup)),
+                cache: BPEWordCache(),
+                rawAddedTokens: AddedTokenMatcher(raw),
+                normalizedAddedTokens: AddedTokenMatcher(normalized)),
             addedTokenIDs: added,
             frame: frame ?? SequenceFrame(prefix: [], suffix: []),
             startTokenID: startID,

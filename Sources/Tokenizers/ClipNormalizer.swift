@@ -7,7 +7,7 @@ import Foundation
 /// whitespace scalar, and one space or several make no difference to the words it finds.
 /// Control characters are kept (they become byte-level tokens), which is where transformers
 /// differs from OpenAI's original tokenizer (its ftfy and BasicTokenizer cleaning drop them).
-struct ClipNormalizer: Sendable {
+struct ClipNormalizer: BPETextNormalizer {
     /// Appends the normalized UTF-8 of `bytes[range]` to `output`.
     func normalize(_ bytes: UnsafeBufferPointer<UInt8>, range: Range<Int>, into output: inout [UInt8]) {
         var isASCII = true

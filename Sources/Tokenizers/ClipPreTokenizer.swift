@@ -10,7 +10,14 @@
 /// word with GPT-2's pattern. That changes nothing for any word above except a special-token
 /// literal (which only gets here when it was not cut out as an added token, e.g. after
 /// lower-casing "<|ENDOFTEXT|>"): GPT-2's pattern cuts it into "<|", the name and "|>".
-enum ClipPreTokenizer {
+struct ClipPreTokenizer: BPEWordSplitter {
+    /// The words as byte buffers, for `BPEPipeline`.
+    func forEachWord(
+        in bytes: UnsafeBufferPointer<UInt8>, range: Range<Int>, _ body: (UnsafeBufferPointer<UInt8>) -> Bool
+    ) {
+        Self.forEachWord(in: bytes, range: range) { body(UnsafeBufferPointer(rebasing: bytes[$0])) }
+    }
+
     private static let literals: [[UInt8]] = [Array("<|startoftext|>".utf8), Array("<|endoftext|>".utf8)]
 
     /// Calls `body` with the byte range of each word of `bytes[range]`, in order, until it
@@ -72,8 +79,9 @@ enum ClipPreTokenizer {
         return nil
     }
 
-    /// `'s|'t|'re|'ve|'m|'ll|'d` at `index` (an apostrophe), tried in the pattern's order.
-    private static func contractionLength(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int, end: Int) -> Int? {
+    /// `'s|'t|'re|'ve|'m|'ll|'d` at `index` (an apostrophe), tried in the pattern's order. GPT-2's
+    /// pattern starts with the same alternatives.
+    static func contractionLength(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int, end: Int) -> Int? {
         guard index + 1 < end else { return nil }
         switch bytes[index + 1] {
         case UInt8(ascii: "s"), UInt8(ascii: "t"), UInt8(ascii: "m"), UInt8(ascii: "d"):

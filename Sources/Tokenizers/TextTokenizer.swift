@@ -36,10 +36,24 @@ public protocol TextTokenizer: Sendable {
     /// nil when the vocabulary and added tokens do not have it.
     func tokenID(_ token: String) -> Int32?
 
-    /// The ids of `text` alone: no special tokens, no length limit. Texts split at whitespace
-    /// tokenise piece by piece to the same ids as whole (both tokenizers pre-tokenise on
-    /// whitespace), which is what lets a page map each token back to the word it came from.
+    /// The ids of `text` alone: no special tokens, no length limit. Added tokens written in the
+    /// text (`"[MASK]"`, `"<image>"`) become their ids.
+    ///
+    /// For WordPiece and CLIP, which drop whitespace before splitting, a text split at
+    /// whitespace tokenises piece by piece to the same ids as whole. Byte-level BPE
+    /// (`BPETokenizer`) keeps the space with the word after it, so there a word alone
+    /// (`"world"`) and the same word inside a text (`"Ġworld"`) have different ids: to map tokens
+    /// back to words use `tokenIDs(ofWords:)`.
     func tokenIDs(of text: String) -> [Int32]
+
+    /// The ids of `words.joined(separator: " ")` (no special tokens, no length limit), each with
+    /// the index of the word it came from. Words are expected without whitespace (a page's
+    /// words); empty words yield no ids.
+    func tokenIDs(ofWords words: [String]) -> WordTokenIDs
+
+    /// The mask token's id (`[MASK]`), which ColBERT pads queries with; nil when the tokenizer
+    /// has none (CLIP).
+    var maskTokenID: Int32? { get }
 
     /// The special ids placed before and after every sequence (`[CLS]` / `[SEP]`,
     /// `<|startoftext|>` / `<|endoftext|>`).
@@ -52,6 +66,39 @@ public protocol TextTokenizer: Sendable {
     /// The number of ids the tokenizer can produce (vocabulary plus added tokens): the row count
     /// an embedding table needs.
     var vocabularySize: Int { get }
+}
+
+extension TextTokenizer {
+    /// Word by word with `tokenIDs(of:)`: right for tokenizers that split at whitespace and drop
+    /// it (WordPiece, CLIP), where each word's ids do not depend on the words around it.
+    public func tokenIDs(ofWords words: [String]) -> WordTokenIDs {
+        var result = WordTokenIDs()
+        for (index, word) in words.enumerated() where !word.isEmpty {
+            result.append(tokenIDs(of: word), word: index)
+        }
+        return result
+    }
+
+    public var maskTokenID: Int32? { nil }
+}
+
+/// The ids of a sequence of words and, for each id, the index of the word it came from.
+public struct WordTokenIDs: Sendable, Equatable {
+    public var ids: [Int32] = []
+    /// As many entries as `ids`: `wordIndexes[i]` is the index, in the words given, of the
+    /// word `ids[i]` belongs to. Non-decreasing.
+    public var wordIndexes: [Int] = []
+
+    public init(ids: [Int32] = [], wordIndexes: [Int] = []) {
+        self.ids = ids
+        self.wordIndexes = wordIndexes
+    }
+
+    /// The ids of word `index`, appended after those of earlier words.
+    mutating func append(_ wordIDs: [Int32], word index: Int) {
+        ids += wordIDs
+        wordIndexes += repeatElement(index, count: wordIDs.count)
+    }
 }
 
 /// The special tokens placed around every sequence, and the truncation that makes room for them.

@@ -107,11 +107,27 @@ struct JSONFile {
     }
 
     /// The special tokens a post_processor puts before and after a single sequence, resolving
-    /// token names through `resolve`. Handles TemplateProcessing, BertProcessing and
-    /// RobertaProcessing; nil when there is no post_processor.
+    /// token names through `resolve`. Handles TemplateProcessing, BertProcessing,
+    /// RobertaProcessing, ByteLevel (offsets only: no tokens) and a Sequence of those; nil when
+    /// there is no post_processor.
     func sequenceFrame(resolve: (String) -> Int32?) throws(TokenizerError) -> SequenceFrame? {
         guard let processor = root["post_processor"], !processor.isNull else { return nil }
+        return try frame(of: processor, resolve: resolve)
+    }
+
+    private func frame(of processor: JSONValue, resolve: (String) -> Int32?) throws(TokenizerError) -> SequenceFrame {
         switch processor["type"]?.stringValue {
+        case "ByteLevel":
+            return SequenceFrame(prefix: [], suffix: [])
+        case "Sequence":
+            guard let list = processor["processors"]?.arrayValue else { throw malformed("Sequence post_processor has no processors") }
+            var combined = SequenceFrame(prefix: [], suffix: [])
+            for inner in list {
+                let frame = try frame(of: inner, resolve: resolve)
+                combined.prefix = frame.prefix + combined.prefix
+                combined.suffix += frame.suffix
+            }
+            return combined
         case "TemplateProcessing":
             return try templateFrame(processor, resolve: resolve)
         case "BertProcessing", "RobertaProcessing":

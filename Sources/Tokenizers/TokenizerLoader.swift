@@ -1,11 +1,12 @@
 import Foundation
 
-/// Picks the tokenizer a model folder needs, like transformers' `AutoTokenizer`, for the two
+/// Picks the tokenizer a model folder needs, like transformers' `AutoTokenizer`, for the
 /// families MultiEmbed serves.
 public enum TokenizerLoader {
-    /// The tokenizer of a model folder: tokenizer.json's `model.type` decides (WordPiece →
-    /// `WordPieceTokenizer`, BPE → `ClipBPETokenizer`); without tokenizer.json, `vocab.txt`
-    /// means WordPiece and `vocab.json` (+ `merges.txt`) means CLIP BPE.
+    /// The tokenizer of a model folder: tokenizer.json's `model` decides (WordPiece →
+    /// `WordPieceTokenizer`; BPE with CLIP's `</w>` word ending → `ClipBPETokenizer`; other BPE
+    /// → `BPETokenizer`, e.g. ModernBERT); without tokenizer.json, `vocab.txt` means
+    /// WordPiece and `vocab.json` (+ `merges.txt`) means CLIP BPE.
     public static func load(modelDirectory: URL) throws(TokenizerError) -> any TextTokenizer {
         let tokenizerFile = modelDirectory.appendingPathComponent("tokenizer.json")
         let config = try TokenizerConfig(directory: modelDirectory)
@@ -13,6 +14,8 @@ public enum TokenizerLoader {
             let file = try JSONFile(tokenizerFile)
             switch file.root["model"]?["type"]?.stringValue {
             case "WordPiece": return try WordPieceTokenizer.load(tokenizerJSON: file, config: config)
+            case "BPE" where BPETokenizer.describes(file):
+                return try BPETokenizer.load(tokenizerJSON: file, config: config)
             case "BPE": return try ClipBPETokenizer.load(tokenizerJSON: file, config: config)
             case let other: throw file.malformed("unsupported model type \(other ?? "(none)")")
             }
