@@ -198,3 +198,7 @@ public struct BertModel: Sendable {
         return PackedHiddenStates(values: hidden, sequences: sequences)
     }
 }
+
+extension BertModel: TokenEncoderBackbone {
+    public var hiddenSize: Int { config.hiddenSize }
+}
