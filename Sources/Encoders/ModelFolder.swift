@@ -69,3 +69,17 @@ public struct ModelFolder {
     }
 }
 
+/// Checks of config values every architecture needs.
+enum ConfigCheck {
+    /// Fails, naming the key, unless every size is positive, or at least zero for `counts`
+    /// (layer counts): a zero or negative size from a hand-edited config.json would otherwise
+    /// divide by zero or trap on a range instead of failing with an error.
+    static func sizes(_ sizes: KeyValuePairs<String, Int>, counts: KeyValuePairs<String, Int> = [:], path: String) throws(ModelLoadError) {
+        for (key, value) in sizes where value <= 0 {
+            throw .invalidConfig(path: path, reason: "\(key) must be positive, got \(value)")
+        }
+        for (key, value) in counts where value < 0 {
+            throw .invalidConfig(path: path, reason: "\(key) must not be negative, got \(value)")
+        }
+    }
+}
