@@ -36,3 +36,14 @@ public enum ModelEncoders: Sendable {
         }
     }
 }
+
+extension ModelEncoders: CustomStringConvertible {
+    /// What the model is, in words (for logs and messages; the encoders' weights are not shown).
+    public var description: String {
+        switch self {
+        case .textEmbedder(let text): "text embedder (\(text.tower.pooledDimension) dimensions)"
+        case .sharedTextImage(let text, _): "shared text-image space (\(text.tower.pooledDimension) dimensions)"
+        case .lateInteractionText(let encoder): "late-interaction text encoder (\(encoder.dimension) dimensions per token)"
+        }
+    }
+}

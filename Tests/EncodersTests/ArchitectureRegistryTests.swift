@@ -52,6 +52,7 @@ import Testing
         #expect(bundle.modelType == "bert" && bundle.name == "all-MiniLM-L6-v2")
         #expect(text.tower.pooledDimension == 384 && text.pipeline.normalize)
         #expect(bundle.text != nil && bundle.image == nil && bundle.lateInteraction == nil)
+        #expect(bundle.encoders.description == "text embedder (384 dimensions)")
     }
 
     @Test func tinyClipIsASharedTextImageSpace() throws {
