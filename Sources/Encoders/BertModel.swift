@@ -2,19 +2,34 @@ import EmbeddingKernels
 import Foundation
 
 /// `config.json` of a BERT-family checkpoint (all-MiniLM, bge, e5, gte, ColBERT backbones).
+///
+/// Keys are snake_case in the file; a key that is absent takes transformers' `BertConfig`
+/// default (bert-base), given below. Sizes that disagree with the weights fail at loading,
+/// naming the tensor.
 public struct BertConfig: Decodable, Sendable {
-    public var vocabSize: Int
-    public var hiddenSize: Int
-    public var numHiddenLayers: Int
-    public var numAttentionHeads: Int
-    public var intermediateSize: Int
-    /// `gelu` (erf) for BERT; read, not assumed.
+    /// Rows of the word embedding table (default 30522).
+    public var vocabSize: Int = 30522
+    /// Width of every hidden state (default 768).
+    public var hiddenSize: Int = 768
+    /// Transformer layers (default 12).
+    public var numHiddenLayers: Int = 12
+    /// Attention heads per layer; must divide `hiddenSize` (default 12).
+    public var numAttentionHeads: Int = 12
+    /// Width of the feed-forward block (default 3072).
+    public var intermediateSize: Int = 3072
+    /// Feed-forward activation: `gelu` (erf) for BERT; read, not assumed (default `gelu`).
     public var hiddenAct: String = "gelu"
+    /// Rows of the position embedding table: the longest input (default 512).
     public var maxPositionEmbeddings: Int = 512
+    /// Rows of the token type table; only type 0 is used (default 2).
     public var typeVocabSize: Int = 2
+    /// Epsilon of every LayerNorm (default 1e-12).
     public var layerNormEps: Float = 1e-12
-    /// Only `absolute` is implemented.
+    /// Only `absolute` is implemented (default `absolute`).
     public var positionEmbeddingType: String? = "absolute"
+
+    /// bert-base: every property at its default.
+    public init() {}
 
     enum CodingKeys: String, CodingKey {
         case vocabSize, hiddenSize, numHiddenLayers, numAttentionHeads, intermediateSize, hiddenAct
@@ -23,11 +38,11 @@ public struct BertConfig: Decodable, Sendable {
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        vocabSize = try c.decode(Int.self, forKey: .vocabSize)
-        hiddenSize = try c.decode(Int.self, forKey: .hiddenSize)
-        numHiddenLayers = try c.decode(Int.self, forKey: .numHiddenLayers)
-        numAttentionHeads = try c.decode(Int.self, forKey: .numAttentionHeads)
-        intermediateSize = try c.decode(Int.self, forKey: .intermediateSize)
+        vocabSize = try c.decodeIfPresent(Int.self, forKey: .vocabSize) ?? vocabSize
+        hiddenSize = try c.decodeIfPresent(Int.self, forKey: .hiddenSize) ?? hiddenSize
+        numHiddenLayers = try c.decodeIfPresent(Int.self, forKey: .numHiddenLayers) ?? numHiddenLayers
+        numAttentionHeads = try c.decodeIfPresent(Int.self, forKey: .numAttentionHeads) ?? numAttentionHeads
+        intermediateSize = try c.decodeIfPresent(Int.self, forKey: .intermediateSize) ?? intermediateSize
         hiddenAct = try c.decodeIfPresent(String.self, forKey: .hiddenAct) ?? hiddenAct
         maxPositionEmbeddings = try c.decodeIfPresent(Int.self, forKey: .maxPositionEmbeddings) ?? maxPositionEmbeddings
         typeVocabSize = try c.decodeIfPresent(Int.self, forKey: .typeVocabSize) ?? typeVocabSize
@@ -139,6 +154,11 @@ public struct BertModel: Sendable {
 
     /// Loads the weights under `loader`, whose scope is the model root (`""` or `bert`).
     public init(config: BertConfig, loader: WeightLoader, configPath: String) throws(ModelLoadError) {
+        try ConfigCheck.sizes(
+            ["vocab_size": config.vocabSize, "hidden_size": config.hiddenSize, "num_attention_heads": config.numAttentionHeads,
+             "intermediate_size": config.intermediateSize, "max_position_embeddings": config.maxPositionEmbeddings,
+             "type_vocab_size": config.typeVocabSize],
+            counts: ["num_hidden_layers": config.numHiddenLayers], path: configPath)
         guard let activation = Activation(huggingFaceName: config.hiddenAct) else {
             throw .invalidConfig(path: configPath, reason: "hidden_act '\(config.hiddenAct)' is not supported")
         }
@@ -197,4 +217,8 @@ public struct BertModel: Sendable {
         }
         return PackedHiddenStates(values: hidden, sequences: sequences)
     }
+}
+
+extension BertModel: TokenEncoderBackbone {
+    public var hiddenSize: Int { config.hiddenSize }
 }

@@ -14,6 +14,11 @@ public struct ClipTextModel: TextTower {
     /// Loads from a loader at the model root (`text_model.*`, `text_projection.weight`).
     public init(config: ClipConfig, loader: WeightLoader, configPath: String) throws(ModelLoadError) {
         let text = config.textConfig
+        try ConfigCheck.sizes(
+            ["text_config.vocab_size": text.vocabSize, "text_config.hidden_size": text.hiddenSize,
+             "text_config.num_attention_heads": text.numAttentionHeads, "text_config.intermediate_size": text.intermediateSize,
+             "text_config.max_position_embeddings": text.maxPositionEmbeddings, "projection_dim": config.projectionDim],
+            counts: ["text_config.num_hidden_layers": text.numHiddenLayers], path: configPath)
         guard let activation = Activation(huggingFaceName: text.hiddenAct) else {
             throw .invalidConfig(path: configPath, reason: "text_config.hidden_act '\(text.hiddenAct)' is not supported")
         }

@@ -18,6 +18,12 @@ public struct ClipVisionModel: Sendable {
 
     public init(config: ClipConfig, loader: WeightLoader, configPath: String) throws(ModelLoadError) {
         let vision = config.visionConfig
+        try ConfigCheck.sizes(
+            ["vision_config.hidden_size": vision.hiddenSize, "vision_config.num_attention_heads": vision.numAttentionHeads,
+             "vision_config.intermediate_size": vision.intermediateSize, "vision_config.num_channels": vision.numChannels,
+             "vision_config.image_size": vision.imageSize, "vision_config.patch_size": vision.patchSize,
+             "projection_dim": config.projectionDim],
+            counts: ["vision_config.num_hidden_layers": vision.numHiddenLayers], path: configPath)
         guard let activation = Activation(huggingFaceName: vision.hiddenAct) else {
             throw .invalidConfig(path: configPath, reason: "vision_config.hidden_act '\(vision.hiddenAct)' is not supported")
         }

@@ -13,13 +13,14 @@ import Tokenizers
 /// vectors of skip-listed tokens (punctuation) are dropped after encoding.
 public struct ColBERTTextEncoder: Sendable {
     public let conventions: ColBERTConventions
-    public let tokenizer: WordPieceTokenizer
-    let model: BertModel
+    public let tokenizer: any TextTokenizer
+    /// The encoder under the head (BERT, or any other ``TokenEncoderBackbone``).
+    let backbone: any TokenEncoderBackbone
     let head: ColBERTHead
     /// Marker ids, nil when the marker is empty.
     public let queryMarkerID: Int32?
     public let documentMarkerID: Int32?
-    /// The id queries are padded with.
+    /// The id queries are padded with (`[MASK]`).
     public let maskTokenID: Int32
     /// Ids whose vectors are dropped from documents.
     public let skiplistIDs: Set<Int32>
@@ -27,7 +28,12 @@ public struct ColBERTTextEncoder: Sendable {
     /// Width of every output vector (the head's).
     public var dimension: Int { head.dimension }
 
-    init(conventions: ColBERTConventions, tokenizer: WordPieceTokenizer, model: BertModel, head: ColBERTHead, path: String) throws(ModelLoadError) {
+    /// Checks that the markers are tokens of `tokenizer` and that queries and documents fit the
+    /// backbone; `path` (the model folder) is named in errors.
+    init(
+        conventions: ColBERTConventions, tokenizer: any TextTokenizer, maskTokenID: Int32, backbone: any TokenEncoderBackbone,
+        head: ColBERTHead, path: String
+    ) throws(ModelLoadError) {
         func marker(_ text: String, _ key: String) throws(ModelLoadError) -> Int32? {
             guard !text.isEmpty else { return nil }
             guard let id = tokenizer.tokenID(text) else {
@@ -35,20 +41,20 @@ public struct ColBERTTextEncoder: Sendable {
             }
             return id
         }
-        guard let mask = tokenizer.maskTokenID else {
-            throw .invalidConfig(path: path, reason: "the tokenizer has no [MASK] token to expand queries with")
+        guard head.linear.inFeatures == backbone.hiddenSize else {
+            throw .invalidConfig(path: path, reason: "the ColBERT head takes \(head.linear.inFeatures) values but the model's hidden size is \(backbone.hiddenSize)")
         }
         let limit = max(conventions.queryLength, conventions.documentLength)
-        guard limit <= model.maxPositions else {
-            throw .invalidConfig(path: path, reason: "query/document length \(limit) exceeds max_position_embeddings \(model.maxPositions)")
+        guard limit <= backbone.maxPositions else {
+            throw .invalidConfig(path: path, reason: "query/document length \(limit) exceeds max_position_embeddings \(backbone.maxPositions)")
         }
         self.conventions = conventions
         self.tokenizer = tokenizer
-        self.model = model
+        self.backbone = backbone
         self.head = head
         queryMarkerID = try marker(conventions.queryPrefix, "query_prefix")
         documentMarkerID = try marker(conventions.documentPrefix, "document_prefix")
-        maskTokenID = mask
+        self.maskTokenID = maskTokenID
         // PyLate maps each word with convert_tokens_to_ids; words outside the vocabulary would map
         // to [UNK] there (and skip every unknown token); here they are ignored instead.
         skiplistIDs = Set(conventions.skiplistWords.compactMap { tokenizer.tokenID($0) })
@@ -105,7 +111,7 @@ public struct ColBERTTextEncoder: Sendable {
         while start < inputs.count {
             let batch = Array(inputs[start ..< min(start + 32, inputs.count)])
             start += batch.count
-            let states = model(batch.map(\.ids), attendable: batch.map(\.attendable))
+            let states = backbone(batch.map(\.ids), attendable: batch.map(\.attendable))
             for (index, input) in batch.enumerated() {
                 let rows = states.sequences[index]
                 let kept = (0 ..< rows.count).filter { keep(input, $0) }.map { rows.lowerBound + $0 }

@@ -19,8 +19,9 @@ public enum ModelLoadError: Error, CustomStringConvertible, Equatable {
     case unexpectedTensors(names: [String], path: String)
     /// config.json or a pipeline file holds a value we cannot honour.
     case invalidConfig(path: String, reason: String)
-    /// config.json names a `model_type` we have no encoder for.
-    case unsupportedArchitecture(modelType: String, path: String)
+    /// config.json names a `model_type` no registered architecture loads (`""`: none at all);
+    /// `supported` lists those that are (``ArchitectureRegistry/modelTypes``).
+    case unsupportedArchitecture(modelType: String, path: String, supported: [String])
 
     public var description: String {
         switch self {
@@ -40,8 +41,9 @@ public enum ModelLoadError: Error, CustomStringConvertible, Equatable {
             "\(path) holds \(names.count) tensor(s) this architecture does not use, e.g. '\(names.prefix(3).joined(separator: "', '"))'"
         case .invalidConfig(let path, let reason):
             "invalid configuration in \(path): \(reason)"
-        case .unsupportedArchitecture(let modelType, let path):
-            "unsupported model_type '\(modelType)' in \(path) (supported: bert, clip)"
+        case .unsupportedArchitecture(let modelType, let path, let supported):
+            "\(modelType.isEmpty ? "no model_type" : "unsupported model_type '\(modelType)'") in \(path) "
+                + "(supported: \(supported.joined(separator: ", ")))"
         }
     }
 }

@@ -33,6 +33,13 @@ public final class WeightLoader {
     /// Whether `name` (relative to this scope) exists.
     public func contains(_ name: String) -> Bool { file.names.contains(qualified(name)) }
 
+    /// The stored shape of `name` (relative to this scope), for sizes a config does not give
+    /// (a head's width); nil when absent. Reading it does not count as using the tensor.
+    public func shape(of name: String) -> [Int]? { file.shape(of: qualified(name)) }
+
+    /// The file (or source) the tensors come from, for error messages.
+    public var path: String { file.path }
+
     /// The tensor `name` relative to this scope, which must have `shape`.
     public func tensor(_ name: String, shape: [Int]) throws(ModelLoadError) -> Tensor {
         let full = qualified(name)
@@ -75,9 +82,13 @@ public protocol TensorSource: Sendable {
     var path: String { get }
     /// Tensor `name`, which must have `shape` (nil accepts any).
     func tensor(_ name: String, shape: [Int]?) throws(ModelLoadError) -> Tensor
+    /// The stored shape of tensor `name`, or nil when the source does not hold it.
+    func shape(of name: String) -> [Int]?
 }
 
-extension SafetensorsFile: TensorSource {}
+extension SafetensorsFile: TensorSource {
+    public func shape(of name: String) -> [Int]? { entries[name]?.shape }
+}
 
 /// Makes any requested tensor from a seeded generator: an architecture with random weights, to
 /// benchmark it without a checkpoint. Values are small (±0.02) like an initialised model, so
@@ -89,6 +100,7 @@ public struct RandomTensorSource: TensorSource {
 
     public var names: [String] { [] }
     public var path: String { "random weights (seed \(seed))" }
+    public func shape(of name: String) -> [Int]? { nil }
 
     public func tensor(_ name: String, shape: [Int]?) throws(ModelLoadError) -> Tensor {
         guard let shape else { throw .missingTensor(name: name, path: path) }

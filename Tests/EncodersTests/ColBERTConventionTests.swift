@@ -82,7 +82,7 @@ import Tokenizers
         let text = "hello, world! (late) interaction."
         let input = try encoder.documentInput(text)
         let vectors = try #require(try encoder.encodeDocuments([text]).first)
-        let states = encoder.model([input.ids])
+        let states = encoder.backbone([input.ids])
         let kept = input.ids.indices.filter { !encoder.skiplistIDs.contains(input.ids[$0]) }
         #expect(kept.count == input.ids.count - 5)
         #expect(vectors.count == kept.count)
@@ -102,7 +102,7 @@ import Tokenizers
         let real = input.attendable.filter { $0 }.count
         let vectors = try #require(try encoder.encodeQueries(["colbert query"]).first)
         #expect(vectors.count == Self.queryLength)
-        let alone = encoder.model([Array(input.ids.prefix(real))])
+        let alone = encoder.backbone([Array(input.ids.prefix(real))])
         for position in 0 ..< real {
             let expected = Self.projectAndNormalize(alone.values.row(position), head: head)
             #expect(Closeness.maxAbsDifference(vectors[position], expected) < 1e-5)

@@ -1,0 +1,49 @@
+/// What a loaded model provides, in one place: servers and commands switch on it instead of
+/// guessing from which encoders happen to be present.
+///
+/// A new kind of model (late interaction over page images, say) is a new case here; the
+/// compiler then lists every place that must decide what to do with it.
+public enum ModelEncoders: Sendable {
+    /// Pooled (and per-token) vectors of texts: sentence-transformers embedders (BERT).
+    case textEmbedder(TextEmbedder)
+    /// Texts and images embedded into one shared space (CLIP), compared by cosine.
+    case sharedTextImage(text: TextEmbedder, image: ImageEmbedder)
+    /// Late-interaction multi-vectors of queries and documents, no pooled vector: ColBERT-style
+    /// models (PyLate, Stanford ColBERT), with their markers, query expansion and skip list.
+    case lateInteractionText(ColBERTTextEncoder)
+
+    /// The text embedder, if the model has one.
+    public var text: TextEmbedder? {
+        switch self {
+        case .textEmbedder(let text), .sharedTextImage(let text, _): text
+        case .lateInteractionText: nil
+        }
+    }
+
+    /// The image embedder, if the model has one.
+    public var image: ImageEmbedder? {
+        switch self {
+        case .sharedTextImage(_, let image): image
+        case .textEmbedder, .lateInteractionText: nil
+        }
+    }
+
+    /// The late-interaction text encoder, if the model is ColBERT-style.
+    public var lateInteraction: ColBERTTextEncoder? {
+        switch self {
+        case .lateInteractionText(let encoder): encoder
+        case .textEmbedder, .sharedTextImage: nil
+        }
+    }
+}
+
+extension ModelEncoders: CustomStringConvertible {
+    /// What the model is, in words (for logs and messages; the encoders' weights are not shown).
+    public var description: String {
+        switch self {
+        case .textEmbedder(let text): "text embedder (\(text.tower.pooledDimension) dimensions)"
+        case .sharedTextImage(let text, _): "shared text-image space (\(text.tower.pooledDimension) dimensions)"
+        case .lateInteractionText(let encoder): "late-interaction text encoder (\(encoder.dimension) dimensions per token)"
+        }
+    }
+}
