@@ -1,5 +1,6 @@
 import EmbeddingKernels
 import Foundation
+import Tokenizers
 
 /// ModernBERT with a sentence-transformers pooling mode (gte-modernbert, modernbert-embed);
 /// token vectors are the last hidden state. The counterpart of ``BertTextTower``.
@@ -22,6 +23,19 @@ public struct ModernBertTextTower: TextTower {
         let model = try ModernBertModel.load(directory: directory)
         let pipeline = try SentenceTransformerPipeline.load(directory: directory)
         return (ModernBertTextTower(model: model, pooling: pipeline.pooling ?? .mean), pipeline)
+    }
+
+    /// The text embedder of a sentence-transformers ModernBERT folder: ``load(directory:)``
+    /// with `tokenizer` (the folder's `tokenizer.json`, loaded by the caller). Fails when the
+    /// tokenizer can produce ids beyond the embedding table.
+    public static func embedder(directory: URL, tokenizer: any TextTokenizer) throws(ModelLoadError) -> TextEmbedder {
+        let (tower, pipeline) = try load(directory: directory)
+        guard tokenizer.vocabularySize <= tower.model.config.vocabSize else {
+            throw .invalidConfig(
+                path: directory.appendingPathComponent("config.json").path,
+                reason: "the tokenizer has \(tokenizer.vocabularySize) tokens but vocab_size is \(tower.model.config.vocabSize)")
+        }
+        return TextEmbedder(tokenizer: tokenizer, tower: tower, pipeline: pipeline)
     }
 
     public var maxPositions: Int { model.maxPositions }
