@@ -12,8 +12,9 @@ struct ModernBertEmbeddings: Sendable {
         norm = try loader.layerNorm("norm", width: config.hiddenSize, epsilon: config.normEps, bias: config.normBias)
     }
 
-    /// Writes the embedded rows of every sequence into `output [tokens, hidden]`.
-    func callAsFunction(_ ids: [[Int32]], into output: UnsafeMutablePointer<Float>) {
+    /// Writes the `tok_embeddings` rows of every sequence into `output [tokens, hidden]`, not
+    /// yet normed (transformers' `inputs_embeds`).
+    func lookUp(_ ids: [[Int32]], into output: UnsafeMutablePointer<Float>) {
         let h = tokEmbeddings.columns
         let vocabulary = tokEmbeddings.rows
         var row = 0
@@ -26,7 +27,6 @@ struct ModernBertEmbeddings: Sendable {
                 }
             }
         }
-        norm(output, rows: row)
     }
 }
 
@@ -250,14 +250,30 @@ public struct ModernBertModel: Sendable {
     /// local layers such keys are excluded inside the window as well. `attendable` has one flag
     /// per token of each sequence.
     public func callAsFunction(_ ids: [[Int32]], attendable: [[Bool]]?) -> PackedHiddenStates {
+        callAsFunction(inputsEmbeds: inputEmbeddings(ids), lengths: ids.map(\.count), attendable: attendable)
+    }
+
+    /// The `tok_embeddings` rows of every sequence, packed `[tokens, hidden]`: transformers'
+    /// `get_input_embeddings()(input_ids)`, which a multimodal model (ColModernVBERT) edits,
+    /// putting image features in place of image tokens, before
+    /// ``callAsFunction(inputsEmbeds:lengths:attendable:)``.
+    public func inputEmbeddings(_ ids: [[Int32]]) -> Tensor {
+        var rows = Tensor(shape: [ids.reduce(0) { $0 + $1.count }, config.hiddenSize])
+        rows.storage.withUnsafeMutableBufferPointer { embeddings.lookUp(ids, into: $0.baseAddress!) }
+        return rows
+    }
+
+    /// Encodes packed input embeddings (`inputs_embeds`: rows before `embeddings.norm`, which
+    /// is applied here as transformers does), sequences of `lengths` rows laid end to end.
+    public func callAsFunction(inputsEmbeds: Tensor, lengths: [Int], attendable: [[Bool]]? = nil) -> PackedHiddenStates {
         let keyFlags = attendable?.flatMap { $0 }
-        precondition(keyFlags == nil || keyFlags!.count == ids.reduce(0) { $0 + $1.count }, "one attendable flag per token")
-        precondition(ids.allSatisfy { $0.count <= maxPositions }, "a sequence is longer than max_position_embeddings \(maxPositions)")
-        let lengths = ids.map(\.count)
         let tokens = lengths.reduce(0, +)
         let h = config.hiddenSize
+        precondition(inputsEmbeds.rows == tokens && inputsEmbeds.columns == h, "inputs_embeds is not [\(tokens), \(h)]")
+        precondition(keyFlags == nil || keyFlags!.count == tokens, "one attendable flag per token")
+        precondition(lengths.allSatisfy { $0 <= maxPositions }, "a sequence is longer than max_position_embeddings \(maxPositions)")
         let sequences = PackedHiddenStates.ranges(lengths: lengths)
-        var hidden = Tensor(shape: [tokens, h])
+        var hidden = inputsEmbeds
         guard tokens > 0 else { return PackedHiddenStates(values: hidden, sequences: sequences) }
         // Wi's [tokens, 2 * intermediate] product and the gated [tokens, intermediate] after it.
         let intermediateColumns = 3 * config.intermediateSize
@@ -265,7 +281,7 @@ public struct ModernBertModel: Sendable {
         var flags = keyFlags ?? []
         hidden.storage.withUnsafeMutableBufferPointer { buffer in
             flags.withUnsafeMutableBufferPointer { flagBuffer in
-                embeddings(ids, into: buffer.baseAddress!)
+                embeddings.norm(buffer.baseAddress!, rows: tokens)
                 let base = SendablePointer(buffer.baseAddress!)
                 let mask = keyFlags == nil ? nil : SendablePointer(flagBuffer.baseAddress!)
                 SequenceGroups.forEach(sequences) { firstRow, group, rows in

@@ -107,4 +107,21 @@ import Testing
         #expect(a[hidden] != b[hidden])
         #expect(model([ids], attendable: [[Bool](repeating: true, count: ids.count)]).values == model([ids]).values)
     }
+
+    /// `inputs_embeds` are the raw `tok_embeddings` rows (normed inside the model), so rows put
+    /// in place of others (a multimodal model's image features) act as those tokens would.
+    @Test func inputEmbeddingsAreTheRawTokenRows() throws {
+        let model = try tower.model
+        let file = try SafetensorsFile(url: Fixtures.url("\(ModernBertGolden.folder)/model.safetensors"))
+        let table = try file.tensor("embeddings.tok_embeddings.weight", shape: [960, 64])
+        let ids: [[Int32]] = [[927, 300, 301, 928], [927, 7, 928]]
+        var rows = model.inputEmbeddings(ids)
+        #expect(rows.row(1) == table.row(300) && rows.row(5) == table.row(7))
+        // Token 301 of the first sequence replaced, by its row, with token 12.
+        rows.storage.replaceSubrange(2 * 64 ..< 3 * 64, with: table.row(12))
+        let edited = model(inputsEmbeds: rows, lengths: [4, 3])
+        let expected = model([[927, 300, 12, 928], [927, 7, 928]])
+        #expect(edited.values == expected.values)
+        #expect(edited.values != model(ids).values)
+    }
 }
