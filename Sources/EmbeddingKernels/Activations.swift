@@ -35,6 +35,31 @@ public enum Activation: String, Sendable, Codable {
         }
     }
 
+    /// A gated linear unit (ModernBERT's GeGLU): each of `rows` input rows holds `2 * width`
+    /// values, an input half then a gate half (transformers' `Wi(x).chunk(2, dim=-1)`), and
+    /// `output[r][k] = act(input[r][k]) * input[r][width + k]`, `rows x width` values written
+    /// densely. `output` must not overlap `input`.
+    public func applyGated(_ input: UnsafePointer<Float>, rows: Int, width: Int, into output: UnsafeMutablePointer<Float>) {
+        let source = SendableConstPointer(input)
+        let target = SendablePointer(output)
+        let kind = self
+        parallelChunks(rows, minimumPerChunk: max(1, 65_536 / max(width, 1))) { range in
+            for row in range {
+                let values = source.base + row * 2 * width
+                let gate = values + width
+                let out = target.base + row * width
+                out.update(from: values, count: width)
+                switch kind {
+                case .gelu: Activation.geluErf(out, count: width)
+                case .geluTanh: Activation.geluTanh(out, count: width)
+                case .quickGelu: Activation.quickGelu(out, count: width)
+                case .relu: for i in 0..<width { out[i] = max(out[i], 0) }
+                }
+                for i in 0..<width { out[i] *= gate[i] }
+            }
+        }
+    }
+
     /// `x * 0.5 * (1 + erf(x / sqrt 2))`, with erf from ``Activation/erf(_:)``.
     ///
     /// Written as a plain loop over independent elements with branch-free clamps, which LLVM

@@ -79,6 +79,106 @@ public enum Attention {
     }
 }
 
+extension Attention {
+    /// Bidirectional sliding-window attention (ModernBERT's local layers): query `i` of a
+    /// sequence attends to the keys `j` of its sequence with `|i - j| <= window`, as
+    /// transformers' `sliding_window_bidirectional_overlay` masks them.
+    ///
+    /// Each tile of query rows scores only the keys of its rows' windows, so a sequence of `n`
+    /// tokens costs `O(n * window)` instead of `O(n²)`: the local layers of an 8192-token input
+    /// never touch an `n x n` matrix. A row's result depends only on its sequence and its
+    /// position in it (tiles start at fixed positions), never on the other sequences of the batch.
+    ///
+    /// - Parameters:
+    ///   - window: keys seen on either side of a query (`local_attention / 2`); must be >= 0.
+    ///   - keyMask: as for ``multiHead(_:sequences:heads:headDimension:output:causal:keyMask:)``:
+    ///     keys whose flag is false are excluded; a row with no key left gets zeros.
+    public static func multiHeadSlidingWindow(
+        _ projections: Projections, sequences: [Range<Int>], heads: Int, headDimension: Int, window: Int,
+        output: UnsafeMutablePointer<Float>, keyMask: UnsafePointer<Bool>? = nil
+    ) {
+        precondition(window >= 0, "the attention window must not be negative")
+        let items = sequences.count * heads
+        guard items > 0 else { return }
+        let longest = sequences.map(\.count).max() ?? 0
+        let work = SendableWork(projections: projections, output: output, keyMask: keyMask)
+        let band = 2 * window + 1
+        let cost = sequences.reduce(0) { $0 + $1.count * min($1.count, band) } * heads * headDimension
+        parallelChunks(items, minimumPerChunk: cost > 200_000 ? 1 : items) { range in
+            // Eight more columns than the keys: a tile's scores are computed eight keys at a time
+            // from its first key, which may read up to seven columns past the sequence's end.
+            let padded = ((max(longest, 1) + 7) & ~7) + 8
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: padded * (headDimension + SendableWork.tileRows)) { scratch in
+                let scores = scratch.baseAddress!
+                let transposedKeys = scores + SendableWork.tileRows * padded
+                for item in range {
+                    work.attendOneHeadInWindow(
+                        rows: sequences[item / heads], head: item % heads, headDimension: headDimension,
+                        outputStride: heads * headDimension, window: window, scores: scores,
+                        transposedKeys: transposedKeys)
+                }
+            }
+        }
+    }
+}
+
+extension SendableWork {
+    /// Sliding-window attention of one head over one sequence: the tiles of
+    /// ``attendOneHead(rows:head:headDimension:outputStride:causal:scores:transposedKeys:)``,
+    /// each scored against the union of its rows' windows only. Keys of that union outside a
+    /// row's own window are masked (weight exactly zero) before its softmax.
+    func attendOneHeadInWindow(
+        rows: Range<Int>, head: Int, headDimension d: Int, outputStride: Int, window: Int,
+        scores: UnsafeMutablePointer<Float>, transposedKeys: UnsafeMutablePointer<Float>
+    ) {
+        let stride = projections.stride
+        let columnOffset = head * d
+        let start = rows.lowerBound
+        let length = rows.count
+        let paddedLength = ((length + 7) & ~7) + 8
+        transposeKeys(
+            rows: rows, columnOffset: columnOffset, d: d, scale: 1 / Float(d).squareRoot(), into: transposedKeys,
+            paddedLength: paddedLength)
+        let values = projections.value + start * stride + columnOffset
+        var first = 0
+        while first < length {
+            let tile = min(Self.tileRows, length - first)
+            let lowest = max(0, first - window)
+            let keys = min(length, first + tile + window) - lowest
+            let query = projections.query + (start + first) * stride + columnOffset
+            if tile == Self.tileRows {
+                scoreTile(query: query, queryStride: stride, keys: keys, d: d, transposedKeys: transposedKeys + lowest,
+                          paddedLength: paddedLength, scores: scores)
+            } else {
+                for r in 0..<tile {
+                    scoreRow(query: query + r * stride, keys: keys, d: d, transposedKeys: transposedKeys + lowest,
+                             paddedLength: paddedLength, scores: scores + r * paddedLength)
+                }
+            }
+            for r in 0..<tile {
+                let row = first + r
+                let line = scores + r * paddedLength
+                let ownFirst = max(0, row - window) - lowest
+                let ownEnd = min(length, row + window + 1) - lowest
+                for j in 0..<ownFirst { line[j] = -.infinity }
+                for j in ownEnd ..< keys { line[j] = -.infinity }
+                if !normalise(line, keys: keys, maskStart: start + lowest) { line.update(repeating: 0, count: keys) }
+            }
+            let out = output + (start + first) * outputStride + columnOffset
+            if tile == Self.tileRows {
+                weightedSumTile(weights: scores, weightStride: paddedLength, count: keys, rows: values + lowest * stride,
+                                stride: stride, width: d, into: out, outputStride: outputStride)
+            } else {
+                for r in 0..<tile {
+                    weightedSum(weights: scores + r * paddedLength, count: keys, rows: values + lowest * stride,
+                                stride: stride, width: d, into: out + r * outputStride)
+                }
+            }
+            first += tile
+        }
+    }
+}
+
 /// The pointers one parallel region reads and writes; rows of different items never overlap.
 private struct SendableWork: @unchecked Sendable {
     let projections: Attention.Projections
@@ -110,17 +210,8 @@ private struct SendableWork: @unchecked Sendable {
         // Keys transposed to [d, paddedLength], pre-scaled by 1/sqrt(d); the padding columns
         // are zero and their scores are never read.
         let paddedLength = (length + 7) & ~7
-        for j in 0..<length {
-            let key = projections.key + (start + j) * stride + columnOffset
-            var target = transposedKeys + j
-            for p in 0..<d {
-                target.pointee = key[p] * scale
-                target += paddedLength
-            }
-        }
-        for j in length ..< paddedLength {
-            for p in 0..<d { transposedKeys[p * paddedLength + j] = 0 }
-        }
+        transposeKeys(
+            rows: rows, columnOffset: columnOffset, d: d, scale: scale, into: transposedKeys, paddedLength: paddedLength)
         let values = projections.value + start * stride + columnOffset
         var first = 0
         while first < length {
@@ -157,6 +248,27 @@ private struct SendableWork: @unchecked Sendable {
                 }
             }
             first += tile
+        }
+    }
+
+    /// Copies the keys of `rows` (one head's columns) into `[d, paddedLength]`, scaled by
+    /// `scale`; the columns from the sequence's length to `paddedLength` are zero.
+    @inline(__always)
+    func transposeKeys(
+        rows: Range<Int>, columnOffset: Int, d: Int, scale: Float, into transposedKeys: UnsafeMutablePointer<Float>,
+        paddedLength: Int
+    ) {
+        let stride = projections.stride
+        for j in 0..<rows.count {
+            let key = projections.key + (rows.lowerBound + j) * stride + columnOffset
+            var target = transposedKeys + j
+            for p in 0..<d {
+                target.pointee = key[p] * scale
+                target += paddedLength
+            }
+        }
+        for j in rows.count ..< paddedLength {
+            for p in 0..<d { transposedKeys[p * paddedLength + j] = 0 }
         }
     }
 

@@ -2,7 +2,7 @@ import EmbeddingKernels
 import Synchronization
 
 /// Work buffers of one encoder forward pass over `tokens` packed rows, reused by every layer
-/// (BERT and CLIP alike) and, through ``withScratch(tokens:hidden:intermediateSize:_:)``, by
+/// (BERT, CLIP and ModernBERT alike) and, through ``withScratch(tokens:hidden:intermediateSize:_:)``, by
 /// later batches.
 ///
 /// Reuse across batches matters: a ViT-B/32 batch of 16 images needs about 11 MB of these per
@@ -15,7 +15,8 @@ final class EncoderScratch: @unchecked Sendable {
     let context: UnsafeMutablePointer<Float>
     /// A second `[tokens, hidden]` stream: BERT's post-attention state, CLIP's layer-normed input.
     let hidden: UnsafeMutablePointer<Float>
-    /// The MLP's inner activations, `[tokens, intermediate]`.
+    /// The MLP's inner activations, `[tokens, intermediate]` (ModernBERT asks for three times
+    /// its intermediate size: the GeGLU's `[tokens, 2 * intermediate]` product, then its gated half).
     let intermediate: UnsafeMutablePointer<Float>
 
     /// Floats each buffer holds: `qkv`, then `context` and `hidden`, then `intermediate`.

@@ -15,10 +15,21 @@ public enum Pooling: String, Sendable, Codable, CaseIterable {
     /// The last token's state (decoder-style embedders).
     case lastToken = "lasttoken"
 
-    /// Reads `1_Pooling/config.json`. Exactly one `pooling_mode_*` flag must be set: the
-    /// concatenation of several modes is a sentence-transformers feature we do not reproduce.
+    /// Reads `1_Pooling/config.json`: sentence-transformers 6's `pooling_mode` (a mode name, or
+    /// a list of one), else exactly one of the older `pooling_mode_*` flags. The concatenation
+    /// of several modes is a sentence-transformers feature we do not reproduce.
     public static func load(url: URL) throws(ModelLoadError) -> Pooling {
         let object = try JSONFile.object(at: url)
+        if let declared = object["pooling_mode"] {
+            let names = declared as? [String] ?? (declared as? String).map { [$0] } ?? []
+            guard names.count == 1 else {
+                throw .invalidConfig(path: url.path, reason: "pooling_mode must name exactly one mode, found \(declared)")
+            }
+            guard let mode = Pooling(rawValue: names[0]) else {
+                throw .invalidConfig(path: url.path, reason: "pooling_mode '\(names[0])' is not one of \(allCases.map(\.rawValue))")
+            }
+            return mode
+        }
         let modes: [(String, Pooling)] = [
             ("pooling_mode_mean_tokens", .mean), ("pooling_mode_cls_token", .cls),
             ("pooling_mode_max_tokens", .max), ("pooling_mode_mean_sqrt_len_tokens", .meanSqrtLength),

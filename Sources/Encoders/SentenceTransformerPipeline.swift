@@ -2,8 +2,9 @@ import Foundation
 
 /// What the sentence-transformers files of a model folder say about embedding text:
 /// `modules.json` (which modules run), `1_Pooling/config.json`, `sentence_bert_config.json`
-/// (`max_seq_length`), `config_sentence_transformers.json` (`prompts`, `default_prompt_name`),
-/// overridden by an optional `multiembed.json`.
+/// (`max_seq_length`, else `tokenizer_config.json`'s `model_max_length`),
+/// `config_sentence_transformers.json` (`prompts`, `default_prompt_name`), overridden by an
+/// optional `multiembed.json`.
 public struct SentenceTransformerPipeline: Sendable, Equatable {
     /// Pooling mode; nil when the folder has no sentence-transformers pipeline (architecture default).
     public var pooling: Pooling?
@@ -20,9 +21,14 @@ public struct SentenceTransformerPipeline: Sendable, Equatable {
 
     /// Module types we run; anything else in modules.json (Dense, CNN, ...) would silently change
     /// the embedding if skipped, so it is an error instead.
+    /// sentence-transformers 6 writes each module's defining file (`base.modules.transformer`, ...)
+    /// where older versions wrote the `models` package.
     static let knownModules: Set<String> = [
         "sentence_transformers.models.Transformer", "sentence_transformers.models.Pooling",
         "sentence_transformers.models.Normalize",
+        "sentence_transformers.base.modules.transformer.Transformer",
+        "sentence_transformers.sentence_transformer.modules.pooling.Pooling",
+        "sentence_transformers.base.modules.normalize.Normalize",
     ]
 
     /// Reads the pipeline files of `directory`; every file is optional. `normalize` is the
@@ -54,6 +60,14 @@ public struct SentenceTransformerPipeline: Sendable, Equatable {
         let bertConfigURL = directory.appendingPathComponent("sentence_bert_config.json")
         if FileManager.default.fileExists(atPath: bertConfigURL.path) {
             pipeline.maxSequenceLength = try JSONFile.object(at: bertConfigURL)["max_seq_length"] as? Int
+        }
+        // Without one there (sentence-transformers 6 stops writing it), the limit is the
+        // tokenizer's `model_max_length`, as sentence-transformers reads it; transformers' "no
+        // limit" sentinel (about 1e30) is not a limit.
+        let tokenizerConfigURL = directory.appendingPathComponent("tokenizer_config.json")
+        if pipeline.maxSequenceLength == nil, FileManager.default.fileExists(atPath: tokenizerConfigURL.path),
+           let length = try JSONFile.object(at: tokenizerConfigURL)["model_max_length"] as? Int, length > 0, length < 1 << 24 {
+            pipeline.maxSequenceLength = length
         }
         let stConfigURL = directory.appendingPathComponent("config_sentence_transformers.json")
         if FileManager.default.fileExists(atPath: stConfigURL.path) {

@@ -56,11 +56,13 @@ public final class WeightLoader {
             bias: bias ? try scope.tensor("bias", shape: [outFeatures]) : nil)
     }
 
-    /// A `LayerNorm`'s `weight` and `bias` of `width`.
-    public func layerNorm(_ name: String, width: Int, epsilon: Float) throws(ModelLoadError) -> LayerNormWeights {
+    /// A `LayerNorm`'s `weight` and `bias` of `width`. With `bias` false (`nn.LayerNorm(...,
+    /// bias=False)`, ModernBERT) the file must hold no bias and the shift is zero.
+    public func layerNorm(_ name: String, width: Int, epsilon: Float, bias: Bool = true) throws(ModelLoadError) -> LayerNormWeights {
         let scope = scoped(name)
         return LayerNormWeights(
-            gamma: try scope.tensor("weight", shape: [width]), beta: try scope.tensor("bias", shape: [width]),
+            gamma: try scope.tensor("weight", shape: [width]),
+            beta: bias ? try scope.tensor("bias", shape: [width]) : Tensor(shape: [width]),
             epsilon: epsilon)
     }
 
