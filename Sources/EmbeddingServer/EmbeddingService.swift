@@ -69,9 +69,14 @@ final class EmbeddingService: Sendable {
         reservation: AnswerReservation? = nil
     ) async throws(ServerError) -> (Multiembed_V1_EmbedResponse, Multiembed_V1_Status, [Int: PageAttachment]) {
         let model = try self.model(named: request.model)
-        if model.bundle.lateInteraction != nil {
-            throw ServerError(
-                .unimplemented, "model \(model.name) is a ColBERT-style model: use Score, Search and Upsert, which apply its query and document markers")
+        if let colbert = model.bundle.lateInteraction {
+            // A page is always a document, so its markers are known; a text could be either.
+            guard !request.inputs.isEmpty, request.inputs.allSatisfy({ if case .page = $0.kind { true } else { false } }) else {
+                throw ServerError(
+                    .unimplemented,
+                    "model \(model.name) is a ColBERT-style model: embed texts through Score, Search and Upsert, which apply its query and document markers (Embed takes its Page inputs only, as documents)")
+            }
+            return try await embedColBERTPages(request, model: model, encoder: colbert, receivedAt: receivedAt, reservation: reservation)
         }
         guard let batcher = batchers[model.name] else { throw ServerError(.internal, "model \(model.name) has no batcher") }
         guard !request.inputs.isEmpty else { throw .invalidArgument("the request has no inputs") }

@@ -102,9 +102,14 @@ extension CollectionService {
     /// The query vectors that are not words of a text query: the model's special tokens at
     /// either end, whose maxima say nothing about where a page matched.
     func ignoredQueryVectors(_ source: Multiembed_V1_MultiVectorSource, count: Int, spec: CollectionSpec) -> Set<Int> {
-        guard case .input(let input)? = source.kind, case .text? = input.kind,
-              case .model(let model) = embedder(for: spec), model.bundle.lateInteraction == nil,
-              let tokenizer = model.bundle.text?.tokenizer else { return [] }
+        guard case .input(let input)? = source.kind, case .text(let text)? = input.kind,
+              case .model(let model) = embedder(for: spec) else { return [] }
+        if let colbert = model.bundle.lateInteraction {
+            // Its marker and [MASK] expansion too; an instruction (prepended) shifts nothing
+            // that matters here, as the markers stay at the front.
+            return PageMatches.specialTokenVectors(ofQuery: text, encoder: colbert)
+        }
+        guard let tokenizer = model.bundle.text?.tokenizer else { return [] }
         return PageMatches.specialTokenVectors(count: count, tokenizer: tokenizer)
     }
 }
