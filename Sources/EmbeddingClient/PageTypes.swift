@@ -19,12 +19,15 @@ public struct PageInput: Sendable, Hashable {
     public var languages: [String]
     /// For error messages only (a file name).
     public var name: String
+    /// Also the page image's patch vectors, after its words' (a model with a vision tower).
+    public var includePatches: Bool
 
-    public init(_ source: Source, pageNumber: Int = 0, languages: [String] = [], name: String = "") {
+    public init(_ source: Source, pageNumber: Int = 0, languages: [String] = [], name: String = "", includePatches: Bool = false) {
         self.source = source
         self.pageNumber = pageNumber
         self.languages = languages
         self.name = name
+        self.includePatches = includePatches
     }
 
     var wire: Multiembed_V1_Page {
@@ -36,6 +39,7 @@ public struct PageInput: Sendable, Hashable {
         page.pageNumber = UInt32(clamping: max(0, pageNumber))
         page.languages = languages
         page.name = name
+        page.includePatches = includePatches
         return page
     }
 }

@@ -27,7 +27,7 @@ extension EmbeddingService {
         let read = await withTaskGroup(of: (Int, Result<PageText, ServerError>).self) { group in
             for (index, input) in request.inputs.enumerated() {
                 guard case .page(let page) = input.kind else { continue }
-                group.addTask { (index, await pageInputs.read(page, index: index)) }
+                group.addTask { (index, await pageInputs.read(page, index: index, vision: nil, model: model.name).map { $0.text }) }
             }
             var results: [(Int, Result<PageText, ServerError>)] = []
             for await result in group { results.append(result) }

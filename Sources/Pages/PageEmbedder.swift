@@ -24,6 +24,9 @@ public struct PreparedPage: Sendable {
     /// entry per token, except for a ColBERT-style model, whose skip-listed tokens yield no
     /// vector and so have no entry.
     public var tokenWords: [[Int]]
+    /// The page image's vectors, appended after the text's by ``PageEmbedder/combine(_:windowVectors:)``
+    /// when wanted (a model with a vision tower).
+    public var patches: PagePatchVectors? = nil
     /// Tokens of all windows together: what the page costs a batch.
     public var tokenCount: Int { windows.reduce(0) { $0 + $1.ids.count } }
 }
@@ -80,7 +83,8 @@ public enum PageEmbedder {
     }
 
     /// The page's token vectors from its windows' vectors (in window order, one per entry of
-    /// the window's ``PreparedPage/tokenWords``); no pooled vector.
+    /// the window's ``PreparedPage/tokenWords``), then its image's when prepared with them; no
+    /// pooled vector.
     public static func combine(_ prepared: PreparedPage, windowVectors: [[[Float]]]) throws(EmbeddingError) -> PageEmbedding {
         guard windowVectors.count == prepared.windows.count else {
             throw .invalidOption("a page of \(prepared.windows.count) windows got \(windowVectors.count) embeddings")
@@ -100,9 +104,11 @@ public enum PageEmbedder {
         } catch {
             throw .invalidOption(error.description)
         }
-        return PageEmbedding(
+        var page = PageEmbedding(
             tokens: tokens, pooled: nil, attachment: PageAttachment(page: prepared.page, vectorWords: vectorWords),
             tokenCount: vectorWords.filter { $0 >= 0 }.count)
+        if let patches = prepared.patches { try page.appendPatches(patches) }
+        return page
     }
 
     /// Embeds `pages` in process as documents (or queries): the model's prompt for that side

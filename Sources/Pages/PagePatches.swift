@@ -30,6 +30,24 @@ public struct PagePatchLayout: Sendable, Hashable, Codable {
     }
 }
 
+/// A page image's vectors from an image encoder and the patch grid they come from, ready to be
+/// appended to the page's document.
+public struct PagePatchVectors: Sendable {
+    /// The whole image's vectors first (CLIP's class token), then one per patch, row by row.
+    public var vectors: [[Float]]
+    public var rows: Int
+    public var columns: Int
+    /// The part of the page image the grid covers, in page pixels.
+    public var region: PixelRect
+
+    public init(vectors: [[Float]], rows: Int, columns: Int, region: PixelRect) {
+        self.vectors = vectors
+        self.rows = rows
+        self.columns = columns
+        self.region = region
+    }
+}
+
 /// The page image's patch vectors, added to a page's document for a model with a vision tower
 /// (CLIP): one multi-vector document holding both, so MaxSim takes each query token's best match
 /// across the words and the patches.
@@ -39,7 +57,7 @@ public enum PagePatches {
     /// the page they cover.
     public static func embed(
         _ image: RGBImage, with embedder: ImageEmbedder
-    ) throws(EmbeddingError) -> (vectors: [[Float]], rows: Int, columns: Int, region: PixelRect) {
+    ) throws(EmbeddingError) -> PagePatchVectors {
         let pixels = embedder.preprocessor.pixelValues(image)
         let result = try embedder.embed([.pixels(pixels)], options: ImageEmbeddingOptions(output: .multiVector))[0]
         let embedding = try result.get()
@@ -54,18 +72,17 @@ public enum PagePatches {
             return (start * original / resized, max(1, (end - start) * original / resized))
         }
         let x = span(resized.width, output.width, image.width), y = span(resized.height, output.height, image.height)
-        return (
-            embedding.tokenVectors ?? [], output.height / patchSize, output.width / patchSize,
-            PixelRect(x: x.start, y: y.start, width: x.length, height: y.length))
+        return PagePatchVectors(
+            vectors: embedding.tokenVectors ?? [], rows: output.height / patchSize, columns: output.width / patchSize,
+            region: PixelRect(x: x.start, y: y.start, width: x.length, height: y.length))
     }
 }
 
 extension PageEmbedding {
     /// Appends image vectors (from ``PagePatches/embed(_:with:)``) after the text's: they map to
     /// no word, and the attachment records where they are and what they cover.
-    public mutating func appendPatches(
-        _ vectors: [[Float]], rows: Int, columns: Int, region: PixelRect
-    ) throws(EmbeddingError) {
+    public mutating func appendPatches(_ patches: PagePatchVectors) throws(EmbeddingError) {
+        let (vectors, rows, columns, region) = (patches.vectors, patches.rows, patches.columns, patches.region)
         guard let first = vectors.first, first.count == tokens.dimension, vectors.allSatisfy({ $0.count == first.count }) else {
             throw .invalidOption(
                 "the page's image vectors (width \(vectors.first?.count ?? 0)) do not match its text's token vectors (width \(tokens.dimension))")

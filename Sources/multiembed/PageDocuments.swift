@@ -1,7 +1,6 @@
 import Encoders
 import Foundation
 import ImageIO
-import PDFPages
 import PageReading
 import Pages
 
@@ -56,7 +55,7 @@ struct PageDocumentEncoder {
             do {
                 let image = try Self.image(of: source, page: page.attachment.page, reader: reader)
                 let grid = try PagePatches.embed(image, with: patches)
-                try page.appendPatches(grid.vectors, rows: grid.rows, columns: grid.columns, region: grid.region)
+                try page.appendPatches(grid)
                 return .success(page)
             } catch {
                 return .failure(CommandFailure("page image for patch vectors: \(error)"))
@@ -68,11 +67,8 @@ struct PageDocumentEncoder {
     /// its text layer is in (the boxes of words and patches then share one pixel grid).
     static func image(of source: PageSource, page: PageText, reader: PageReader) throws -> RGBImage {
         if let number = source.pdfPage {
-            let pdf = try reader.openPDF(path: source.path)
-            let rendered = try pdf.render(page: number, dpi: page.dpi ?? reader.options.pdfDPI)
-            return RGBImage(width: rendered.width, height: rendered.height, pixels: rendered.rgb)
+            return try reader.image(page: number, of: try reader.openPDF(path: source.path), dpi: page.dpi)
         }
-        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: source.path)))
-        return try ImageDecoder.decode(bytes, name: source.path, limits: ImageLimits(maxPixels: reader.options.maxPixels))
+        return try reader.image(imageBytes: [UInt8](try Data(contentsOf: URL(fileURLWithPath: source.path))), name: source.path)
     }
 }

@@ -39,7 +39,7 @@ import Testing
         let textVectors = embedded.tokens.count
         let image = Self.image()
         let patches = try PagePatches.embed(image, with: vision)
-        try embedded.appendPatches(patches.vectors, rows: patches.rows, columns: patches.columns, region: patches.region)
+        try embedded.appendPatches(patches)
 
         // The image encoder's own multi-vector of the same picture, from its PNG.
         let reference = try vision.embed([.encoded(bytes: try PNGEncoder.encode(image), name: "page")], options: .init(output: .multiVector))[0].get()
@@ -70,7 +70,7 @@ import Testing
         var embedded = try PageEmbedder.embed([PageEmbedderTests.page("quarterly revenue table")], with: text)[0]
         let textVectors = embedded.tokens.count
         let patches = try PagePatches.embed(Self.image(), with: vision)
-        try embedded.appendPatches(patches.vectors, rows: patches.rows, columns: patches.columns, region: patches.region)
+        try embedded.appendPatches(patches)
         let query = try MultiVector(rows: try #require(try text.embed(["revenue table"], options: text.retrievalOptions(.query, output: .multiVector))[0].get().tokenVectors))
 
         let words = Self.maxima(query, embedded.tokens, 0 ..< textVectors)
@@ -92,7 +92,7 @@ import Testing
         let bundle = try #require(Self.bundle)
         var embedded = try PageEmbedder.embed([PageEmbedderTests.page("a page")], with: try #require(bundle.text))[0]
         #expect(throws: EmbeddingError.self) {
-            try embedded.appendPatches([[Float](repeating: 0.1, count: embedded.tokens.dimension + 1)], rows: 1, columns: 1, region: PixelRect(x: 0, y: 0, width: 1, height: 1))
+            try embedded.appendPatches(PagePatchVectors(vectors: [[Float](repeating: 0.1, count: embedded.tokens.dimension + 1)], rows: 1, columns: 1, region: PixelRect(x: 0, y: 0, width: 1, height: 1)))
         }
     }
 }

@@ -11,7 +11,11 @@ extension PageInputReader {
     func encodeColBERT(
         _ page: Multiembed_V1_Page, index: Int, encoder: ColBERTTextEncoder, role: RetrievalSide
     ) async -> Result<PageEmbedding, ServerError> {
-        await run { reader in
+        if page.includePatches {
+            return .failure(.invalidArgument(
+                "input \(index): include_patches: a ColBERT-style model has no vision tower to give a page image's patch vectors"))
+        }
+        return await run { reader in
             reader.readNow(page, index: index).flatMap { text in
                 Result { () throws(EmbeddingError) -> PageEmbedding in
                     if role == .query { return try ColBERTPageEmbedder.query(text, with: encoder) }

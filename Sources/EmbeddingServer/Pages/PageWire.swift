@@ -16,6 +16,27 @@ extension PageText {
     }
 }
 
+extension PageAttachment {
+    /// The text layer as the wire gives it, with where the image's patch vectors are when the
+    /// page's vectors hold them.
+    var wire: Multiembed_V1_PageText {
+        var wire = page.wire
+        if let patches {
+            var grid = Multiembed_V1_PagePatches()
+            grid.vectors = UInt32(clamping: patches.count)
+            grid.leading = UInt32(clamping: patches.leading)
+            grid.rows = UInt32(clamping: patches.rows)
+            grid.columns = UInt32(clamping: patches.columns)
+            grid.x = UInt32(clamping: patches.region.x)
+            grid.y = UInt32(clamping: patches.region.y)
+            grid.width = UInt32(clamping: patches.region.width)
+            grid.height = UInt32(clamping: patches.region.height)
+            wire.patches = grid
+        }
+        return wire
+    }
+}
+
 extension PageWord {
     var wire: Multiembed_V1_PageWord {
         var wire = Multiembed_V1_PageWord()
