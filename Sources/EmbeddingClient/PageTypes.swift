@@ -81,6 +81,9 @@ public struct PageText: Sendable, Hashable {
     public var note: String?
     /// PDF pages: the resolution the boxes are in.
     public var dpi: Int?
+    /// Where the page image's patch vectors are, when the page's vectors hold them
+    /// (``PageInput/includePatches``).
+    public var patches: PagePatches?
 
     init(_ wire: Multiembed_V1_PageText) {
         width = Int(wire.width)
@@ -90,6 +93,32 @@ public struct PageText: Sendable, Hashable {
         source = wire.source
         note = wire.note.isEmpty ? nil : wire.note
         dpi = wire.dpi == 0 ? nil : Int(wire.dpi)
+        patches = wire.hasPatches ? PagePatches(wire.patches) : nil
+    }
+}
+
+/// Where a page's image vectors are: the last `vectors` of its multi-vector, `leading` vectors of
+/// the whole image first (CLIP's class token), then one per patch, row by row over a `rows` x
+/// `columns` grid covering `x, y, width, height` of the page image (pixels).
+public struct PagePatches: Sendable, Hashable {
+    public var vectors: Int
+    public var leading: Int
+    public var rows: Int
+    public var columns: Int
+    public var x: Int
+    public var y: Int
+    public var width: Int
+    public var height: Int
+
+    init(_ wire: Multiembed_V1_PagePatches) {
+        vectors = Int(wire.vectors)
+        leading = Int(wire.leading)
+        rows = Int(wire.rows)
+        columns = Int(wire.columns)
+        x = Int(wire.x)
+        y = Int(wire.y)
+        width = Int(wire.width)
+        height = Int(wire.height)
     }
 }
 

@@ -68,6 +68,29 @@ class PageWord:
 
 
 @dataclass(frozen=True)
+class PagePatches:
+    """Where a page's image vectors are (``multiembed.v1.PagePatches``, asked for with
+    ``Page(include_patches=True)``): the last ``vectors`` of the page's multi-vector, ``leading``
+    whole-image vectors first (CLIP's class token), then one per patch, row by row over a
+    ``rows`` x ``columns`` grid covering the box ``x, y, width, height`` of the page image.
+    """
+
+    vectors: int
+    leading: int
+    rows: int
+    columns: int
+    x: int
+    y: int
+    width: int
+    height: int
+
+    @classmethod
+    def from_message(cls, message: pages_pb2.PagePatches) -> "PagePatches":
+        return cls(vectors=message.vectors, leading=message.leading, rows=message.rows, columns=message.columns,
+                   x=message.x, y=message.y, width=message.width, height=message.height)
+
+
+@dataclass(frozen=True)
 class PageText:
     """A page's text layer, as the server read it (``multiembed.v1.PageText``).
 
@@ -78,6 +101,7 @@ class PageText:
         width, height: size in pixels of the page image the boxes refer to.
         note: why the text layer is empty or partial (a blank page, OCR's time limit), or ``""``.
         dpi: PDF pages: the resolution the page was rendered at (and its boxes are in); else 0.
+        patches: where the page image's patch vectors are, when the page's vectors hold them.
     """
 
     text: str
@@ -87,11 +111,13 @@ class PageText:
     height: int
     note: str = ""
     dpi: int = 0
+    patches: Optional[PagePatches] = None
 
     @classmethod
     def from_message(cls, message: pages_pb2.PageText) -> "PageText":
+        patches = PagePatches.from_message(message.patches) if message.HasField("patches") else None
         return cls(text=message.text, source=message.source, words=[PageWord.from_message(w) for w in message.words],
-                   width=message.width, height=message.height, note=message.note, dpi=message.dpi)
+                   width=message.width, height=message.height, note=message.note, dpi=message.dpi, patches=patches)
 
 
 @dataclass(frozen=True)
