@@ -139,3 +139,29 @@ public struct MatchedWord: Sendable, Hashable {
         score = wire.score
     }
 }
+
+/// A patch of a page hit's image that gave query vectors their best match
+/// (``SearchParameters/includeMatches``, a page upserted with ``PageInput/includePatches``).
+public struct MatchedPatch: Sendable, Hashable {
+    /// Its vector in the page's multi-vector.
+    public var vector: Int
+    /// Its box on the page image, in pixels.
+    public var x: Int
+    public var y: Int
+    public var width: Int
+    public var height: Int
+    /// The query vectors whose maximum it gave, and their sum.
+    public var queryVectors: [Int]
+    public var score: Float
+
+    init(_ wire: Multiembed_V1_MatchedPatch) {
+        vector = Int(wire.vector)
+        x = Int(wire.x)
+        y = Int(wire.y)
+        width = Int(wire.width)
+        height = Int(wire.height)
+        queryVectors = wire.queryVectors.map { Int($0) }
+        score = wire.score
+    }
+}
+

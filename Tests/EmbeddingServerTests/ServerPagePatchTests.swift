@@ -14,7 +14,7 @@ struct ServerPagePatchTests {
         return input
     }
 
-    @Test("a model with a vision tower appends the image's vectors; Upsert stores them and Get says where they are; other models refuse")
+    @Test("a model with a vision tower appends the image's vectors; Upsert stores them, Get says where they are, Search shows matched patches; other models refuse")
     func pagePatches() async throws {
         let directory = TemporaryDataDirectory()
         defer { directory.cleanup() }
@@ -52,6 +52,32 @@ struct ServerPagePatchTests {
             #expect(got[0].pageText.words.count == 7)
             // Words first (the text tower's windows), then the 17 image vectors.
             #expect(got[0].content.vectors.count > 17 + 7)
+
+            // Matches: each query vector's maximum is a word or a patch (given as its box), never both.
+            let queryText = "quarterly revenue table by region"
+            let found = try await connection.ok(CollectionRequest.search("pages", textSource(queryText), topK: 1) { $0.includeMatches = true })
+            let hit = try #require(found.search.hits.first)
+            let stored = try #require(got.first { $0.id == hit.id })
+            let text = try #require(clip.text)
+            let query = try #require(try text.embed([queryText], options: text.retrievalOptions(.query, output: .multiVector))[0].get().tokenVectors)
+            let document = floats(stored.content.vectors.data), width = Int(stored.content.vectors.dimension)
+            let first = Int(stored.content.vectors.count) - 17
+            func argmax(_ row: [Float]) -> Int {
+                let dots = (0 ..< Int(stored.content.vectors.count)).map { j in zip(row, document[j * width ..< (j + 1) * width]).map(*).reduce(0, +) }
+                return dots.indices.max { dots[$0] < dots[$1] }!
+            }
+            let byWords = Set(hit.matches.flatMap(\.queryVectors)), byPatches = Set(hit.matchedPatches.flatMap(\.queryVectors))
+            #expect(byWords.isDisjoint(with: byPatches))
+            for patch in hit.matchedPatches {
+                #expect(Int(patch.vector) > first && Int(patch.vector) < first + 17)
+                #expect(patch.queryVectors.allSatisfy { argmax(query[Int($0)]) == Int(patch.vector) })
+                let region = stored.pageText.patches
+                #expect(patch.x >= region.x && patch.y >= region.y && patch.x + patch.width <= region.x + region.width
+                    && patch.y + patch.height <= region.y + region.height)
+            }
+            for i in 1 ..< query.count - 1 where argmax(query[i]) > first {
+                #expect(byPatches.contains(UInt32(i)), "query vector \(i)")
+            }
 
             let refused = try await connection.answer(embedRequest(id: 4, texts: []) {
                 $0.inputs = [Self.patchedPage(plain), ServerPageTests.pageInput(pdf: ServerPageTests.pdf, page: 1)]

@@ -62,3 +62,17 @@ extension MatchedWord {
         return wire
     }
 }
+
+extension MatchedPatch {
+    var wire: Multiembed_V1_MatchedPatch {
+        var wire = Multiembed_V1_MatchedPatch()
+        wire.vector = UInt32(clamping: vector)
+        wire.x = UInt32(clamping: box.x)
+        wire.y = UInt32(clamping: box.y)
+        wire.width = UInt32(clamping: box.width)
+        wire.height = UInt32(clamping: box.height)
+        wire.queryVectors = queryVectors.map { UInt32(clamping: $0) }
+        wire.score = score
+        return wire
+    }
+}

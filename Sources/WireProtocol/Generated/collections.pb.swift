@@ -763,6 +763,10 @@ public nonisolated struct Multiembed_V1_SearchHit: Sendable {
   /// gave the query vectors their maxima, best share of the score first. Empty otherwise.
   public var matches: [Multiembed_V1_MatchedWord] = []
 
+  /// With SearchRequest.include_matches, for a page document holding its image's patch vectors
+  /// (Page.include_patches): the patches that gave query vectors their maxima, best share first.
+  public var matchedPatches: [Multiembed_V1_MatchedPatch] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1739,7 +1743,7 @@ nonisolated extension Multiembed_V1_SearchRequest: SwiftProtobuf.Message, SwiftP
 
 nonisolated extension Multiembed_V1_SearchHit: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SearchHit"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}score\0\u{1}metadata\0\u{1}matches\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}score\0\u{1}metadata\0\u{1}matches\0\u{3}matched_patches\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1751,6 +1755,7 @@ nonisolated extension Multiembed_V1_SearchHit: SwiftProtobuf.Message, SwiftProto
       case 2: try { try decoder.decodeSingularFloatField(value: &self.score) }()
       case 3: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.metadata) }()
       case 4: try { try decoder.decodeRepeatedMessageField(value: &self.matches) }()
+      case 5: try { try decoder.decodeRepeatedMessageField(value: &self.matchedPatches) }()
       default: break
       }
     }
@@ -1769,6 +1774,9 @@ nonisolated extension Multiembed_V1_SearchHit: SwiftProtobuf.Message, SwiftProto
     if !self.matches.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.matches, fieldNumber: 4)
     }
+    if !self.matchedPatches.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.matchedPatches, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1777,6 +1785,7 @@ nonisolated extension Multiembed_V1_SearchHit: SwiftProtobuf.Message, SwiftProto
     if lhs.score != rhs.score {return false}
     if lhs.metadata != rhs.metadata {return false}
     if lhs.matches != rhs.matches {return false}
+    if lhs.matchedPatches != rhs.matchedPatches {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

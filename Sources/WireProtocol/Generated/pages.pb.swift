@@ -228,6 +228,35 @@ public nonisolated struct Multiembed_V1_MatchedWord: Sendable {
   fileprivate var _word: Multiembed_V1_PageWord? = nil
 }
 
+/// A patch of a page image that gave query vectors their best match (a page document holding its
+/// image's patch vectors): its box on the page image, for highlighting.
+public nonisolated struct Multiembed_V1_MatchedPatch: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The patch's vector in the page's multi-vector.
+  public var vector: UInt32 = 0
+
+  /// Its box on the page image, in pixels from the top-left corner.
+  public var x: UInt32 = 0
+
+  public var y: UInt32 = 0
+
+  public var width: UInt32 = 0
+
+  public var height: UInt32 = 0
+
+  /// The query vectors whose maximum it gave, and the sum of those maxima.
+  public var queryVectors: [UInt32] = []
+
+  public var score: Float = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "multiembed.v1"
@@ -550,6 +579,66 @@ nonisolated extension Multiembed_V1_MatchedWord: SwiftProtobuf.Message, SwiftPro
   public static func ==(lhs: Multiembed_V1_MatchedWord, rhs: Multiembed_V1_MatchedWord) -> Bool {
     if lhs.wordIndex != rhs.wordIndex {return false}
     if lhs._word != rhs._word {return false}
+    if lhs.queryVectors != rhs.queryVectors {return false}
+    if lhs.score != rhs.score {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Multiembed_V1_MatchedPatch: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".MatchedPatch"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}vector\0\u{1}x\0\u{1}y\0\u{1}width\0\u{1}height\0\u{3}query_vectors\0\u{1}score\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.vector) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.x) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.y) }()
+      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.width) }()
+      case 5: try { try decoder.decodeSingularUInt32Field(value: &self.height) }()
+      case 6: try { try decoder.decodeRepeatedUInt32Field(value: &self.queryVectors) }()
+      case 7: try { try decoder.decodeSingularFloatField(value: &self.score) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.vector != 0 {
+      try visitor.visitSingularUInt32Field(value: self.vector, fieldNumber: 1)
+    }
+    if self.x != 0 {
+      try visitor.visitSingularUInt32Field(value: self.x, fieldNumber: 2)
+    }
+    if self.y != 0 {
+      try visitor.visitSingularUInt32Field(value: self.y, fieldNumber: 3)
+    }
+    if self.width != 0 {
+      try visitor.visitSingularUInt32Field(value: self.width, fieldNumber: 4)
+    }
+    if self.height != 0 {
+      try visitor.visitSingularUInt32Field(value: self.height, fieldNumber: 5)
+    }
+    if !self.queryVectors.isEmpty {
+      try visitor.visitPackedUInt32Field(value: self.queryVectors, fieldNumber: 6)
+    }
+    if self.score.bitPattern != 0 {
+      try visitor.visitSingularFloatField(value: self.score, fieldNumber: 7)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Multiembed_V1_MatchedPatch, rhs: Multiembed_V1_MatchedPatch) -> Bool {
+    if lhs.vector != rhs.vector {return false}
+    if lhs.x != rhs.x {return false}
+    if lhs.y != rhs.y {return false}
+    if lhs.width != rhs.width {return false}
+    if lhs.height != rhs.height {return false}
     if lhs.queryVectors != rhs.queryVectors {return false}
     if lhs.score != rhs.score {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}

@@ -144,6 +144,33 @@ class MatchedWord:
                    query_vectors=list(message.query_vectors), score=message.score)
 
 
+@dataclass(frozen=True)
+class MatchedPatch:
+    """A patch of a page image that gave query vectors their best MaxSim match
+    (``multiembed.v1.MatchedPatch``), in :attr:`SearchHit.matched_patches`: for page documents
+    holding their image's patch vectors (``Page(include_patches=True)``).
+
+    Attributes:
+        vector: the patch's vector in the page's multi-vector.
+        x, y, width, height: its box on the page image, in pixels.
+        query_vectors: the query vectors whose maximum it gave.
+        score: the sum of those maxima.
+    """
+
+    vector: int
+    x: int
+    y: int
+    width: int
+    height: int
+    query_vectors: List[int]
+    score: float
+
+    @classmethod
+    def from_message(cls, message: pages_pb2.MatchedPatch) -> "MatchedPatch":
+        return cls(vector=message.vector, x=message.x, y=message.y, width=message.width, height=message.height,
+                   query_vectors=list(message.query_vectors), score=message.score)
+
+
 @dataclass
 class EmbedResult:
     """Everything an embed call returned.
@@ -439,12 +466,14 @@ class SearchHit:
     """One document found by a search: its id, score (MaxSim for maxsim and hybrid searches, the
     metric's for dense ones) and metadata; with ``search(..., include_matches=True)``, a page
     document's hit also has ``matches``: the words that matched, each with its box and share of
-    the score (empty otherwise)."""
+    the score (empty otherwise), and ``matched_patches``: the patches that matched, for a page
+    holding its image's patch vectors."""
 
     id: str
     score: float
     metadata: Dict[str, str]
     matches: List[MatchedWord] = field(default_factory=list)
+    matched_patches: List[MatchedPatch] = field(default_factory=list)
 
 
 @dataclass
@@ -481,7 +510,8 @@ class SearchResult:
     def from_message(cls, message: collections_pb2.SearchResponse) -> "SearchResult":
         usage = Usage()
         usage.add(message.usage)
-        return cls([SearchHit(h.id, h.score, dict(h.metadata), [MatchedWord.from_message(m) for m in h.matches])
+        return cls([SearchHit(h.id, h.score, dict(h.metadata), [MatchedWord.from_message(m) for m in h.matches],
+                              [MatchedPatch.from_message(m) for m in h.matched_patches])
                     for h in message.hits], usage)
 
 

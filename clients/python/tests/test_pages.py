@@ -47,6 +47,7 @@ def page_answer(conn, request: envelope_pb2.Request) -> None:
         if request.search.include_matches:
             hit.matches.add(word_index=1, word=WORDS[1], query_vectors=[0, 2], score=0.9)
             hit.matches.add(word_index=0, word=WORDS[0], query_vectors=[1], score=0.6)
+            hit.matched_patches.add(vector=9, x=0, y=30, width=22, height=22, query_vectors=[3], score=0.4)
         search.hits.add(id="plain", score=0.5)
         conn.send(envelope_pb2.Response(id=request.id, search=search))
     elif body == "upsert":
@@ -154,6 +155,8 @@ def test_search_include_matches_is_sent_and_matches_parsed(server):
     assert (first[0].word_index, first[0].query_vectors, first[0].score) == (1, [0, 2], pytest.approx(0.9))
     assert (first[0].word.x, first[0].word.y, first[0].word.width, first[0].word.height) == (104, 20, 70, 14)
     assert hits[1].matches == []
+    assert hits[0].matched_patches == [multiembed.MatchedPatch(9, 0, 30, 22, 22, [3], pytest.approx(0.4))]
+    assert all(hit.matched_patches == [] for hit in without) and hits[1].matched_patches == []
 
 
 def test_async_client_pages_and_matches(server):

@@ -5,6 +5,24 @@ from typing import ClassVar as _ClassVar, Iterable as _Iterable, Mapping as _Map
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class MatchedPatch(_message.Message):
+    __slots__ = ["height", "query_vectors", "score", "vector", "width", "x", "y"]
+    HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    QUERY_VECTORS_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    VECTOR_FIELD_NUMBER: _ClassVar[int]
+    WIDTH_FIELD_NUMBER: _ClassVar[int]
+    X_FIELD_NUMBER: _ClassVar[int]
+    Y_FIELD_NUMBER: _ClassVar[int]
+    height: int
+    query_vectors: _containers.RepeatedScalarFieldContainer[int]
+    score: float
+    vector: int
+    width: int
+    x: int
+    y: int
+    def __init__(self, vector: _Optional[int] = ..., x: _Optional[int] = ..., y: _Optional[int] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., query_vectors: _Optional[_Iterable[int]] = ..., score: _Optional[float] = ...) -> None: ...
+
 class MatchedWord(_message.Message):
     __slots__ = ["query_vectors", "score", "word", "word_index"]
     QUERY_VECTORS_FIELD_NUMBER: _ClassVar[int]

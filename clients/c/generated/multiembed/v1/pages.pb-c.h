@@ -20,6 +20,7 @@ typedef struct Multiembed__V1__PagePatches Multiembed__V1__PagePatches;
 typedef struct Multiembed__V1__PageWord Multiembed__V1__PageWord;
 typedef struct Multiembed__V1__PageText Multiembed__V1__PageText;
 typedef struct Multiembed__V1__MatchedWord Multiembed__V1__MatchedWord;
+typedef struct Multiembed__V1__MatchedPatch Multiembed__V1__MatchedPatch;
 
 
 /* --- enums --- */
@@ -205,6 +206,36 @@ struct  Multiembed__V1__MatchedWord
     , 0, NULL, 0,NULL, 0 }
 
 
+/*
+ * A patch of a page image that gave query vectors their best match (a page document holding its
+ * image's patch vectors): its box on the page image, for highlighting.
+ */
+struct  Multiembed__V1__MatchedPatch
+{
+  ProtobufCMessage base;
+  /*
+   * The patch's vector in the page's multi-vector.
+   */
+  uint32_t vector;
+  /*
+   * Its box on the page image, in pixels from the top-left corner.
+   */
+  uint32_t x;
+  uint32_t y;
+  uint32_t width;
+  uint32_t height;
+  /*
+   * The query vectors whose maximum it gave, and the sum of those maxima.
+   */
+  size_t n_query_vectors;
+  uint32_t *query_vectors;
+  float score;
+};
+#define MULTIEMBED__V1__MATCHED_PATCH__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&multiembed__v1__matched_patch__descriptor) \
+    , 0, 0, 0, 0, 0, 0,NULL, 0 }
+
+
 /* Multiembed__V1__Page methods */
 void   multiembed__v1__page__init
                      (Multiembed__V1__Page         *message);
@@ -300,6 +331,25 @@ Multiembed__V1__MatchedWord *
 void   multiembed__v1__matched_word__free_unpacked
                      (Multiembed__V1__MatchedWord *message,
                       ProtobufCAllocator *allocator);
+/* Multiembed__V1__MatchedPatch methods */
+void   multiembed__v1__matched_patch__init
+                     (Multiembed__V1__MatchedPatch         *message);
+size_t multiembed__v1__matched_patch__get_packed_size
+                     (const Multiembed__V1__MatchedPatch   *message);
+size_t multiembed__v1__matched_patch__pack
+                     (const Multiembed__V1__MatchedPatch   *message,
+                      uint8_t             *out);
+size_t multiembed__v1__matched_patch__pack_to_buffer
+                     (const Multiembed__V1__MatchedPatch   *message,
+                      ProtobufCBuffer     *buffer);
+Multiembed__V1__MatchedPatch *
+       multiembed__v1__matched_patch__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   multiembed__v1__matched_patch__free_unpacked
+                     (Multiembed__V1__MatchedPatch *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Multiembed__V1__Page_Closure)
@@ -317,6 +367,9 @@ typedef void (*Multiembed__V1__PageText_Closure)
 typedef void (*Multiembed__V1__MatchedWord_Closure)
                  (const Multiembed__V1__MatchedWord *message,
                   void *closure_data);
+typedef void (*Multiembed__V1__MatchedPatch_Closure)
+                 (const Multiembed__V1__MatchedPatch *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -328,6 +381,7 @@ extern const ProtobufCMessageDescriptor multiembed__v1__page_patches__descriptor
 extern const ProtobufCMessageDescriptor multiembed__v1__page_word__descriptor;
 extern const ProtobufCMessageDescriptor multiembed__v1__page_text__descriptor;
 extern const ProtobufCMessageDescriptor multiembed__v1__matched_word__descriptor;
+extern const ProtobufCMessageDescriptor multiembed__v1__matched_patch__descriptor;
 
 PROTOBUF_C__END_DECLS
 
