@@ -11,7 +11,9 @@ extension MultiVectorResolver {
     ///
     /// Such models define no prompts: a prompt name is NOT_FOUND; an instruction is prepended
     /// to every text (after which the markers still apply). Texts are cut to the model's query
-    /// or document length; with TRUNCATE_ERROR a text that does not fit fails alone.
+    /// or document length; with TRUNCATE_ERROR a text that does not fit fails alone. Page inputs
+    /// are read and encoded by their own path (``PageInputReader/encodeColBERT(_:index:encoder:role:)``):
+    /// a document page is never cut (windows of the document length), and takes no instruction.
     func encode(
         _ inputs: [(index: Int, input: Multiembed_V1_Input)], colbert: ColBERTTextEncoder, model: ServedModel,
         name: (Int) -> String, into resolved: inout Resolved
