@@ -21,7 +21,7 @@ struct SearchCommand: ParsableCommand {
     @Option(name: .long, help: "Number of results.")
     var topK = 10
 
-    @Option(name: .long, help: "Write each page hit as a PNG into this folder, the words that matched boxed in red.")
+    @Option(name: .long, help: "Write each page hit as a PNG into this folder, the words that matched boxed in red (and the patches, for pages holding their patch vectors, in blue).")
     var highlight: String?
 
     @Argument(help: "The query text.")
@@ -57,7 +57,7 @@ struct SearchCommand: ParsableCommand {
                 if let highlighter, let found = matches[hit.id], let path = hit.metadata["source"] {
                     let file = try highlighter.write(
                         rank: rank + 1, id: hit.id, path: path, pdfPage: hit.metadata["page"].flatMap { Int($0) }.map { $0 - 1 },
-                        page: found.page, matches: found.words)
+                        page: found.page, matches: found.words, patches: found.patches)
                     print("\thighlighted: \(file)")
                 }
             }

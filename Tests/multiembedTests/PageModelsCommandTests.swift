@@ -103,6 +103,16 @@ import Testing
                 #expect(Closeness.maxAbsDifference(rows.flatMap { $0 }, expected.flatMap { $0 }) < 1e-5)
             }
         }
+        // Search shows the words and, where a query token's best match is a patch, its box;
+        // --highlight draws both (patches in blue).
+        let pictures = folder.url.appendingPathComponent("highlights")
+        let found = try CommandRunner.run(
+            ["search", "--data-dir", data, "--collection", "p", "--model", clip, "--top-k", "3", "--highlight", pictures.path,
+             "halt or reboot the machine"])
+        #expect(found.status == 0 && found.stdout.contains("highlighted: "), "\(found.stdout) \(found.stderr)")
+        if let line = found.stdout.split(separator: "\n").first(where: { $0.hasPrefix("\tmatched patches: ") }) {
+            #expect(line.contains("x"), "\(line)")
+        }
         let embedded = try CommandRunner.run(["embed", "--model", clip, "--pages", pdf.path, "--page-patches", "--multi-vector"])
         #expect(embedded.status == 0, "\(embedded.stderr)")
         #expect(((try embedded.jsonLines()).first?["vectors"] as? [[Double]]).map { $0.count > 17 } == true)
