@@ -72,7 +72,7 @@ struct EmbedCommand: ParsableCommand {
         if let texts {
             try embedTexts(try textEmbedder(of: bundle), path: texts)
         } else if !pages.isEmpty {
-            try embedPages(try textEmbedder(of: bundle))
+            try embedPages(bundle)
         } else {
             try embedImages(bundle)
         }
