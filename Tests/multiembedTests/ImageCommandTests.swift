@@ -23,6 +23,18 @@ import Testing
         #expect((lines[0]["vectors"] as? [Any])?.count == 17)
     }
 
+    @Test func anImageFileOverMaxImageBytesIsRefusedUnreadAndAlone() throws {
+        let small = Fixtures.url("images/tiny-10x7.png").path
+        let large = Fixtures.url("images/photo-kafka.jpg").path
+        let limit = try FileManager.default.attributesOfItem(atPath: small)[.size] as! Int
+        let output = try CommandRunner.run(["embed", "--model", model, "--max-image-bytes", "\(limit)", "--images", small, large])
+        #expect(output.status != 0 && !output.crashed)
+        let lines = try output.jsonLines()
+        #expect(lines.count == 2 && lines[0]["embedding"] != nil)
+        let error = lines[1]["error"] as? String ?? ""
+        #expect(error.contains("photo-kafka.jpg") && error.contains("--max-image-bytes"), "\(error)")
+    }
+
     @Test func aBadImageFailsAloneAndInstructionsAreRefused() throws {
         let folder = try TemporaryDirectory()
         let corrupt = folder.url.appendingPathComponent("corrupt.png")
