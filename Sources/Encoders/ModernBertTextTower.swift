@@ -2,17 +2,10 @@ import EmbeddingKernels
 import Foundation
 import Tokenizers
 
-/// ModernBERT with a sentence-transformers pooling mode (gte-modernbert, modernbert-embed);
-/// token vectors are the last hidden state. The counterpart of ``BertTextTower``.
-public struct ModernBertTextTower: TextTower {
-    public let model: ModernBertModel
-    public let pooling: Pooling
+/// ModernBERT with a sentence-transformers pooling mode (gte-modernbert, modernbert-embed).
+public typealias ModernBertTextTower = PooledEncoderTower<ModernBertModel>
 
-    public init(model: ModernBertModel, pooling: Pooling) {
-        self.model = model
-        self.pooling = pooling
-    }
-
+extension PooledEncoderTower where Backbone == ModernBertModel {
     /// Loads the model of a sentence-transformers folder (`config.json`, `model.safetensors`,
     /// strictly) and its pipeline files (pooling, Normalize, max_seq_length, prompts). Without a
     /// Pooling module the tower mean-pools, as sentence-transformers does for a bare model. The
@@ -36,19 +29,5 @@ public struct ModernBertTextTower: TextTower {
                 reason: "the tokenizer has \(tokenizer.vocabularySize) tokens but vocab_size is \(tower.model.config.vocabSize)")
         }
         return TextEmbedder(tokenizer: tokenizer, tower: tower, pipeline: pipeline)
-    }
-
-    public var maxPositions: Int { model.maxPositions }
-    public var pooledDimension: Int { model.config.hiddenSize }
-    public var tokenDimension: Int { model.config.hiddenSize }
-
-    public func forward(_ ids: [[Int32]]) -> PackedHiddenStates { model(ids) }
-
-    public func pooled(_ states: PackedHiddenStates, ids: [[Int32]], index: Int) -> [Float] {
-        pooling.pool(states.values, rows: states.sequences[index])
-    }
-
-    public func tokenVectors(_ states: PackedHiddenStates, index: Int) -> [[Float]] {
-        states.tokens(of: index)
     }
 }

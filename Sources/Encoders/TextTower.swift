@@ -21,19 +21,20 @@ public protocol TextTower: Sendable {
     func tokenVectors(_ states: PackedHiddenStates, index: Int) -> [[Float]]
 }
 
-/// BERT with a sentence-transformers pooling mode; token vectors are the last hidden state.
-public struct BertTextTower: TextTower {
-    public let model: BertModel
+/// An encoder under a sentence-transformers pooling mode, token vectors being its last hidden
+/// state: BERT (all-MiniLM, bge, e5) and ModernBERT (gte-modernbert, modernbert-embed) alike.
+public struct PooledEncoderTower<Backbone: TokenEncoderBackbone>: TextTower {
+    public let model: Backbone
     public let pooling: Pooling
 
-    public init(model: BertModel, pooling: Pooling) {
+    public init(model: Backbone, pooling: Pooling) {
         self.model = model
         self.pooling = pooling
     }
 
     public var maxPositions: Int { model.maxPositions }
-    public var pooledDimension: Int { model.config.hiddenSize }
-    public var tokenDimension: Int { model.config.hiddenSize }
+    public var pooledDimension: Int { model.hiddenSize }
+    public var tokenDimension: Int { model.hiddenSize }
 
     public func forward(_ ids: [[Int32]]) -> PackedHiddenStates { model(ids) }
 
@@ -45,3 +46,6 @@ public struct BertTextTower: TextTower {
         states.tokens(of: index)
     }
 }
+
+/// BERT with a sentence-transformers pooling mode.
+public typealias BertTextTower = PooledEncoderTower<BertModel>
