@@ -65,45 +65,83 @@ public struct ColModernVBertEncoder: Sendable {
 
     /// The prompt's token ids for an image cut into `rows x cols` tiles (0 x 0: one image).
     public func imagePromptIDs(rows: Int, cols: Int) throws(EmbeddingError) -> [Int32] {
+        try imagePromptIDs(rows: rows, cols: cols, index: 0)
+    }
+
+    private func imagePromptIDs(rows: Int, cols: Int, index: Int) throws(EmbeddingError) -> [Int32] {
         let text = Idefics3Prompt.expand(prompts.visualPromptPrefix, rows: rows, cols: cols, imageSequenceLength: model.imageSequenceLength)
-        return try tokenize(text, index: 0)
+        return try tokenize(text, index: index)
     }
 
     /// The multi-vector of one decoded image.
     public func encode(image: RGBImage) throws(EmbeddingError) -> [[Float]] {
-        let tiles: Idefics3Tiles
-        do throws(ImageTilingError) { tiles = try processor.tiles(image) } catch { throw .invalidInput(index: 0, reason: error.description) }
-        return try encode(tiles: tiles)
+        try encode(images: [image])[0]
+    }
+
+    /// The multi-vectors of decoded images, in one forward pass; an image that would become
+    /// more than ``Idefics3ImageProcessor/maxTiles`` tiles fails the call, naming its index.
+    public func encode(images: [RGBImage]) throws(EmbeddingError) -> [[[Float]]] {
+        var pages: [Idefics3Tiles] = []
+        for (index, image) in images.enumerated() {
+            do throws(ImageTilingError) { pages.append(try processor.tiles(image)) } catch {
+                throw .invalidInput(index: index, reason: error.description)
+            }
+        }
+        return try encode(pages: pages)
     }
 
     /// The multi-vector of an image already tiled and normalised (transformers' `pixel_values`).
     public func encode(tiles: Idefics3Tiles) throws(EmbeddingError) -> [[Float]] {
-        let side = processor.tileSize
-        let expected = tiles.rows == 0 ? 1 : tiles.rows * tiles.cols + 1
-        guard tiles.rows >= 0, tiles.cols >= 0, tiles.pixelValues.count == expected else {
-            throw .invalidInput(index: 0, reason: "\(tiles.pixelValues.count) tiles given for a \(tiles.rows)x\(tiles.cols) layout")
+        try encode(pages: [tiles])[0]
+    }
+
+    /// The multi-vectors of tiled images, in one forward pass (sequences packed, no padding).
+    public func encode(pages: [Idefics3Tiles]) throws(EmbeddingError) -> [[[Float]]] {
+        var ids: [[Int32]] = []
+        var patches: [[[Float]]] = []
+        for (index, page) in pages.enumerated() {
+            patches.append(try tilePatches(page, index: index))
+            ids.append(try imagePromptIDs(rows: page.rows, cols: page.cols, index: index))
         }
-        guard expected <= processor.maxTiles else {
-            throw .invalidInput(index: 0, reason: ImageTilingError.tooManyTiles(rows: tiles.rows, cols: tiles.cols, limit: processor.maxTiles).description)
-        }
-        var patches: [[Float]] = []
-        for tile in tiles.pixelValues {
-            guard tile.channels == model.config.visionConfig.numChannels, tile.height == side, tile.width == side else {
-                throw .invalidInput(index: 0, reason: "a tile is \(tile.channels)x\(tile.height)x\(tile.width), the model takes \(model.config.visionConfig.numChannels)x\(side)x\(side)")
-            }
-            guard tile.values.allSatisfy(\.isFinite) else { throw .invalidInput(index: 0, reason: "pixel values hold NaN or infinity") }
-            do throws(ImageError) { patches.append(try Patchify.patches(tile, patchSize: model.config.visionConfig.patchSize).values) } catch {
-                throw .invalidInput(index: 0, reason: error.description)
-            }
-        }
-        let ids = try imagePromptIDs(rows: tiles.rows, cols: tiles.cols)
-        return project(model([ids], tiles: [patches]))
+        return project(model(ids, tiles: patches))
     }
 
     /// The multi-vector of a text query (`process_queries`: prefix, text, augmentation tokens).
     public func encode(query: String) throws(EmbeddingError) -> [[Float]] {
-        let ids = try tokenize(prompts.queryText(query), index: 0)
-        return project(model([ids], tiles: [[]]))
+        try encode(queries: [query])[0]
+    }
+
+    /// The multi-vectors of text queries, in one forward pass.
+    public func encode(queries: [String]) throws(EmbeddingError) -> [[[Float]]] {
+        var ids: [[Int32]] = []
+        for (index, query) in queries.enumerated() { ids.append(try tokenize(prompts.queryText(query), index: index)) }
+        return project(model(ids, tiles: Array(repeating: [], count: ids.count)))
+    }
+
+    /// The patches of every tile of `page`, after checking its layout, shapes and values.
+    private func tilePatches(_ page: Idefics3Tiles, index: Int) throws(EmbeddingError) -> [[Float]] {
+        let side = processor.tileSize
+        let channels = model.config.visionConfig.numChannels
+        let expected = page.rows == 0 ? 1 : page.rows * page.cols + 1
+        guard page.rows >= 0, page.cols >= 0, (page.rows == 0) == (page.cols == 0), page.pixelValues.count == expected else {
+            throw .invalidInput(index: index, reason: "\(page.pixelValues.count) tiles given for a \(page.rows)x\(page.cols) layout")
+        }
+        guard expected <= processor.maxTiles else {
+            throw .invalidInput(
+                index: index, reason: ImageTilingError.tooManyTiles(rows: page.rows, cols: page.cols, limit: processor.maxTiles).description)
+        }
+        var patches: [[Float]] = []
+        for tile in page.pixelValues {
+            guard tile.channels == channels, tile.height == side, tile.width == side else {
+                throw .invalidInput(
+                    index: index, reason: "a tile is \(tile.channels)x\(tile.height)x\(tile.width), the model takes \(channels)x\(side)x\(side)")
+            }
+            guard tile.values.allSatisfy(\.isFinite) else { throw .invalidInput(index: index, reason: "pixel values hold NaN or infinity") }
+            do throws(ImageError) { patches.append(try Patchify.patches(tile, patchSize: model.config.visionConfig.patchSize).values) } catch {
+                throw .invalidInput(index: index, reason: error.description)
+            }
+        }
+        return patches
     }
 
     /// colpali-engine's `score_multi_vector` for one pair: the sum over query vectors of their
@@ -123,13 +161,14 @@ public struct ColModernVBertEncoder: Sendable {
         }
     }
 
-    /// `custom_text_proj` and L2 normalisation of every token of the first sequence.
-    private func project(_ states: PackedHiddenStates) -> [[Float]] {
-        let rows = states.sequences[0].count
-        var out = [Float](repeating: 0, count: rows * dimension)
-        states.values.storage.withUnsafeBufferPointer { hidden in
-            customTextProj(hidden.baseAddress! + states.sequences[0].lowerBound * states.hiddenSize, rows: rows, into: &out)
+    /// `custom_text_proj` and L2 normalisation of every token, per sequence.
+    private func project(_ states: PackedHiddenStates) -> [[[Float]]] {
+        let tokens = states.values.rows
+        let width = dimension
+        var out = [Float](repeating: 0, count: tokens * width)
+        if tokens > 0 { customTextProj(states.values.storage, rows: tokens, into: &out) }
+        return states.sequences.map { sequence in
+            sequence.map { VectorMath.normalized(Array(out[$0 * width ..< ($0 + 1) * width])) }
         }
-        return (0..<rows).map { VectorMath.normalized(Array(out[$0 * dimension ..< ($0 + 1) * dimension])) }
     }
 }

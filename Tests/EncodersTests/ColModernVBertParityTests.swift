@@ -75,6 +75,20 @@ import Testing
         }
     }
 
+    /// Pages and queries packed into one forward pass give each one's reference vectors.
+    @Test func batchesMatchTheReference() throws {
+        let (golden, encoder) = (try golden, try encoder)
+        let pages = try encoder.encode(pages: try golden.images.map { try referenceTiles($0) })
+        let queries = try encoder.encode(queries: golden.queries.map(\.text))
+        let references = golden.images.map(\.vectors) + golden.queries.map(\.vectors)
+        #expect(pages.count + queries.count == references.count)
+        for (ours, theirs) in zip(pages + queries, references) {
+            #expect(ours.count == theirs.count)
+            let worst = zip(ours, theirs).map { Closeness.maxAbsDifference($0, $1) }.max() ?? .infinity
+            #expect(worst <= 1e-4, "\(worst)")
+        }
+    }
+
     @Test func badTilesAreErrorsNotCrashes() throws {
         let encoder = try encoder
         let tile = PixelValues(channels: 3, height: 64, width: 64, values: [Float](repeating: 0.5, count: 3 * 64 * 64))
@@ -85,6 +99,10 @@ import Testing
         var bad = tile
         bad.values[7] = .nan
         #expect(throws: EmbeddingError.self) { try encoder.encode(tiles: Idefics3Tiles(rows: 0, cols: 0, pixelValues: [bad])) }
+        // The failing page of a batch is named by its index.
+        #expect(throws: EmbeddingError.invalidInput(index: 1, reason: "pixel values hold NaN or infinity")) {
+            try encoder.encode(pages: [Idefics3Tiles(rows: 0, cols: 0, pixelValues: [tile]), Idefics3Tiles(rows: 0, cols: 0, pixelValues: [bad])])
+        }
     }
 
     @Test func loadingIsStrict() throws {
