@@ -37,7 +37,8 @@ public struct ColModernVBertEncoder: Sendable {
     /// Width of every output vector.
     public var dimension: Int { customTextProj.outFeatures }
 
-    /// Checks that `processor` tiles fit the vision tower and that the prompt tokens exist.
+    /// Checks that `processor` tiles fit the vision tower and that the prompt tokens exist,
+    /// including the row/column token of every tile a permitted layout can have.
     public init(
         model: ModernVBertModel, customTextProj: Linear, processor: Idefics3ImageProcessor, tokenizer: any TextTokenizer,
         prompts: ColModernVBertPrompts = .init(), path: String
@@ -52,6 +53,16 @@ public struct ColModernVBertEncoder: Sendable {
         }
         for token in [Idefics3Prompt.imageToken, Idefics3Prompt.fakeImageToken, Idefics3Prompt.globalImageToken, prompts.queryAugmentationToken] {
             guard tokenizer.tokenID(token) != nil else { throw .invalidConfig(path: path, reason: "the tokenizer has no token \(token)") }
+        }
+        // Every <row_r_col_c> a permitted layout can use must be one token, not spelled out.
+        let sides = processor.config.doResize
+            ? (processor.config.size.longestEdge + processor.tileSize - 1) / processor.tileSize : processor.maxTiles
+        for row in 1...max(sides, 1) {
+            for col in 1...max(sides, 1) where row * col + 1 <= processor.maxTiles {
+                guard tokenizer.tokenID("<row_\(row)_col_\(col)>") != nil else {
+                    throw .invalidConfig(path: path, reason: "the tokenizer has no token <row_\(row)_col_\(col)> for a \(row)x\(col) tile layout")
+                }
+            }
         }
         guard tokenizer.tokenID(Idefics3Prompt.imageToken) == model.imageTokenID else {
             throw .invalidConfig(path: path, reason: "image_token_id \(model.imageTokenID) is not the tokenizer's <image>")
@@ -114,7 +125,14 @@ public struct ColModernVBertEncoder: Sendable {
     /// The multi-vectors of text queries, in one forward pass.
     public func encode(queries: [String]) throws(EmbeddingError) -> [[[Float]]] {
         var ids: [[Int32]] = []
-        for (index, query) in queries.enumerated() { ids.append(try tokenize(prompts.queryText(query), index: index)) }
+        for (index, query) in queries.enumerated() {
+            let queryIDs = try tokenize(prompts.queryText(query), index: index)
+            // The model would look for image features for it (transformers refuses the mismatch).
+            guard !queryIDs.contains(model.imageTokenID) else {
+                throw .invalidInput(index: index, reason: "a query may not contain the image token \(Idefics3Prompt.imageToken)")
+            }
+            ids.append(queryIDs)
+        }
         return project(model(ids, tiles: Array(repeating: [], count: ids.count)))
     }
 

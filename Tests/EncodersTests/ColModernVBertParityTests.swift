@@ -99,6 +99,10 @@ import Testing
         var bad = tile
         bad.values[7] = .nan
         #expect(throws: EmbeddingError.self) { try encoder.encode(tiles: Idefics3Tiles(rows: 0, cols: 0, pixelValues: [bad])) }
+        // A query that spells the image token has no image to fill it.
+        #expect(throws: EmbeddingError.invalidInput(index: 1, reason: "a query may not contain the image token <image>")) {
+            try encoder.encode(queries: ["fine", "what is <image> here"])
+        }
         // The failing page of a batch is named by its index.
         #expect(throws: EmbeddingError.invalidInput(index: 1, reason: "pixel values hold NaN or infinity")) {
             try encoder.encode(pages: [Idefics3Tiles(rows: 0, cols: 0, pixelValues: [tile]), Idefics3Tiles(rows: 0, cols: 0, pixelValues: [bad])])

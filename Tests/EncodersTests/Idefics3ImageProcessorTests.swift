@@ -87,4 +87,25 @@ import Testing
         #expect(throws: ImageTilingError.tooManyTiles(rows: 2, cols: 2, limit: 4)) { try processor.tiles(image) }
         #expect(throws: ModelLoadError.self) { try Idefics3ImageProcessor(config: config, maxTiles: 0) }
     }
+
+    /// A processor config the tokenizer cannot spell the layouts of, or whose tokens per tile
+    /// differ from the model's, is refused at load, naming what is wrong.
+    @Test func inconsistentProcessorConfigsAreRefused() throws {
+        let source = Fixtures.url(ColModernVBertGolden.folder)
+        let original = try String(contentsOf: source.appendingPathComponent("processor_config.json"), encoding: .utf8)
+        for (edit, expected) in [
+            (("\"longest_edge\": 128", "\"longest_edge\": 1024"), "<row_1_col_7>"),
+            (("\"image_seq_len\": 4", "\"image_seq_len\": 9"), "image_seq_len 9"),
+        ] {
+            let folder = try ArchitectureRegistryTests.linkedCopy(of: source)
+            #expect(original.contains(edit.0))
+            try folder.write("processor_config.json", original.replacingOccurrences(of: edit.0, with: edit.1))
+            do {
+                _ = try ModernVBertArchitecture.loadEncoder(ModelFolder(directory: folder.url))
+                Issue.record("loaded with \(edit.1)")
+            } catch {
+                #expect(error.description.contains(expected), "\(error.description)")
+            }
+        }
+    }
 }
