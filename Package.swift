@@ -78,7 +78,7 @@ let package = Package(
             name: "LateInteraction", dependencies: ["EmbeddingKernels", "CMaxSim"], exclude: ["README.md"],
             swiftSettings: kernelSettings),
         .target(
-            name: "Pages", dependencies: ["Encoders", "Tokenizers", "LateInteraction", "EmbeddingKernels"],
+            name: "Pages", dependencies: ["Encoders", "Tokenizers", "LateInteraction", "EmbeddingKernels", "ImageIO"],
             swiftSettings: swiftSettings),
         // Page images by OCR, PDF pages by their text layer or rendering and OCR.
         .target(
@@ -163,7 +163,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "PagesTests", dependencies: ["Pages", "Encoders", "LateInteraction", "EmbeddingTesting"],
+            name: "PagesTests", dependencies: ["Pages", "Encoders", "LateInteraction", "EmbeddingTesting", "ImageIO"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "LateInteractionTests", dependencies: ["LateInteraction", "EmbeddingTesting", "multiembed"],
@@ -191,7 +191,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "multiembedTests", dependencies: ["multiembed", "EmbeddingTesting", "ImageIO"],
+            name: "multiembedTests", dependencies: ["multiembed", "EmbeddingTesting", "ImageIO", "Encoders", "LateInteraction", "Pages"],
             swiftSettings: swiftSettings),
     ]
 )

@@ -238,6 +238,18 @@ static ic_status run_jpeg(const uint8_t *data, size_t size, uint64_t max_pixels,
         ic_set_message(info, "JPEG with %d colour components", cinfo.num_components);
         return IC_STATUS_UNSUPPORTED;
     }
+    // A progressive file keeps every DCT coefficient of the image until its last scan: 2 bytes
+    // a sample of each component, padded to whole 8 x 8 blocks at the largest sampling factor
+    // (16 x 16 with 2x subsampling). Cap libjpeg's memory at that, plus 16 MiB of working
+    // buffers, so no header (odd sampling factors, many components) can make it ask for more
+    // than the image it declares needs; beyond it libjpeg stops with an error (it has no
+    // backing store to spill to).
+    {
+        const uint64_t padded_width = ((uint64_t)info->width + 31) & ~(uint64_t)15;
+        const uint64_t padded_height = ((uint64_t)info->height + 31) & ~(uint64_t)15;
+        const uint64_t coefficients = padded_width * padded_height * (uint64_t)cinfo.num_components * 2;
+        cinfo.mem->max_memory_to_use = (long)(coefficients + ((uint64_t)16 << 20));
+    }
     // Pillow's settings (also libjpeg's defaults): accurate integer IDCT, smooth chroma
     // upsampling. Output must match its pixels, so neither is traded for speed.
     cinfo.dct_method = JDCT_ISLOW;

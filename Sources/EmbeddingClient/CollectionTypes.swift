@@ -190,6 +190,8 @@ public struct SearchResult: Sendable, Hashable {
         /// With ``SearchParameters/includeMatches``, for a page: the words that matched, best
         /// share of the score first.
         public var matches: [MatchedWord] = []
+        /// Likewise, for a page holding its image's patch vectors: the patches that matched.
+        public var matchedPatches: [MatchedPatch] = []
     }
 
     public var hits: [Hit]

@@ -176,7 +176,8 @@ extension EmbeddingClient {
             throw .invalidResponse("the answer to a Search request has no search body")
         }
         return SearchResult(
-            hits: body.hits.map { SearchResult.Hit(id: $0.id, score: $0.score, metadata: $0.metadata, matches: $0.matches.map(MatchedWord.init)) },
+            hits: body.hits.map { SearchResult.Hit(id: $0.id, score: $0.score, metadata: $0.metadata, matches: $0.matches.map(MatchedWord.init),
+                    matchedPatches: $0.matchedPatches.map(MatchedPatch.init)) },
             usage: Usage(body.usage))
     }
 

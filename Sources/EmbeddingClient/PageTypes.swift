@@ -19,12 +19,15 @@ public struct PageInput: Sendable, Hashable {
     public var languages: [String]
     /// For error messages only (a file name).
     public var name: String
+    /// Also the page image's patch vectors, after its words' (a model with a vision tower).
+    public var includePatches: Bool
 
-    public init(_ source: Source, pageNumber: Int = 0, languages: [String] = [], name: String = "") {
+    public init(_ source: Source, pageNumber: Int = 0, languages: [String] = [], name: String = "", includePatches: Bool = false) {
         self.source = source
         self.pageNumber = pageNumber
         self.languages = languages
         self.name = name
+        self.includePatches = includePatches
     }
 
     var wire: Multiembed_V1_Page {
@@ -36,6 +39,7 @@ public struct PageInput: Sendable, Hashable {
         page.pageNumber = UInt32(clamping: max(0, pageNumber))
         page.languages = languages
         page.name = name
+        page.includePatches = includePatches
         return page
     }
 }
@@ -77,6 +81,9 @@ public struct PageText: Sendable, Hashable {
     public var note: String?
     /// PDF pages: the resolution the boxes are in.
     public var dpi: Int?
+    /// Where the page image's patch vectors are, when the page's vectors hold them
+    /// (``PageInput/includePatches``).
+    public var patches: PagePatches?
 
     init(_ wire: Multiembed_V1_PageText) {
         width = Int(wire.width)
@@ -86,6 +93,32 @@ public struct PageText: Sendable, Hashable {
         source = wire.source
         note = wire.note.isEmpty ? nil : wire.note
         dpi = wire.dpi == 0 ? nil : Int(wire.dpi)
+        patches = wire.hasPatches ? PagePatches(wire.patches) : nil
+    }
+}
+
+/// Where a page's image vectors are: the last `vectors` of its multi-vector, `leading` vectors of
+/// the whole image first (CLIP's class token), then one per patch, row by row over a `rows` x
+/// `columns` grid covering `x, y, width, height` of the page image (pixels).
+public struct PagePatches: Sendable, Hashable {
+    public var vectors: Int
+    public var leading: Int
+    public var rows: Int
+    public var columns: Int
+    public var x: Int
+    public var y: Int
+    public var width: Int
+    public var height: Int
+
+    init(_ wire: Multiembed_V1_PagePatches) {
+        vectors = Int(wire.vectors)
+        leading = Int(wire.leading)
+        rows = Int(wire.rows)
+        columns = Int(wire.columns)
+        x = Int(wire.x)
+        y = Int(wire.y)
+        width = Int(wire.width)
+        height = Int(wire.height)
     }
 }
 
@@ -106,3 +139,29 @@ public struct MatchedWord: Sendable, Hashable {
         score = wire.score
     }
 }
+
+/// A patch of a page hit's image that gave query vectors their best match
+/// (``SearchParameters/includeMatches``, a page upserted with ``PageInput/includePatches``).
+public struct MatchedPatch: Sendable, Hashable {
+    /// Its vector in the page's multi-vector.
+    public var vector: Int
+    /// Its box on the page image, in pixels.
+    public var x: Int
+    public var y: Int
+    public var width: Int
+    public var height: Int
+    /// The query vectors whose maximum it gave, and their sum.
+    public var queryVectors: [Int]
+    public var score: Float
+
+    init(_ wire: Multiembed_V1_MatchedPatch) {
+        vector = Int(wire.vector)
+        x = Int(wire.x)
+        y = Int(wire.y)
+        width = Int(wire.width)
+        height = Int(wire.height)
+        queryVectors = wire.queryVectors.map { Int($0) }
+        score = wire.score
+    }
+}
+

@@ -44,7 +44,8 @@ extension EmbeddingService {
                     let rows = (0 ..< page.tokens.count).map { page.tokens.row($0) }
                     embedding.multiVector = VectorEncoding.multiVector(rows, dimension: model.tokenDimension, encoding: options.encoding)
                 }
-                embedding.pageText = page.attachment.page.wire
+                embedding.pageText = page.attachment.wire
+                usage.patches += UInt64(page.attachment.patches.map { $0.count - $0.leading } ?? 0)
             case .failed(let message)?:
                 var failure = Multiembed_V1_InputError()
                 failure.index = UInt32(index)

@@ -69,9 +69,14 @@ final class EmbeddingService: Sendable {
         reservation: AnswerReservation? = nil
     ) async throws(ServerError) -> (Multiembed_V1_EmbedResponse, Multiembed_V1_Status, [Int: PageAttachment]) {
         let model = try self.model(named: request.model)
-        if model.bundle.lateInteraction != nil {
-            throw ServerError(
-                .unimplemented, "model \(model.name) is a ColBERT-style model: use Score, Search and Upsert, which apply its query and document markers")
+        if let colbert = model.bundle.lateInteraction {
+            // A page is always a document, so its markers are known; a text could be either.
+            guard !request.inputs.isEmpty, request.inputs.allSatisfy({ if case .page = $0.kind { true } else { false } }) else {
+                throw ServerError(
+                    .unimplemented,
+                    "model \(model.name) is a ColBERT-style model: embed texts through Score, Search and Upsert, which apply its query and document markers (Embed takes its Page inputs only, as documents)")
+            }
+            return try await embedColBERTPages(request, model: model, encoder: colbert, receivedAt: receivedAt, reservation: reservation)
         }
         guard let batcher = batchers[model.name] else { throw ServerError(.internal, "model \(model.name) has no batcher") }
         guard !request.inputs.isEmpty else { throw .invalidArgument("the request has no inputs") }
@@ -121,17 +126,18 @@ final class EmbeddingService: Sendable {
 
     /// Reads the Page inputs of `preparation` (at once, each on a page reader's thread) and makes
     /// them ready: windows of the page's words, with token and pooled vectors (a page's vectors
-    /// are assembled from its windows' whatever the request's output). A page that cannot be
-    /// read fails alone.
+    /// are assembled from its windows' whatever the request's output), and the image's patch
+    /// vectors when the page asks for them. A page that cannot be read fails alone.
     private func readPages(into preparation: inout EmbedPreparation, model: ServedModel, options: EmbedOptions) async {
         let pages = preparation.pages
         preparation.pages = []
-        let pageInputs = self.pageInputs
-        let read = await withTaskGroup(of: (Int, Result<PageText, ServerError>).self) { group in
+        let pageInputs = self.pageInputs, vision = model.bundle.image, name = model.name
+        typealias Read = Result<(text: PageText, patches: PagePatchVectors?), ServerError>
+        let read = await withTaskGroup(of: (Int, Read).self) { group in
             for (index, page) in pages {
-                group.addTask { (index, await pageInputs.read(page, index: index)) }
+                group.addTask { (index, await pageInputs.read(page, index: index, vision: vision, model: name)) }
             }
-            var results: [(Int, Result<PageText, ServerError>)] = []
+            var results: [(Int, Read)] = []
             for await result in group { results.append(result) }
             return results.sorted { $0.0 < $1.0 }
         }
@@ -142,9 +148,11 @@ final class EmbeddingService: Sendable {
             switch result {
             case .failure(let error):
                 preparation.failures.append((index, error))
-            case .success(let page):
+            case .success(let (page, patches)):
                 do throws(EmbeddingError) {
-                    let prepared = try PageEmbedder.prepare(page, with: text, options: pageOptions)
+                    var prepared = try PageEmbedder.prepare(page, with: text, options: pageOptions)
+                    // The image's vectors, computed on the page thread, follow the words'.
+                    prepared.patches = patches
                     preparation.ready.append((index, .page(prepared, pageOptions)))
                     preparation.pixels[index] = page.width * page.height
                 } catch {

@@ -36,6 +36,11 @@ struct ResponseSizeEstimate: Sendable {
             // A page's text layer comes back too: its text, and each word with its box.
             if case .page(let page, _) = input {
                 bytes += page.page.words.reduce(0) { $0 + 2 * $1.text.utf8.count + Self.bytesPerWord }
+                // The image's patch vectors, when asked for, follow the words' token vectors.
+                if options.output.wantsTokenVectors, let patches = page.patches?.vectors.count {
+                    vectors += patches
+                    bytes += patches * tokenBytes
+                }
             }
         }
         // Per-input errors and the embedding headers: small, bounded by the inputs' count.

@@ -39,7 +39,7 @@ struct ServedModel: Sendable {
     /// The kinds of input the model takes.
     var inputKinds: [Multiembed_V1_InputKind] {
         (bundle.text != nil || bundle.lateInteraction != nil ? [.text] : []) + (bundle.image != nil ? [.image, .patches] : [])
-            + (bundle.text != nil ? [.page] : [])
+            + (bundle.text != nil || bundle.lateInteraction != nil ? [.page] : [])
     }
 
     /// The model's entry in an InfoResponse.

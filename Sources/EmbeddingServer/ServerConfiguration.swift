@@ -66,8 +66,9 @@ public struct ServerLimits: Sendable, Equatable {
     public var maxInputsPerRequest: Int = 1024
     /// Longest text input, in UTF-8 bytes.
     public var maxTextBytes: Int = 64 * 1024
-    /// Largest encoded image, in bytes.
-    public var maxImageBytes: Int = 16 * 1024 * 1024
+    /// Largest encoded image, in bytes. The same default as the command line's, defined once in
+    /// ImageLimits.
+    public var maxImageBytes: Int = ImageLimits.defaultMaxEncodedBytes
     /// Most pixels (width x height) of one image, read from its header before decoding. The
     /// same default as the command line's, defined once in ImageLimits.
     public var maxImagePixels: Int = ImageLimits.defaultMaxPixels

@@ -103,6 +103,19 @@ public struct ColBERTTextEncoder: Sendable {
         return run(inputs) { input, position in !skip.contains(input.ids[position]) }
     }
 
+    /// Document vectors of id sequences already laid out as documents (`[CLS]`, marker, text
+    /// ids, `[SEP]`; at most `document_length` ids), such as a page's words packed into windows
+    /// at word boundaries: every position attended to, skip-listed positions dropped, as
+    /// ``encodeDocuments(_:)``. A sequence longer than the document length fails, naming it.
+    public func encodeDocuments(tokenized: [[Int32]]) throws(EmbeddingError) -> [[[Float]]] {
+        for (index, ids) in tokenized.enumerated() where ids.isEmpty || ids.count > conventions.documentLength {
+            throw .invalidInput(index: index, reason: "\(ids.count) ids; a document takes 1 to \(conventions.documentLength)")
+        }
+        let skip = skiplistIDs
+        let inputs = tokenized.map { Input(ids: $0, attendable: [Bool](repeating: true, count: $0.count), truncated: false) }
+        return run(inputs) { input, position in !skip.contains(input.ids[position]) }
+    }
+
     /// Encodes inputs in batches of 32 and keeps the positions `keep` accepts.
     func run(_ inputs: [Input], keep: (Input, Int) -> Bool) -> [[[Float]]] {
         var results: [[[Float]]] = []

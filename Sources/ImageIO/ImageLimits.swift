@@ -6,6 +6,12 @@ public struct ImageLimits: Sendable, Equatable {
     /// decompression-bomb error threshold (about 179 million).
     public static let defaultMaxPixels = 40_000_000
 
+    /// The default of `maxEncodedBytes`, for the command line and the server alike (the
+    /// server's `max_image_bytes` starts from it): 16 MiB, the server's default frame size, so
+    /// a file the command line embeds can also be sent. It holds a 300 dpi A4 scan as PNG and a
+    /// 50-megapixel photo as JPEG; the commands that read images take `--max-image-bytes` for more.
+    public static let defaultMaxEncodedBytes = 16 * 1024 * 1024
+
     /// Largest accepted `width * height`, checked against the header before any pixel memory is
     /// allocated (a decoded pixel costs 3 bytes, plus codec working memory).
     public var maxPixels: Int
@@ -18,9 +24,9 @@ public struct ImageLimits: Sendable, Equatable {
     /// always refused.
     public var allowTruncated: Bool
 
-    /// Limits with the documented defaults (`defaultMaxPixels`, 64 MiB encoded, strict data).
+    /// Limits with the documented defaults (`defaultMaxPixels`, `defaultMaxEncodedBytes`, strict data).
     public init(
-        maxPixels: Int = ImageLimits.defaultMaxPixels, maxEncodedBytes: Int = 64 * 1024 * 1024,
+        maxPixels: Int = ImageLimits.defaultMaxPixels, maxEncodedBytes: Int = ImageLimits.defaultMaxEncodedBytes,
         allowTruncated: Bool = false
     ) {
         self.maxPixels = maxPixels

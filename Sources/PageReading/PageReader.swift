@@ -91,6 +91,27 @@ public final class PageReader: Sendable {
         return page
     }
 
+    /// A page image decoded under the reader's limits: what a text layer read from it refers
+    /// to, for the image encoder of a model with a vision tower.
+    public func image(imageBytes bytes: [UInt8], name: String) throws(PageReadError) -> RGBImage {
+        do {
+            return try ImageDecoder.decode(bytes, name: name, limits: ImageLimits(maxPixels: options.maxPixels))
+        } catch {
+            throw .image(name: name, error)
+        }
+    }
+
+    /// Page `index` of `pdf` rendered at `dpi` (a text layer's resolution; nil: the reader's),
+    /// so its pixels match the layer's boxes.
+    public func image(page index: Int, of pdf: PDFFile, dpi: Int? = nil) throws(PageReadError) -> RGBImage {
+        do {
+            let rendered = try pdf.render(page: index, dpi: dpi ?? options.pdfDPI)
+            return RGBImage(width: rendered.width, height: rendered.height, pixels: rendered.rgb)
+        } catch {
+            throw .pdf(error)
+        }
+    }
+
     private var pdfLimits: PDFLimits {
         var limits = PDFLimits()
         limits.maxPages = options.maxPDFPages

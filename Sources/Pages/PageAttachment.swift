@@ -12,10 +12,14 @@ public struct PageAttachment: Sendable, Hashable, Codable {
     /// for special and prompt tokens. Empty when the vectors were pooled (their clusters mix
     /// words).
     public var vectorWords: [Int]
+    /// Where the page image's patch vectors are, when the document holds them too (after the
+    /// text's vectors; their `vectorWords` entries are -1); nil for text vectors only.
+    public var patches: PagePatchLayout?
 
-    public init(page: PageText, vectorWords: [Int]) {
+    public init(page: PageText, vectorWords: [Int], patches: PagePatchLayout? = nil) {
         self.page = page
         self.vectorWords = vectorWords
+        self.patches = patches
     }
 
     /// Compact JSON.

@@ -20,8 +20,13 @@ public struct PageEmbedding: Sendable {
 public struct PreparedPage: Sendable {
     public var page: PageText
     public var windows: [TokenizedText]
-    /// Per window, per token: the word's index in `page.words`, or -1.
+    /// Per window, per vector the window yields: the word's index in `page.words`, or -1. One
+    /// entry per token, except for a ColBERT-style model, whose skip-listed tokens yield no
+    /// vector and so have no entry.
     public var tokenWords: [[Int]]
+    /// The page image's vectors, appended after the text's by ``PageEmbedder/combine(_:windowVectors:)``
+    /// when wanted (a model with a vision tower).
+    public var patches: PagePatchVectors? = nil
     /// Tokens of all windows together: what the page costs a batch.
     public var tokenCount: Int { windows.reduce(0) { $0 + $1.ids.count } }
 }
@@ -62,30 +67,48 @@ public enum PageEmbedder {
         guard embeddings.count == prepared.windows.count else {
             throw .invalidOption("a page of \(prepared.windows.count) windows got \(embeddings.count) embeddings")
         }
-        var values: [Float] = []
-        var vectorWords: [Int] = []
+        var windowVectors: [[[Float]]] = []
         var pooledSum: [Float]?
-        for (embedding, owners) in zip(embeddings, prepared.tokenWords) {
-            guard let rows = embedding.tokenVectors, rows.count == owners.count else {
-                throw .invalidOption("a page window of \(owners.count) tokens came back with \(embedding.tokenVectors?.count ?? 0) vectors")
-            }
-            for row in rows { values += row }
-            vectorWords += owners
+        for embedding in embeddings {
+            windowVectors.append(embedding.tokenVectors ?? [])
             if let pooled = embedding.pooled {
                 pooledSum = pooledSum.map { zip($0, pooled).map(+) } ?? pooled
             }
         }
         var pooled = pooledSum.map { sum in sum.map { $0 / Float(embeddings.count) } }
         if normalize, let mean = pooled { pooled = VectorMath.normalized(mean) }
+        var page = try combine(prepared, windowVectors: windowVectors)
+        page.pooled = pooled
+        return page
+    }
+
+    /// The page's token vectors from its windows' vectors (in window order, one per entry of
+    /// the window's ``PreparedPage/tokenWords``), then its image's when prepared with them; no
+    /// pooled vector.
+    public static func combine(_ prepared: PreparedPage, windowVectors: [[[Float]]]) throws(EmbeddingError) -> PageEmbedding {
+        guard windowVectors.count == prepared.windows.count else {
+            throw .invalidOption("a page of \(prepared.windows.count) windows got \(windowVectors.count) embeddings")
+        }
+        var values: [Float] = []
+        var vectorWords: [Int] = []
+        for (rows, owners) in zip(windowVectors, prepared.tokenWords) {
+            guard rows.count == owners.count else {
+                throw .invalidOption("a page window of \(owners.count) vectors came back with \(rows.count)")
+            }
+            for row in rows { values += row }
+            vectorWords += owners
+        }
         let tokens: MultiVector
         do throws(LateInteractionError) {
             tokens = try MultiVector(dimension: values.count / max(1, vectorWords.count), values: values, context: "page")
         } catch {
             throw .invalidOption(error.description)
         }
-        return PageEmbedding(
-            tokens: tokens, pooled: pooled, attachment: PageAttachment(page: prepared.page, vectorWords: vectorWords),
+        var page = PageEmbedding(
+            tokens: tokens, pooled: nil, attachment: PageAttachment(page: prepared.page, vectorWords: vectorWords),
             tokenCount: vectorWords.filter { $0 >= 0 }.count)
+        if let patches = prepared.patches { try page.appendPatches(patches) }
+        return page
     }
 
     /// Embeds `pages` in process as documents (or queries): the model's prompt for that side

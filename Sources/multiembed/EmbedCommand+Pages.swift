@@ -4,10 +4,13 @@ import Pages
 
 extension EmbedCommand {
     /// `--pages`: each page image or PDF page read into words and embedded as a document by the
-    /// text tower; one line per page: `{"index", "id", "embedding", "text", "words", "note"?}`
-    /// (and `"vectors"` with --multi-vector), or `{"index", "id", "error"}`.
-    func embedPages(_ embedder: TextEmbedder) throws {
+    /// text tower (or a ColBERT-style model's document path); one line per page: `{"index", "id",
+    /// "embedding", "text", "words", "note"?}` (and `"vectors"` with --multi-vector), or `{"index",
+    /// "id", "error"}`. A ColBERT-style model has no pooled "embedding": its lines always hold
+    /// "vectors". With --page-patches the vectors end with the page image's patch vectors.
+    func embedPages(_ bundle: ModelBundle) throws {
         let reader = try reading.reader()
+        let encoder = try PageDocumentEncoder(bundle: bundle, reader: reader, patches: reading.pagePatches)
         let sources = try PageSource.collect(pages, reader: reader)
         let batchReader = PageBatchReader(reader: reader)
         var output = OutputBuffer()
@@ -17,10 +20,8 @@ extension EmbedCommand {
         while start < sources.count {
             let round = Array(sources[start ..< min(start + 16, sources.count)])
             let read = batchReader.read(round)
-            let readable = read.compactMap { try? $0.get() }
-            let embedded: [PageEmbedding]
-            do { embedded = try PageEmbedder.embed(readable, with: embedder) } catch { throw CommandFailure(error.description) }
-            var next = embedded.makeIterator()
+            let readable = zip(round, read).compactMap { source, result in (try? result.get()).map { (source, $0) } }
+            var next = try encoder.embed(readable.map(\.1), sources: readable.map(\.0)).makeIterator()
             for (offset, (source, result)) in zip(round, read).enumerated() {
                 var line = "{\"index\":\(start + offset),\"id\":\(jsonString(source.id))"
                 switch result {
@@ -28,11 +29,19 @@ extension EmbedCommand {
                     failures += 1
                     line += ",\"error\":\(jsonString(failure.description))"
                 case .success:
-                    guard let page = next.next() else { continue }
-                    line += ",\"embedding\":\(jsonArray(page.pooled ?? []))"
+                    guard let embedded = next.next() else { continue }
+                    let page: PageEmbedding
+                    switch embedded {
+                    case .success(let embedding): page = embedding
+                    case .failure(let failure):
+                        failures += 1
+                        output.append(line + ",\"error\":\(jsonString(failure.description))}\n")
+                        continue
+                    }
+                    if let pooled = page.pooled { line += ",\"embedding\":\(jsonArray(pooled))" }
                     line += ",\"text\":\(jsonString(page.attachment.page.text)),\"words\":\(page.attachment.page.words.count)"
                     if let note = page.attachment.page.note { line += ",\"note\":\(jsonString(note))" }
-                    if multiVector {
+                    if multiVector || !encoder.hasPooled {
                         line += ",\"vectors\":[" + (0 ..< page.tokens.count).map { jsonArray(page.tokens.row($0)) }.joined(separator: ",") + "]"
                     }
                 }

@@ -50,6 +50,9 @@ struct EmbedCommand: ParsableCommand {
     @Option(name: .long, help: "Most pixels (width x height) of one image.")
     var maxImagePixels = ImageLimits.defaultMaxPixels
 
+    @Option(name: .long, help: "Largest image file, in bytes (the server's default max_image_bytes too).")
+    var maxImageBytes = ImageLimits.defaultMaxEncodedBytes
+
     /// Batches embedded per round: bounds memory on huge inputs and paces the progress bar.
     /// Batches are packed without padding, so sorting by length over a longer window gains little.
     private static let batchesPerRound = 8
@@ -72,7 +75,7 @@ struct EmbedCommand: ParsableCommand {
         if let texts {
             try embedTexts(try textEmbedder(of: bundle), path: texts)
         } else if !pages.isEmpty {
-            try embedPages(try textEmbedder(of: bundle))
+            try embedPages(bundle)
         } else {
             try embedImages(bundle)
         }
@@ -122,7 +125,7 @@ struct EmbedCommand: ParsableCommand {
         let batch = batchSize ?? 16
         let options = ImageEmbeddingOptions(
             output: multiVector ? .both : .pooled, dimensions: dimensions, batchSize: batch,
-            limits: ImageLimits(maxPixels: maxImagePixels))
+            limits: ImageLimits(maxPixels: maxImagePixels, maxEncodedBytes: maxImageBytes))
         var output = OutputBuffer()
         let progress = ProgressBar(total: files.count, label: "embedding", minimumTotal: 32)
         var failures = 0
@@ -130,7 +133,7 @@ struct EmbedCommand: ParsableCommand {
         // One batch of files in memory at a time: folders of scans can be gigabytes.
         while start < files.count {
             let round = Array(files[start ..< min(start + batch, files.count)])
-            let reads = round.map(ImageFiles.read)
+            let reads = round.map { ImageFiles.read($0, maxBytes: maxImageBytes) }
             let inputs = zip(round, reads).map { file, read in
                 ImageInput.encoded(bytes: (try? read.get()) ?? [], name: file)
             }

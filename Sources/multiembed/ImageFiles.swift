@@ -1,3 +1,4 @@
+import ImageIO
 import Foundation
 
 /// The image files named on the command line: files as given, folders searched recursively
@@ -30,7 +31,12 @@ enum ImageFiles {
     }
 
     /// Reads a file's bytes, or nil with the reason.
-    static func read(_ path: String) -> Result<[UInt8], CommandFailure> {
+    /// The bytes of image file `path`, refused unread when the file is larger than `maxBytes`
+    /// (a 10 GB file named `.png` must not be loaded into memory to be found too large).
+    static func read(_ path: String, maxBytes: Int = ImageLimits.defaultMaxEncodedBytes) -> Result<[UInt8], CommandFailure> {
+        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > maxBytes {
+            return .failure(CommandFailure("\(path): \(size) bytes, more than the \(maxBytes) an image may have (--max-image-bytes)"))
+        }
         do {
             return .success([UInt8](try Data(contentsOf: URL(fileURLWithPath: path))))
         } catch {

@@ -32,7 +32,8 @@ struct CollectionOptions: ParsableArguments {
 /// pooled vector alone (`--kind dense`).
 ///
 /// Page images (PNG/JPEG, or folders of them) become one document each, with one vector per
-/// patch, id = the file path. Text files (anything else) hold one document per non-empty line,
+/// patch, id = the file path. `--pages` reads page images and PDFs into words instead, embedded
+/// by the text tower (or a ColBERT-style model's document path), see ``PageDocumentEncoder``. Text files (anything else) hold one document per non-empty line,
 /// id = `path:line`, as `embed --texts` reads them: a corpus of short passages is usually one
 /// file. In a `.jsonl` file each object's `"id"` (a string or an integer) is the document's id,
 /// as corpora give them; objects without one get `path:line`. The collection is created on first use with the model's vector width.
@@ -79,8 +80,12 @@ struct IndexAdd: ParsableCommand {
         }
         let reader = pages.isEmpty ? nil : try reading.reader()
         let pageSources = try reader.map { try PageSource.collect(pages, reader: $0) } ?? []
-        if !pageSources.isEmpty, bundle.text == nil {
-            throw CommandFailure("model \(bundle.name) has no text tower to embed pages' words with")
+        let pageEncoder = try reader.map { try PageDocumentEncoder(bundle: bundle, reader: $0, patches: reading.pagePatches) }
+        if dense, let pageEncoder, !pageSources.isEmpty {
+            if !pageEncoder.hasPooled { throw CommandFailure("model \(bundle.name) (ColBERT) has no pooled embedding for a dense collection") }
+            if pageEncoder.patches != nil {
+                throw CommandFailure("--page-patches: a dense collection keeps each page's pooled vector only, not its patch vectors")
+            }
         }
         let store = try options.openStore()
         let progress = ProgressBar(total: images.count + texts.count + pageSources.count, label: "indexing", minimumTotal: 2)
@@ -171,8 +176,7 @@ struct IndexAdd: ParsableCommand {
                 progress.update(done)
             }
         }
-        if let reader, !pageSources.isEmpty {
-            let embedder = try textEmbedder(of: bundle)
+        if let reader, let pageEncoder, !pageSources.isEmpty {
             let batchReader = PageBatchReader(reader: reader)
             for batch in stride(from: 0, to: pageSources.count, by: 16).map({ Array(pageSources[$0 ..< min($0 + 16, pageSources.count)]) }) {
                 var read: [(source: PageSource, page: PageText)] = []
@@ -184,10 +188,17 @@ struct IndexAdd: ParsableCommand {
                         reportFailure(source.id, failure.description)
                     }
                 }
-                let embedded: [PageEmbedding]
-                do { embedded = try PageEmbedder.embed(read.map(\.page), with: embedder) } catch { throw CommandFailure(error.description) }
+                let embedded = try pageEncoder.embed(read.map(\.page), sources: read.map(\.source))
                 var documents: [StoredDocument] = []
-                for ((source, _), page) in zip(read, embedded) {
+                for ((source, _), result) in zip(read, embedded) {
+                    let page: PageEmbedding
+                    switch result {
+                    case .success(let embedding): page = embedding
+                    case .failure(let failure):
+                        failures += 1
+                        reportFailure(source.id, failure.description)
+                        continue
+                    }
                     var metadata = ["source": source.path]
                     if let number = source.pdfPage { metadata["page"] = "\(number + 1)" }
                     if let note = page.attachment.page.note { reportFailure(source.id, "note: \(note)", isError: false) }

@@ -1,7 +1,8 @@
 import ArgumentParser
 import PageReading
 
-/// How pages are read: OCR languages and time limit, the resolution PDF pages are rendered at.
+/// How pages are read: OCR languages and time limit, the resolution PDF pages are rendered at;
+/// and whether their documents also hold the page image's patch vectors.
 struct PageReadingOptions: ParsableArguments {
     @Option(name: .long, help: "OCR languages, Tesseract's names joined by '+' (eng, deu, eng+fra); their data must be installed (tesseract-ocr-LANG).")
     var ocrLanguages = "eng"
@@ -11,6 +12,9 @@ struct PageReadingOptions: ParsableArguments {
 
     @Option(name: .long, help: "Resolution PDF pages are rendered at for OCR (and their word boxes are given in).")
     var pdfDpi = 150
+
+    @Flag(name: .long, help: "Also store each page image's patch vectors after its words' token vectors (a model with a vision tower, such as CLIP): MaxSim then takes each query token's best match across words and patches.")
+    var pagePatches = false
 
     func validate() throws {
         guard ocrTimeLimit > 0 else { throw ValidationError("--ocr-time-limit must be positive") }

@@ -30,7 +30,7 @@ struct ServerColBERTTests {
             info.info = .init()
             let model = try #require(try await connection.ok(info).info.models.first)
             #expect(model.tokenDimension == UInt32(ColBERTFixture.headWidth))
-            #expect(model.inputKinds == [.text])
+            #expect(model.inputKinds == [.text, .page])
             let embed = try await connection.answer(embedRequest(id: 2, texts: ["hi"]) { $0.output = .multiVector })
             #expect(embed.status.code == .unimplemented)
 

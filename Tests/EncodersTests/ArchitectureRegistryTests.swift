@@ -11,20 +11,20 @@ import Testing
         let folder = try TemporaryDirectory()
         try folder.write("config.json", #"{"model_type": "llama", "hidden_size": 64}"#)
         let configPath = folder.url.appendingPathComponent("config.json").path
-        #expect(throws: ModelLoadError.unsupportedArchitecture(modelType: "llama", path: configPath, supported: ["bert", "clip", "modernvbert"])) {
+        #expect(throws: ModelLoadError.unsupportedArchitecture(modelType: "llama", path: configPath, supported: ["bert", "clip", "modernbert", "modernvbert"])) {
             try ModelBundle.load(directory: folder.url)
         }
         do {
             _ = try ModelBundle.load(directory: folder.url)
         } catch {
-            #expect(error.description.contains("'llama'") && error.description.contains("supported: bert, clip"))
+            #expect(error.description.contains("'llama'") && error.description.contains("supported: bert, clip, modernbert"))
         }
         try folder.write("config.json", #"{"hidden_size": 64}"#)
         do {
             _ = try ModelBundle.load(directory: folder.url)
             Issue.record("a config without model_type loaded")
         } catch {
-            #expect(error == .unsupportedArchitecture(modelType: "", path: configPath, supported: ["bert", "clip", "modernvbert"]))
+            #expect(error == .unsupportedArchitecture(modelType: "", path: configPath, supported: ["bert", "clip", "modernbert", "modernvbert"]))
             #expect(error.description.hasPrefix("no model_type in \(configPath)"))
         }
     }

@@ -140,7 +140,7 @@ extension CollectionService {
                     document.pooled = stored.pooled ?? []
                 }
                 if let bytes = stored.attachment, let attachment = PageAttachment.decode(bytes) {
-                    document.pageText = attachment.page.wire
+                    document.pageText = attachment.wire
                 }
                 return document
             }

@@ -69,19 +69,20 @@ extension CollectionService {
                 throw ServerError(error)
             }
         }
-        var matches: [String: [MatchedWord]] = [:]
+        var matches: [String: (words: [MatchedWord], patches: [MatchedPatch])] = [:]
         if request.includeMatches, let tokens = query.tokens, !hits.isEmpty {
-            let ignored = ignoredQueryVectors(request.query, count: tokens.count, spec: spec)
+            let ignored = ignoredQueryVectors(request.query, count: tokens.count, spec: spec, prompt: PromptChoice(request.prompt))
             let ids = hits.map(\.id)
             matches = try await offLoop { () throws(ServerError) in
                 let store = try catalog.store
                 let documents: [StoredDocument]
                 do throws(LateInteractionError) { documents = try store.get(ids, from: name) } catch { throw ServerError(error) }
-                var found: [String: [MatchedWord]] = [:]
+                var found: [String: (words: [MatchedWord], patches: [MatchedPatch])] = [:]
                 for document in documents {
                     guard let bytes = document.attachment, let attachment = PageAttachment.decode(bytes) else { continue }
-                    found[document.id] = PageMatches.words(
-                        query: tokens, document: document.vectors, attachment: attachment, ignoredQueryVectors: ignored)
+                    found[document.id] = (
+                        PageMatches.words(query: tokens, document: document.vectors, attachment: attachment, ignoredQueryVectors: ignored),
+                        PageMatches.patches(query: tokens, document: document.vectors, attachment: attachment, ignoredQueryVectors: ignored))
                 }
                 return found
             }
@@ -92,7 +93,8 @@ extension CollectionService {
             wire.id = hit.id
             wire.score = hit.score
             wire.metadata = hit.metadata
-            wire.matches = (matches[hit.id] ?? []).map(\.wire)
+            wire.matches = (matches[hit.id]?.words ?? []).map(\.wire)
+            wire.matchedPatches = (matches[hit.id]?.patches ?? []).map(\.wire)
             return wire
         }
         response.usage = usage
@@ -101,10 +103,19 @@ extension CollectionService {
 
     /// The query vectors that are not words of a text query: the model's special tokens at
     /// either end, whose maxima say nothing about where a page matched.
-    func ignoredQueryVectors(_ source: Multiembed_V1_MultiVectorSource, count: Int, spec: CollectionSpec) -> Set<Int> {
-        guard case .input(let input)? = source.kind, case .text? = input.kind,
-              case .model(let model) = embedder(for: spec), model.bundle.lateInteraction == nil,
-              let tokenizer = model.bundle.text?.tokenizer else { return [] }
+    func ignoredQueryVectors(
+        _ source: Multiembed_V1_MultiVectorSource, count: Int, spec: CollectionSpec, prompt: PromptChoice = .convention
+    ) -> Set<Int> {
+        guard case .input(let input)? = source.kind, case .text(let text)? = input.kind,
+              case .model(let model) = embedder(for: spec) else { return [] }
+        if let colbert = model.bundle.lateInteraction {
+            // Its marker and [MASK] expansion too, found in the query as encoded: with an
+            // instruction prepended, as the resolver does.
+            let prefix: String
+            if case .instruction(let instruction) = prompt { prefix = instruction } else { prefix = "" }
+            return PageMatches.specialTokenVectors(ofQuery: prefix + text, encoder: colbert)
+        }
+        guard let tokenizer = model.bundle.text?.tokenizer else { return [] }
         return PageMatches.specialTokenVectors(count: count, tokenizer: tokenizer)
     }
 }

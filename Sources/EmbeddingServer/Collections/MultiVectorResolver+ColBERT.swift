@@ -1,5 +1,6 @@
 import Encoders
 import LateInteraction
+import Pages
 import WireProtocol
 
 extension MultiVectorResolver {
@@ -10,7 +11,9 @@ extension MultiVectorResolver {
     ///
     /// Such models define no prompts: a prompt name is NOT_FOUND; an instruction is prepended
     /// to every text (after which the markers still apply). Texts are cut to the model's query
-    /// or document length; with TRUNCATE_ERROR a text that does not fit fails alone.
+    /// or document length; with TRUNCATE_ERROR a text that does not fit fails alone. Page inputs
+    /// are read and encoded by their own path (``PageInputReader/encodeColBERT(_:index:encoder:role:)``):
+    /// a document page is never cut (windows of the document length), and takes no instruction.
     func encode(
         _ inputs: [(index: Int, input: Multiembed_V1_Input)], colbert: ColBERTTextEncoder, model: ServedModel,
         name: (Int) -> String, into resolved: inout Resolved
@@ -29,9 +32,14 @@ extension MultiVectorResolver {
         }
         let limits = collections.limits
         var texts: [(index: Int, text: String)] = []
+        var pages: [(index: Int, page: Multiembed_V1_Page)] = []
         for (index, input) in inputs {
+            if case .page(let page) = input.kind {
+                pages.append((index, page))
+                continue
+            }
             guard case .text(let text) = input.kind else {
-                resolved.failures.append((index, .invalidArgument("\(name(index)): model \(model.name) takes text input only")))
+                resolved.failures.append((index, .invalidArgument("\(name(index)): model \(model.name) takes text and page input only")))
                 continue
             }
             let bytes = text.utf8.count
@@ -42,6 +50,7 @@ extension MultiVectorResolver {
             }
             texts.append((index, prefix + text))
         }
+        await encodePages(pages, colbert: colbert, name: name, into: &resolved)
         guard !texts.isEmpty else { return }
         let role = self.role, strict = truncate == .error, prepared = texts
         let encoded = try await collections.offLoop { () throws(ServerError) -> [Result<(rows: [[Float]], tokens: Int), ServerError>] in
@@ -87,6 +96,39 @@ extension MultiVectorResolver {
                 } catch {
                     resolved.failures.append((index, .invalidArgument(error.description)))
                 }
+            }
+        }
+    }
+
+    /// Page inputs for a ColBERT-style model, each read and encoded on a page thread, all at
+    /// once; a page that cannot be read fails alone. A document keeps its attachment (text layer,
+    /// word of each vector).
+    private func encodePages(
+        _ pages: [(index: Int, page: Multiembed_V1_Page)], colbert: ColBERTTextEncoder, name: (Int) -> String,
+        into resolved: inout Resolved
+    ) async {
+        guard !pages.isEmpty else { return }
+        let reader = collections.embedding.pageInputs, role = self.role
+        let encoded = await withTaskGroup(of: (Int, Result<PageEmbedding, ServerError>).self) { group in
+            for (index, page) in pages {
+                group.addTask { (index, await reader.encodeColBERT(page, index: index, encoder: colbert, role: role)) }
+            }
+            var results: [(Int, Result<PageEmbedding, ServerError>)] = []
+            for await result in group { results.append(result) }
+            return results
+        }
+        for (index, result) in encoded {
+            switch result {
+            case .failure(let error):
+                resolved.failures.append((index, ServerError(error.code, Self.renamed(error.message, position: index, as: name(index)))))
+            case .success(let page):
+                resolved.usage.tokens += UInt64(page.tokenCount)
+                if let failure = check(count: page.tokens.count, dimension: page.tokens.dimension, name: name(index), embedded: true) {
+                    resolved.failures.append((index, failure))
+                    continue
+                }
+                resolved.vectors[index] = page.tokens
+                if role == .document { resolved.pages[index] = page.attachment }
             }
         }
     }

@@ -10,6 +10,7 @@ import WireProtocol
 final class PageInputReader: Sendable {
     let reader: PageReader
     private let threads: NIOThreadPool
+    /// Most bytes of one page image or PDF (Limits.max_image_bytes).
     private let maxPDFBytes: Int
 
     init(options: PageReader.Options, limits: ServerLimits) {
@@ -25,40 +26,51 @@ final class PageInputReader: Sendable {
     /// Reads `page` (input `index`): its image by OCR, or its PDF page (from its text layer, or
     /// rendered and OCR'd). Failures are the input's own (INVALID_ARGUMENT naming it).
     func read(_ page: Multiembed_V1_Page, index: Int) async -> Result<PageText, ServerError> {
+        await run { reader in reader.readNow(page, index: index) }
+    }
+
+    /// Runs `work` on a page thread; UNAVAILABLE once the server is shutting down.
+    func run<T: Sendable>(_ work: @escaping @Sendable (PageInputReader) -> Result<T, ServerError>) async -> Result<T, ServerError> {
+        do {
+            return try await threads.runIfActive { work(self) }
+        } catch {
+            return .failure(.unavailable("the server is shutting down"))
+        }
+    }
+
+    /// `read`, on the calling thread.
+    func readNow(_ page: Multiembed_V1_Page, index: Int) -> Result<PageText, ServerError> {
         let name = page.name.isEmpty ? "input \(index)" : "input \(index) (\(page.name))"
         let languages = page.languages.isEmpty ? nil : page.languages
         let reader = self.reader, maxPDFBytes = self.maxPDFBytes
-        do {
-            return try await threads.runIfActive { () -> Result<PageText, ServerError> in
-                // Checked whether or not the page needs OCR, so a typo is caught on any page.
-                if let languages {
-                    do throws(PageReadError) { try reader.checkLanguages(languages) } catch {
-                        return .failure(.invalidArgument("\(name): \(error.description)"))
-                    }
-                }
-                switch page.source {
-                case .image(let data):
-                    return Result { () throws(PageReadError) in
-                        try reader.read(imageBytes: [UInt8](data), name: name, languages: languages)
-                    }.mapError { .invalidArgument($0.description) }
-                case .pdf(let data):
-                    guard data.count <= maxPDFBytes else {
-                        return .failure(.invalidArgument("\(name): a PDF of \(data.count) bytes exceeds max_image_bytes (\(maxPDFBytes))"))
-                    }
-                    return Result { () throws(PageReadError) in
-                        let pdf = try reader.openPDF(bytes: [UInt8](data), name: name)
-                        let number = max(1, Int(page.pageNumber))
-                        guard number <= pdf.pageCount else {
-                            throw .pdf(.pageOutOfRange(name: name, page: number - 1, pageCount: pdf.pageCount))
-                        }
-                        return try reader.read(page: number - 1, of: pdf, languages: languages)
-                    }.mapError { .invalidArgument($0.description) }
-                case nil:
-                    return .failure(.invalidArgument("\(name): the page has neither an image nor a PDF"))
-                }
+        // Checked whether or not the page needs OCR, so a typo is caught on any page.
+        if let languages {
+            do throws(PageReadError) { try reader.checkLanguages(languages) } catch {
+                return .failure(.invalidArgument("\(name): \(error.description)"))
             }
-        } catch {
-            return .failure(.unavailable("the server is shutting down"))
+        }
+        switch page.source {
+        case .image(let data):
+            guard data.count <= maxPDFBytes else {
+                return .failure(.invalidArgument("\(name): a page of \(data.count) bytes exceeds max_image_bytes (\(maxPDFBytes))"))
+            }
+            return Result { () throws(PageReadError) in
+                try reader.read(imageBytes: [UInt8](data), name: name, languages: languages)
+            }.mapError { .invalidArgument($0.description) }
+        case .pdf(let data):
+            guard data.count <= maxPDFBytes else {
+                return .failure(.invalidArgument("\(name): a PDF of \(data.count) bytes exceeds max_image_bytes (\(maxPDFBytes))"))
+            }
+            return Result { () throws(PageReadError) in
+                let pdf = try reader.openPDF(bytes: [UInt8](data), name: name)
+                let number = max(1, Int(page.pageNumber))
+                guard number <= pdf.pageCount else {
+                    throw .pdf(.pageOutOfRange(name: name, page: number - 1, pageCount: pdf.pageCount))
+                }
+                return try reader.read(page: number - 1, of: pdf, languages: languages)
+            }.mapError { .invalidArgument($0.description) }
+        case nil:
+            return .failure(.invalidArgument("\(name): the page has neither an image nor a PDF"))
         }
     }
 

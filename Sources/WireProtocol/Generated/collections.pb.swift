@@ -439,30 +439,36 @@ public nonisolated struct Multiembed_V1_DropCollectionResponse: Sendable {
 }
 
 /// One document of a collection.
-public nonisolated struct Multiembed_V1_Document: Sendable {
+public nonisolated struct Multiembed_V1_Document: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   /// The document's id, 1 to 256 bytes, unique within its collection: an Upsert with an id that
   /// exists replaces that document.
-  public var id: String = String()
+  public var id: String {
+    get {_storage._id}
+    set {_uniqueStorage()._id = newValue}
+  }
 
   /// The document's vectors. In Upsert, required except in a dense collection (see `pooled`). In
   /// Get responses, set (as float32 vectors,
   /// decoded from the stored precision) only when GetRequest.include_vectors is true.
   public var content: Multiembed_V1_MultiVectorSource {
-    get {_content ?? Multiembed_V1_MultiVectorSource()}
-    set {_content = newValue}
+    get {_storage._content ?? Multiembed_V1_MultiVectorSource()}
+    set {_uniqueStorage()._content = newValue}
   }
   /// Returns true if `content` has been explicitly set.
-  public var hasContent: Bool {self._content != nil}
+  public var hasContent: Bool {_storage._content != nil}
   /// Clears the value of `content`. Subsequent reads from it will return its default value.
-  public mutating func clearContent() {self._content = nil}
+  public mutating func clearContent() {_uniqueStorage()._content = nil}
 
   /// A small map of the caller's strings, stored and returned with the document (a file name, a
   /// page number): at most 64 entries and 4096 bytes of keys and values together.
-  public var metadata: Dictionary<String,String> = [:]
+  public var metadata: Dictionary<String,String> {
+    get {_storage._metadata}
+    set {_uniqueStorage()._metadata = newValue}
+  }
 
   /// The document's one pooled vector (the collection's dimension), for dense and hybrid search;
   /// stored as given, not normalised. In Upsert:
@@ -476,25 +482,27 @@ public nonisolated struct Multiembed_V1_Document: Sendable {
   /// NaN or infinite values are INVALID_ARGUMENT; a length other than the collection's dimension
   /// is FAILED_PRECONDITION, as for vectors. In Get responses, set when
   /// GetRequest.include_vectors is true and the document has one.
-  public var pooled: [Float] = []
+  public var pooled: [Float] {
+    get {_storage._pooled}
+    set {_uniqueStorage()._pooled = newValue}
+  }
 
   /// In Get responses: a page document's text layer (words, boxes, plain text), as read when it
   /// was upserted from a Page input. Ignored in Upsert.
   public var pageText: Multiembed_V1_PageText {
-    get {_pageText ?? Multiembed_V1_PageText()}
-    set {_pageText = newValue}
+    get {_storage._pageText ?? Multiembed_V1_PageText()}
+    set {_uniqueStorage()._pageText = newValue}
   }
   /// Returns true if `pageText` has been explicitly set.
-  public var hasPageText: Bool {self._pageText != nil}
+  public var hasPageText: Bool {_storage._pageText != nil}
   /// Clears the value of `pageText`. Subsequent reads from it will return its default value.
-  public mutating func clearPageText() {self._pageText = nil}
+  public mutating func clearPageText() {_uniqueStorage()._pageText = nil}
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _content: Multiembed_V1_MultiVectorSource? = nil
-  fileprivate var _pageText: Multiembed_V1_PageText? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 /// Insert or replace documents. All or nothing: if any document is bad (its input fails to embed,
@@ -754,6 +762,10 @@ public nonisolated struct Multiembed_V1_SearchHit: Sendable {
   /// With SearchRequest.include_matches, for a page document: the words whose token vectors
   /// gave the query vectors their maxima, best share of the score first. Empty otherwise.
   public var matches: [Multiembed_V1_MatchedWord] = []
+
+  /// With SearchRequest.include_matches, for a page document holding its image's patch vectors
+  /// (Page.include_patches): the patches that gave query vectors their maxima, best share first.
+  public var matchedPatches: [Multiembed_V1_MatchedPatch] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1277,51 +1289,95 @@ nonisolated extension Multiembed_V1_Document: SwiftProtobuf.Message, SwiftProtob
   public static let protoMessageName: String = _protobuf_package + ".Document"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}content\0\u{1}metadata\0\u{1}pooled\0\u{3}page_text\0")
 
+  fileprivate class _StorageClass {
+    var _id: String = String()
+    var _content: Multiembed_V1_MultiVectorSource? = nil
+    var _metadata: Dictionary<String,String> = [:]
+    var _pooled: [Float] = []
+    var _pageText: Multiembed_V1_PageText? = nil
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _id = source._id
+      _content = source._content
+      _metadata = source._metadata
+      _pooled = source._pooled
+      _pageText = source._pageText
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularStringField(value: &self.id) }()
-      case 2: try { try decoder.decodeSingularMessageField(value: &self._content) }()
-      case 3: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.metadata) }()
-      case 4: try { try decoder.decodeRepeatedFloatField(value: &self.pooled) }()
-      case 5: try { try decoder.decodeSingularMessageField(value: &self._pageText) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._id) }()
+        case 2: try { try decoder.decodeSingularMessageField(value: &_storage._content) }()
+        case 3: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &_storage._metadata) }()
+        case 4: try { try decoder.decodeRepeatedFloatField(value: &_storage._pooled) }()
+        case 5: try { try decoder.decodeSingularMessageField(value: &_storage._pageText) }()
+        default: break
+        }
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    if !self.id.isEmpty {
-      try visitor.visitSingularStringField(value: self.id, fieldNumber: 1)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._id.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._id, fieldNumber: 1)
+      }
+      try { if let v = _storage._content {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+      } }()
+      if !_storage._metadata.isEmpty {
+        try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: _storage._metadata, fieldNumber: 3)
+      }
+      if !_storage._pooled.isEmpty {
+        try visitor.visitPackedFloatField(value: _storage._pooled, fieldNumber: 4)
+      }
+      try { if let v = _storage._pageText {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+      } }()
     }
-    try { if let v = self._content {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
-    } }()
-    if !self.metadata.isEmpty {
-      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: self.metadata, fieldNumber: 3)
-    }
-    if !self.pooled.isEmpty {
-      try visitor.visitPackedFloatField(value: self.pooled, fieldNumber: 4)
-    }
-    try { if let v = self._pageText {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
-    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Multiembed_V1_Document, rhs: Multiembed_V1_Document) -> Bool {
-    if lhs.id != rhs.id {return false}
-    if lhs._content != rhs._content {return false}
-    if lhs.metadata != rhs.metadata {return false}
-    if lhs.pooled != rhs.pooled {return false}
-    if lhs._pageText != rhs._pageText {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._id != rhs_storage._id {return false}
+        if _storage._content != rhs_storage._content {return false}
+        if _storage._metadata != rhs_storage._metadata {return false}
+        if _storage._pooled != rhs_storage._pooled {return false}
+        if _storage._pageText != rhs_storage._pageText {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1687,7 +1743,7 @@ nonisolated extension Multiembed_V1_SearchRequest: SwiftProtobuf.Message, SwiftP
 
 nonisolated extension Multiembed_V1_SearchHit: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SearchHit"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}score\0\u{1}metadata\0\u{1}matches\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}score\0\u{1}metadata\0\u{1}matches\0\u{3}matched_patches\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1699,6 +1755,7 @@ nonisolated extension Multiembed_V1_SearchHit: SwiftProtobuf.Message, SwiftProto
       case 2: try { try decoder.decodeSingularFloatField(value: &self.score) }()
       case 3: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.metadata) }()
       case 4: try { try decoder.decodeRepeatedMessageField(value: &self.matches) }()
+      case 5: try { try decoder.decodeRepeatedMessageField(value: &self.matchedPatches) }()
       default: break
       }
     }
@@ -1717,6 +1774,9 @@ nonisolated extension Multiembed_V1_SearchHit: SwiftProtobuf.Message, SwiftProto
     if !self.matches.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.matches, fieldNumber: 4)
     }
+    if !self.matchedPatches.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.matchedPatches, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1725,6 +1785,7 @@ nonisolated extension Multiembed_V1_SearchHit: SwiftProtobuf.Message, SwiftProto
     if lhs.score != rhs.score {return false}
     if lhs.metadata != rhs.metadata {return false}
     if lhs.matches != rhs.matches {return false}
+    if lhs.matchedPatches != rhs.matchedPatches {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -476,57 +476,61 @@ public nonisolated struct Multiembed_V1_EmbedResponse: Sendable {
 }
 
 /// The vectors of one input.
-public nonisolated struct Multiembed_V1_Embedding: Sendable {
+public nonisolated struct Multiembed_V1_Embedding: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   /// Position of the input in EmbedRequest.inputs, counting from 0.
-  public var index: UInt32 = 0
+  public var index: UInt32 {
+    get {_storage._index}
+    set {_uniqueStorage()._index = newValue}
+  }
 
   /// The pooled vector: set for OUTPUT_POOLED and OUTPUT_BOTH, unset for OUTPUT_MULTI_VECTOR
   /// and for a failed input.
   public var pooled: Multiembed_V1_Vector {
-    get {_pooled ?? Multiembed_V1_Vector()}
-    set {_pooled = newValue}
+    get {_storage._pooled ?? Multiembed_V1_Vector()}
+    set {_uniqueStorage()._pooled = newValue}
   }
   /// Returns true if `pooled` has been explicitly set.
-  public var hasPooled: Bool {self._pooled != nil}
+  public var hasPooled: Bool {_storage._pooled != nil}
   /// Clears the value of `pooled`. Subsequent reads from it will return its default value.
-  public mutating func clearPooled() {self._pooled = nil}
+  public mutating func clearPooled() {_uniqueStorage()._pooled = nil}
 
   /// The per-token or per-patch vectors: set for OUTPUT_MULTI_VECTOR and OUTPUT_BOTH, unset for
   /// OUTPUT_POOLED and for a failed input.
   public var multiVector: Multiembed_V1_MultiVector {
-    get {_multiVector ?? Multiembed_V1_MultiVector()}
-    set {_multiVector = newValue}
+    get {_storage._multiVector ?? Multiembed_V1_MultiVector()}
+    set {_uniqueStorage()._multiVector = newValue}
   }
   /// Returns true if `multiVector` has been explicitly set.
-  public var hasMultiVector: Bool {self._multiVector != nil}
+  public var hasMultiVector: Bool {_storage._multiVector != nil}
   /// Clears the value of `multiVector`. Subsequent reads from it will return its default value.
-  public mutating func clearMultiVector() {self._multiVector = nil}
+  public mutating func clearMultiVector() {_uniqueStorage()._multiVector = nil}
 
   /// true when the text was cut to ModelInfo.max_input_tokens (TRUNCATE_END or
   /// TRUNCATE_START); false otherwise.
-  public var truncated: Bool = false
+  public var truncated: Bool {
+    get {_storage._truncated}
+    set {_uniqueStorage()._truncated = newValue}
+  }
 
   /// For a Page input: the text layer read from it (words, boxes, plain text, why it is empty).
   public var pageText: Multiembed_V1_PageText {
-    get {_pageText ?? Multiembed_V1_PageText()}
-    set {_pageText = newValue}
+    get {_storage._pageText ?? Multiembed_V1_PageText()}
+    set {_uniqueStorage()._pageText = newValue}
   }
   /// Returns true if `pageText` has been explicitly set.
-  public var hasPageText: Bool {self._pageText != nil}
+  public var hasPageText: Bool {_storage._pageText != nil}
   /// Clears the value of `pageText`. Subsequent reads from it will return its default value.
-  public mutating func clearPageText() {self._pageText = nil}
+  public mutating func clearPageText() {_uniqueStorage()._pageText = nil}
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _pooled: Multiembed_V1_Vector? = nil
-  fileprivate var _multiVector: Multiembed_V1_MultiVector? = nil
-  fileprivate var _pageText: Multiembed_V1_PageText? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 /// One vector, in the request's encoding.
@@ -952,51 +956,95 @@ nonisolated extension Multiembed_V1_Embedding: SwiftProtobuf.Message, SwiftProto
   public static let protoMessageName: String = _protobuf_package + ".Embedding"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}index\0\u{1}pooled\0\u{3}multi_vector\0\u{1}truncated\0\u{3}page_text\0")
 
+  fileprivate class _StorageClass {
+    var _index: UInt32 = 0
+    var _pooled: Multiembed_V1_Vector? = nil
+    var _multiVector: Multiembed_V1_MultiVector? = nil
+    var _truncated: Bool = false
+    var _pageText: Multiembed_V1_PageText? = nil
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _index = source._index
+      _pooled = source._pooled
+      _multiVector = source._multiVector
+      _truncated = source._truncated
+      _pageText = source._pageText
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.index) }()
-      case 2: try { try decoder.decodeSingularMessageField(value: &self._pooled) }()
-      case 3: try { try decoder.decodeSingularMessageField(value: &self._multiVector) }()
-      case 4: try { try decoder.decodeSingularBoolField(value: &self.truncated) }()
-      case 5: try { try decoder.decodeSingularMessageField(value: &self._pageText) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularUInt32Field(value: &_storage._index) }()
+        case 2: try { try decoder.decodeSingularMessageField(value: &_storage._pooled) }()
+        case 3: try { try decoder.decodeSingularMessageField(value: &_storage._multiVector) }()
+        case 4: try { try decoder.decodeSingularBoolField(value: &_storage._truncated) }()
+        case 5: try { try decoder.decodeSingularMessageField(value: &_storage._pageText) }()
+        default: break
+        }
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    if self.index != 0 {
-      try visitor.visitSingularUInt32Field(value: self.index, fieldNumber: 1)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if _storage._index != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._index, fieldNumber: 1)
+      }
+      try { if let v = _storage._pooled {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+      } }()
+      try { if let v = _storage._multiVector {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+      } }()
+      if _storage._truncated != false {
+        try visitor.visitSingularBoolField(value: _storage._truncated, fieldNumber: 4)
+      }
+      try { if let v = _storage._pageText {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+      } }()
     }
-    try { if let v = self._pooled {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
-    } }()
-    try { if let v = self._multiVector {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
-    } }()
-    if self.truncated != false {
-      try visitor.visitSingularBoolField(value: self.truncated, fieldNumber: 4)
-    }
-    try { if let v = self._pageText {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
-    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Multiembed_V1_Embedding, rhs: Multiembed_V1_Embedding) -> Bool {
-    if lhs.index != rhs.index {return false}
-    if lhs._pooled != rhs._pooled {return false}
-    if lhs._multiVector != rhs._multiVector {return false}
-    if lhs.truncated != rhs.truncated {return false}
-    if lhs._pageText != rhs._pageText {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._index != rhs_storage._index {return false}
+        if _storage._pooled != rhs_storage._pooled {return false}
+        if _storage._multiVector != rhs_storage._multiVector {return false}
+        if _storage._truncated != rhs_storage._truncated {return false}
+        if _storage._pageText != rhs_storage._pageText {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -72,6 +72,12 @@ public nonisolated struct Multiembed_V1_Page: Sendable {
   /// For error messages only (a file name). Empty = none.
   public var name: String = String()
 
+  /// Also the page image's patch vectors, after its words' token vectors in the page's
+  /// multi-vector (one document holding both: MaxSim takes each query vector's best match across
+  /// them). For a model with a vision tower (CLIP); another model fails the input with
+  /// INVALID_ARGUMENT. PageText.patches says where they are and what they cover.
+  public var includePatches: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Source: Equatable, Sendable {
@@ -82,6 +88,36 @@ public nonisolated struct Multiembed_V1_Page: Sendable {
     case pdf(Data)
 
   }
+
+  public init() {}
+}
+
+/// Where a page's image vectors are (Page.include_patches): the last `vectors` of the page's
+/// multi-vector, `leading` vectors of the whole image first (CLIP's class token), then one per
+/// patch, row by row over a `rows` x `columns` grid covering the region x, y, width, height of the
+/// page image (in PageText's pixels: the part the model's centre crop keeps).
+public nonisolated struct Multiembed_V1_PagePatches: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var vectors: UInt32 = 0
+
+  public var leading: UInt32 = 0
+
+  public var rows: UInt32 = 0
+
+  public var columns: UInt32 = 0
+
+  public var x: UInt32 = 0
+
+  public var y: UInt32 = 0
+
+  public var width: UInt32 = 0
+
+  public var height: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 }
@@ -142,9 +178,21 @@ public nonisolated struct Multiembed_V1_PageText: Sendable {
   /// PDF pages only: the resolution the page was rendered at (and its boxes are in).
   public var dpi: UInt32 = 0
 
+  /// Set when the page's vectors end with its image's patch vectors (Page.include_patches).
+  public var patches: Multiembed_V1_PagePatches {
+    get {_patches ?? Multiembed_V1_PagePatches()}
+    set {_patches = newValue}
+  }
+  /// Returns true if `patches` has been explicitly set.
+  public var hasPatches: Bool {self._patches != nil}
+  /// Clears the value of `patches`. Subsequent reads from it will return its default value.
+  public mutating func clearPatches() {self._patches = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+
+  fileprivate var _patches: Multiembed_V1_PagePatches? = nil
 }
 
 /// A word of a page that gave query vectors their best match: MaxSim's argmax for each query
@@ -180,13 +228,42 @@ public nonisolated struct Multiembed_V1_MatchedWord: Sendable {
   fileprivate var _word: Multiembed_V1_PageWord? = nil
 }
 
+/// A patch of a page image that gave query vectors their best match (a page document holding its
+/// image's patch vectors): its box on the page image, for highlighting.
+public nonisolated struct Multiembed_V1_MatchedPatch: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The patch's vector in the page's multi-vector.
+  public var vector: UInt32 = 0
+
+  /// Its box on the page image, in pixels from the top-left corner.
+  public var x: UInt32 = 0
+
+  public var y: UInt32 = 0
+
+  public var width: UInt32 = 0
+
+  public var height: UInt32 = 0
+
+  /// The query vectors whose maximum it gave, and the sum of those maxima.
+  public var queryVectors: [UInt32] = []
+
+  public var score: Float = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "multiembed.v1"
 
 nonisolated extension Multiembed_V1_Page: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Page"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}image\0\u{1}pdf\0\u{3}page_number\0\u{1}languages\0\u{1}name\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}image\0\u{1}pdf\0\u{3}page_number\0\u{1}languages\0\u{1}name\0\u{3}include_patches\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -213,6 +290,7 @@ nonisolated extension Multiembed_V1_Page: SwiftProtobuf.Message, SwiftProtobuf._
       case 3: try { try decoder.decodeSingularUInt32Field(value: &self.pageNumber) }()
       case 4: try { try decoder.decodeRepeatedStringField(value: &self.languages) }()
       case 5: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 6: try { try decoder.decodeSingularBoolField(value: &self.includePatches) }()
       default: break
       }
     }
@@ -243,6 +321,9 @@ nonisolated extension Multiembed_V1_Page: SwiftProtobuf.Message, SwiftProtobuf._
     if !self.name.isEmpty {
       try visitor.visitSingularStringField(value: self.name, fieldNumber: 5)
     }
+    if self.includePatches != false {
+      try visitor.visitSingularBoolField(value: self.includePatches, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -251,6 +332,72 @@ nonisolated extension Multiembed_V1_Page: SwiftProtobuf.Message, SwiftProtobuf._
     if lhs.pageNumber != rhs.pageNumber {return false}
     if lhs.languages != rhs.languages {return false}
     if lhs.name != rhs.name {return false}
+    if lhs.includePatches != rhs.includePatches {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Multiembed_V1_PagePatches: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".PagePatches"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}vectors\0\u{1}leading\0\u{1}rows\0\u{1}columns\0\u{1}x\0\u{1}y\0\u{1}width\0\u{1}height\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.vectors) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.leading) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.rows) }()
+      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.columns) }()
+      case 5: try { try decoder.decodeSingularUInt32Field(value: &self.x) }()
+      case 6: try { try decoder.decodeSingularUInt32Field(value: &self.y) }()
+      case 7: try { try decoder.decodeSingularUInt32Field(value: &self.width) }()
+      case 8: try { try decoder.decodeSingularUInt32Field(value: &self.height) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.vectors != 0 {
+      try visitor.visitSingularUInt32Field(value: self.vectors, fieldNumber: 1)
+    }
+    if self.leading != 0 {
+      try visitor.visitSingularUInt32Field(value: self.leading, fieldNumber: 2)
+    }
+    if self.rows != 0 {
+      try visitor.visitSingularUInt32Field(value: self.rows, fieldNumber: 3)
+    }
+    if self.columns != 0 {
+      try visitor.visitSingularUInt32Field(value: self.columns, fieldNumber: 4)
+    }
+    if self.x != 0 {
+      try visitor.visitSingularUInt32Field(value: self.x, fieldNumber: 5)
+    }
+    if self.y != 0 {
+      try visitor.visitSingularUInt32Field(value: self.y, fieldNumber: 6)
+    }
+    if self.width != 0 {
+      try visitor.visitSingularUInt32Field(value: self.width, fieldNumber: 7)
+    }
+    if self.height != 0 {
+      try visitor.visitSingularUInt32Field(value: self.height, fieldNumber: 8)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Multiembed_V1_PagePatches, rhs: Multiembed_V1_PagePatches) -> Bool {
+    if lhs.vectors != rhs.vectors {return false}
+    if lhs.leading != rhs.leading {return false}
+    if lhs.rows != rhs.rows {return false}
+    if lhs.columns != rhs.columns {return false}
+    if lhs.x != rhs.x {return false}
+    if lhs.y != rhs.y {return false}
+    if lhs.width != rhs.width {return false}
+    if lhs.height != rhs.height {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -323,7 +470,7 @@ nonisolated extension Multiembed_V1_PageWord: SwiftProtobuf.Message, SwiftProtob
 
 nonisolated extension Multiembed_V1_PageText: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".PageText"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}width\0\u{1}height\0\u{1}words\0\u{1}text\0\u{1}source\0\u{1}note\0\u{1}dpi\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}width\0\u{1}height\0\u{1}words\0\u{1}text\0\u{1}source\0\u{1}note\0\u{1}dpi\0\u{1}patches\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -338,12 +485,17 @@ nonisolated extension Multiembed_V1_PageText: SwiftProtobuf.Message, SwiftProtob
       case 5: try { try decoder.decodeSingularStringField(value: &self.source) }()
       case 6: try { try decoder.decodeSingularStringField(value: &self.note) }()
       case 7: try { try decoder.decodeSingularUInt32Field(value: &self.dpi) }()
+      case 8: try { try decoder.decodeSingularMessageField(value: &self._patches) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
     if self.width != 0 {
       try visitor.visitSingularUInt32Field(value: self.width, fieldNumber: 1)
     }
@@ -365,6 +517,9 @@ nonisolated extension Multiembed_V1_PageText: SwiftProtobuf.Message, SwiftProtob
     if self.dpi != 0 {
       try visitor.visitSingularUInt32Field(value: self.dpi, fieldNumber: 7)
     }
+    try { if let v = self._patches {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -376,6 +531,7 @@ nonisolated extension Multiembed_V1_PageText: SwiftProtobuf.Message, SwiftProtob
     if lhs.source != rhs.source {return false}
     if lhs.note != rhs.note {return false}
     if lhs.dpi != rhs.dpi {return false}
+    if lhs._patches != rhs._patches {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -423,6 +579,66 @@ nonisolated extension Multiembed_V1_MatchedWord: SwiftProtobuf.Message, SwiftPro
   public static func ==(lhs: Multiembed_V1_MatchedWord, rhs: Multiembed_V1_MatchedWord) -> Bool {
     if lhs.wordIndex != rhs.wordIndex {return false}
     if lhs._word != rhs._word {return false}
+    if lhs.queryVectors != rhs.queryVectors {return false}
+    if lhs.score != rhs.score {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Multiembed_V1_MatchedPatch: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".MatchedPatch"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}vector\0\u{1}x\0\u{1}y\0\u{1}width\0\u{1}height\0\u{3}query_vectors\0\u{1}score\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.vector) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.x) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.y) }()
+      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.width) }()
+      case 5: try { try decoder.decodeSingularUInt32Field(value: &self.height) }()
+      case 6: try { try decoder.decodeRepeatedUInt32Field(value: &self.queryVectors) }()
+      case 7: try { try decoder.decodeSingularFloatField(value: &self.score) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.vector != 0 {
+      try visitor.visitSingularUInt32Field(value: self.vector, fieldNumber: 1)
+    }
+    if self.x != 0 {
+      try visitor.visitSingularUInt32Field(value: self.x, fieldNumber: 2)
+    }
+    if self.y != 0 {
+      try visitor.visitSingularUInt32Field(value: self.y, fieldNumber: 3)
+    }
+    if self.width != 0 {
+      try visitor.visitSingularUInt32Field(value: self.width, fieldNumber: 4)
+    }
+    if self.height != 0 {
+      try visitor.visitSingularUInt32Field(value: self.height, fieldNumber: 5)
+    }
+    if !self.queryVectors.isEmpty {
+      try visitor.visitPackedUInt32Field(value: self.queryVectors, fieldNumber: 6)
+    }
+    if self.score.bitPattern != 0 {
+      try visitor.visitSingularFloatField(value: self.score, fieldNumber: 7)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Multiembed_V1_MatchedPatch, rhs: Multiembed_V1_MatchedPatch) -> Bool {
+    if lhs.vector != rhs.vector {return false}
+    if lhs.x != rhs.x {return false}
+    if lhs.y != rhs.y {return false}
+    if lhs.width != rhs.width {return false}
+    if lhs.height != rhs.height {return false}
     if lhs.queryVectors != rhs.queryVectors {return false}
     if lhs.score != rhs.score {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}

@@ -46,7 +46,7 @@ from .errors import (
 )
 from .inputs import Page, PatchGrid, patchify
 from .late_interaction import Source, StoredId
-from .results import (CollectionInfo, CollectionKind, Document, EmbedResult, MatchedWord, Metric, PageText, PageWord,
+from .results import (CollectionInfo, CollectionKind, Document, EmbedResult, MatchedPatch, MatchedWord, Metric, PagePatches, PageText, PageWord,
                       Precision, ScoreResult, SearchHit, SearchMode, SearchResult, UpsertResult, Usage)
 from .v1.health_pb2 import SERVING_STATUS_DRAINING as DRAINING
 from .v1.health_pb2 import SERVING_STATUS_NOT_SERVING as NOT_SERVING
@@ -56,7 +56,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Client", "AsyncClient", "DEFAULT_PORT", "EmbedResult", "Usage", "Encoding", "dequantize", "unpack_bits",
-    "PatchGrid", "patchify", "Page", "PageText", "PageWord", "MatchedWord", "SERVING", "NOT_SERVING", "DRAINING", "StatusCode", "InputError",
+    "PatchGrid", "patchify", "Page", "PagePatches", "PageText", "PageWord", "MatchedWord", "MatchedPatch", "SERVING", "NOT_SERVING", "DRAINING", "StatusCode", "InputError",
     "MultiEmbedError", "Cancelled", "Unknown", "InvalidArgument", "DeadlineExceeded", "NotFound",
     "AlreadyExists", "PermissionDenied", "ResourceExhausted", "FailedPrecondition", "Aborted", "OutOfRange",
     "Unimplemented", "Internal", "Unavailable", "DataLoss", "Unauthenticated", "ConnectionLost",

@@ -72,6 +72,8 @@ class Page:
         languages: OCR languages, Tesseract's names (``["eng"]``, ``["eng", "fra"]``); empty =
             the server's default.
         name: for error messages (a file name); default the path's file name, if given a path.
+        include_patches: also the page image's patch vectors, after its words' token vectors
+            (a model with a vision tower, such as CLIP).
     """
 
     image: Optional[FileLike] = None
@@ -79,6 +81,7 @@ class Page:
     page_number: int = 0
     languages: Sequence[str] = ()
     name: str = ""
+    include_patches: bool = False
 
     def __post_init__(self) -> None:
         if (self.image is None) == (self.pdf is None):
@@ -150,6 +153,7 @@ def page_input(page: Page) -> embed_pb2.Input:
     message.page_number = int(page.page_number)
     message.languages.extend(page.languages)
     message.name = page.name or file_name
+    message.include_patches = bool(page.include_patches)
     return embed_pb2.Input(page=message)
 
 

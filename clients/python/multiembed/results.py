@@ -68,6 +68,29 @@ class PageWord:
 
 
 @dataclass(frozen=True)
+class PagePatches:
+    """Where a page's image vectors are (``multiembed.v1.PagePatches``, asked for with
+    ``Page(include_patches=True)``): the last ``vectors`` of the page's multi-vector, ``leading``
+    whole-image vectors first (CLIP's class token), then one per patch, row by row over a
+    ``rows`` x ``columns`` grid covering the box ``x, y, width, height`` of the page image.
+    """
+
+    vectors: int
+    leading: int
+    rows: int
+    columns: int
+    x: int
+    y: int
+    width: int
+    height: int
+
+    @classmethod
+    def from_message(cls, message: pages_pb2.PagePatches) -> "PagePatches":
+        return cls(vectors=message.vectors, leading=message.leading, rows=message.rows, columns=message.columns,
+                   x=message.x, y=message.y, width=message.width, height=message.height)
+
+
+@dataclass(frozen=True)
 class PageText:
     """A page's text layer, as the server read it (``multiembed.v1.PageText``).
 
@@ -78,6 +101,7 @@ class PageText:
         width, height: size in pixels of the page image the boxes refer to.
         note: why the text layer is empty or partial (a blank page, OCR's time limit), or ``""``.
         dpi: PDF pages: the resolution the page was rendered at (and its boxes are in); else 0.
+        patches: where the page image's patch vectors are, when the page's vectors hold them.
     """
 
     text: str
@@ -87,11 +111,13 @@ class PageText:
     height: int
     note: str = ""
     dpi: int = 0
+    patches: Optional[PagePatches] = None
 
     @classmethod
     def from_message(cls, message: pages_pb2.PageText) -> "PageText":
+        patches = PagePatches.from_message(message.patches) if message.HasField("patches") else None
         return cls(text=message.text, source=message.source, words=[PageWord.from_message(w) for w in message.words],
-                   width=message.width, height=message.height, note=message.note, dpi=message.dpi)
+                   width=message.width, height=message.height, note=message.note, dpi=message.dpi, patches=patches)
 
 
 @dataclass(frozen=True)
@@ -115,6 +141,33 @@ class MatchedWord:
     @classmethod
     def from_message(cls, message: pages_pb2.MatchedWord) -> "MatchedWord":
         return cls(word_index=message.word_index, word=PageWord.from_message(message.word),
+                   query_vectors=list(message.query_vectors), score=message.score)
+
+
+@dataclass(frozen=True)
+class MatchedPatch:
+    """A patch of a page image that gave query vectors their best MaxSim match
+    (``multiembed.v1.MatchedPatch``), in :attr:`SearchHit.matched_patches`: for page documents
+    holding their image's patch vectors (``Page(include_patches=True)``).
+
+    Attributes:
+        vector: the patch's vector in the page's multi-vector.
+        x, y, width, height: its box on the page image, in pixels.
+        query_vectors: the query vectors whose maximum it gave.
+        score: the sum of those maxima.
+    """
+
+    vector: int
+    x: int
+    y: int
+    width: int
+    height: int
+    query_vectors: List[int]
+    score: float
+
+    @classmethod
+    def from_message(cls, message: pages_pb2.MatchedPatch) -> "MatchedPatch":
+        return cls(vector=message.vector, x=message.x, y=message.y, width=message.width, height=message.height,
                    query_vectors=list(message.query_vectors), score=message.score)
 
 
@@ -413,12 +466,14 @@ class SearchHit:
     """One document found by a search: its id, score (MaxSim for maxsim and hybrid searches, the
     metric's for dense ones) and metadata; with ``search(..., include_matches=True)``, a page
     document's hit also has ``matches``: the words that matched, each with its box and share of
-    the score (empty otherwise)."""
+    the score (empty otherwise), and ``matched_patches``: the patches that matched, for a page
+    holding its image's patch vectors."""
 
     id: str
     score: float
     metadata: Dict[str, str]
     matches: List[MatchedWord] = field(default_factory=list)
+    matched_patches: List[MatchedPatch] = field(default_factory=list)
 
 
 @dataclass
@@ -455,7 +510,8 @@ class SearchResult:
     def from_message(cls, message: collections_pb2.SearchResponse) -> "SearchResult":
         usage = Usage()
         usage.add(message.usage)
-        return cls([SearchHit(h.id, h.score, dict(h.metadata), [MatchedWord.from_message(m) for m in h.matches])
+        return cls([SearchHit(h.id, h.score, dict(h.metadata), [MatchedWord.from_message(m) for m in h.matches],
+                              [MatchedPatch.from_message(m) for m in h.matched_patches])
                     for h in message.hits], usage)
 
 

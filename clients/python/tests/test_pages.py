@@ -47,6 +47,7 @@ def page_answer(conn, request: envelope_pb2.Request) -> None:
         if request.search.include_matches:
             hit.matches.add(word_index=1, word=WORDS[1], query_vectors=[0, 2], score=0.9)
             hit.matches.add(word_index=0, word=WORDS[0], query_vectors=[1], score=0.6)
+            hit.matched_patches.add(vector=9, x=0, y=30, width=22, height=22, query_vectors=[3], score=0.4)
         search.hits.add(id="plain", score=0.5)
         conn.send(envelope_pb2.Response(id=request.id, search=search))
     elif body == "upsert":
@@ -154,6 +155,8 @@ def test_search_include_matches_is_sent_and_matches_parsed(server):
     assert (first[0].word_index, first[0].query_vectors, first[0].score) == (1, [0, 2], pytest.approx(0.9))
     assert (first[0].word.x, first[0].word.y, first[0].word.width, first[0].word.height) == (104, 20, 70, 14)
     assert hits[1].matches == []
+    assert hits[0].matched_patches == [multiembed.MatchedPatch(9, 0, 30, 22, 22, [3], pytest.approx(0.4))]
+    assert all(hit.matched_patches == [] for hit in without) and hits[1].matched_patches == []
 
 
 def test_async_client_pages_and_matches(server):
@@ -168,3 +171,25 @@ def test_async_client_pages_and_matches(server):
     assert sent(server, "embed")[0].inputs[0].page.page_number == 1
     assert sent(server, "search")[0].include_matches is True
     assert len(hits[0].matches) == 2
+
+
+def test_include_patches_is_sent_and_the_patch_layout_comes_back(fake_server):
+    def answer(conn, request: envelope_pb2.Request) -> None:
+        response = envelope_pb2.Response(id=request.id, embed=embed_pb2.EmbedResponse(model="fake"))
+        for index, item in enumerate(request.embed.inputs):
+            embedding = response.embed.embeddings.add(index=index)
+            embedding.pooled.dimension = DIM
+            embedding.pooled.data = np.full(DIM, index, "<f4").tobytes()
+            embedding.page_text.CopyFrom(PAGE_TEXT)
+            if item.page.include_patches:
+                embedding.page_text.patches.CopyFrom(pages_pb2.PagePatches(
+                    vectors=17, leading=1, rows=4, columns=4, x=0, y=30, width=90, height=90))
+        conn.send(response)
+
+    server = fake_server(answer)
+    with multiembed.Client("127.0.0.1", server.port) as client:
+        result = client.embed_result(pages=[multiembed.Page(pdf=b"%PDF", include_patches=True), multiembed.Page(pdf=b"%PDF")])
+    (request,) = sent(server, "embed")
+    assert [i.page.include_patches for i in request.inputs] == [True, False]
+    assert result.page_texts[0].patches == multiembed.PagePatches(17, 1, 4, 4, 0, 30, 90, 90)
+    assert result.page_texts[1].patches is None

@@ -178,7 +178,7 @@ class ScoreResponse(_message.Message):
     def __init__(self, scores: _Optional[_Iterable[float]] = ..., usage: _Optional[_Union[_embed_pb2.Usage, _Mapping]] = ...) -> None: ...
 
 class SearchHit(_message.Message):
-    __slots__ = ["id", "matches", "metadata", "score"]
+    __slots__ = ["id", "matched_patches", "matches", "metadata", "score"]
     class MetadataEntry(_message.Message):
         __slots__ = ["key", "value"]
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -187,14 +187,16 @@ class SearchHit(_message.Message):
         value: str
         def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     ID_FIELD_NUMBER: _ClassVar[int]
+    MATCHED_PATCHES_FIELD_NUMBER: _ClassVar[int]
     MATCHES_FIELD_NUMBER: _ClassVar[int]
     METADATA_FIELD_NUMBER: _ClassVar[int]
     SCORE_FIELD_NUMBER: _ClassVar[int]
     id: str
+    matched_patches: _containers.RepeatedCompositeFieldContainer[_pages_pb2.MatchedPatch]
     matches: _containers.RepeatedCompositeFieldContainer[_pages_pb2.MatchedWord]
     metadata: _containers.ScalarMap[str, str]
     score: float
-    def __init__(self, id: _Optional[str] = ..., score: _Optional[float] = ..., metadata: _Optional[_Mapping[str, str]] = ..., matches: _Optional[_Iterable[_Union[_pages_pb2.MatchedWord, _Mapping]]] = ...) -> None: ...
+    def __init__(self, id: _Optional[str] = ..., score: _Optional[float] = ..., metadata: _Optional[_Mapping[str, str]] = ..., matches: _Optional[_Iterable[_Union[_pages_pb2.MatchedWord, _Mapping]]] = ..., matched_patches: _Optional[_Iterable[_Union[_pages_pb2.MatchedPatch, _Mapping]]] = ...) -> None: ...
 
 class SearchRequest(_message.Message):
     __slots__ = ["candidates", "collection", "filter_ids", "filter_metadata", "include_matches", "instruction", "metric", "mode", "prompt_name", "query", "query_pooled", "top_k", "truncate"]

@@ -2166,7 +2166,7 @@ const ProtobufCMessageDescriptor multiembed__v1__search_hit__metadata_entry__des
   (ProtobufCMessageInit) multiembed__v1__search_hit__metadata_entry__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor multiembed__v1__search_hit__field_descriptors[4] =
+static const ProtobufCFieldDescriptor multiembed__v1__search_hit__field_descriptors[5] =
 {
   {
     "id",
@@ -2216,9 +2216,22 @@ static const ProtobufCFieldDescriptor multiembed__v1__search_hit__field_descript
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "matched_patches",
+    5,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Multiembed__V1__SearchHit, n_matched_patches),
+    offsetof(Multiembed__V1__SearchHit, matched_patches),
+    &multiembed__v1__matched_patch__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned multiembed__v1__search_hit__field_indices_by_name[] = {
   0,   /* field[0] = id */
+  4,   /* field[4] = matched_patches */
   3,   /* field[3] = matches */
   2,   /* field[2] = metadata */
   1,   /* field[1] = score */
@@ -2226,7 +2239,7 @@ static const unsigned multiembed__v1__search_hit__field_indices_by_name[] = {
 static const ProtobufCIntRange multiembed__v1__search_hit__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor multiembed__v1__search_hit__descriptor =
 {
@@ -2236,7 +2249,7 @@ const ProtobufCMessageDescriptor multiembed__v1__search_hit__descriptor =
   "Multiembed__V1__SearchHit",
   "multiembed.v1",
   sizeof(Multiembed__V1__SearchHit),
-  4,
+  5,
   multiembed__v1__search_hit__field_descriptors,
   multiembed__v1__search_hit__field_indices_by_name,
   1,  multiembed__v1__search_hit__number_ranges,

@@ -668,10 +668,16 @@ struct  Multiembed__V1__SearchHit
    */
   size_t n_matches;
   Multiembed__V1__MatchedWord **matches;
+  /*
+   * With SearchRequest.include_matches, for a page document holding its image's patch vectors
+   * (Page.include_patches): the patches that gave query vectors their maxima, best share first.
+   */
+  size_t n_matched_patches;
+  Multiembed__V1__MatchedPatch **matched_patches;
 };
 #define MULTIEMBED__V1__SEARCH_HIT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&multiembed__v1__search_hit__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, 0,NULL, 0,NULL }
+    , (char *)protobuf_c_empty_string, 0, 0,NULL, 0,NULL, 0,NULL }
 
 
 /*

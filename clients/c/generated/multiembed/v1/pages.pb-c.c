@@ -52,6 +52,51 @@ void   multiembed__v1__page__free_unpacked
   assert(message->base.descriptor == &multiembed__v1__page__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   multiembed__v1__page_patches__init
+                     (Multiembed__V1__PagePatches         *message)
+{
+  static const Multiembed__V1__PagePatches init_value = MULTIEMBED__V1__PAGE_PATCHES__INIT;
+  *message = init_value;
+}
+size_t multiembed__v1__page_patches__get_packed_size
+                     (const Multiembed__V1__PagePatches *message)
+{
+  assert(message->base.descriptor == &multiembed__v1__page_patches__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t multiembed__v1__page_patches__pack
+                     (const Multiembed__V1__PagePatches *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &multiembed__v1__page_patches__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t multiembed__v1__page_patches__pack_to_buffer
+                     (const Multiembed__V1__PagePatches *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &multiembed__v1__page_patches__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Multiembed__V1__PagePatches *
+       multiembed__v1__page_patches__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Multiembed__V1__PagePatches *)
+     protobuf_c_message_unpack (&multiembed__v1__page_patches__descriptor,
+                                allocator, len, data);
+}
+void   multiembed__v1__page_patches__free_unpacked
+                     (Multiembed__V1__PagePatches *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &multiembed__v1__page_patches__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   multiembed__v1__page_word__init
                      (Multiembed__V1__PageWord         *message)
 {
@@ -187,7 +232,52 @@ void   multiembed__v1__matched_word__free_unpacked
   assert(message->base.descriptor == &multiembed__v1__matched_word__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor multiembed__v1__page__field_descriptors[5] =
+void   multiembed__v1__matched_patch__init
+                     (Multiembed__V1__MatchedPatch         *message)
+{
+  static const Multiembed__V1__MatchedPatch init_value = MULTIEMBED__V1__MATCHED_PATCH__INIT;
+  *message = init_value;
+}
+size_t multiembed__v1__matched_patch__get_packed_size
+                     (const Multiembed__V1__MatchedPatch *message)
+{
+  assert(message->base.descriptor == &multiembed__v1__matched_patch__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t multiembed__v1__matched_patch__pack
+                     (const Multiembed__V1__MatchedPatch *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &multiembed__v1__matched_patch__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t multiembed__v1__matched_patch__pack_to_buffer
+                     (const Multiembed__V1__MatchedPatch *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &multiembed__v1__matched_patch__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Multiembed__V1__MatchedPatch *
+       multiembed__v1__matched_patch__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Multiembed__V1__MatchedPatch *)
+     protobuf_c_message_unpack (&multiembed__v1__matched_patch__descriptor,
+                                allocator, len, data);
+}
+void   multiembed__v1__matched_patch__free_unpacked
+                     (Multiembed__V1__MatchedPatch *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &multiembed__v1__matched_patch__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+static const ProtobufCFieldDescriptor multiembed__v1__page__field_descriptors[6] =
 {
   {
     "image",
@@ -249,9 +339,22 @@ static const ProtobufCFieldDescriptor multiembed__v1__page__field_descriptors[5]
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "include_patches",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Multiembed__V1__Page, include_patches),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned multiembed__v1__page__field_indices_by_name[] = {
   0,   /* field[0] = image */
+  5,   /* field[5] = include_patches */
   3,   /* field[3] = languages */
   4,   /* field[4] = name */
   2,   /* field[2] = page_number */
@@ -260,7 +363,7 @@ static const unsigned multiembed__v1__page__field_indices_by_name[] = {
 static const ProtobufCIntRange multiembed__v1__page__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor multiembed__v1__page__descriptor =
 {
@@ -270,11 +373,140 @@ const ProtobufCMessageDescriptor multiembed__v1__page__descriptor =
   "Multiembed__V1__Page",
   "multiembed.v1",
   sizeof(Multiembed__V1__Page),
-  5,
+  6,
   multiembed__v1__page__field_descriptors,
   multiembed__v1__page__field_indices_by_name,
   1,  multiembed__v1__page__number_ranges,
   (ProtobufCMessageInit) multiembed__v1__page__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor multiembed__v1__page_patches__field_descriptors[8] =
+{
+  {
+    "vectors",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Multiembed__V1__PagePatches, vectors),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "leading",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Multiembed__V1__PagePatches, leading),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "rows",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Multiembed__V1__PagePatches, rows),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "columns",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Multiembed__V1__PagePatches, columns),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "x",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Multiembed__V1__PagePatches, x),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "y",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Multiembed__V1__PagePatches, y),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "width",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Multiembed__V1__PagePatches, width),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "height",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Multiembed__V1__PagePatches, height),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned multiembed__v1__page_patches__field_indices_by_name[] = {
+  3,   /* field[3] = columns */
+  7,   /* field[7] = height */
+  1,   /* field[1] = leading */
+  2,   /* field[2] = rows */
+  0,   /* field[0] = vectors */
+  6,   /* field[6] = width */
+  4,   /* field[4] = x */
+  5,   /* field[5] = y */
+};
+static const ProtobufCIntRange multiembed__v1__page_patches__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 8 }
+};
+const ProtobufCMessageDescriptor multiembed__v1__page_patches__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "multiembed.v1.PagePatches",
+  "PagePatches",
+  "Multiembed__V1__PagePatches",
+  "multiembed.v1",
+  sizeof(Multiembed__V1__PagePatches),
+  8,
+  multiembed__v1__page_patches__field_descriptors,
+  multiembed__v1__page_patches__field_indices_by_name,
+  1,  multiembed__v1__page_patches__number_ranges,
+  (ProtobufCMessageInit) multiembed__v1__page_patches__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor multiembed__v1__page_word__field_descriptors[8] =
@@ -406,7 +638,7 @@ const ProtobufCMessageDescriptor multiembed__v1__page_word__descriptor =
   (ProtobufCMessageInit) multiembed__v1__page_word__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor multiembed__v1__page_text__field_descriptors[7] =
+static const ProtobufCFieldDescriptor multiembed__v1__page_text__field_descriptors[8] =
 {
   {
     "width",
@@ -492,11 +724,24 @@ static const ProtobufCFieldDescriptor multiembed__v1__page_text__field_descripto
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "patches",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Multiembed__V1__PageText, patches),
+    &multiembed__v1__page_patches__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned multiembed__v1__page_text__field_indices_by_name[] = {
   6,   /* field[6] = dpi */
   1,   /* field[1] = height */
   5,   /* field[5] = note */
+  7,   /* field[7] = patches */
   4,   /* field[4] = source */
   3,   /* field[3] = text */
   0,   /* field[0] = width */
@@ -505,7 +750,7 @@ static const unsigned multiembed__v1__page_text__field_indices_by_name[] = {
 static const ProtobufCIntRange multiembed__v1__page_text__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 7 }
+  { 0, 8 }
 };
 const ProtobufCMessageDescriptor multiembed__v1__page_text__descriptor =
 {
@@ -515,7 +760,7 @@ const ProtobufCMessageDescriptor multiembed__v1__page_text__descriptor =
   "Multiembed__V1__PageText",
   "multiembed.v1",
   sizeof(Multiembed__V1__PageText),
-  7,
+  8,
   multiembed__v1__page_text__field_descriptors,
   multiembed__v1__page_text__field_indices_by_name,
   1,  multiembed__v1__page_text__number_ranges,
@@ -597,5 +842,121 @@ const ProtobufCMessageDescriptor multiembed__v1__matched_word__descriptor =
   multiembed__v1__matched_word__field_indices_by_name,
   1,  multiembed__v1__matched_word__number_ranges,
   (ProtobufCMessageInit) multiembed__v1__matched_word__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor multiembed__v1__matched_patch__field_descriptors[7] =
+{
+  {
+    "vector",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Multiembed__V1__MatchedPatch, vector),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "x",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Multiembed__V1__MatchedPatch, x),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "y",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Multiembed__V1__MatchedPatch, y),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "width",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Multiembed__V1__MatchedPatch, width),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "height",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Multiembed__V1__MatchedPatch, height),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "query_vectors",
+    6,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_UINT32,
+    offsetof(Multiembed__V1__MatchedPatch, n_query_vectors),
+    offsetof(Multiembed__V1__MatchedPatch, query_vectors),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "score",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_FLOAT,
+    0,   /* quantifier_offset */
+    offsetof(Multiembed__V1__MatchedPatch, score),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned multiembed__v1__matched_patch__field_indices_by_name[] = {
+  4,   /* field[4] = height */
+  5,   /* field[5] = query_vectors */
+  6,   /* field[6] = score */
+  0,   /* field[0] = vector */
+  3,   /* field[3] = width */
+  1,   /* field[1] = x */
+  2,   /* field[2] = y */
+};
+static const ProtobufCIntRange multiembed__v1__matched_patch__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 7 }
+};
+const ProtobufCMessageDescriptor multiembed__v1__matched_patch__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "multiembed.v1.MatchedPatch",
+  "MatchedPatch",
+  "Multiembed__V1__MatchedPatch",
+  "multiembed.v1",
+  sizeof(Multiembed__V1__MatchedPatch),
+  7,
+  multiembed__v1__matched_patch__field_descriptors,
+  multiembed__v1__matched_patch__field_indices_by_name,
+  1,  multiembed__v1__matched_patch__number_ranges,
+  (ProtobufCMessageInit) multiembed__v1__matched_patch__init,
   NULL,NULL,NULL    /* reserved[123] */
 };

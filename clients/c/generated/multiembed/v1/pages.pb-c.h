@@ -16,9 +16,11 @@ PROTOBUF_C__BEGIN_DECLS
 
 
 typedef struct Multiembed__V1__Page Multiembed__V1__Page;
+typedef struct Multiembed__V1__PagePatches Multiembed__V1__PagePatches;
 typedef struct Multiembed__V1__PageWord Multiembed__V1__PageWord;
 typedef struct Multiembed__V1__PageText Multiembed__V1__PageText;
 typedef struct Multiembed__V1__MatchedWord Multiembed__V1__MatchedWord;
+typedef struct Multiembed__V1__MatchedPatch Multiembed__V1__MatchedPatch;
 
 
 /* --- enums --- */
@@ -59,6 +61,13 @@ struct  Multiembed__V1__Page
    * For error messages only (a file name). Empty = none.
    */
   char *name;
+  /*
+   * Also the page image's patch vectors, after its words' token vectors in the page's
+   * multi-vector (one document holding both: MaxSim takes each query vector's best match across
+   * them). For a model with a vision tower (CLIP); another model fails the input with
+   * INVALID_ARGUMENT. PageText.patches says where they are and what they cover.
+   */
+  protobuf_c_boolean include_patches;
   Multiembed__V1__Page__SourceCase source_case;
   union {
     /*
@@ -74,7 +83,30 @@ struct  Multiembed__V1__Page
 };
 #define MULTIEMBED__V1__PAGE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&multiembed__v1__page__descriptor) \
-    , 0, 0,NULL, (char *)protobuf_c_empty_string, MULTIEMBED__V1__PAGE__SOURCE__NOT_SET, {0} }
+    , 0, 0,NULL, (char *)protobuf_c_empty_string, 0, MULTIEMBED__V1__PAGE__SOURCE__NOT_SET, {0} }
+
+
+/*
+ * Where a page's image vectors are (Page.include_patches): the last `vectors` of the page's
+ * multi-vector, `leading` vectors of the whole image first (CLIP's class token), then one per
+ * patch, row by row over a `rows` x `columns` grid covering the region x, y, width, height of the
+ * page image (in PageText's pixels: the part the model's centre crop keeps).
+ */
+struct  Multiembed__V1__PagePatches
+{
+  ProtobufCMessage base;
+  uint32_t vectors;
+  uint32_t leading;
+  uint32_t rows;
+  uint32_t columns;
+  uint32_t x;
+  uint32_t y;
+  uint32_t width;
+  uint32_t height;
+};
+#define MULTIEMBED__V1__PAGE_PATCHES__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&multiembed__v1__page_patches__descriptor) \
+    , 0, 0, 0, 0, 0, 0, 0, 0 }
 
 
 /*
@@ -136,10 +168,14 @@ struct  Multiembed__V1__PageText
    * PDF pages only: the resolution the page was rendered at (and its boxes are in).
    */
   uint32_t dpi;
+  /*
+   * Set when the page's vectors end with its image's patch vectors (Page.include_patches).
+   */
+  Multiembed__V1__PagePatches *patches;
 };
 #define MULTIEMBED__V1__PAGE_TEXT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&multiembed__v1__page_text__descriptor) \
-    , 0, 0, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
+    , 0, 0, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, NULL }
 
 
 /*
@@ -170,6 +206,36 @@ struct  Multiembed__V1__MatchedWord
     , 0, NULL, 0,NULL, 0 }
 
 
+/*
+ * A patch of a page image that gave query vectors their best match (a page document holding its
+ * image's patch vectors): its box on the page image, for highlighting.
+ */
+struct  Multiembed__V1__MatchedPatch
+{
+  ProtobufCMessage base;
+  /*
+   * The patch's vector in the page's multi-vector.
+   */
+  uint32_t vector;
+  /*
+   * Its box on the page image, in pixels from the top-left corner.
+   */
+  uint32_t x;
+  uint32_t y;
+  uint32_t width;
+  uint32_t height;
+  /*
+   * The query vectors whose maximum it gave, and the sum of those maxima.
+   */
+  size_t n_query_vectors;
+  uint32_t *query_vectors;
+  float score;
+};
+#define MULTIEMBED__V1__MATCHED_PATCH__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&multiembed__v1__matched_patch__descriptor) \
+    , 0, 0, 0, 0, 0, 0,NULL, 0 }
+
+
 /* Multiembed__V1__Page methods */
 void   multiembed__v1__page__init
                      (Multiembed__V1__Page         *message);
@@ -188,6 +254,25 @@ Multiembed__V1__Page *
                       const uint8_t       *data);
 void   multiembed__v1__page__free_unpacked
                      (Multiembed__V1__Page *message,
+                      ProtobufCAllocator *allocator);
+/* Multiembed__V1__PagePatches methods */
+void   multiembed__v1__page_patches__init
+                     (Multiembed__V1__PagePatches         *message);
+size_t multiembed__v1__page_patches__get_packed_size
+                     (const Multiembed__V1__PagePatches   *message);
+size_t multiembed__v1__page_patches__pack
+                     (const Multiembed__V1__PagePatches   *message,
+                      uint8_t             *out);
+size_t multiembed__v1__page_patches__pack_to_buffer
+                     (const Multiembed__V1__PagePatches   *message,
+                      ProtobufCBuffer     *buffer);
+Multiembed__V1__PagePatches *
+       multiembed__v1__page_patches__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   multiembed__v1__page_patches__free_unpacked
+                     (Multiembed__V1__PagePatches *message,
                       ProtobufCAllocator *allocator);
 /* Multiembed__V1__PageWord methods */
 void   multiembed__v1__page_word__init
@@ -246,10 +331,32 @@ Multiembed__V1__MatchedWord *
 void   multiembed__v1__matched_word__free_unpacked
                      (Multiembed__V1__MatchedWord *message,
                       ProtobufCAllocator *allocator);
+/* Multiembed__V1__MatchedPatch methods */
+void   multiembed__v1__matched_patch__init
+                     (Multiembed__V1__MatchedPatch         *message);
+size_t multiembed__v1__matched_patch__get_packed_size
+                     (const Multiembed__V1__MatchedPatch   *message);
+size_t multiembed__v1__matched_patch__pack
+                     (const Multiembed__V1__MatchedPatch   *message,
+                      uint8_t             *out);
+size_t multiembed__v1__matched_patch__pack_to_buffer
+                     (const Multiembed__V1__MatchedPatch   *message,
+                      ProtobufCBuffer     *buffer);
+Multiembed__V1__MatchedPatch *
+       multiembed__v1__matched_patch__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   multiembed__v1__matched_patch__free_unpacked
+                     (Multiembed__V1__MatchedPatch *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Multiembed__V1__Page_Closure)
                  (const Multiembed__V1__Page *message,
+                  void *closure_data);
+typedef void (*Multiembed__V1__PagePatches_Closure)
+                 (const Multiembed__V1__PagePatches *message,
                   void *closure_data);
 typedef void (*Multiembed__V1__PageWord_Closure)
                  (const Multiembed__V1__PageWord *message,
@@ -260,6 +367,9 @@ typedef void (*Multiembed__V1__PageText_Closure)
 typedef void (*Multiembed__V1__MatchedWord_Closure)
                  (const Multiembed__V1__MatchedWord *message,
                   void *closure_data);
+typedef void (*Multiembed__V1__MatchedPatch_Closure)
+                 (const Multiembed__V1__MatchedPatch *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -267,9 +377,11 @@ typedef void (*Multiembed__V1__MatchedWord_Closure)
 /* --- descriptors --- */
 
 extern const ProtobufCMessageDescriptor multiembed__v1__page__descriptor;
+extern const ProtobufCMessageDescriptor multiembed__v1__page_patches__descriptor;
 extern const ProtobufCMessageDescriptor multiembed__v1__page_word__descriptor;
 extern const ProtobufCMessageDescriptor multiembed__v1__page_text__descriptor;
 extern const ProtobufCMessageDescriptor multiembed__v1__matched_word__descriptor;
+extern const ProtobufCMessageDescriptor multiembed__v1__matched_patch__descriptor;
 
 PROTOBUF_C__END_DECLS
 
