@@ -18,7 +18,7 @@
 public enum ArchitectureRegistry {
     /// The registered architectures.
     public static var architectures: [any ModelArchitecture.Type] {
-        [BertArchitecture.self, ClipArchitecture.self, ModernBertArchitecture.self]
+        [BertArchitecture.self, ClipArchitecture.self, ModernBertArchitecture.self, ModernVBertArchitecture.self]
     }
 
     /// Every `model_type` some architecture loads, sorted.

@@ -11,12 +11,15 @@ public enum ModelEncoders: Sendable {
     /// Late-interaction multi-vectors of queries and documents, no pooled vector: ColBERT-style
     /// models (PyLate, Stanford ColBERT), with their markers, query expansion and skip list.
     case lateInteractionText(ColBERTTextEncoder)
+    /// Late-interaction multi-vectors of page images and text queries (ColModernVBERT): one
+    /// vector per token of the image prompt or the query, compared by MaxSim.
+    case lateInteractionVisual(ColModernVBertEncoder)
 
     /// The text embedder, if the model has one.
     public var text: TextEmbedder? {
         switch self {
         case .textEmbedder(let text), .sharedTextImage(let text, _): text
-        case .lateInteractionText: nil
+        case .lateInteractionText, .lateInteractionVisual: nil
         }
     }
 
@@ -24,7 +27,7 @@ public enum ModelEncoders: Sendable {
     public var image: ImageEmbedder? {
         switch self {
         case .sharedTextImage(_, let image): image
-        case .textEmbedder, .lateInteractionText: nil
+        case .textEmbedder, .lateInteractionText, .lateInteractionVisual: nil
         }
     }
 
@@ -32,7 +35,15 @@ public enum ModelEncoders: Sendable {
     public var lateInteraction: ColBERTTextEncoder? {
         switch self {
         case .lateInteractionText(let encoder): encoder
-        case .textEmbedder, .sharedTextImage: nil
+        case .textEmbedder, .sharedTextImage, .lateInteractionVisual: nil
+        }
+    }
+
+    /// The visual-document late-interaction encoder, if the model is ColModernVBERT-style.
+    public var lateInteractionVisual: ColModernVBertEncoder? {
+        switch self {
+        case .lateInteractionVisual(let encoder): encoder
+        case .textEmbedder, .sharedTextImage, .lateInteractionText: nil
         }
     }
 }
@@ -44,6 +55,7 @@ extension ModelEncoders: CustomStringConvertible {
         case .textEmbedder(let text): "text embedder (\(text.tower.pooledDimension) dimensions)"
         case .sharedTextImage(let text, _): "shared text-image space (\(text.tower.pooledDimension) dimensions)"
         case .lateInteractionText(let encoder): "late-interaction text encoder (\(encoder.dimension) dimensions per token)"
+        case .lateInteractionVisual(let encoder): "late-interaction page-image encoder (\(encoder.dimension) dimensions per token)"
         }
     }
 }

@@ -33,6 +33,19 @@ public final class WeightLoader {
     /// Whether `name` (relative to this scope) exists.
     public func contains(_ name: String) -> Bool { file.names.contains(qualified(name)) }
 
+    /// The scope below this one under which `name` is stored, when exactly one tensor's name is
+    /// `name` or ends in `.name`: for checkpoints that nest the same module under different
+    /// prefixes (ColModernVBERT's adapters). Nil when no tensor, or several, match.
+    public func scope(holding name: String) -> WeightLoader? {
+        let full = qualified(name)
+        let matches = file.names.filter { $0 == full || $0.hasSuffix(".\(full)") }
+        guard matches.count == 1, let match = matches.first else { return nil }
+        // What precedes the match (without its dot), then this loader's own prefix.
+        let outer = String(match.dropLast(full.count).dropLast())
+        let scope = [outer, prefix].filter { !$0.isEmpty }.joined(separator: ".")
+        return WeightLoader(file: file, prefix: scope, record: record)
+    }
+
     /// The stored shape of `name` (relative to this scope), for sizes a config does not give
     /// (a head's width); nil when absent. Reading it does not count as using the tensor.
     public func shape(of name: String) -> [Int]? { file.shape(of: qualified(name)) }

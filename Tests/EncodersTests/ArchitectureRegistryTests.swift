@@ -11,7 +11,7 @@ import Testing
         let folder = try TemporaryDirectory()
         try folder.write("config.json", #"{"model_type": "llama", "hidden_size": 64}"#)
         let configPath = folder.url.appendingPathComponent("config.json").path
-        #expect(throws: ModelLoadError.unsupportedArchitecture(modelType: "llama", path: configPath, supported: ["bert", "clip", "modernbert"])) {
+        #expect(throws: ModelLoadError.unsupportedArchitecture(modelType: "llama", path: configPath, supported: ["bert", "clip", "modernbert", "modernvbert"])) {
             try ModelBundle.load(directory: folder.url)
         }
         do {
@@ -24,7 +24,7 @@ import Testing
             _ = try ModelBundle.load(directory: folder.url)
             Issue.record("a config without model_type loaded")
         } catch {
-            #expect(error == .unsupportedArchitecture(modelType: "", path: configPath, supported: ["bert", "clip", "modernbert"]))
+            #expect(error == .unsupportedArchitecture(modelType: "", path: configPath, supported: ["bert", "clip", "modernbert", "modernvbert"]))
             #expect(error.description.hasPrefix("no model_type in \(configPath)"))
         }
     }
@@ -159,6 +159,9 @@ import Testing
         WeightsCase(
             name: "CLIP", makeFolder: { try linkedCopy(of: Fixtures.url("tiny-clip")) }, file: "model.safetensors",
             removed: "vision_model.post_layernorm.weight", reshaped: "text_projection.weight"),
+        WeightsCase(
+            name: "ColModernVBERT", makeFolder: { try linkedCopy(of: Fixtures.url("tiny-colmodernvbert")) }, file: "model.safetensors",
+            removed: "model.vision_model.post_layernorm.weight", reshaped: "model.connector.modality_projection.weight"),
     ]
 
     @Test(arguments: weightsCases) func unknownTensorIsRefusedByName(_ weights: WeightsCase) throws {
