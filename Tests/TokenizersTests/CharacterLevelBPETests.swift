@@ -77,13 +77,19 @@ import Testing
         let small = text(bytes: 256 * 1024)
         let large = text(bytes: 1024 * 1024)
         for tokenizer in [try ByteLevelBPEGoldenTests.modernBERT(), try Self.siglip2()] {
-            let clock = ContinuousClock()
+            // The fastest of three runs each: the other suites run beside this one, and a pause
+            // of the machine during one run must not look like quadratic time.
             var smallCount = 0
             var largeCount = 0
-            let smallTime = try clock.measure {
+            func fastest(_ body: () throws -> Void) rethrows -> Duration {
+                var best = Duration.seconds(3600)
+                for _ in 0..<3 { best = min(best, try ContinuousClock().measure(body)) }
+                return best
+            }
+            let smallTime = try fastest {
                 smallCount = try tokenizer.encode(small, maxLength: 1 << 30, truncation: .error).ids.count
             }
-            let largeTime = try clock.measure {
+            let largeTime = try fastest {
                 largeCount = try tokenizer.encode(large, maxLength: 1 << 30, truncation: .error).ids.count
             }
             #expect(largeCount > 3 * smallCount)
