@@ -23,6 +23,8 @@ public struct ModelBundle: Sendable {
     /// The late-interaction text encoder of a ColBERT-style folder (PyLate Dense head or Stanford
     /// HF_ColBERT); such a folder has no pooled `text` encoder.
     public var lateInteraction: ColBERTTextEncoder? { encoders.lateInteraction }
+    /// The visual-document late-interaction encoder (ColModernVBERT), if the model is one.
+    public var lateInteractionVisual: ColModernVBertEncoder? { encoders.lateInteractionVisual }
 
     public init(directory: URL, modelType: String, encoders: ModelEncoders) {
         self.directory = directory

@@ -1,3 +1,4 @@
+import ImageIO
 import ArgumentParser
 import Encoders
 import Foundation
@@ -149,7 +150,30 @@ struct IndexAdd: ParsableCommand {
             done += batch.count
             progress.update(done)
         }
-        if !images.isEmpty {
+        if !images.isEmpty, let visual = bundle.lateInteractionVisual {
+            // A visual-document model: each image's tiles and prompt through the model, one
+            // vector per token (image tokens and prompt tokens alike), as colpali-engine indexes.
+            if dense { throw CommandFailure("model \(bundle.name) (a visual late-interaction model) has no pooled embedding for a dense collection") }
+            for batch in stride(from: 0, to: images.count, by: 4).map({ Array(images[$0 ..< min($0 + 4, images.count)]) }) {
+                var documents: [StoredDocument] = []
+                for path in batch {
+                    do {
+                        let bytes = try ImageFiles.read(path).get()
+                        let image: RGBImage
+                        do { image = try ImageDecoder.decode(bytes, name: path) } catch { throw CommandFailure(error.description) }
+                        let vectors = try visual.encode(image: image)
+                        documents.append(StoredDocument(
+                            id: path, vectors: try MultiVector(rows: vectors, context: path), metadata: ["source": path]))
+                    } catch {
+                        failures += 1
+                        reportFailure(path, "\(error)")
+                    }
+                }
+                try upsert(documents)
+                done += batch.count
+                progress.update(done)
+            }
+        } else if !images.isEmpty {
             guard let embedder = bundle.image else { throw CommandFailure("model \(bundle.name) has no image encoder for \(images[0])") }
             for batch in stride(from: 0, to: images.count, by: 8).map({ Array(images[$0 ..< min($0 + 8, images.count)]) }) {
                 var documents: [StoredDocument] = []

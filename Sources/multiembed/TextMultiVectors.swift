@@ -20,6 +20,11 @@ func textSearchVectors(
         guard !pooled else { throw CommandFailure("model \(bundle.name) (ColBERT) has no pooled embedding for dense search") }
         let encoded = try side == .query ? colbert.encodeQueries(texts) : colbert.encodeDocuments(texts)
         rows = encoded.map { ($0, nil) }
+    } else if let visual = bundle.lateInteractionVisual {
+        // A visual-document model (ColModernVBERT): queries through its query prompt; text
+        // documents as queries too, since it has no text-document path of its own.
+        guard !pooled else { throw CommandFailure("model \(bundle.name) (a visual late-interaction model) has no pooled embedding for dense search") }
+        rows = try visual.encode(queries: texts).map { ($0, nil) }
     } else {
         let embedder = try textEmbedder(of: bundle)
         let output: EmbeddingOutput = tokens && pooled ? .both : tokens ? .multiVector : .pooled
