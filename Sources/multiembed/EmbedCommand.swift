@@ -72,7 +72,9 @@ struct EmbedCommand: ParsableCommand {
     func run() throws {
         warnIfBLASIsPinned()
         let bundle = try loadModel(model)
-        if let texts {
+        if let visual = bundle.lateInteractionVisual, pages.isEmpty {
+            try embedWithVisualModel(visual, name: bundle.name)
+        } else if let texts {
             try embedTexts(try textEmbedder(of: bundle), path: texts)
         } else if !pages.isEmpty {
             try embedPages(bundle)

@@ -7,8 +7,14 @@ import Testing
 /// MaxSim as colpali-engine scores them.
 @Suite struct VisualModelCommandTests {
     struct Golden: Decodable {
-        struct Query: Decodable { let text: String }
-        struct Image: Decodable { let file: String }
+        struct Query: Decodable {
+            let text: String
+            let vectors: [[Float]]
+        }
+        struct Image: Decodable {
+            let file: String
+            let vectors: [[Float]]
+        }
         let queries: [Query]
         let images: [Image]
         let scores: [[Float]]
@@ -40,6 +46,34 @@ import Testing
                 #expect(abs(score - golden.scores[row][column]) < 5e-3, "\(query.text) / \(file): \(score) vs \(golden.scores[row][column])")
             }
         }
+    }
+
+    @Test func embedWritesTheVectorsOfImagesAndQueries() throws {
+        let model = Fixtures.url("tiny-colmodernvbert").path
+        let golden = try Fixtures.load(Golden.self, from: "tiny-colmodernvbert/golden.json")
+        let image = golden.images[2]
+        let embedded = try CommandRunner.run(
+            ["embed", "--model", model, "--multi-vector", "--images", Fixtures.url("images/\(image.file)").path])
+        #expect(embedded.status == 0, "\(embedded.stderr)")
+        let vectors = try #require(try embedded.jsonLines().first?["vectors"] as? [[Double]]).map { $0.map(Float.init) }
+        #expect(vectors.count == image.vectors.count)
+        for (ours, theirs) in zip(vectors, image.vectors) { #expect(Closeness.cosine(ours, theirs) >= 0.999) }
+
+        let queries = try TemporaryDirectory()
+        let file = queries.url.appendingPathComponent("queries.txt")
+        try Data((golden.queries.prefix(2).map(\.text).joined(separator: "\n") + "\n").utf8).write(to: file)
+        let encoded = try CommandRunner.run(["embed", "--model", model, "--multi-vector", "--texts", file.path])
+        #expect(encoded.status == 0, "\(encoded.stderr)")
+        for (line, query) in zip(try encoded.jsonLines(), golden.queries) {
+            let ours = try #require(line["vectors"] as? [[Double]]).map { $0.map(Float.init) }
+            #expect(ours.count == query.vectors.count)
+            for (a, b) in zip(ours, query.vectors) { #expect(Closeness.maxAbsDifference(a, b) <= 1e-4) }
+        }
+
+        let pooled = try CommandRunner.run(["embed", "--model", model, "--texts", file.path])
+        #expect(pooled.status != 0 && pooled.stderr.contains("--multi-vector"), "\(pooled.stderr)")
+        let served = try CommandRunner.run(["serve", "--model", model, "--port", "0"])
+        #expect(served.status != 0 && served.stderr.contains("cannot be served yet"), "\(served.stderr)")
     }
 
     @Test func aDenseCollectionIsRefusedByName() throws {
