@@ -77,6 +77,10 @@ public struct Limits: Sendable, Hashable {
     public var idleTimeout: Duration = .zero
     /// Requests answered UNAUTHENTICATED on one connection before the server closes it.
     public var maxFailedAuthentications: Int = 0
+    /// Requests of one connection worked on at once; more are answered RESOURCE_EXHAUSTED.
+    public var maxInFlightPerConnection: Int = 0
+    /// How long a frame may take to arrive from its first byte before the connection is closed.
+    public var frameTimeout: Duration = .zero
 }
 
 /// Whether a server takes work now (the answer to ``EmbeddingClient/health()``).
@@ -121,7 +125,9 @@ extension ServerInfo {
             maxConnectionsPerAddress: Int(limits.maxConnectionsPerAddress),
             maxAnswerBytesPerConnection: Int(clamping: limits.maxAnswerBytesPerConnection),
             idleTimeout: .milliseconds(Int64(limits.idleTimeoutMs)),
-            maxFailedAuthentications: Int(limits.maxFailedAuthentications))
+            maxFailedAuthentications: Int(limits.maxFailedAuthentications),
+            maxInFlightPerConnection: Int(limits.maxInFlightPerConnection),
+            frameTimeout: .milliseconds(Int64(limits.frameTimeoutMs)))
     }
 }
 

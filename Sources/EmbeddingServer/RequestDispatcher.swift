@@ -106,6 +106,9 @@ struct RequestDispatcher: Sendable {
         let idle = limits.idleTimeout.components
         wire.idleTimeoutMs = UInt32(clamping: idle.seconds * 1000 + idle.attoseconds / 1_000_000_000_000_000)
         wire.maxFailedAuthentications = UInt32(clamping: limits.maxFailedAuthenticationsPerConnection)
+        wire.maxInFlightPerConnection = UInt32(clamping: limits.maxInFlightPerConnection)
+        let frame = limits.frameTimeout.components
+        wire.frameTimeoutMs = UInt32(clamping: frame.seconds * 1000 + frame.attoseconds / 1_000_000_000_000_000)
         info.limits = wire
         return info
     }

@@ -37,6 +37,7 @@ struct CollectionClientTests {
                 let limits = try await client.info().limits
                 #expect(limits.idleTimeout == .seconds(42) && limits.maxConnectionsPerAddress == 7)
                 #expect(limits.maxResponseBytes > 0 && limits.maxAnswerBytesPerConnection > 0 && limits.maxFailedAuthentications > 0)
+                #expect(limits.maxInFlightPerConnection == 256 && limits.frameTimeout == .seconds(30))
 
                 var settings = CollectionSettings()
                 settings.kind = .dense

@@ -122,6 +122,8 @@ struct ServerEmbedTests {
             $0.limits.maxAnswerBytesPerConnection = 123_456
             $0.limits.idleTimeout = .milliseconds(4_500)
             $0.limits.maxFailedAuthenticationsPerConnection = 5
+            $0.limits.maxInFlightPerConnection = 33
+            $0.limits.frameTimeout = .milliseconds(12_500)
         }) { _, port in
             let connection = try await TestConnection(port: port)
             defer { connection.close() }
@@ -141,6 +143,8 @@ struct ServerEmbedTests {
             #expect(info.limits.maxAnswerBytesPerConnection == 123_456)
             #expect(info.limits.idleTimeoutMs == 4_500)
             #expect(info.limits.maxFailedAuthentications == 5)
+            #expect(info.limits.maxInFlightPerConnection == 33)
+            #expect(info.limits.frameTimeoutMs == 12_500)
             request.health = .init()
             let health = try #require(try await connection.call(request))
             #expect(health.health.status == .serving)

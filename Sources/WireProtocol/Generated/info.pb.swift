@@ -93,39 +93,33 @@ public nonisolated struct Multiembed_V1_InfoRequest: Sendable {
 }
 
 /// The server's description. Stable for the life of the server process.
-public nonisolated struct Multiembed_V1_InfoResponse: @unchecked Sendable {
+public nonisolated struct Multiembed_V1_InfoResponse: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   /// The server's version, such as "0.1.0" (semantic versioning).
-  public var version: String {
-    get {_storage._version}
-    set {_uniqueStorage()._version = newValue}
-  }
+  public var version: String = String()
 
   /// The models served, in the order the server was given them. The first is the default model
   /// (used when EmbedRequest.model is empty). Never empty.
-  public var models: [Multiembed_V1_ModelInfo] {
-    get {_storage._models}
-    set {_uniqueStorage()._models = newValue}
-  }
+  public var models: [Multiembed_V1_ModelInfo] = []
 
   /// The server's limits on requests and connections.
   public var limits: Multiembed_V1_Limits {
-    get {_storage._limits ?? Multiembed_V1_Limits()}
-    set {_uniqueStorage()._limits = newValue}
+    get {_limits ?? Multiembed_V1_Limits()}
+    set {_limits = newValue}
   }
   /// Returns true if `limits` has been explicitly set.
-  public var hasLimits: Bool {_storage._limits != nil}
+  public var hasLimits: Bool {self._limits != nil}
   /// Clears the value of `limits`. Subsequent reads from it will return its default value.
-  public mutating func clearLimits() {_uniqueStorage()._limits = nil}
+  public mutating func clearLimits() {self._limits = nil}
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _storage = _StorageClass.defaultInstance
+  fileprivate var _limits: Multiembed_V1_Limits? = nil
 }
 
 /// One model the server serves.
@@ -195,74 +189,135 @@ public nonisolated struct Multiembed_V1_ModelInfo: Sendable {
 
 /// The server's limits, as configured when it started. A request beyond one of them is refused
 /// (see each field) rather than served slowly. 0 = no limit.
-public nonisolated struct Multiembed_V1_Limits: Sendable {
+public nonisolated struct Multiembed_V1_Limits: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   /// Longest frame the server reads, in bytes, length prefix excluded. A longer frame gets one
   /// Response with id 0 and RESOURCE_EXHAUSTED, then the connection is closed.
-  public var maxFrameBytes: UInt32 = 0
+  public var maxFrameBytes: UInt32 {
+    get {_storage._maxFrameBytes}
+    set {_uniqueStorage()._maxFrameBytes = newValue}
+  }
 
   /// Most inputs in one EmbedRequest; more is INVALID_ARGUMENT for the whole request.
-  public var maxInputsPerRequest: UInt32 = 0
+  public var maxInputsPerRequest: UInt32 {
+    get {_storage._maxInputsPerRequest}
+    set {_uniqueStorage()._maxInputsPerRequest = newValue}
+  }
 
   /// Most text tokens (inputs x padded length) the server puts in one model batch. For sizing
   /// requests: the server splits a larger request across batches rather than refusing it.
-  public var maxBatchTokens: UInt32 = 0
+  public var maxBatchTokens: UInt32 {
+    get {_storage._maxBatchTokens}
+    set {_uniqueStorage()._maxBatchTokens = newValue}
+  }
 
   /// Longest text input, in UTF-8 bytes; a longer one fails alone with INVALID_ARGUMENT (it is
   /// not truncated: the limit bounds the tokeniser's work).
-  public var maxTextBytes: UInt32 = 0
+  public var maxTextBytes: UInt32 {
+    get {_storage._maxTextBytes}
+    set {_uniqueStorage()._maxTextBytes = newValue}
+  }
 
   /// Largest image file (ImageBytes.data), in bytes; a larger one fails alone with
   /// INVALID_ARGUMENT.
-  public var maxImageBytes: UInt32 = 0
+  public var maxImageBytes: UInt32 {
+    get {_storage._maxImageBytes}
+    set {_uniqueStorage()._maxImageBytes = newValue}
+  }
 
   /// Most pixels (width x height) of a decoded image, checked from its header before
   /// decoding; a larger one fails alone with INVALID_ARGUMENT.
-  public var maxImagePixels: UInt64 = 0
+  public var maxImagePixels: UInt64 {
+    get {_storage._maxImagePixels}
+    set {_uniqueStorage()._maxImagePixels = newValue}
+  }
 
   /// Most patches (rows x cols) of a Patches input; a larger grid fails alone with
   /// INVALID_ARGUMENT.
-  public var maxPatches: UInt32 = 0
+  public var maxPatches: UInt32 {
+    get {_storage._maxPatches}
+    set {_uniqueStorage()._maxPatches = newValue}
+  }
 
   /// Most open connections. The server answers a connection beyond it with one Response with
   /// id 0 and RESOURCE_EXHAUSTED, then closes it.
-  public var maxConnections: UInt32 = 0
+  public var maxConnections: UInt32 {
+    get {_storage._maxConnections}
+    set {_uniqueStorage()._maxConnections = newValue}
+  }
 
   /// Most vectors in one document or query of the late-interaction methods (Upsert, Search,
   /// Score), whether embedded or given; more is INVALID_ARGUMENT for that document.
-  public var maxVectorsPerDocument: UInt32 = 0
+  public var maxVectorsPerDocument: UInt32 {
+    get {_storage._maxVectorsPerDocument}
+    set {_uniqueStorage()._maxVectorsPerDocument = newValue}
+  }
 
   /// Largest SearchRequest.top_k; larger is INVALID_ARGUMENT.
-  public var maxTopK: UInt32 = 0
+  public var maxTopK: UInt32 {
+    get {_storage._maxTopK}
+    set {_uniqueStorage()._maxTopK = newValue}
+  }
 
   /// Largest Embed response, in bytes, estimated from the prepared inputs (tokens or patches
   /// times the encoded vector size, plus 16 bytes a vector) before anything is computed; larger
   /// is RESOURCE_EXHAUSTED for the whole request.
-  public var maxResponseBytes: UInt64 = 0
+  public var maxResponseBytes: UInt64 {
+    get {_storage._maxResponseBytes}
+    set {_uniqueStorage()._maxResponseBytes = newValue}
+  }
 
   /// Most open connections from one client IP address. Beyond it, one Response with id 0 and
   /// RESOURCE_EXHAUSTED, then the connection is closed.
-  public var maxConnectionsPerAddress: UInt32 = 0
+  public var maxConnectionsPerAddress: UInt32 {
+    get {_storage._maxConnectionsPerAddress}
+    set {_uniqueStorage()._maxConnectionsPerAddress = newValue}
+  }
 
-  /// Most bytes of Embed answers one connection may hold unread (each request counts its
-  /// response-size estimate from before it is queued). Beyond it, the connection's later
+  /// Most bytes of Embed and Get answers one connection may hold unread (each request counts its
+  /// response-size estimate from before it is queued or built). Beyond it, the connection's later
   /// requests wait until the client reads: slowed, never refused.
-  public var maxAnswerBytesPerConnection: UInt64 = 0
+  public var maxAnswerBytesPerConnection: UInt64 {
+    get {_storage._maxAnswerBytesPerConnection}
+    set {_uniqueStorage()._maxAnswerBytesPerConnection = newValue}
+  }
 
   /// Milliseconds a connection may stay idle (no request in flight, nothing read or written)
   /// before the server closes it without an answer.
-  public var idleTimeoutMs: UInt32 = 0
+  public var idleTimeoutMs: UInt32 {
+    get {_storage._idleTimeoutMs}
+    set {_uniqueStorage()._idleTimeoutMs = newValue}
+  }
 
   /// Requests answered UNAUTHENTICATED on one connection before the server closes it (the last
   /// one is answered first).
-  public var maxFailedAuthentications: UInt32 = 0
+  public var maxFailedAuthentications: UInt32 {
+    get {_storage._maxFailedAuthentications}
+    set {_uniqueStorage()._maxFailedAuthentications = newValue}
+  }
+
+  /// Most requests of one connection being worked on at once. Beyond it, the request is answered
+  /// RESOURCE_EXHAUSTED at once (the connection stays open).
+  public var maxInFlightPerConnection: UInt32 {
+    get {_storage._maxInFlightPerConnection}
+    set {_uniqueStorage()._maxInFlightPerConnection = newValue}
+  }
+
+  /// Milliseconds a frame may take to arrive in full from its first byte. Beyond it, the
+  /// connection is closed without an answer.
+  public var frameTimeoutMs: UInt32 {
+    get {_storage._frameTimeoutMs}
+    set {_uniqueStorage()._frameTimeoutMs = newValue}
+  }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
@@ -296,81 +351,41 @@ nonisolated extension Multiembed_V1_InfoResponse: SwiftProtobuf.Message, SwiftPr
   public static let protoMessageName: String = _protobuf_package + ".InfoResponse"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}version\0\u{1}models\0\u{1}limits\0")
 
-  fileprivate class _StorageClass {
-    var _version: String = String()
-    var _models: [Multiembed_V1_ModelInfo] = []
-    var _limits: Multiembed_V1_Limits? = nil
-
-      // This property is used as the initial default value for new instances of the type.
-      // The type itself is protecting the reference to its storage via CoW semantics.
-      // This will force a copy to be made of this reference when the first mutation occurs;
-      // hence, it is safe to mark this as `nonisolated(unsafe)`.
-      static nonisolated(unsafe) let defaultInstance = _StorageClass()
-
-    private init() {}
-
-    init(copying source: _StorageClass) {
-      _version = source._version
-      _models = source._models
-      _limits = source._limits
-    }
-  }
-
-  fileprivate mutating func _uniqueStorage() -> _StorageClass {
-    if !isKnownUniquelyReferenced(&_storage) {
-      _storage = _StorageClass(copying: _storage)
-    }
-    return _storage
-  }
-
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    _ = _uniqueStorage()
-    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
-      while let fieldNumber = try decoder.nextFieldNumber() {
-        // The use of inline closures is to circumvent an issue where the compiler
-        // allocates stack space for every case branch when no optimizations are
-        // enabled. https://github.com/apple/swift-protobuf/issues/1034
-        switch fieldNumber {
-        case 1: try { try decoder.decodeSingularStringField(value: &_storage._version) }()
-        case 2: try { try decoder.decodeRepeatedMessageField(value: &_storage._models) }()
-        case 3: try { try decoder.decodeSingularMessageField(value: &_storage._limits) }()
-        default: break
-        }
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.version) }()
+      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.models) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._limits) }()
+      default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every if/case branch local when no optimizations
-      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-      // https://github.com/apple/swift-protobuf/issues/1182
-      if !_storage._version.isEmpty {
-        try visitor.visitSingularStringField(value: _storage._version, fieldNumber: 1)
-      }
-      if !_storage._models.isEmpty {
-        try visitor.visitRepeatedMessageField(value: _storage._models, fieldNumber: 2)
-      }
-      try { if let v = _storage._limits {
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
-      } }()
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.version.isEmpty {
+      try visitor.visitSingularStringField(value: self.version, fieldNumber: 1)
     }
+    if !self.models.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.models, fieldNumber: 2)
+    }
+    try { if let v = self._limits {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Multiembed_V1_InfoResponse, rhs: Multiembed_V1_InfoResponse) -> Bool {
-    if lhs._storage !== rhs._storage {
-      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
-        let _storage = _args.0
-        let rhs_storage = _args.1
-        if _storage._version != rhs_storage._version {return false}
-        if _storage._models != rhs_storage._models {return false}
-        if _storage._limits != rhs_storage._limits {return false}
-        return true
-      }
-      if !storagesAreEqual {return false}
-    }
+    if lhs.version != rhs.version {return false}
+    if lhs.models != rhs.models {return false}
+    if lhs._limits != rhs._limits {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -473,99 +488,177 @@ nonisolated extension Multiembed_V1_ModelInfo: SwiftProtobuf.Message, SwiftProto
 
 nonisolated extension Multiembed_V1_Limits: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Limits"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}max_frame_bytes\0\u{3}max_inputs_per_request\0\u{3}max_batch_tokens\0\u{3}max_text_bytes\0\u{3}max_image_bytes\0\u{3}max_image_pixels\0\u{3}max_patches\0\u{3}max_connections\0\u{3}max_vectors_per_document\0\u{3}max_top_k\0\u{3}max_response_bytes\0\u{3}max_connections_per_address\0\u{3}max_answer_bytes_per_connection\0\u{3}idle_timeout_ms\0\u{3}max_failed_authentications\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}max_frame_bytes\0\u{3}max_inputs_per_request\0\u{3}max_batch_tokens\0\u{3}max_text_bytes\0\u{3}max_image_bytes\0\u{3}max_image_pixels\0\u{3}max_patches\0\u{3}max_connections\0\u{3}max_vectors_per_document\0\u{3}max_top_k\0\u{3}max_response_bytes\0\u{3}max_connections_per_address\0\u{3}max_answer_bytes_per_connection\0\u{3}idle_timeout_ms\0\u{3}max_failed_authentications\0\u{3}max_in_flight_per_connection\0\u{3}frame_timeout_ms\0")
+
+  fileprivate class _StorageClass {
+    var _maxFrameBytes: UInt32 = 0
+    var _maxInputsPerRequest: UInt32 = 0
+    var _maxBatchTokens: UInt32 = 0
+    var _maxTextBytes: UInt32 = 0
+    var _maxImageBytes: UInt32 = 0
+    var _maxImagePixels: UInt64 = 0
+    var _maxPatches: UInt32 = 0
+    var _maxConnections: UInt32 = 0
+    var _maxVectorsPerDocument: UInt32 = 0
+    var _maxTopK: UInt32 = 0
+    var _maxResponseBytes: UInt64 = 0
+    var _maxConnectionsPerAddress: UInt32 = 0
+    var _maxAnswerBytesPerConnection: UInt64 = 0
+    var _idleTimeoutMs: UInt32 = 0
+    var _maxFailedAuthentications: UInt32 = 0
+    var _maxInFlightPerConnection: UInt32 = 0
+    var _frameTimeoutMs: UInt32 = 0
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _maxFrameBytes = source._maxFrameBytes
+      _maxInputsPerRequest = source._maxInputsPerRequest
+      _maxBatchTokens = source._maxBatchTokens
+      _maxTextBytes = source._maxTextBytes
+      _maxImageBytes = source._maxImageBytes
+      _maxImagePixels = source._maxImagePixels
+      _maxPatches = source._maxPatches
+      _maxConnections = source._maxConnections
+      _maxVectorsPerDocument = source._maxVectorsPerDocument
+      _maxTopK = source._maxTopK
+      _maxResponseBytes = source._maxResponseBytes
+      _maxConnectionsPerAddress = source._maxConnectionsPerAddress
+      _maxAnswerBytesPerConnection = source._maxAnswerBytesPerConnection
+      _idleTimeoutMs = source._idleTimeoutMs
+      _maxFailedAuthentications = source._maxFailedAuthentications
+      _maxInFlightPerConnection = source._maxInFlightPerConnection
+      _frameTimeoutMs = source._frameTimeoutMs
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.maxFrameBytes) }()
-      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.maxInputsPerRequest) }()
-      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.maxBatchTokens) }()
-      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.maxTextBytes) }()
-      case 5: try { try decoder.decodeSingularUInt32Field(value: &self.maxImageBytes) }()
-      case 6: try { try decoder.decodeSingularUInt64Field(value: &self.maxImagePixels) }()
-      case 7: try { try decoder.decodeSingularUInt32Field(value: &self.maxPatches) }()
-      case 8: try { try decoder.decodeSingularUInt32Field(value: &self.maxConnections) }()
-      case 9: try { try decoder.decodeSingularUInt32Field(value: &self.maxVectorsPerDocument) }()
-      case 10: try { try decoder.decodeSingularUInt32Field(value: &self.maxTopK) }()
-      case 11: try { try decoder.decodeSingularUInt64Field(value: &self.maxResponseBytes) }()
-      case 12: try { try decoder.decodeSingularUInt32Field(value: &self.maxConnectionsPerAddress) }()
-      case 13: try { try decoder.decodeSingularUInt64Field(value: &self.maxAnswerBytesPerConnection) }()
-      case 14: try { try decoder.decodeSingularUInt32Field(value: &self.idleTimeoutMs) }()
-      case 15: try { try decoder.decodeSingularUInt32Field(value: &self.maxFailedAuthentications) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularUInt32Field(value: &_storage._maxFrameBytes) }()
+        case 2: try { try decoder.decodeSingularUInt32Field(value: &_storage._maxInputsPerRequest) }()
+        case 3: try { try decoder.decodeSingularUInt32Field(value: &_storage._maxBatchTokens) }()
+        case 4: try { try decoder.decodeSingularUInt32Field(value: &_storage._maxTextBytes) }()
+        case 5: try { try decoder.decodeSingularUInt32Field(value: &_storage._maxImageBytes) }()
+        case 6: try { try decoder.decodeSingularUInt64Field(value: &_storage._maxImagePixels) }()
+        case 7: try { try decoder.decodeSingularUInt32Field(value: &_storage._maxPatches) }()
+        case 8: try { try decoder.decodeSingularUInt32Field(value: &_storage._maxConnections) }()
+        case 9: try { try decoder.decodeSingularUInt32Field(value: &_storage._maxVectorsPerDocument) }()
+        case 10: try { try decoder.decodeSingularUInt32Field(value: &_storage._maxTopK) }()
+        case 11: try { try decoder.decodeSingularUInt64Field(value: &_storage._maxResponseBytes) }()
+        case 12: try { try decoder.decodeSingularUInt32Field(value: &_storage._maxConnectionsPerAddress) }()
+        case 13: try { try decoder.decodeSingularUInt64Field(value: &_storage._maxAnswerBytesPerConnection) }()
+        case 14: try { try decoder.decodeSingularUInt32Field(value: &_storage._idleTimeoutMs) }()
+        case 15: try { try decoder.decodeSingularUInt32Field(value: &_storage._maxFailedAuthentications) }()
+        case 16: try { try decoder.decodeSingularUInt32Field(value: &_storage._maxInFlightPerConnection) }()
+        case 17: try { try decoder.decodeSingularUInt32Field(value: &_storage._frameTimeoutMs) }()
+        default: break
+        }
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    if self.maxFrameBytes != 0 {
-      try visitor.visitSingularUInt32Field(value: self.maxFrameBytes, fieldNumber: 1)
-    }
-    if self.maxInputsPerRequest != 0 {
-      try visitor.visitSingularUInt32Field(value: self.maxInputsPerRequest, fieldNumber: 2)
-    }
-    if self.maxBatchTokens != 0 {
-      try visitor.visitSingularUInt32Field(value: self.maxBatchTokens, fieldNumber: 3)
-    }
-    if self.maxTextBytes != 0 {
-      try visitor.visitSingularUInt32Field(value: self.maxTextBytes, fieldNumber: 4)
-    }
-    if self.maxImageBytes != 0 {
-      try visitor.visitSingularUInt32Field(value: self.maxImageBytes, fieldNumber: 5)
-    }
-    if self.maxImagePixels != 0 {
-      try visitor.visitSingularUInt64Field(value: self.maxImagePixels, fieldNumber: 6)
-    }
-    if self.maxPatches != 0 {
-      try visitor.visitSingularUInt32Field(value: self.maxPatches, fieldNumber: 7)
-    }
-    if self.maxConnections != 0 {
-      try visitor.visitSingularUInt32Field(value: self.maxConnections, fieldNumber: 8)
-    }
-    if self.maxVectorsPerDocument != 0 {
-      try visitor.visitSingularUInt32Field(value: self.maxVectorsPerDocument, fieldNumber: 9)
-    }
-    if self.maxTopK != 0 {
-      try visitor.visitSingularUInt32Field(value: self.maxTopK, fieldNumber: 10)
-    }
-    if self.maxResponseBytes != 0 {
-      try visitor.visitSingularUInt64Field(value: self.maxResponseBytes, fieldNumber: 11)
-    }
-    if self.maxConnectionsPerAddress != 0 {
-      try visitor.visitSingularUInt32Field(value: self.maxConnectionsPerAddress, fieldNumber: 12)
-    }
-    if self.maxAnswerBytesPerConnection != 0 {
-      try visitor.visitSingularUInt64Field(value: self.maxAnswerBytesPerConnection, fieldNumber: 13)
-    }
-    if self.idleTimeoutMs != 0 {
-      try visitor.visitSingularUInt32Field(value: self.idleTimeoutMs, fieldNumber: 14)
-    }
-    if self.maxFailedAuthentications != 0 {
-      try visitor.visitSingularUInt32Field(value: self.maxFailedAuthentications, fieldNumber: 15)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      if _storage._maxFrameBytes != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._maxFrameBytes, fieldNumber: 1)
+      }
+      if _storage._maxInputsPerRequest != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._maxInputsPerRequest, fieldNumber: 2)
+      }
+      if _storage._maxBatchTokens != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._maxBatchTokens, fieldNumber: 3)
+      }
+      if _storage._maxTextBytes != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._maxTextBytes, fieldNumber: 4)
+      }
+      if _storage._maxImageBytes != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._maxImageBytes, fieldNumber: 5)
+      }
+      if _storage._maxImagePixels != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._maxImagePixels, fieldNumber: 6)
+      }
+      if _storage._maxPatches != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._maxPatches, fieldNumber: 7)
+      }
+      if _storage._maxConnections != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._maxConnections, fieldNumber: 8)
+      }
+      if _storage._maxVectorsPerDocument != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._maxVectorsPerDocument, fieldNumber: 9)
+      }
+      if _storage._maxTopK != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._maxTopK, fieldNumber: 10)
+      }
+      if _storage._maxResponseBytes != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._maxResponseBytes, fieldNumber: 11)
+      }
+      if _storage._maxConnectionsPerAddress != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._maxConnectionsPerAddress, fieldNumber: 12)
+      }
+      if _storage._maxAnswerBytesPerConnection != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._maxAnswerBytesPerConnection, fieldNumber: 13)
+      }
+      if _storage._idleTimeoutMs != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._idleTimeoutMs, fieldNumber: 14)
+      }
+      if _storage._maxFailedAuthentications != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._maxFailedAuthentications, fieldNumber: 15)
+      }
+      if _storage._maxInFlightPerConnection != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._maxInFlightPerConnection, fieldNumber: 16)
+      }
+      if _storage._frameTimeoutMs != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._frameTimeoutMs, fieldNumber: 17)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Multiembed_V1_Limits, rhs: Multiembed_V1_Limits) -> Bool {
-    if lhs.maxFrameBytes != rhs.maxFrameBytes {return false}
-    if lhs.maxInputsPerRequest != rhs.maxInputsPerRequest {return false}
-    if lhs.maxBatchTokens != rhs.maxBatchTokens {return false}
-    if lhs.maxTextBytes != rhs.maxTextBytes {return false}
-    if lhs.maxImageBytes != rhs.maxImageBytes {return false}
-    if lhs.maxImagePixels != rhs.maxImagePixels {return false}
-    if lhs.maxPatches != rhs.maxPatches {return false}
-    if lhs.maxConnections != rhs.maxConnections {return false}
-    if lhs.maxVectorsPerDocument != rhs.maxVectorsPerDocument {return false}
-    if lhs.maxTopK != rhs.maxTopK {return false}
-    if lhs.maxResponseBytes != rhs.maxResponseBytes {return false}
-    if lhs.maxConnectionsPerAddress != rhs.maxConnectionsPerAddress {return false}
-    if lhs.maxAnswerBytesPerConnection != rhs.maxAnswerBytesPerConnection {return false}
-    if lhs.idleTimeoutMs != rhs.idleTimeoutMs {return false}
-    if lhs.maxFailedAuthentications != rhs.maxFailedAuthentications {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._maxFrameBytes != rhs_storage._maxFrameBytes {return false}
+        if _storage._maxInputsPerRequest != rhs_storage._maxInputsPerRequest {return false}
+        if _storage._maxBatchTokens != rhs_storage._maxBatchTokens {return false}
+        if _storage._maxTextBytes != rhs_storage._maxTextBytes {return false}
+        if _storage._maxImageBytes != rhs_storage._maxImageBytes {return false}
+        if _storage._maxImagePixels != rhs_storage._maxImagePixels {return false}
+        if _storage._maxPatches != rhs_storage._maxPatches {return false}
+        if _storage._maxConnections != rhs_storage._maxConnections {return false}
+        if _storage._maxVectorsPerDocument != rhs_storage._maxVectorsPerDocument {return false}
+        if _storage._maxTopK != rhs_storage._maxTopK {return false}
+        if _storage._maxResponseBytes != rhs_storage._maxResponseBytes {return false}
+        if _storage._maxConnectionsPerAddress != rhs_storage._maxConnectionsPerAddress {return false}
+        if _storage._maxAnswerBytesPerConnection != rhs_storage._maxAnswerBytesPerConnection {return false}
+        if _storage._idleTimeoutMs != rhs_storage._idleTimeoutMs {return false}
+        if _storage._maxFailedAuthentications != rhs_storage._maxFailedAuthentications {return false}
+        if _storage._maxInFlightPerConnection != rhs_storage._maxInFlightPerConnection {return false}
+        if _storage._frameTimeoutMs != rhs_storage._frameTimeoutMs {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -362,6 +362,10 @@ typedef struct me_limits {
     uint32_t idle_timeout_ms;
     /* Requests answered ME_UNAUTHENTICATED on one connection before the server closes it. */
     uint32_t max_failed_authentications;
+    /* Requests of one connection worked on at once (beyond it: ME_RESOURCE_EXHAUSTED). */
+    uint32_t max_in_flight_per_connection;
+    /* A frame must arrive in full within this many ms of its first byte, or the server closes. */
+    uint32_t frame_timeout_ms;
 } me_limits;
 
 /* The server's description, owned by the caller, released with me_info_free. */

@@ -330,6 +330,8 @@ me_server_info *me__info_from_response(const Multiembed__V1__InfoResponse *resp,
         info->limits.max_answer_bytes_per_connection = l->max_answer_bytes_per_connection;
         info->limits.idle_timeout_ms = l->idle_timeout_ms;
         info->limits.max_failed_authentications = l->max_failed_authentications;
+        info->limits.max_in_flight_per_connection = l->max_in_flight_per_connection;
+        info->limits.frame_timeout_ms = l->frame_timeout_ms;
     }
     me__ok(err);
     return info;

@@ -645,6 +645,7 @@ int main(int argc, char **argv)
                l->max_failed_authentications);
         CHECK(l->max_response_bytes > 0 && l->max_answer_bytes_per_connection > 0);
         CHECK(l->max_failed_authentications > 0);
+        CHECK(l->max_in_flight_per_connection == 256 && l->frame_timeout_ms == 30000);
     }
 
     me_result *r = me_embed_texts(c, (const char *const *)texts, n_texts, NULL, &err);

@@ -260,6 +260,7 @@ def test_info_reports_the_hardening_limits(server):
     assert limits.max_response_bytes >= 1 << 20 and limits.max_answer_bytes_per_connection >= 1 << 20
     assert limits.max_connections_per_address >= 1 and limits.idle_timeout_ms >= 1000
     assert limits.max_failed_authentications >= 1
+    assert limits.max_in_flight_per_connection == 256 and limits.frame_timeout_ms == 30000
 
 
 def test_dense_collection_on_the_real_server(server):

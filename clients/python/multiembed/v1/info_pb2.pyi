@@ -26,7 +26,8 @@ class InfoResponse(_message.Message):
     def __init__(self, version: _Optional[str] = ..., models: _Optional[_Iterable[_Union[ModelInfo, _Mapping]]] = ..., limits: _Optional[_Union[Limits, _Mapping]] = ...) -> None: ...
 
 class Limits(_message.Message):
-    __slots__ = ["idle_timeout_ms", "max_answer_bytes_per_connection", "max_batch_tokens", "max_connections", "max_connections_per_address", "max_failed_authentications", "max_frame_bytes", "max_image_bytes", "max_image_pixels", "max_inputs_per_request", "max_patches", "max_response_bytes", "max_text_bytes", "max_top_k", "max_vectors_per_document"]
+    __slots__ = ["frame_timeout_ms", "idle_timeout_ms", "max_answer_bytes_per_connection", "max_batch_tokens", "max_connections", "max_connections_per_address", "max_failed_authentications", "max_frame_bytes", "max_image_bytes", "max_image_pixels", "max_in_flight_per_connection", "max_inputs_per_request", "max_patches", "max_response_bytes", "max_text_bytes", "max_top_k", "max_vectors_per_document"]
+    FRAME_TIMEOUT_MS_FIELD_NUMBER: _ClassVar[int]
     IDLE_TIMEOUT_MS_FIELD_NUMBER: _ClassVar[int]
     MAX_ANSWER_BYTES_PER_CONNECTION_FIELD_NUMBER: _ClassVar[int]
     MAX_BATCH_TOKENS_FIELD_NUMBER: _ClassVar[int]
@@ -37,11 +38,13 @@ class Limits(_message.Message):
     MAX_IMAGE_BYTES_FIELD_NUMBER: _ClassVar[int]
     MAX_IMAGE_PIXELS_FIELD_NUMBER: _ClassVar[int]
     MAX_INPUTS_PER_REQUEST_FIELD_NUMBER: _ClassVar[int]
+    MAX_IN_FLIGHT_PER_CONNECTION_FIELD_NUMBER: _ClassVar[int]
     MAX_PATCHES_FIELD_NUMBER: _ClassVar[int]
     MAX_RESPONSE_BYTES_FIELD_NUMBER: _ClassVar[int]
     MAX_TEXT_BYTES_FIELD_NUMBER: _ClassVar[int]
     MAX_TOP_K_FIELD_NUMBER: _ClassVar[int]
     MAX_VECTORS_PER_DOCUMENT_FIELD_NUMBER: _ClassVar[int]
+    frame_timeout_ms: int
     idle_timeout_ms: int
     max_answer_bytes_per_connection: int
     max_batch_tokens: int
@@ -51,13 +54,14 @@ class Limits(_message.Message):
     max_frame_bytes: int
     max_image_bytes: int
     max_image_pixels: int
+    max_in_flight_per_connection: int
     max_inputs_per_request: int
     max_patches: int
     max_response_bytes: int
     max_text_bytes: int
     max_top_k: int
     max_vectors_per_document: int
-    def __init__(self, max_frame_bytes: _Optional[int] = ..., max_inputs_per_request: _Optional[int] = ..., max_batch_tokens: _Optional[int] = ..., max_text_bytes: _Optional[int] = ..., max_image_bytes: _Optional[int] = ..., max_image_pixels: _Optional[int] = ..., max_patches: _Optional[int] = ..., max_connections: _Optional[int] = ..., max_vectors_per_document: _Optional[int] = ..., max_top_k: _Optional[int] = ..., max_response_bytes: _Optional[int] = ..., max_connections_per_address: _Optional[int] = ..., max_answer_bytes_per_connection: _Optional[int] = ..., idle_timeout_ms: _Optional[int] = ..., max_failed_authentications: _Optional[int] = ...) -> None: ...
+    def __init__(self, max_frame_bytes: _Optional[int] = ..., max_inputs_per_request: _Optional[int] = ..., max_batch_tokens: _Optional[int] = ..., max_text_bytes: _Optional[int] = ..., max_image_bytes: _Optional[int] = ..., max_image_pixels: _Optional[int] = ..., max_patches: _Optional[int] = ..., max_connections: _Optional[int] = ..., max_vectors_per_document: _Optional[int] = ..., max_top_k: _Optional[int] = ..., max_response_bytes: _Optional[int] = ..., max_connections_per_address: _Optional[int] = ..., max_answer_bytes_per_connection: _Optional[int] = ..., idle_timeout_ms: _Optional[int] = ..., max_failed_authentications: _Optional[int] = ..., max_in_flight_per_connection: _Optional[int] = ..., frame_timeout_ms: _Optional[int] = ...) -> None: ...
 
 class ModelInfo(_message.Message):
     __slots__ = ["allowed_dimensions", "architecture", "default_prompt_name", "dimension", "image_mean", "image_size", "image_std", "input_kinds", "max_input_tokens", "name", "normalizes", "patch_size", "prompts", "token_dimension"]

@@ -533,7 +533,7 @@ const ProtobufCMessageDescriptor multiembed__v1__model_info__descriptor =
   (ProtobufCMessageInit) multiembed__v1__model_info__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor multiembed__v1__limits__field_descriptors[15] =
+static const ProtobufCFieldDescriptor multiembed__v1__limits__field_descriptors[17] =
 {
   {
     "max_frame_bytes",
@@ -715,8 +715,33 @@ static const ProtobufCFieldDescriptor multiembed__v1__limits__field_descriptors[
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "max_in_flight_per_connection",
+    16,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Multiembed__V1__Limits, max_in_flight_per_connection),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "frame_timeout_ms",
+    17,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Multiembed__V1__Limits, frame_timeout_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned multiembed__v1__limits__field_indices_by_name[] = {
+  16,   /* field[16] = frame_timeout_ms */
   13,   /* field[13] = idle_timeout_ms */
   12,   /* field[12] = max_answer_bytes_per_connection */
   2,   /* field[2] = max_batch_tokens */
@@ -726,6 +751,7 @@ static const unsigned multiembed__v1__limits__field_indices_by_name[] = {
   0,   /* field[0] = max_frame_bytes */
   4,   /* field[4] = max_image_bytes */
   5,   /* field[5] = max_image_pixels */
+  15,   /* field[15] = max_in_flight_per_connection */
   1,   /* field[1] = max_inputs_per_request */
   6,   /* field[6] = max_patches */
   10,   /* field[10] = max_response_bytes */
@@ -736,7 +762,7 @@ static const unsigned multiembed__v1__limits__field_indices_by_name[] = {
 static const ProtobufCIntRange multiembed__v1__limits__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 15 }
+  { 0, 17 }
 };
 const ProtobufCMessageDescriptor multiembed__v1__limits__descriptor =
 {
@@ -746,7 +772,7 @@ const ProtobufCMessageDescriptor multiembed__v1__limits__descriptor =
   "Multiembed__V1__Limits",
   "multiembed.v1",
   sizeof(Multiembed__V1__Limits),
-  15,
+  17,
   multiembed__v1__limits__field_descriptors,
   multiembed__v1__limits__field_indices_by_name,
   1,  multiembed__v1__limits__number_ranges,

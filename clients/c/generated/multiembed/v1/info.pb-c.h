@@ -255,8 +255,8 @@ struct  Multiembed__V1__Limits
    */
   uint32_t max_connections_per_address;
   /*
-   * Most bytes of Embed answers one connection may hold unread (each request counts its
-   * response-size estimate from before it is queued). Beyond it, the connection's later
+   * Most bytes of Embed and Get answers one connection may hold unread (each request counts its
+   * response-size estimate from before it is queued or built). Beyond it, the connection's later
    * requests wait until the client reads: slowed, never refused.
    */
   uint64_t max_answer_bytes_per_connection;
@@ -270,10 +270,20 @@ struct  Multiembed__V1__Limits
    * one is answered first).
    */
   uint32_t max_failed_authentications;
+  /*
+   * Most requests of one connection being worked on at once. Beyond it, the request is answered
+   * RESOURCE_EXHAUSTED at once (the connection stays open).
+   */
+  uint32_t max_in_flight_per_connection;
+  /*
+   * Milliseconds a frame may take to arrive in full from its first byte. Beyond it, the
+   * connection is closed without an answer.
+   */
+  uint32_t frame_timeout_ms;
 };
 #define MULTIEMBED__V1__LIMITS__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&multiembed__v1__limits__descriptor) \
-    , 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+    , 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 
 /* Multiembed__V1__InfoRequest methods */
