@@ -52,6 +52,14 @@ struct AddedTokenMatcher: Sendable {
         self.startsPattern = starts
     }
 
+    /// The pieces of a whole text: one text piece when there are no added tokens to look for.
+    func pieces(of bytes: UnsafeBufferPointer<UInt8>) -> [Piece] {
+        guard !isEmpty else { return [.text(0..<bytes.count)] }
+        var pieces: [Piece] = []
+        split(bytes, range: 0..<bytes.count, into: &pieces)
+        return pieces
+    }
+
     /// Appends to `pieces` the parts of `range` in `bytes`: text between matches and the
     /// matched tokens. Empty text parts are left out.
     func split(_ bytes: UnsafeBufferPointer<UInt8>, range: Range<Int>, into pieces: inout [Piece]) {

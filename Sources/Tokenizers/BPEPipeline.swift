@@ -34,12 +34,7 @@ struct BPEPipeline<Normalizer: BPETextNormalizer, Splitter: BPEWordSplitter>: Se
         ids.reserveCapacity(min(limit, text.utf8.count / 3 + 8))
         var text = text
         text.withUTF8 { raw in
-            var pieces: [AddedTokenMatcher.Piece] = []
-            if rawAddedTokens.isEmpty {
-                pieces.append(.text(0..<raw.count))
-            } else {
-                rawAddedTokens.split(raw, range: 0..<raw.count, into: &pieces)
-            }
+            let pieces = rawAddedTokens.pieces(of: raw)
             var normalized: [UInt8] = []
             normalized.reserveCapacity(raw.count + 16)
             var scratch = BPEModel.Scratch()

@@ -48,12 +48,7 @@ public struct WordPieceTokenizer: TextTokenizer {
         ids.reserveCapacity(min(limit, text.utf8.count / 3 + 8))
         var text = text
         text.withUTF8 { raw in
-            var pieces: [AddedTokenMatcher.Piece] = []
-            if rawAddedTokens.isEmpty {
-                pieces.append(.text(0..<raw.count))
-            } else {
-                rawAddedTokens.split(raw, range: 0..<raw.count, into: &pieces)
-            }
+            let pieces = rawAddedTokens.pieces(of: raw)
             var normalized: [UInt8] = []
             normalized.reserveCapacity(raw.count + 16)
             for piece in pieces {
