@@ -76,7 +76,8 @@ struct EmbedOptions: Sendable {
             truncation: truncation, output: output)
         image = ImageEmbeddingOptions(
             output: output, normalize: normalize, dimensions: dimensions,
-            limits: ImageLimits(maxPixels: limits.maxImagePixels, maxEncodedBytes: limits.maxImageBytes))
+            limits: ImageLimits(
+                maxPixels: limits.maxImagePixels, maxEncodedBytes: limits.maxImageBytes, maxPatches: limits.maxPatches))
     }
 }
 

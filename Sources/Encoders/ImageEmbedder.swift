@@ -51,17 +51,16 @@ public struct ImageEmbedder: Sendable {
     public let vision: ClipVisionModel
     /// Normalise pooled vectors unless a request says otherwise.
     public let normalizeByDefault: Bool
-    /// Most patches one image may have (raw patch input); bounds memory and time per input.
-    public let maxPatches: Int
 
-    public init(preprocessor: ImagePreprocessor, vision: ClipVisionModel, normalizeByDefault: Bool = true, maxPatches: Int = 4096) {
+    public init(preprocessor: ImagePreprocessor, vision: ClipVisionModel, normalizeByDefault: Bool = true) {
         self.preprocessor = preprocessor
         self.vision = vision
         self.normalizeByDefault = normalizeByDefault
-        self.maxPatches = maxPatches
     }
 
-    /// Turns one input into the patch grid the encoder takes, or says what is wrong with it.
+    /// Turns one input into the patch grid the encoder takes, or says what is wrong with it. The
+    /// grid is bounded by `limits.maxPatches`, the caller's (the server's configured
+    /// `max_patches`, the command line's default), not by the model.
     public func patchGrid(_ input: ImageInput, index: Int, limits: ImageLimits) -> Result<ClipVisionModel.PatchGrid, EmbeddingError> {
         let p = vision.config.patchSize
         let channels = vision.config.numChannels
@@ -69,12 +68,12 @@ public struct ImageEmbedder: Sendable {
         case .encoded(let bytes, let name):
             do throws(ImageError) {
                 let image = try ImageDecoder.decode(bytes, name: name, limits: limits)
-                return patchGrid(fromPixels: preprocessor.pixelValues(image), index: index)
+                return patchGrid(fromPixels: preprocessor.pixelValues(image), index: index, maxPatches: limits.maxPatches)
             } catch {
                 return .failure(.invalidInput(index: index, reason: error.description))
             }
         case .pixels(let pixels):
-            return patchGrid(fromPixels: pixels, index: index)
+            return patchGrid(fromPixels: pixels, index: index, maxPatches: limits.maxPatches)
         case .patches(let rows, let cols, let patchSize, let inputChannels, let values):
             guard patchSize == p else {
                 return .failure(.invalidInput(index: index, reason: "patch_size \(patchSize) does not match the model's \(p)"))
@@ -85,6 +84,7 @@ public struct ImageEmbedder: Sendable {
             guard rows > 0, cols > 0 else {
                 return .failure(.invalidInput(index: index, reason: "patch grid \(rows)x\(cols) is empty"))
             }
+            let maxPatches = limits.maxPatches
             guard rows <= maxPatches, cols <= maxPatches, rows * cols <= maxPatches else {
                 return .failure(.invalidInput(index: index, reason: "patch grid \(rows)x\(cols) exceeds the limit of \(maxPatches) patches"))
             }
@@ -99,7 +99,7 @@ public struct ImageEmbedder: Sendable {
         }
     }
 
-    private func patchGrid(fromPixels pixels: PixelValues, index: Int) -> Result<ClipVisionModel.PatchGrid, EmbeddingError> {
+    private func patchGrid(fromPixels pixels: PixelValues, index: Int, maxPatches: Int) -> Result<ClipVisionModel.PatchGrid, EmbeddingError> {
         guard pixels.channels == vision.config.numChannels else {
             return .failure(.invalidInput(index: index, reason: "\(pixels.channels) channels, the model takes \(vision.config.numChannels)"))
         }

@@ -12,6 +12,11 @@ public struct ImageLimits: Sendable, Equatable {
     /// 50-megapixel photo as JPEG; the commands that read images take `--max-image-bytes` for more.
     public static let defaultMaxEncodedBytes = 16 * 1024 * 1024
 
+    /// The default of `maxPatches`, for the command line and the server alike (the server's
+    /// `max_patches` starts from it): 4096 patches, a 64x64 grid, 16 times what ViT-B/32 sees
+    /// of a 224-pixel image.
+    public static let defaultMaxPatches = 4096
+
     /// Largest accepted `width * height`, checked against the header before any pixel memory is
     /// allocated (a decoded pixel costs 3 bytes, plus codec working memory).
     public var maxPixels: Int
@@ -23,14 +28,18 @@ public struct ImageLimits: Sendable, Equatable {
     /// and such files cost a full-size decode for a few bytes of data. PNGs that end early are
     /// always refused.
     public var allowTruncated: Bool
+    /// Most patches (rows x cols) one image may become, given as raw patches or cut from its
+    /// pixels: the vision tower's time and memory grow with it (attention with its square).
+    public var maxPatches: Int
 
-    /// Limits with the documented defaults (`defaultMaxPixels`, `defaultMaxEncodedBytes`, strict data).
+    /// Limits with the documented defaults (`defaultMaxPixels`, `defaultMaxEncodedBytes`, `defaultMaxPatches`, strict data).
     public init(
         maxPixels: Int = ImageLimits.defaultMaxPixels, maxEncodedBytes: Int = ImageLimits.defaultMaxEncodedBytes,
-        allowTruncated: Bool = false
+        allowTruncated: Bool = false, maxPatches: Int = ImageLimits.defaultMaxPatches
     ) {
         self.maxPixels = maxPixels
         self.maxEncodedBytes = maxEncodedBytes
         self.allowTruncated = allowTruncated
+        self.maxPatches = maxPatches
     }
 }

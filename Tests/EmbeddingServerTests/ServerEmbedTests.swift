@@ -179,5 +179,41 @@ struct ServerEmbedTests {
             #expect(response.embed.usage.patches > 0)
         }
     }
+
+    @Test("the configured max_patches is the limit the encoder applies, above and below its default")
+    func configuredMaxPatches() async throws {
+        let clip = try #require(tinyClip)
+        let config = try #require(clip.image).vision.config
+        func patches(rows: Int, cols: Int) -> Multiembed_V1_Input {
+            var input = Multiembed_V1_Input()
+            input.patches.rows = UInt32(rows)
+            input.patches.cols = UInt32(cols)
+            input.patches.patchSize = UInt32(config.patchSize)
+            input.patches.channels = UInt32(config.numChannels)
+            let count = rows * cols * config.numChannels * config.patchSize * config.patchSize
+            input.patches.data = (0..<count).map { Float($0 % 7) / 7 }.withUnsafeBufferPointer { Data(buffer: $0) }
+            return input
+        }
+        // 50x100 = 5000 patches: over the default of 4096, under a configured 8192.
+        try await withServer(models: [tinyClip], configure: { $0.limits.maxPatches = 8192 }) { _, port in
+            let connection = try await TestConnection(port: port)
+            defer { connection.close() }
+            var request = embedRequest(id: 1, texts: [])
+            request.embed.inputs = [patches(rows: 50, cols: 100)]
+            let response = try #require(try await connection.call(request))
+            #expect(response.status.code == .ok, "\(response.status.message)")
+            #expect(response.status.inputErrors.isEmpty)
+            #expect(response.embed.usage.patches == 5000)
+        }
+        try await withServer(models: [tinyClip], configure: { $0.limits.maxPatches = 16 }) { _, port in
+            let connection = try await TestConnection(port: port)
+            defer { connection.close() }
+            var request = embedRequest(id: 2, texts: [])
+            request.embed.inputs = [patches(rows: 4, cols: 4), patches(rows: 4, cols: 5)]
+            let response = try #require(try await connection.call(request))
+            #expect(response.status.inputErrors.map(\.index) == [1])
+            #expect(response.status.inputErrors.first?.message.contains("max_patches (16)") == true)
+        }
+    }
 }
 }
