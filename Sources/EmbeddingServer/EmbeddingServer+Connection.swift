@@ -58,11 +58,16 @@ extension EmbeddingServer {
                             }
                             // Counted before the task starts: a request read before a shutdown
                             // began is served, not refused, however late its task runs.
-                            let admitted = self.lifecycle.beginRequest()
+                            let admission = self.core.admit()
                             group.addTask {
                                 let reservation = AnswerReservation(budget: budget, client: client)
-                                let response = await self.dispatcher.respond(
-                                    to: request, receivedAt: receivedAt, admitted: admitted, reservation: reservation)
+                                let context = RequestContext(
+                                    apiKey: request.apiKey, receivedAt: receivedAt,
+                                    deadline: RequestContext.deadline(milliseconds: request.deadlineMs, after: receivedAt),
+                                    reservation: reservation)
+                                let answer = await self.core.respond(
+                                    to: request.body, isUnknown: request.hasUnknownBody, context: context, admission: admission)
+                                let response = answer.response(id: request.id)
                                 try? await outbound.write(response)
                                 reservation.release()
                                 self.metrics.answerBytesHeld(self.answerBytes.current)
@@ -70,7 +75,7 @@ extension EmbeddingServer {
                                 activity.requestsInFlight.subtract(1, ordering: .relaxed)
                                 // Only now: a drain that sees no request in flight closes the
                                 // connection, and the close must queue behind this write.
-                                if admitted { self.lifecycle.endRequest() }
+                                admission.end()
                                 if response.status.code == .unauthenticated,
                                    activity.failedAuthentications.add(1, ordering: .relaxed).newValue
                                        >= limits.maxFailedAuthenticationsPerConnection

@@ -20,7 +20,7 @@ public final class EmbeddingServer: Service, Sendable {
     let lifecycle = ServerLifecycle()
     let metrics: ServerMetrics
     let logger: Logger
-    let dispatcher: RequestDispatcher
+    let core: ServiceCore
     /// Answer bytes all connections hold (see ``AnswerBudget``).
     let answerBytes = HeldAnswerBytes()
 
@@ -45,7 +45,7 @@ public final class EmbeddingServer: Service, Sendable {
         self.service = EmbeddingService(
             models: models.map(ServedModel.init), configuration: configuration, metrics: metrics, logger: logger)
         self.collections = CollectionService(embedding: service, configuration: configuration, store: store)
-        self.dispatcher = RequestDispatcher(
+        self.core = ServiceCore(
             service: service, collections: collections, lifecycle: lifecycle, configuration: configuration, metrics: metrics, logger: logger)
     }
 

@@ -22,11 +22,6 @@ public struct ServerError: Error, CustomStringConvertible, Sendable {
         if let cause { return "\(code): \(message) (cause: \(cause))" }
         return "\(code): \(message)"
     }
-
-    /// The failure Response for request `id`.
-    func response(id: UInt64) -> Multiembed_V1_Response {
-        .failure(id: id, code: code, message: message)
-    }
 }
 
 extension ServerError {

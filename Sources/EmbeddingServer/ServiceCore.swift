@@ -1,8 +1,15 @@
 import Logging
 import WireProtocol
 
-/// Turns one decoded Request into its one Response: authentication, lifecycle, then the body.
-struct RequestDispatcher: Sendable {
+/// The server's one place of decision, shared by every door: authentication, admission during a
+/// drain, the methods' bodies, and metrics. A door (the framed protocol today) reads a request,
+/// says what it knows in a ``RequestContext``, takes an ``Admission`` and sends back the
+/// ``CoreAnswer``; it decides nothing about the request itself, so the same request gets the
+/// same vectors, limits and status whichever door it came through.
+///
+/// The vocabulary is the messages of Protos/multiembed/v1 (generated Swift values, free of any
+/// transport): a door whose wire format differs (JSON) translates to and from them.
+struct ServiceCore: Sendable {
     static let version = "0.1.0"
 
     let service: EmbeddingService
@@ -12,75 +19,60 @@ struct RequestDispatcher: Sendable {
     let metrics: ServerMetrics
     let logger: Logger
 
-    /// The answer to `request`, received (whole frame read) at `receivedAt`. `admitted` says
-    /// whether it arrived while the server was serving (counted in flight by the caller) rather
-    /// than draining; embed requests that were not are refused with UNAVAILABLE.
-    ///
-    /// `reservation` is the request's share of its connection's answer budget (see
-    /// ``AnswerBudget``); the caller releases it once the answer is written.
+    /// Counts a request the door has just read in flight (see ``Admission``).
+    func admit() -> Admission {
+        Admission(lifecycle: lifecycle)
+    }
+
+    /// The answer to `body`: never throws, a failure is a status without a body. Logged and
+    /// counted in the metrics under the body's method.
     func respond(
-        to request: Multiembed_V1_Request, receivedAt: ContinuousClock.Instant, admitted: Bool,
-        reservation: AnswerReservation? = nil
-    ) async -> Multiembed_V1_Response {
-        let method = Self.method(of: request)
-        let response: Multiembed_V1_Response
+        to body: Multiembed_V1_Request.OneOf_Body?, isUnknown: Bool = false, context: RequestContext, admission: Admission
+    ) async -> CoreAnswer {
+        let method = Self.method(of: body)
+        let answer: CoreAnswer
         do {
-            response = try await answer(
-                request, method: method, receivedAt: receivedAt, admitted: admitted, reservation: reservation)
+            answer = try await self.answer(body, isUnknown: isUnknown, context: context, admitted: admission.admitted)
         } catch {
-            if error.code == .internal { logger.error("request failed", metadata: ["id": "\(request.id)", "error": "\(error)"]) }
-            var failure = error.response(id: request.id)
-            if let allOrNothing = error.cause as? AllOrNothingFailure { failure.status = allOrNothing.status }
-            response = failure
+            if error.code == .internal { logger.error("request failed", metadata: ["method": "\(method)", "error": "\(error)"]) }
+            answer = CoreAnswer(failure: error)
         }
-        metrics.request(method: method, code: "\(response.status.code)", duration: .now - receivedAt)
-        return response
+        metrics.request(method: method, code: "\(answer.code)", duration: .now - context.receivedAt)
+        return answer
     }
 
     private func answer(
-        _ request: Multiembed_V1_Request, method: String, receivedAt: ContinuousClock.Instant, admitted: Bool,
-        reservation: AnswerReservation?
-    ) async throws(ServerError) -> Multiembed_V1_Response {
+        _ body: Multiembed_V1_Request.OneOf_Body?, isUnknown: Bool, context: RequestContext, admitted: Bool
+    ) async throws(ServerError) -> CoreAnswer {
         // With keys configured, nothing but UNAUTHENTICATED is said to a request without one.
-        if !configuration.apiKeys.isEmpty, !Self.isValid(key: request.apiKey, among: configuration.apiKeys) {
+        if !configuration.apiKeys.isEmpty, !Self.isValid(key: context.apiKey ?? "", among: configuration.apiKeys) {
             throw .unauthenticated
         }
-        var response = Multiembed_V1_Response()
-        response.id = request.id
-        switch request.body {
+        switch body {
         case .health:
             var health = Multiembed_V1_HealthResponse()
             health.status = lifecycle.phase == .serving ? .serving : (lifecycle.phase == .starting ? .notServing : .draining)
             health.queueDepth = UInt32(clamping: service.queueDepth)
-            response.health = health
+            return CoreAnswer(body: .health(health))
         case .info:
-            response.info = info
+            return CoreAnswer(body: .info(info))
         case .embed(let embed):
             guard admitted else { throw .unavailable("the server is shutting down") }
-            let deadline = Self.deadline(of: request, receivedAt: receivedAt)
-            let (body, status) = try await service.embed(
-                embed, receivedAt: receivedAt, deadline: deadline, reservation: reservation)
-            if let deadline, ContinuousClock.now > deadline { throw .deadlineExceeded }
-            response.embed = body
-            if status.code != .ok || !status.inputErrors.isEmpty || !status.message.isEmpty { response.status = status }
+            let (answer, status) = try await service.embed(
+                embed, receivedAt: context.receivedAt, deadline: context.deadline, reservation: context.reservation)
+            if let deadline = context.deadline, ContinuousClock.now > deadline { throw .deadlineExceeded }
+            let partial = status.code != .ok || !status.inputErrors.isEmpty || !status.message.isEmpty
+            return CoreAnswer(body: .embed(answer), status: partial ? status : nil)
         case .score, .search, .upsert, .delete, .get, .createCollection, .listCollections, .dropCollection:
-            guard admitted, let body = request.body else { throw .unavailable("the server is shutting down") }
+            guard admitted, let body else { throw .unavailable("the server is shutting down") }
             let (answer, status) = try await collections.respond(
-                to: body, receivedAt: receivedAt, deadline: Self.deadline(of: request, receivedAt: receivedAt),
-                reservation: reservation)
-            response.body = answer
-            if let status { response.status = status }
-        case nil where request.hasUnknownBody:
+                to: body, receivedAt: context.receivedAt, deadline: context.deadline, reservation: context.reservation)
+            return CoreAnswer(body: answer, status: status)
+        case nil where isUnknown:
             throw ServerError(.unimplemented, "the request's body is of a kind this server does not know")
         case nil:
             throw .invalidArgument("the request has no body")
         }
-        return response
-    }
-
-    /// When the client stops waiting for `request`, counted from the receipt of its frame.
-    static func deadline(of request: Multiembed_V1_Request, receivedAt: ContinuousClock.Instant) -> ContinuousClock.Instant? {
-        request.deadlineMs > 0 ? receivedAt + .milliseconds(Int(request.deadlineMs)) : nil
     }
 
     /// The server's description.
@@ -88,28 +80,7 @@ struct RequestDispatcher: Sendable {
         var info = Multiembed_V1_InfoResponse()
         info.version = Self.version
         info.models = service.models.map(\.info)
-        let limits = configuration.limits
-        var wire = Multiembed_V1_Limits()
-        wire.maxFrameBytes = UInt32(clamping: limits.maxFrameBytes)
-        wire.maxInputsPerRequest = UInt32(clamping: limits.maxInputsPerRequest)
-        wire.maxBatchTokens = UInt32(clamping: configuration.batching.maxBatchTokens)
-        wire.maxTextBytes = UInt32(clamping: limits.maxTextBytes)
-        wire.maxImageBytes = UInt32(clamping: limits.maxImageBytes)
-        wire.maxImagePixels = UInt64(clamping: limits.maxImagePixels)
-        wire.maxPatches = UInt32(clamping: limits.maxPatches)
-        wire.maxConnections = UInt32(clamping: limits.maxConnections)
-        wire.maxVectorsPerDocument = UInt32(clamping: limits.maxVectorsPerDocument)
-        wire.maxTopK = UInt32(clamping: limits.maxTopK)
-        wire.maxResponseBytes = UInt64(clamping: limits.maxResponseBytes)
-        wire.maxConnectionsPerAddress = UInt32(clamping: limits.maxConnectionsPerAddress)
-        wire.maxAnswerBytesPerConnection = UInt64(clamping: limits.maxAnswerBytesPerConnection)
-        let idle = limits.idleTimeout.components
-        wire.idleTimeoutMs = UInt32(clamping: idle.seconds * 1000 + idle.attoseconds / 1_000_000_000_000_000)
-        wire.maxFailedAuthentications = UInt32(clamping: limits.maxFailedAuthenticationsPerConnection)
-        wire.maxInFlightPerConnection = UInt32(clamping: limits.maxInFlightPerConnection)
-        let frame = limits.frameTimeout.components
-        wire.frameTimeoutMs = UInt32(clamping: frame.seconds * 1000 + frame.attoseconds / 1_000_000_000_000_000)
-        info.limits = wire
+        info.limits = configuration.wireLimits
         return info
     }
 
@@ -128,8 +99,9 @@ struct RequestDispatcher: Sendable {
         return found
     }
 
-    static func method(of request: Multiembed_V1_Request) -> String {
-        switch request.body {
+    /// The method's name in metrics and logs.
+    static func method(of body: Multiembed_V1_Request.OneOf_Body?) -> String {
+        switch body {
         case .embed: "embed"
         case .info: "info"
         case .health: "health"
@@ -143,5 +115,44 @@ struct RequestDispatcher: Sendable {
         case .dropCollection: "drop_collection"
         case nil: "unknown"
         }
+    }
+}
+
+/// The core's answer to one request, for a door to send in its own form: a body, or none when
+/// the request failed as a whole; and a status when it is anything but a plain OK (a failure,
+/// or per-input errors beside the body).
+struct CoreAnswer: Sendable {
+    var body: Multiembed_V1_Response.OneOf_Body?
+    /// nil = OK with nothing to add.
+    var status: Multiembed_V1_Status?
+
+    init(body: Multiembed_V1_Response.OneOf_Body?, status: Multiembed_V1_Status? = nil) {
+        self.body = body
+        self.status = status
+    }
+
+    /// A request that failed as a whole; an all-or-nothing Embed keeps its per-input errors.
+    init(failure error: ServerError) {
+        body = nil
+        if let allOrNothing = error.cause as? AllOrNothingFailure {
+            status = allOrNothing.status
+        } else {
+            var status = Multiembed_V1_Status()
+            status.code = error.code
+            status.message = error.message
+            self.status = status
+        }
+    }
+
+    /// The answer's status code.
+    var code: Multiembed_V1_Code { status?.code ?? .ok }
+
+    /// The framed protocol's Response to request `id`.
+    func response(id: UInt64) -> Multiembed_V1_Response {
+        var response = Multiembed_V1_Response()
+        response.id = id
+        response.body = body
+        if let status { response.status = status }
+        return response
     }
 }
