@@ -72,8 +72,9 @@ public struct ServerLimits: Sendable, Equatable {
     /// Most pixels (width x height) of one image, read from its header before decoding. The
     /// same default as the command line's, defined once in ImageLimits.
     public var maxImagePixels: Int = ImageLimits.defaultMaxPixels
-    /// Most patches (rows x cols) of one Patches input.
-    public var maxPatches: Int = 4096
+    /// Most patches (rows x cols) of one image input, given as Patches or cut from an image's
+    /// pixels. The same default as the command line's, defined once in ImageLimits.
+    public var maxPatches: Int = ImageLimits.defaultMaxPatches
     /// Most open connections; one more is answered RESOURCE_EXHAUSTED (id 0) and closed.
     public var maxConnections: Int = 1024
     /// Most open connections from one client address (IP), so that a few clients cannot hold
