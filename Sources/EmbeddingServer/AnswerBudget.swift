@@ -9,7 +9,7 @@ import Synchronization
 /// inputs are queued for the model, and gives it back once its answer is written to the socket.
 /// A request that does not fit waits, first come first served, until earlier answers are read:
 /// a client that does not read is slowed, and the server's memory for it stays bounded.
-final class AnswerBudget: Sendable {
+package final class AnswerBudget: Sendable {
     /// Bytes the connection may hold; a single reservation larger than this takes all of it.
     let capacity: Int
     private let total: HeldAnswerBytes
@@ -28,7 +28,7 @@ final class AnswerBudget: Sendable {
 
     private let state: Mutex<State>
 
-    init(capacity: Int, total: HeldAnswerBytes) {
+    package init(capacity: Int, total: HeldAnswerBytes) {
         self.capacity = max(1, capacity)
         self.total = total
         state = Mutex(State(available: max(1, capacity)))
@@ -87,7 +87,7 @@ final class AnswerBudget: Sendable {
 
 /// The answer bytes all connections hold, for the `multiembed_answer_bytes_held` metric and
 /// ``EmbeddingServer/answerBytesHeld``.
-final class HeldAnswerBytes: Sendable {
+package final class HeldAnswerBytes: Sendable {
     private let value = Atomic<Int>(0)
 
     func add(_ bytes: Int) { value.add(bytes, ordering: .relaxed) }
@@ -96,13 +96,13 @@ final class HeldAnswerBytes: Sendable {
 
 /// One request's share of its connection's ``AnswerBudget``: reserved by the service once the
 /// answer's size is known, released by the connection once the answer is written.
-final class AnswerReservation: Sendable {
+package final class AnswerReservation: Sendable {
     let budget: AnswerBudget
     /// The connection the request came on, for the batcher's turns between clients.
     let client: ClientKey
     private let held = Atomic<Int>(0)
 
-    init(budget: AnswerBudget, client: ClientKey = .unattributed) {
+    package init(budget: AnswerBudget, client: ClientKey = .unattributed) {
         self.budget = budget
         self.client = client
     }
@@ -114,7 +114,7 @@ final class AnswerReservation: Sendable {
     }
 
     /// Gives back whatever was reserved (nothing, if nothing was).
-    func release() {
+    package func release() {
         let bytes = held.exchange(0, ordering: .relaxed)
         if bytes > 0 { budget.release(bytes) }
     }

@@ -7,7 +7,7 @@ import Synchronization
 /// a key per connection, turns go client by client first, then request by request within a
 /// client. Requests without a client (those collections make on their own behalf) share the key
 /// ``ClientKey/unattributed``.
-struct ClientKey: Hashable, Sendable {
+package struct ClientKey: Hashable, Sendable {
     let value: UInt64
 
     /// Requests not made by a connection's client.
@@ -16,7 +16,7 @@ struct ClientKey: Hashable, Sendable {
     private static let counter = Atomic<UInt64>(0)
 
     /// A key no other connection has.
-    static func next() -> ClientKey {
+    package static func next() -> ClientKey {
         ClientKey(value: counter.add(1, ordering: .relaxed).newValue)
     }
 }

@@ -20,9 +20,11 @@ public final class EmbeddingServer: Service, Sendable {
     let lifecycle = ServerLifecycle()
     let metrics: ServerMetrics
     let logger: Logger
-    let core: ServiceCore
+    package let core: ServiceCore
+    /// The doors beside the framed listener (gRPC, HTTP).
+    let doors: [any ServerDoor]
     /// Answer bytes all connections hold (see ``AnswerBudget``).
-    let answerBytes = HeldAnswerBytes()
+    package let answerBytes = HeldAnswerBytes()
 
     /// Bytes of answers being computed or waiting for their clients to read them, over all
     /// connections: each connection holds at most ``ServerLimits/maxAnswerBytesPerConnection``.
@@ -34,10 +36,19 @@ public final class EmbeddingServer: Service, Sendable {
     /// - Parameter store: the collections' store, when the caller opened it (to report a data
     ///   directory in use before loading models); nil = the local store at
     ///   `configuration.dataDirectory`, opened by ``run()``, or none.
-    public init(
+    public convenience init(
         configuration: ServerConfiguration, models: [ModelBundle], store: (any VectorStore)? = nil,
         logger: Logger = Logger(label: "multiembed.server")
     ) {
+        self.init(configuration: configuration, models: models, store: store, logger: logger, doors: [])
+    }
+
+    /// A server that also serves through `doors` (gRPC, HTTP), with the same core.
+    package init(
+        configuration: ServerConfiguration, models: [ModelBundle], store: (any VectorStore)? = nil,
+        logger: Logger = Logger(label: "multiembed.server"), doors: [any ServerDoor]
+    ) {
+        self.doors = doors
         precondition(!models.isEmpty, "a server needs at least one model")
         self.configuration = configuration
         self.logger = logger
@@ -105,6 +116,20 @@ public final class EmbeddingServer: Service, Sendable {
                             }
                         }
                     }
+                    let doorContext = DoorContext(configuration: configuration, answerBytes: answerBytes, lifecycle: lifecycle)
+                    for door in doors {
+                        group.addTask {
+                            do {
+                                try await door.run(core: self.core, server: doorContext)
+                            } catch {
+                                // A door that cannot serve (its port in use) stops the server:
+                                // half a server would look healthy to the doors that work.
+                                self.logger.error("door failed", metadata: ["door": "\(door.name)", "error": "\(error)"])
+                                self.beginShutdown()
+                                throw error
+                            }
+                        }
+                    }
                     try await serverChannel.executeThenClose { inbound in
                         for try await connection in inbound {
                             group.addTask { await self.serve(connection) }
@@ -112,6 +137,7 @@ public final class EmbeddingServer: Service, Sendable {
                     }
                     // Not accepting any more: let the work in flight finish, then close the rest.
                     lifecycle.beginDraining()
+                    for door in doors { door.beginShutdown() }
                     await drain()
                     group.cancelAll()
                 }

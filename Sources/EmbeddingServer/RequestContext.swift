@@ -2,20 +2,20 @@
 /// credential it carried, when it arrived, until when its client waits, and whose budget its
 /// answer is charged to. The core decides everything else the same way whichever door the
 /// request came through.
-struct RequestContext: Sendable {
+package struct RequestContext: Sendable {
     /// The API key the request carried, as its door reads it (the framed protocol: the request's
     /// `api_key` field; gRPC and HTTP: the `authorization: Bearer KEY` header); nil = none.
-    var apiKey: String?
+    package var apiKey: String?
     /// When the door had read the whole request.
-    var receivedAt: ContinuousClock.Instant
+    package var receivedAt: ContinuousClock.Instant
     /// When the client stops waiting; nil = it waits as long as the work takes.
-    var deadline: ContinuousClock.Instant?
+    package var deadline: ContinuousClock.Instant?
     /// The request's share of its connection's answer budget (see ``AnswerBudget``), which also
     /// names its client for the batcher's turns; nil = unbounded and unattributed (in-process
     /// callers). The door releases it once the answer is written.
-    var reservation: AnswerReservation?
+    package var reservation: AnswerReservation?
 
-    init(
+    package init(
         apiKey: String?, receivedAt: ContinuousClock.Instant = .now, deadline: ContinuousClock.Instant? = nil,
         reservation: AnswerReservation? = nil
     ) {
@@ -26,7 +26,7 @@ struct RequestContext: Sendable {
     }
 
     /// The deadline `milliseconds` after `receivedAt`; 0 = none (the protocol's "unset").
-    static func deadline(milliseconds: UInt32, after receivedAt: ContinuousClock.Instant) -> ContinuousClock.Instant? {
+    package static func deadline(milliseconds: UInt32, after receivedAt: ContinuousClock.Instant) -> ContinuousClock.Instant? {
         milliseconds > 0 ? receivedAt + .milliseconds(Int(milliseconds)) : nil
     }
 }
@@ -38,9 +38,9 @@ struct RequestContext: Sendable {
 /// before a shutdown began is served, however late its task starts. The door calls ``end()``
 /// once the answer is written, so a drain that sees nothing in flight never closes a
 /// connection under an answer.
-struct Admission: Sendable {
+package struct Admission: Sendable {
     /// False when the server was draining: only Health and Info are then answered.
-    let admitted: Bool
+    package let admitted: Bool
     fileprivate let lifecycle: ServerLifecycle
 
     init(lifecycle: ServerLifecycle) {
@@ -49,7 +49,7 @@ struct Admission: Sendable {
     }
 
     /// The request's answer is written (or its connection is gone).
-    func end() {
+    package func end() {
         if admitted { lifecycle.endRequest() }
     }
 }

@@ -3,7 +3,7 @@ import Synchronization
 
 /// The server's lifecycle as an explicit state machine, shared by the accept loop, the
 /// connections and the shutdown sequence.
-final class ServerLifecycle: Sendable {
+package final class ServerLifecycle: Sendable {
     enum Phase: Sendable, Equatable {
         /// Models loading, socket not bound yet.
         case starting
@@ -81,7 +81,7 @@ final class ServerLifecycle: Sendable {
     }
 
     /// Why a connection was not admitted.
-    enum Refusal: Error, Equatable {
+    package enum Refusal: Error, Equatable {
         /// `max_connections` are open (the count).
         case tooManyConnections(open: Int)
         /// `max_connections_per_address` are open from this address (the count).

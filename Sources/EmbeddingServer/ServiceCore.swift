@@ -9,7 +9,7 @@ import WireProtocol
 ///
 /// The vocabulary is the messages of Protos/multiembed/v1 (generated Swift values, free of any
 /// transport): a door whose wire format differs (JSON) translates to and from them.
-struct ServiceCore: Sendable {
+package struct ServiceCore: Sendable {
     static let version = "0.1.0"
 
     let service: EmbeddingService
@@ -20,13 +20,13 @@ struct ServiceCore: Sendable {
     let logger: Logger
 
     /// Counts a request the door has just read in flight (see ``Admission``).
-    func admit() -> Admission {
+    package func admit() -> Admission {
         Admission(lifecycle: lifecycle)
     }
 
     /// The answer to `body`: never throws, a failure is a status without a body. Logged and
     /// counted in the metrics under the body's method.
-    func respond(
+    package func respond(
         to body: Multiembed_V1_Request.OneOf_Body?, isUnknown: Bool = false, context: RequestContext, admission: Admission
     ) async -> CoreAnswer {
         let method = Self.method(of: body)
@@ -50,9 +50,6 @@ struct ServiceCore: Sendable {
         }
         switch body {
         case .health:
-            var health = Multiembed_V1_HealthResponse()
-            health.status = lifecycle.phase == .serving ? .serving : (lifecycle.phase == .starting ? .notServing : .draining)
-            health.queueDepth = UInt32(clamping: service.queueDepth)
             return CoreAnswer(body: .health(health))
         case .info:
             return CoreAnswer(body: .info(info))
@@ -73,6 +70,15 @@ struct ServiceCore: Sendable {
         case nil:
             throw .invalidArgument("the request has no body")
         }
+    }
+
+    /// Serving, starting or draining, and the inputs queued. Doors' own health checks (gRPC's
+    /// standard one, which probes call without credentials) read it without authentication.
+    package var health: Multiembed_V1_HealthResponse {
+        var health = Multiembed_V1_HealthResponse()
+        health.status = lifecycle.phase == .serving ? .serving : (lifecycle.phase == .starting ? .notServing : .draining)
+        health.queueDepth = UInt32(clamping: service.queueDepth)
+        return health
     }
 
     /// The server's description.
@@ -100,7 +106,7 @@ struct ServiceCore: Sendable {
     }
 
     /// The method's name in metrics and logs.
-    static func method(of body: Multiembed_V1_Request.OneOf_Body?) -> String {
+    package static func method(of body: Multiembed_V1_Request.OneOf_Body?) -> String {
         switch body {
         case .embed: "embed"
         case .info: "info"
@@ -121,18 +127,18 @@ struct ServiceCore: Sendable {
 /// The core's answer to one request, for a door to send in its own form: a body, or none when
 /// the request failed as a whole; and a status when it is anything but a plain OK (a failure,
 /// or per-input errors beside the body).
-struct CoreAnswer: Sendable {
-    var body: Multiembed_V1_Response.OneOf_Body?
+package struct CoreAnswer: Sendable {
+    package var body: Multiembed_V1_Response.OneOf_Body?
     /// nil = OK with nothing to add.
-    var status: Multiembed_V1_Status?
+    package var status: Multiembed_V1_Status?
 
-    init(body: Multiembed_V1_Response.OneOf_Body?, status: Multiembed_V1_Status? = nil) {
+    package init(body: Multiembed_V1_Response.OneOf_Body?, status: Multiembed_V1_Status? = nil) {
         self.body = body
         self.status = status
     }
 
     /// A request that failed as a whole; an all-or-nothing Embed keeps its per-input errors.
-    init(failure error: ServerError) {
+    package init(failure error: ServerError) {
         body = nil
         if let allOrNothing = error.cause as? AllOrNothingFailure {
             status = allOrNothing.status
@@ -145,7 +151,7 @@ struct CoreAnswer: Sendable {
     }
 
     /// The answer's status code.
-    var code: Multiembed_V1_Code { status?.code ?? .ok }
+    package var code: Multiembed_V1_Code { status?.code ?? .ok }
 
     /// The framed protocol's Response to request `id`.
     func response(id: UInt64) -> Multiembed_V1_Response {

@@ -2,6 +2,7 @@ import ArgumentParser
 import EmbeddingServer
 import Encoders
 import Foundation
+import GRPCDoor
 import LateInteraction
 import Logging
 import ServiceLifecycle
@@ -22,6 +23,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "Port to bind (0: any free port).")
     var port = 7878
+
+    @Option(name: .long, help: "Port for the gRPC door (Protos/multiembed/v1/service.proto and grpc.health.v1) on the same host, with the same limits and keys; 0: any free port. Without it, none.")
+    var grpcPort: Int?
 
     @Option(name: .long, help: "File of accepted API keys, one per line ('#' starts a comment). Without it, no authentication.")
     var apiKeyFile: String?
@@ -48,6 +52,9 @@ struct ServeCommand: AsyncParsableCommand {
     func validate() throws {
         guard !model.isEmpty else { throw ValidationError("give at least one --model DIR") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535, got \(port)") }
+        if let grpcPort, !(0...65535).contains(grpcPort) {
+            throw ValidationError("--grpc-port must be in 0...65535, got \(grpcPort)")
+        }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
     }
 
@@ -72,11 +79,16 @@ struct ServeCommand: AsyncParsableCommand {
         let files = OpenFileLimit.prepare(maxConnections: configuration.limits.maxConnections)
         if let warning = files.warning { logger.warning("\(warning)") }
         configuration.limits.maxConnections = files.maxConnections
-        let server = EmbeddingServer(configuration: configuration, models: bundles, store: store, logger: logger)
+        let grpc = grpcPort.map { GRPCDoor(host: configuration.host, port: $0) }
+        let server = EmbeddingServer(
+            configuration: configuration, models: bundles, store: store, logger: logger, doors: grpc.map { [$0] } ?? [])
         let announce = Task {
             guard let address = await server.listeningAddress(), let port = address.port else { return }
             let host = address.ipAddress ?? configuration.host
             FileHandle.standardError.write(Data("listening on \(host):\(port)\n".utf8))
+            if let grpc, let grpcPort = await grpc.listeningPort() {
+                FileHandle.standardError.write(Data("grpc listening on \(host):\(grpcPort)\n".utf8))
+            }
         }
         let group = ServiceGroup(
             configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
