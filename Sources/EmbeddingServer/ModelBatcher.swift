@@ -142,6 +142,11 @@ final class ModelBatcher: Sendable {
     }
 
     private func compute(_ batch: [WorkItem]) -> [InputOutcome] {
+        switch model.bundle.encoders {
+        case .lateInteractionText(let colbert): return Self.computeColBERT(batch, encoder: colbert)
+        case .lateInteractionVisual(let visual): return Self.computeVisual(batch, encoder: visual)
+        case .textEmbedder, .sharedTextImage: break
+        }
         switch batch.first?.input.lane {
         case .text:
             guard let text = model.bundle.text else { return [] }
@@ -151,7 +156,7 @@ final class ModelBatcher: Sendable {
                 switch item.input {
                 case .text(let encoding, let options): items.append((encoding, options))
                 case .page(let page, let options): items += page.windows.map { ($0, options) }
-                case .image: break
+                case .image, .lateText, .latePage, .visualImage, .visualQuery: break
                 }
             }
             let embedded = text.embedBatch(items)
@@ -169,8 +174,8 @@ final class ModelBatcher: Sendable {
                     } catch {
                         return .failed(error.description)
                     }
-                case .image:
-                    return .failed("an image in a text batch")
+                case .image, .lateText, .latePage, .visualImage, .visualQuery:
+                    return .failed("an input of another model kind in a text batch")
                 }
             }
         case .image:
