@@ -6,10 +6,10 @@ import WireProtocol
 
 /// One embed call in the server's own terms, whichever transport (or collection operation)
 /// it came from: the inputs, the options, and how the caller names its inputs in messages.
-/// ``EmbeddingService/embed(_:receivedAt:deadline:reservation:)`` answers it with an
-/// ``EmbedOutcome``; the framed protocol's EmbedRequest is converted into one
-/// (``EmbeddingService/embed(_:receivedAt:deadline:reservation:)-wire``) and so are the inputs
-/// of Upsert, Search and Score (``MultiVectorResolver``).
+/// `EmbeddingService.embed(_ call: EmbedCall, ...)` answers it with an ``EmbedOutcome``. The
+/// framed protocol's EmbedRequest is converted into one (`EmbedCall.init(_:)`, in
+/// EmbeddingService+Wire.swift), and so are the inputs of Upsert, Search and Score
+/// (``MultiVectorResolver``); another transport needs only its own conversion.
 struct EmbedCall: Sendable {
     /// The model's name; "" is the server's default model.
     var model = ""

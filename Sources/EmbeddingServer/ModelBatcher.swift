@@ -24,6 +24,10 @@ import Tokenizers
 /// fewer inputs are queued than the previous batch had, the thread waits up to `maxWait` for
 /// more, so closed-loop clients sending one text each land in the same batch again. Inputs
 /// whose request has expired or been cancelled are dropped before inference.
+///
+/// Every model kind runs here: text embedders and CLIP (texts, pages, images), ColBERT-style
+/// models (query and document texts, document pages; ``computeColBERT(_:encoder:)``) and
+/// ColModernVBERT (tiled images and pages, text queries; ``computeVisual(_:encoder:)``).
 final class ModelBatcher: Sendable {
     let model: ServedModel
     let policy: BatchPolicy
