@@ -90,6 +90,14 @@ struct ServerColModernVBertTests {
             page.page.image = try Self.imageBytes(golden.images[0].file)
             let paged = try await connection.ok(Self.embed(id: 3, model: bundle.name, inputs: [page])).embed
             #expect(paged.embeddings[0].multiVector == images.embeddings[0].multiVector)
+            // A PDF page is rendered, then tiled like an image; no text layer is read.
+            let rendered = try await connection.answer(Self.embed(id: 6, model: bundle.name, inputs: [
+                ServerPageTests.pageInput(pdf: ServerPageTests.pdf, page: 1), ServerPageTests.pageInput(pdf: ServerPageTests.pdf, page: 9),
+            ]))
+            #expect(rendered.status.inputErrors.map(\.index) == [1], "\(rendered.status)")
+            #expect(rendered.embed.embeddings[0].multiVector.dimension == UInt32(golden.embedding_dim))
+            #expect(rendered.embed.embeddings[0].multiVector.count > 0)
+            #expect(!rendered.embed.embeddings[0].hasPageText)
 
             let texts = golden.queries.map(\.text)
             let queries = try await connection.ok(ServerLateInteractionEmbedTests.multiVectorRequest(id: 4, model: bundle.name, texts: texts)).embed
