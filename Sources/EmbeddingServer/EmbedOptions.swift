@@ -10,31 +10,24 @@ struct EmbedOptions: Sendable {
     var encoding: Multiembed_V1_Encoding
     var output: EmbeddingOutput
 
-    /// Checks the request-level fields. Errors here fail the whole request.
-    init(_ request: Multiembed_V1_EmbedRequest, model: ServedModel, limits: ServerLimits) throws(ServerError) {
-        switch request.output {
-        case .pooled: output = .pooled
-        case .multiVector: output = .multiVector
-        case .both: output = .both
-        case .UNRECOGNIZED(let value): throw .invalidArgument("unknown output \(value)")
-        }
+    /// For late-interaction models: the side texts are encoded as, and the instruction put
+    /// before each text ("" = none).
+    var side: RetrievalSide = .document
+    var instruction = ""
+
+    /// Checks the call's options against the model. Errors here fail the whole call.
+    init(_ call: EmbedCall, model: ServedModel, limits: ServerLimits) throws(ServerError) {
+        output = call.output
+        encoding = call.encoding
         if output != .pooled, model.tokenDimension == 0 {
             throw ServerError(.unimplemented, "model \(model.name) has no multi-vector output")
         }
-        switch request.encoding {
-        case .UNRECOGNIZED(let value): throw .invalidArgument("unknown encoding \(value)")
-        default: encoding = request.encoding
-        }
-        let truncation: TruncationPolicy
-        switch request.truncate {
-        case .end: truncation = .end
-        case .start: truncation = .start
-        case .error: truncation = .error
-        case .UNRECOGNIZED(let value): throw .invalidArgument("unknown truncate \(value)")
+        if output != .multiVector, model.dimension == 0 {
+            throw .invalidArgument(
+                "model \(model.name) (\(model.bundle.encoders)) has no pooled embedding: ask for OUTPUT_MULTI_VECTOR")
         }
         var dimensions: Int?
-        if request.dimensions != 0 {
-            let requested = Int(request.dimensions)
+        if let requested = call.dimensions {
             guard model.allowedDimensions.contains(requested) else {
                 throw .invalidArgument(
                     "dimensions \(requested) is not allowed for model \(model.name); allowed: "
@@ -43,26 +36,19 @@ struct EmbedOptions: Sendable {
             // The full size is no truncation; the encoders' own lists may omit it.
             dimensions = requested == model.dimension ? nil : requested
         }
-        let normalize: Bool?
-        switch request.normalize {
-        case .modelDefault: normalize = nil
-        case .on: normalize = true
-        case .off: normalize = false
-        case .UNRECOGNIZED(let value): throw .invalidArgument("unknown normalize \(value)")
-        }
 
         // Neither set = the model's default prompt; "" in either = no prompt at all.
         var promptName: String?
         var instruction: String?
-        switch request.prompt {
-        case nil:
+        switch call.prompt {
+        case .modelDefault:
             break
         case .instruction(let text):
             instruction = text
-        case .promptName(let name) where name.isEmpty:
+        case .name(let name) where name.isEmpty:
             instruction = ""
-        case .promptName(let name):
-            let prompts = model.bundle.text?.pipeline.prompts ?? [:]
+        case .name(let name):
+            let prompts = model.prompts
             guard prompts[name] != nil else {
                 let known = prompts.keys.sorted().map { "'\($0)'" }.joined(separator: ", ")
                 throw .notFound(
@@ -71,11 +57,30 @@ struct EmbedOptions: Sendable {
             }
             promptName = name
         }
+        switch model.bundle.encoders {
+        case .lateInteractionText:
+            // The prompt names are the two sides; the markers are applied whatever is asked.
+            let named: RetrievalSide? = promptName.map { $0 == RetrievalSide.query.promptName ? .query : .document }
+            if let side = call.side, let named, named != side {
+                throw .invalidArgument(
+                    "model \(model.name) encodes these texts as \(side.promptName)s; prompt '\(named.promptName)' asks for the other side")
+            }
+            side = call.side ?? named ?? .document
+            self.instruction = instruction ?? ""
+            guard call.truncation != .start else {
+                throw .invalidArgument("model \(model.name) cuts long texts at the end only; TRUNCATE_START is not supported")
+            }
+        case .lateInteractionVisual:
+            side = call.side ?? .query
+            self.instruction = instruction ?? ""
+        case .textEmbedder, .sharedTextImage:
+            break
+        }
         text = TextEmbeddingOptions(
-            promptName: promptName, instruction: instruction, dimensions: dimensions, normalize: normalize,
-            truncation: truncation, output: output)
+            promptName: promptName, instruction: instruction, dimensions: dimensions, normalize: call.normalize,
+            truncation: call.truncation, output: output)
         image = ImageEmbeddingOptions(
-            output: output, normalize: normalize, dimensions: dimensions,
+            output: output, normalize: call.normalize, dimensions: dimensions,
             limits: ImageLimits(
                 maxPixels: limits.maxImagePixels, maxEncodedBytes: limits.maxImageBytes, maxPatches: limits.maxPatches))
     }

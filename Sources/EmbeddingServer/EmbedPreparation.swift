@@ -18,33 +18,41 @@ struct EmbedPreparation: Sendable {
     /// milliseconds), then added to `ready`.
     var pages: [(index: Int, page: Multiembed_V1_Page)] = []
 
-    /// Prepares every input of `request`. Throws only for request-level problems.
+    /// Prepares every input of a call; `names` names them in errors. Throws only for
+    /// call-level problems.
     init(
-        _ request: Multiembed_V1_EmbedRequest, model: ServedModel, options: EmbedOptions, limits: ServerLimits
+        _ inputs: [EmbedInput], names: InputNames, model: ServedModel, options: EmbedOptions, limits: ServerLimits
     ) throws(ServerError) {
         var texts: [(index: Int, text: String)] = []
-        for (index, input) in request.inputs.enumerated() {
-            switch input.kind {
+        let takesText = model.bundle.text != nil || model.bundle.lateInteraction != nil || model.bundle.lateInteractionVisual != nil
+        for (index, input) in inputs.enumerated() {
+            switch input {
             case .text(let text):
-                guard model.bundle.text != nil else {
-                    failures.append((index, .invalidArgument("input \(index): model \(model.name) does not take text input")))
+                guard takesText else {
+                    failures.append((index, .invalidArgument("\(names[index]): model \(model.name) does not take text input")))
                     continue
                 }
                 let bytes = text.utf8.count
                 guard bytes <= limits.maxTextBytes else {
                     failures.append((index, .invalidArgument(
-                        "input \(index): text of \(bytes) bytes exceeds max_text_bytes (\(limits.maxTextBytes))")))
+                        "\(names[index]): text of \(bytes) bytes exceeds max_text_bytes (\(limits.maxTextBytes))")))
                     continue
                 }
                 texts.append((index, text))
-            case .image(let image):
-                prepareImage(image, index: index, model: model, options: options, limits: limits)
-            case .patches(let patches):
-                preparePatches(patches, index: index, model: model, options: options, limits: limits)
+            case .image(let data, let name):
+                if let visual = model.bundle.lateInteractionVisual {
+                    prepareVisualImage(data, name: name, index: index, names: names, encoder: visual, options: options, limits: limits)
+                } else {
+                    prepareImage(data, name: name, index: index, names: names, model: model, options: options, limits: limits)
+                }
+            case .patches(let rows, let cols, let patchSize, let channels, let data):
+                preparePatches(
+                    rows: rows, cols: cols, patchSize: patchSize, channels: channels, data: data, index: index, names: names,
+                    model: model, options: options, limits: limits)
             case .page(let page):
-                guard model.bundle.text != nil else {
+                guard takesText else {
                     failures.append((index, .invalidArgument(
-                        "input \(index): model \(model.name) has no text tower to embed a page's words with")))
+                        "\(names[index]): model \(model.name) has no text tower to embed a page's words with")))
                     continue
                 }
                 let bytes: Int
@@ -52,20 +60,25 @@ struct EmbedPreparation: Sendable {
                 case .image(let data): bytes = data.count
                 case .pdf(let data): bytes = data.count
                 case nil:
-                    failures.append((index, .invalidArgument("input \(index): the page has neither an image nor a PDF")))
+                    failures.append((index, .invalidArgument("\(names[index]): the page has neither an image nor a PDF")))
                     continue
                 }
                 guard bytes <= limits.maxImageBytes else {
                     failures.append((index, .invalidArgument(
-                        "input \(index): a page of \(bytes) bytes exceeds max_image_bytes (\(limits.maxImageBytes))")))
+                        "\(names[index]): a page of \(bytes) bytes exceeds max_image_bytes (\(limits.maxImageBytes))")))
                     continue
                 }
                 pages.append((index, page))
-            case nil:
-                failures.append((index, .invalidArgument("input \(index) has no text, image, patches or page")))
+            case .empty:
+                failures.append((index, .invalidArgument("\(names[index]) has no text, image, patches or page")))
             }
         }
-        if let text = model.bundle.text {
+        switch model.bundle.encoders {
+        case .lateInteractionText(let colbert):
+            prepareColBERTTexts(texts, names: names, encoder: colbert, options: options)
+        case .lateInteractionVisual(let visual):
+            prepareVisualQueries(texts, names: names, encoder: visual, options: options)
+        case .textEmbedder(let text), .sharedTextImage(let text, _):
             let tokenized: [Result<Tokenizers.TokenizedText, EmbeddingError>]
             do throws(EmbeddingError) {
                 tokenized = try text.tokenize(texts.map(\.text), options: options.text)
@@ -75,7 +88,7 @@ struct EmbedPreparation: Sendable {
             for ((index, _), result) in zip(texts, tokenized) {
                 switch result {
                 case .success(let encoding): ready.append((index, .text(encoding, options.text)))
-                case .failure(let error): failures.append((index, .invalidArgument(Self.message(error, index: index))))
+                case .failure(let error): failures.append((index, .invalidArgument(Self.message(error, name: names[index]))))
                 }
             }
         }
@@ -83,67 +96,69 @@ struct EmbedPreparation: Sendable {
     }
 
     private mutating func prepareImage(
-        _ image: Multiembed_V1_ImageBytes, index: Int, model: ServedModel, options: EmbedOptions, limits: ServerLimits
+        _ data: Data, name imageName: String, index: Int, names: InputNames, model: ServedModel, options: EmbedOptions,
+        limits: ServerLimits
     ) {
         guard let embedder = model.bundle.image else {
-            failures.append((index, .invalidArgument("input \(index): model \(model.name) does not take image input")))
+            failures.append((index, .invalidArgument("\(names[index]): model \(model.name) does not take image input")))
             return
         }
-        let name = image.name.isEmpty ? "input \(index)" : image.name
-        guard image.data.count <= limits.maxImageBytes else {
+        let name = imageName.isEmpty ? names[index] : imageName
+        guard data.count <= limits.maxImageBytes else {
             failures.append((index, .invalidArgument(
-                "input \(index) (\(name)): image of \(image.data.count) bytes exceeds max_image_bytes (\(limits.maxImageBytes))")))
+                "\(names[index]) (\(name)): image of \(data.count) bytes exceeds max_image_bytes (\(limits.maxImageBytes))")))
             return
         }
-        let bytes = [UInt8](image.data)
+        let bytes = [UInt8](data)
         do throws(ImageError) {
             let header = try ImageDecoder.readHeader(bytes, name: name, limits: options.image.limits)
             guard header.pixelCount <= limits.maxImagePixels else {
                 failures.append((index, .invalidArgument(
-                    "input \(index) (\(name)): image of \(header.width)x\(header.height) pixels exceeds max_image_pixels (\(limits.maxImagePixels))")))
+                    "\(names[index]) (\(name)): image of \(header.width)x\(header.height) pixels exceeds max_image_pixels (\(limits.maxImagePixels))")))
                 return
             }
             pixels[index] = header.pixelCount
         } catch {
-            failures.append((index, .invalidArgument("input \(index): \(error.description)")))
+            failures.append((index, .invalidArgument("\(names[index]): \(error.description)")))
             return
         }
         switch embedder.patchGrid(.encoded(bytes: bytes, name: name), index: index, limits: options.image.limits) {
         case .success(let grid): ready.append((index, .image(grid, options.image)))
         case .failure(let error):
             pixels[index] = nil
-            failures.append((index, .invalidArgument(Self.message(error, index: index))))
+            failures.append((index, .invalidArgument(Self.message(error, name: names[index]))))
         }
     }
 
     private mutating func preparePatches(
-        _ patches: Multiembed_V1_Patches, index: Int, model: ServedModel, options: EmbedOptions, limits: ServerLimits
+        rows: UInt32, cols: UInt32, patchSize: UInt32, channels: UInt32, data: Data, index: Int, names: InputNames,
+        model: ServedModel, options: EmbedOptions, limits: ServerLimits
     ) {
         guard let embedder = model.bundle.image else {
-            failures.append((index, .invalidArgument("input \(index): model \(model.name) does not take patches input")))
+            failures.append((index, .invalidArgument("\(names[index]): model \(model.name) does not take patches input")))
             return
         }
-        let grid = UInt64(patches.rows) * UInt64(patches.cols)
+        let grid = UInt64(rows) * UInt64(cols)
         guard grid <= UInt64(limits.maxPatches) else {
             failures.append((index, .invalidArgument(
-                "input \(index): patch grid \(patches.rows)x\(patches.cols) exceeds max_patches (\(limits.maxPatches))")))
+                "\(names[index]): patch grid \(rows)x\(cols) exceeds max_patches (\(limits.maxPatches))")))
             return
         }
         // Sizes are checked in 64 bits before anything is allocated from them.
-        let expected = grid * UInt64(patches.channels) * UInt64(patches.patchSize) * UInt64(patches.patchSize) * 4
-        guard UInt64(patches.data.count) == expected else {
+        let expected = grid * UInt64(channels) * UInt64(patchSize) * UInt64(patchSize) * 4
+        guard UInt64(data.count) == expected else {
             failures.append((index, .invalidArgument(
-                "input \(index): patches data has \(patches.data.count) bytes; a \(patches.rows)x\(patches.cols) grid of "
-                    + "\(patches.channels)x\(patches.patchSize)x\(patches.patchSize) float32 patches takes \(expected)")))
+                "\(names[index]): patches data has \(data.count) bytes; a \(rows)x\(cols) grid of "
+                    + "\(channels)x\(patchSize)x\(patchSize) float32 patches takes \(expected)")))
             return
         }
-        let values = Self.littleEndianFloats(patches.data)
+        let values = Self.littleEndianFloats(data)
         let input = ImageInput.patches(
-            rows: Int(patches.rows), cols: Int(patches.cols), patchSize: Int(patches.patchSize),
-            channels: Int(patches.channels), values: values)
+            rows: Int(rows), cols: Int(cols), patchSize: Int(patchSize),
+            channels: Int(channels), values: values)
         switch embedder.patchGrid(input, index: index, limits: options.image.limits) {
         case .success(let grid): ready.append((index, .image(grid, options.image)))
-        case .failure(let error): failures.append((index, .invalidArgument(Self.message(error, index: index))))
+        case .failure(let error): failures.append((index, .invalidArgument(Self.message(error, name: names[index]))))
         }
     }
 
@@ -156,16 +171,16 @@ struct EmbedPreparation: Sendable {
         }
     }
 
-    /// A per-input error message naming the input's position in the request (the encoders
-    /// number inputs within the list they were given).
-    static func message(_ error: EmbeddingError, index: Int) -> String {
+    /// A per-input error message naming the input as the caller does (the encoders number
+    /// inputs within the list they were given, not the caller's).
+    static func message(_ error: EmbeddingError, name: String) -> String {
         switch error {
         case .inputTooLong(_, let tokens, let limit):
-            "input \(index) has \(tokens) tokens, more than the model's limit of \(limit), and truncate is TRUNCATE_ERROR"
+            "\(name) has \(tokens) tokens, more than the model's limit of \(limit), and truncate is TRUNCATE_ERROR"
         case .invalidInput(_, let reason):
-            "input \(index): \(reason)"
+            "\(name): \(reason)"
         default:
-            "input \(index): \(error.description)"
+            "\(name): \(error.description)"
         }
     }
 }

@@ -24,6 +24,10 @@ import Tokenizers
 /// fewer inputs are queued than the previous batch had, the thread waits up to `maxWait` for
 /// more, so closed-loop clients sending one text each land in the same batch again. Inputs
 /// whose request has expired or been cancelled are dropped before inference.
+///
+/// Every model kind runs here: text embedders and CLIP (texts, pages, images), ColBERT-style
+/// models (query and document texts, document pages; ``computeColBERT(_:encoder:)``) and
+/// ColModernVBERT (tiled images and pages, text queries; ``computeVisual(_:encoder:)``).
 final class ModelBatcher: Sendable {
     let model: ServedModel
     let policy: BatchPolicy
@@ -142,6 +146,11 @@ final class ModelBatcher: Sendable {
     }
 
     private func compute(_ batch: [WorkItem]) -> [InputOutcome] {
+        switch model.bundle.encoders {
+        case .lateInteractionText(let colbert): return Self.computeColBERT(batch, encoder: colbert)
+        case .lateInteractionVisual(let visual): return Self.computeVisual(batch, encoder: visual)
+        case .textEmbedder, .sharedTextImage: break
+        }
         switch batch.first?.input.lane {
         case .text:
             guard let text = model.bundle.text else { return [] }
@@ -151,7 +160,7 @@ final class ModelBatcher: Sendable {
                 switch item.input {
                 case .text(let encoding, let options): items.append((encoding, options))
                 case .page(let page, let options): items += page.windows.map { ($0, options) }
-                case .image: break
+                case .image, .lateText, .latePage, .visualImage, .visualQuery: break
                 }
             }
             let embedded = text.embedBatch(items)
@@ -169,8 +178,8 @@ final class ModelBatcher: Sendable {
                     } catch {
                         return .failed(error.description)
                     }
-                case .image:
-                    return .failed("an image in a text batch")
+                case .image, .lateText, .latePage, .visualImage, .visualQuery:
+                    return .failed("an input of another model kind in a text batch")
                 }
             }
         case .image:

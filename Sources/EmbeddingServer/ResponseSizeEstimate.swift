@@ -1,4 +1,5 @@
 import Encoders
+import Pages
 import WireProtocol
 
 /// An upper bound on the bytes of an Embed response, known once the inputs are prepared (a text's
@@ -34,7 +35,7 @@ struct ResponseSizeEstimate: Sendable {
                 bytes += input.cost * tokenBytes
             }
             // A page's text layer comes back too: its text, and each word with its box.
-            if case .page(let page, _) = input {
+            if let page = input.preparedPage {
                 bytes += page.page.words.reduce(0) { $0 + 2 * $1.text.utf8.count + Self.bytesPerWord }
                 // The image's patch vectors, when asked for, follow the words' token vectors.
                 if options.output.wantsTokenVectors, let patches = page.patches?.vectors.count {
@@ -63,4 +64,14 @@ extension EmbeddingOutput {
     var wantsPooledVector: Bool { self != .multiVector }
     /// Whether the response carries a vector per token or patch.
     var wantsTokenVectors: Bool { self != .pooled }
+}
+
+extension PreparedInput {
+    /// The page whose text layer comes back with the input's vectors, if any.
+    var preparedPage: PreparedPage? {
+        switch self {
+        case .page(let page, _), .latePage(let page): page
+        case .text, .image, .lateText, .visualImage, .visualQuery: nil
+        }
+    }
 }

@@ -29,6 +29,11 @@ struct ServedModel: Sendable {
             dimension = 0
             tokenDimension = colbert.dimension
             allowedDimensions = []
+        } else if let visual = bundle.lateInteractionVisual {
+            // ColModernVBERT: token vectors only, of its projection's width.
+            dimension = 0
+            tokenDimension = visual.dimension
+            allowedDimensions = []
         } else {
             dimension = 0
             tokenDimension = 0
@@ -38,8 +43,24 @@ struct ServedModel: Sendable {
 
     /// The kinds of input the model takes.
     var inputKinds: [Multiembed_V1_InputKind] {
-        (bundle.text != nil || bundle.lateInteraction != nil ? [.text] : []) + (bundle.image != nil ? [.image, .patches] : [])
-            + (bundle.text != nil || bundle.lateInteraction != nil ? [.page] : [])
+        switch bundle.encoders {
+        case .textEmbedder, .lateInteractionText: [.text, .page]
+        case .sharedTextImage: [.text, .image, .patches, .page]
+        case .lateInteractionVisual: [.text, .image, .page]
+        }
+    }
+
+    /// The prompts a call may name, by name. A ColBERT-style model's are its two sides, each
+    /// with its marker as the text: "query" (marker and [MASK] expansion) and "document" (marker
+    /// and skip list; the default).
+    var prompts: [String: String] {
+        switch bundle.encoders {
+        case .textEmbedder(let text), .sharedTextImage(let text, _): text.pipeline.prompts
+        case .lateInteractionText(let colbert):
+            [RetrievalSide.query.promptName: colbert.conventions.queryPrefix,
+             RetrievalSide.document.promptName: colbert.conventions.documentPrefix]
+        case .lateInteractionVisual: [:]
+        }
     }
 
     /// The model's entry in an InfoResponse.
@@ -59,6 +80,17 @@ struct ServedModel: Sendable {
         }
         if let colbert = bundle.lateInteraction {
             info.maxInputTokens = UInt32(colbert.conventions.documentLength)
+            info.prompts = prompts
+            info.defaultPromptName = RetrievalSide.document.promptName
+            info.normalizes = true
+        }
+        if let visual = bundle.lateInteractionVisual {
+            info.maxInputTokens = UInt32(visual.model.textModel.maxPositions)
+            info.patchSize = UInt32(visual.model.config.visionConfig.patchSize)
+            info.imageSize = UInt32(visual.processor.tileSize)
+            info.imageMean = visual.processor.config.imageMean.map { Float($0) }
+            info.imageStd = visual.processor.config.imageStd.map { Float($0) }
+            info.normalizes = true
         }
         if let image = bundle.image {
             info.patchSize = UInt32(image.vision.config.patchSize)

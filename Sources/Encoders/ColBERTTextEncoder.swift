@@ -65,6 +65,12 @@ public struct ColBERTTextEncoder: Sendable {
         public var ids: [Int32]
         public var attendable: [Bool]
         public var truncated: Bool
+
+        public init(ids: [Int32], attendable: [Bool], truncated: Bool) {
+            self.ids = ids
+            self.attendable = attendable
+            self.truncated = truncated
+        }
     }
 
     /// Query input: marker after `[CLS]`, `[MASK]` padding to `query_length`.
@@ -114,6 +120,36 @@ public struct ColBERTTextEncoder: Sendable {
         let skip = skiplistIDs
         let inputs = tokenized.map { Input(ids: $0, attendable: [Bool](repeating: true, count: $0.count), truncated: false) }
         return run(inputs) { input, position in !skip.contains(input.ids[position]) }
+    }
+
+    /// Vectors of inputs already laid out (``queryInput(_:)``, ``documentInput(_:)``, or a page's
+    /// document windows), in one call so the backbone batches them; `dropSkiplisted[i]` says
+    /// whether input i is a document, whose skip-listed tokens lose their vectors. A server's
+    /// batcher prepares inputs on one thread and runs them here on its model thread; each
+    /// input's vectors are the same bits whatever else is in the call (sequences are packed).
+    public func encode(_ inputs: [Input], dropSkiplisted: [Bool]) -> [[[Float]]] {
+        precondition(inputs.count == dropSkiplisted.count, "one skip-list flag per input")
+        let skip = skiplistIDs
+        let flagged = zip(inputs, dropSkiplisted).map { FlaggedInput(input: $0.0, dropSkiplisted: $0.1) }
+        var results: [[[Float]]] = []
+        results.reserveCapacity(inputs.count)
+        var start = 0
+        while start < flagged.count {
+            let batch = Array(flagged[start ..< min(start + 32, flagged.count)])
+            start += batch.count
+            let states = backbone(batch.map(\.input.ids), attendable: batch.map(\.input.attendable))
+            for (index, item) in batch.enumerated() {
+                let rows = states.sequences[index]
+                let kept = (0 ..< rows.count).filter { !item.dropSkiplisted || !skip.contains(item.input.ids[$0]) }.map { rows.lowerBound + $0 }
+                results.append(head.project(states.values, rows: kept))
+            }
+        }
+        return results
+    }
+
+    private struct FlaggedInput {
+        var input: Input
+        var dropSkiplisted: Bool
     }
 
     /// Encodes inputs in batches of 32 and keeps the positions `keep` accepts.

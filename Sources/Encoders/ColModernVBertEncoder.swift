@@ -136,6 +136,23 @@ public struct ColModernVBertEncoder: Sendable {
         return project(model(ids, tiles: Array(repeating: [], count: ids.count)))
     }
 
+    /// The token ids of a text query (`process_queries`: prefix, text, augmentation tokens),
+    /// checked as ``encode(queries:)`` checks them, for ``encode(queryIDs:)`` later.
+    public func queryIDs(_ query: String) throws(EmbeddingError) -> [Int32] {
+        let ids = try tokenize(prompts.queryText(query), index: 0)
+        // The model would look for image features for it (transformers refuses the mismatch).
+        guard !ids.contains(model.imageTokenID) else {
+            throw .invalidInput(index: 0, reason: "a query may not contain the image token \(Idefics3Prompt.imageToken)")
+        }
+        return ids
+    }
+
+    /// The multi-vectors of queries already tokenised by ``queryIDs(_:)``, in one forward pass
+    /// (sequences packed: each query's vectors are the same bits whatever else is in the call).
+    public func encode(queryIDs: [[Int32]]) -> [[[Float]]] {
+        project(model(queryIDs, tiles: Array(repeating: [], count: queryIDs.count)))
+    }
+
     /// The patches of every tile of `page`, after checking its layout, shapes and values.
     private func tilePatches(_ page: Idefics3Tiles, index: Int) throws(EmbeddingError) -> [[Float]] {
         let side = processor.tileSize

@@ -43,7 +43,12 @@ public enum ColBERTPageEmbedder {
     /// A page as a query: its plain text through the query path (marker, `[MASK]` expansion, cut
     /// to the query length), as a typed query would be; its vectors map to no word.
     public static func query(_ page: PageText, with encoder: ColBERTTextEncoder) throws(EmbeddingError) -> PageEmbedding {
-        let rows = try encoder.encodeQueries([page.text])[0]
+        try query(page, vectors: try encoder.encodeQueries([page.text])[0])
+    }
+
+    /// A page as a query whose text was encoded elsewhere (``ColBERTTextEncoder/queryInput(_:)``
+    /// of ``PageText/text``, run by a server's batcher): `rows` are its vectors.
+    public static func query(_ page: PageText, vectors rows: [[Float]]) throws(EmbeddingError) -> PageEmbedding {
         let tokens: MultiVector
         do throws(LateInteractionError) { tokens = try MultiVector(rows: rows, context: "page query") } catch {
             throw .invalidOption(error.description)

@@ -70,11 +70,6 @@ struct ServeCommand: AsyncParsableCommand {
         // First, so a data directory in use is reported before the models spend seconds loading.
         let store = try openStore()
         let bundles = try model.map(loadModel)
-        // Refused at start rather than answering every request with an error.
-        if let visual = bundles.first(where: { $0.lateInteractionVisual != nil }) {
-            throw CommandFailure(
-                "model \(visual.name) (\(visual.encoders)) cannot be served yet: index and search with it on the command line (multiembed index add, search)")
-        }
         var configuration = try makeConfiguration()
         let files = OpenFileLimit.prepare(maxConnections: configuration.limits.maxConnections)
         if let warning = files.warning { logger.warning("\(warning)") }

@@ -60,7 +60,10 @@ struct ServerColBERTPageTests {
                 $0.inputs.append(ServerPageTests.pageInput(pdf: ServerPageTests.pdf, page: 1))
                 $0.output = .multiVector
             })
-            #expect(mixed.status.code == .unimplemented)
+            // Texts and pages together: both documents, through the same batcher.
+            #expect(mixed.status.code == .ok, "\(mixed.status.message)")
+            #expect(floats(mixed.embed.embeddings[0].multiVector.data) == (try colbert.encodeDocuments(["hi"])[0]).flatMap { $0 })
+            #expect(floats(mixed.embed.embeddings[1].multiVector.data) == floats(got[0].content.vectors.data))
             let bad = try await connection.answer(ServerPageTests.embed(
                 [ServerPageTests.pageInput(image: Data("not an image".utf8)), ServerPageTests.pageInput(pdf: ServerPageTests.pdf, page: 1)],
                 output: .multiVector))

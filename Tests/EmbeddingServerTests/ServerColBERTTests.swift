@@ -31,8 +31,9 @@ struct ServerColBERTTests {
             let model = try #require(try await connection.ok(info).info.models.first)
             #expect(model.tokenDimension == UInt32(ColBERTFixture.headWidth))
             #expect(model.inputKinds == [.text, .page])
-            let embed = try await connection.answer(embedRequest(id: 2, texts: ["hi"]) { $0.output = .multiVector })
-            #expect(embed.status.code == .unimplemented)
+            // Embed takes its texts too, as documents unless prompt_name is "query".
+            let embed = try await connection.ok(embedRequest(id: 2, texts: ["hi"]) { $0.output = .multiVector }).embed
+            #expect(floats(embed.embeddings[0].multiVector.data) == (try colbert.encodeDocuments(["hi"])[0]).flatMap { $0 })
 
             let created = try await connection.ok(CollectionRequest.create("colbert")).createCollection.collection
             #expect(created.dimension == UInt32(ColBERTFixture.headWidth))
@@ -58,8 +59,12 @@ struct ServerColBERTTests {
             let score = try await connection.ok(CollectionRequest.score(textSource("a cat on a mat"), [textSource(texts[0])])).score
             #expect(score.scores == [scores[0]])
 
-            let prompt = try await connection.answer(CollectionRequest.search("colbert", textSource("cat")) { $0.promptName = "query" })
+            // Its prompts are its two sides: a search query is a query.
+            let prompt = try await connection.answer(CollectionRequest.search("colbert", textSource("cat")) { $0.promptName = "passage" })
             #expect(prompt.status.code == .notFound)
+            let otherSide = try await connection.answer(CollectionRequest.search("colbert", textSource("cat")) { $0.promptName = "document" })
+            #expect(otherSide.status.code == .invalidArgument)
+            _ = try await connection.ok(CollectionRequest.search("colbert", textSource("cat")) { $0.promptName = "query" })
             let long = String(repeating: "word ", count: 50)
             let tooLong = try await connection.answer(CollectionRequest.upsert("colbert", [("ok", textSource("fine")), ("long", textSource(long))]) {
                 $0.truncate = .error

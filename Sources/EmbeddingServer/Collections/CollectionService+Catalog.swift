@@ -26,8 +26,8 @@ extension CollectionService {
             // A dense collection holds the model's pooled embeddings; a multi-vector one its
             // token vectors.
             let (modelDimension, what) = kind == .dense ? (served.dimension, "dimension") : (served.tokenDimension, "token_dimension")
-            if kind == .dense, served.bundle.lateInteraction != nil {
-                throw .invalidArgument("model \(served.name) (ColBERT) has no pooled embedding; a dense collection needs one")
+            if kind == .dense, served.dimension == 0 {
+                throw .invalidArgument("model \(served.name) (\(served.bundle.encoders)) has no pooled embedding; a dense collection needs one")
             }
             guard modelDimension > 0 else {
                 throw .invalidArgument(

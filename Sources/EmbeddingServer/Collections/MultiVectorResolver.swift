@@ -2,6 +2,7 @@ import Encoders
 import Foundation
 import LateInteraction
 import Pages
+import Tokenizers
 import WireProtocol
 
 /// Turns the MultiVectorSources of a request (inputs for the model, vectors the client computed,
@@ -9,9 +10,11 @@ import WireProtocol
 /// bad source rather than a failure of the whole batch, so an all-or-nothing caller can name
 /// every culprit.
 ///
-/// Inputs go through the same path as Embed (preparation off the event loops, the model's
-/// dynamic batcher, its limits), asking for multi-vector output in float32, so a document
-/// upserted from a text holds exactly the vectors Embed's OUTPUT_MULTI_VECTOR returns for it.
+/// Inputs go through the same embed call as Embed (``EmbeddingService/embed(_:receivedAt:deadline:reservation:)``:
+/// preparation off the event loops, the model's dynamic batcher, its limits), whatever the
+/// model kind, so a document upserted from a text holds exactly the vectors Embed's
+/// OUTPUT_MULTI_VECTOR returns for it. The call names each input as this request does, so its
+/// errors need no rewording.
 struct MultiVectorResolver: Sendable {
     /// The model that embeds inputs, or why inputs cannot be embedded here.
     enum Embedder: Sendable {
@@ -40,7 +43,7 @@ struct MultiVectorResolver: Sendable {
         var wantsTokens: Bool { self != .pooled }
         var wantsPooled: Bool { self != .tokens }
 
-        var wire: Multiembed_V1_Output {
+        var embedding: EmbeddingOutput {
             switch self {
             case .tokens: .multiVector
             case .pooled: .pooled
@@ -62,7 +65,7 @@ struct MultiVectorResolver: Sendable {
         var usage = Multiembed_V1_Usage()
     }
 
-    /// Embeds inputs (through its ``EmbeddingService``) and runs ColBERT encoding off the loops.
+    /// Embeds inputs (through its ``EmbeddingService``).
     let collections: CollectionService
     let embedder: Embedder
     let role: RetrievalSide
@@ -79,7 +82,7 @@ struct MultiVectorResolver: Sendable {
     /// Throws only what fails the request whatever its sources (an unknown prompt name, a full
     /// queue, a passed deadline).
     func resolve(
-        _ sources: [Multiembed_V1_MultiVectorSource], name: (Int) -> String,
+        _ sources: [Multiembed_V1_MultiVectorSource], name: @escaping @Sendable (Int) -> String,
         receivedAt: ContinuousClock.Instant, deadline: ContinuousClock.Instant?
     ) async throws(ServerError) -> Resolved {
         var resolved = Resolved(
@@ -110,62 +113,57 @@ struct MultiVectorResolver: Sendable {
             }
         }
         if case .model(let model) = embedder, !inputs.isEmpty {
-            if let colbert = model.bundle.lateInteraction {
-                // ColBERT models have token vectors only: a caller that asked for both decides
-                // what a missing pooled vector means.
-                guard outputs.wantsTokens else {
-                    throw .invalidArgument("model \(model.name) (ColBERT) has no pooled embedding; it cannot embed for dense search")
-                }
-                try await encode(inputs, colbert: colbert, model: model, name: name, into: &resolved)
-            } else {
-                try await embed(inputs, model: model, name: name, receivedAt: receivedAt, deadline: deadline, into: &resolved)
-            }
+            try await embed(inputs, model: model, name: name, receivedAt: receivedAt, deadline: deadline, into: &resolved)
         }
         resolved.failures.sort { $0.index < $1.index }
         return resolved
     }
 
-    /// Embeds `inputs` in one EmbedRequest and stores their vectors (or failures) by index.
+    /// Embeds `inputs` in one embed call and stores their vectors (or failures) by index.
     private func embed(
-        _ inputs: [(index: Int, input: Multiembed_V1_Input)], model: ServedModel, name: (Int) -> String,
+        _ inputs: [(index: Int, input: Multiembed_V1_Input)], model: ServedModel, name: @escaping @Sendable (Int) -> String,
         receivedAt: ContinuousClock.Instant, deadline: ContinuousClock.Instant?, into resolved: inout Resolved
     ) async throws(ServerError) {
-        var request = Multiembed_V1_EmbedRequest()
-        request.model = model.name
-        request.inputs = inputs.map(\.input)
-        request.output = outputs.wire
-        request.encoding = .float32
-        request.truncate = truncate
-        request.prompt = prompt.embedPrompt(role: role, model: model)
-        let (response, status, pages) = try await collections.embedding.embedWithPages(request, receivedAt: receivedAt, deadline: deadline)
-        resolved.usage.add(response.usage)
-        for (position, attachment) in pages where inputs.indices.contains(position) {
-            resolved.pages[inputs[position].index] = attachment
-        }
-        for failure in status.inputErrors {
-            let position = Int(failure.index)
-            guard inputs.indices.contains(position) else { continue }
-            let index = inputs[position].index
-            resolved.failures.append((index, ServerError(failure.code, Self.renamed(failure.message, position: position, as: name(index)))))
-        }
-        for (position, embedding) in response.embeddings.enumerated() where embedding.hasPooled {
-            resolved.pooled[inputs[position].index] = EmbedPreparation.littleEndianFloats(embedding.pooled.data)
-        }
-        for (position, embedding) in response.embeddings.enumerated() where embedding.hasMultiVector {
-            let index = inputs[position].index
-            let wire = embedding.multiVector
-            let values = EmbedPreparation.littleEndianFloats(wire.data)
-            let vectors: MultiVector
-            do throws(LateInteractionError) {
-                vectors = try MultiVector(dimension: Int(wire.dimension), values: values, context: name(index))
-            } catch {
-                resolved.failures.append((index, .invalidArgument(error.description)))
-                continue
+        var outputs = self.outputs
+        if model.dimension == 0 {
+            // Late-interaction models have token vectors only: a caller that asked for both
+            // decides what a missing pooled vector means.
+            guard outputs.wantsTokens else {
+                throw .invalidArgument("model \(model.name) (\(model.bundle.encoders)) has no pooled embedding; it cannot embed for dense search")
             }
-            if let failure = check(count: vectors.count, dimension: vectors.dimension, name: name(index), embedded: true) {
-                resolved.failures.append((index, failure))
-            } else {
-                resolved.vectors[index] = vectors
+            outputs = .tokens
+        }
+        let indices = inputs.map(\.index)
+        var call = EmbedCall(inputs: inputs.map { EmbedInput($0.input) })
+        call.model = model.name
+        call.output = outputs.embedding
+        call.truncation = try TruncationPolicy(wire: truncate)
+        call.prompt = prompt.embedPrompt(role: role, model: model)
+        call.side = role
+        call.names = InputNames { name(indices[$0]) }
+        let outcome = try await collections.embedding.embed(call, receivedAt: receivedAt, deadline: deadline)
+        resolved.usage.add(outcome.usage.wire)
+        for (position, result) in outcome.results.enumerated() {
+            let index = indices[position]
+            switch result {
+            case .failure(let failure):
+                resolved.failures.append((index, failure.error))
+            case .success(let embedded):
+                if let page = embedded.page { resolved.pages[index] = page }
+                resolved.pooled[index] = embedded.pooled
+                guard let rows = embedded.tokens else { continue }
+                let vectors: MultiVector
+                do throws(LateInteractionError) {
+                    vectors = try MultiVector(rows: rows, context: name(index))
+                } catch {
+                    resolved.failures.append((index, .invalidArgument(error.description)))
+                    continue
+                }
+                if let failure = check(count: vectors.count, dimension: vectors.dimension, name: name(index), embedded: true) {
+                    resolved.failures.append((index, failure))
+                } else {
+                    resolved.vectors[index] = vectors
+                }
             }
         }
     }
@@ -200,13 +198,5 @@ struct MultiVectorResolver: Sendable {
             return ServerError(requirements.mismatchCode, "\(name): vectors of dimension \(dimension), expected \(expected)")
         }
         return nil
-    }
-
-    /// An Embed input error names the input by its position in the EmbedRequest built here;
-    /// the client knows it by its place in its own request.
-    static func renamed(_ message: String, position: Int, as name: String) -> String {
-        let prefix = "input \(position)"
-        guard message.hasPrefix(prefix) else { return "\(name): \(message)" }
-        return name + message.dropFirst(prefix.count)
     }
 }

@@ -8,16 +8,17 @@ enum PromptChoice: Sendable, Equatable {
     case promptName(String)
     case instruction(String)
 
-    /// The EmbedRequest prompt that carries this choice for `role` on `model`: the model's
+    /// The embed call's prompt that carries this choice for `role` on `model`: the model's
     /// "query" / "document" prompt when it defines one, else no prompt at all. Not the model's
     /// default prompt, which is chosen for pooled embeddings, not for one side of a search.
-    func embedPrompt(role: RetrievalSide, model: ServedModel) -> Multiembed_V1_EmbedRequest.OneOf_Prompt {
+    /// (Late-interaction models get the side itself, ``EmbedCall/side``.)
+    func embedPrompt(role: RetrievalSide, model: ServedModel) -> EmbedPrompt {
         switch self {
-        case .promptName(let name): return .promptName(name)
+        case .promptName(let name): return .name(name)
         case .instruction(let text): return .instruction(text)
         case .convention:
             guard let text = model.bundle.text else { return .instruction("") }
-            return text.retrievalOptions(role, output: .multiVector).promptName.map { .promptName($0) } ?? .instruction("")
+            return text.retrievalOptions(role, output: .multiVector).promptName.map { .name($0) } ?? .instruction("")
         }
     }
 }

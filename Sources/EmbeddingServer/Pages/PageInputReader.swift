@@ -11,7 +11,7 @@ final class PageInputReader: Sendable {
     let reader: PageReader
     private let threads: NIOThreadPool
     /// Most bytes of one page image or PDF (Limits.max_image_bytes).
-    private let maxPDFBytes: Int
+    let maxPDFBytes: Int
 
     init(options: PageReader.Options, limits: ServerLimits) {
         let cores = ProcessInfo.processInfo.activeProcessorCount
@@ -23,10 +23,10 @@ final class PageInputReader: Sendable {
     func start() { threads.start() }
     func stop() async { try? await threads.shutdownGracefully() }
 
-    /// Reads `page` (input `index`): its image by OCR, or its PDF page (from its text layer, or
-    /// rendered and OCR'd). Failures are the input's own (INVALID_ARGUMENT naming it).
-    func read(_ page: Multiembed_V1_Page, index: Int) async -> Result<PageText, ServerError> {
-        await run { reader in reader.readNow(page, index: index) }
+    /// Reads `page` (the input called `name`): its image by OCR, or its PDF page (from its text
+    /// layer, or rendered and OCR'd). Failures are the input's own (INVALID_ARGUMENT naming it).
+    func read(_ page: Multiembed_V1_Page, name: String) async -> Result<PageText, ServerError> {
+        await run { reader in reader.readNow(page, name: name) }
     }
 
     /// Runs `work` on a page thread; UNAVAILABLE once the server is shutting down.
@@ -39,8 +39,8 @@ final class PageInputReader: Sendable {
     }
 
     /// `read`, on the calling thread.
-    func readNow(_ page: Multiembed_V1_Page, index: Int) -> Result<PageText, ServerError> {
-        let name = page.name.isEmpty ? "input \(index)" : "input \(index) (\(page.name))"
+    func readNow(_ page: Multiembed_V1_Page, name input: String) -> Result<PageText, ServerError> {
+        let name = Self.name(of: page, input: input)
         let languages = page.languages.isEmpty ? nil : page.languages
         let reader = self.reader, maxPDFBytes = self.maxPDFBytes
         // Checked whether or not the page needs OCR, so a typo is caught on any page.
@@ -72,6 +72,11 @@ final class PageInputReader: Sendable {
         case nil:
             return .failure(.invalidArgument("\(name): the page has neither an image nor a PDF"))
         }
+    }
+
+    /// How errors name a page: the input's name, and the page's own when it has one.
+    static func name(of page: Multiembed_V1_Page, input: String) -> String {
+        page.name.isEmpty ? input : "\(input) (\(page.name))"
     }
 
     /// Pages of a PDF given as bytes (Upsert expands a whole PDF into one document per page).

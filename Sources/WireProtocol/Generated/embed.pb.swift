@@ -81,13 +81,17 @@ public nonisolated enum Multiembed_V1_Output: SwiftProtobuf.Enum, Swift.CaseIter
   public typealias RawValue = Int
 
   /// One vector per input: the model's pooling (mean, CLS or end-of-text token), its projection
-  /// if any, ModelInfo.dimension values. The default.
+  /// if any, ModelInfo.dimension values. The default. Late-interaction models (ModelInfo.dimension
+  /// 0: ColBERT-style, ColModernVBERT) have none: INVALID_ARGUMENT, ask for OUTPUT_MULTI_VECTOR.
   case pooled // = 0
 
   /// One vector per token of a text (its special tokens and prompt included) or per patch of an
   /// image (the class token excluded), each of ModelInfo.token_dimension values, L2-normalised:
   /// the input to late-interaction (MaxSim) scoring. UNIMPLEMENTED when the model has none
-  /// (ModelInfo.token_dimension is 0).
+  /// (ModelInfo.token_dimension is 0). A ColBERT-style model gives one vector per position of
+  /// its query (expansion included) or per kept token of its document (see prompt_name);
+  /// ColModernVBERT one 128-value vector per token of an image's tiled prompt (a page: its
+  /// image) or of a query.
   case multiVector // = 1
 
   /// Both of the above, from one pass of the model.
@@ -255,6 +259,14 @@ public nonisolated struct Multiembed_V1_EmbedRequest: Sendable {
   /// A prompt of the model, by name: a key of ModelInfo.prompts, such as "query" or
   /// "document", as sentence-transformers' `prompt_name`. Unknown name = NOT_FOUND. Set to ""
   /// = no prompt at all, not even the model's default.
+  ///
+  /// Late-interaction models encode the two sides of a search differently, and this name
+  /// says which side the texts are on. A ColBERT-style model (PyLate, Stanford ColBERT) lists
+  /// exactly "query" (its query marker, [MASK] expansion to the query length) and "document"
+  /// (its document marker, cut to the document length, skip-listed tokens' vectors dropped)
+  /// in ModelInfo.prompts, with its marker as the text; unset or "" = "document"
+  /// (ModelInfo.default_prompt_name). Page inputs follow the same choice. ColModernVBERT
+  /// defines no prompts: its texts are always queries, its images and pages documents.
   public var promptName: String {
     get {
       if case .promptName(let v)? = prompt {return v}
@@ -265,7 +277,9 @@ public nonisolated struct Multiembed_V1_EmbedRequest: Sendable {
 
   /// A free instruction, prepended exactly as written (include any separator it needs, such as
   /// "query: " or a trailing space), as sentence-transformers' `prompt`. Set to "" = no prompt
-  /// at all, not even the model's default.
+  /// at all, not even the model's default. For a late-interaction model it is put before each
+  /// text, whose side is then the default one (documents for ColBERT-style models, queries for
+  /// ColModernVBERT), the markers still applied.
   public var instruction: String {
     get {
       if case .instruction(let v)? = prompt {return v}
@@ -309,10 +323,20 @@ public nonisolated struct Multiembed_V1_EmbedRequest: Sendable {
     /// A prompt of the model, by name: a key of ModelInfo.prompts, such as "query" or
     /// "document", as sentence-transformers' `prompt_name`. Unknown name = NOT_FOUND. Set to ""
     /// = no prompt at all, not even the model's default.
+    ///
+    /// Late-interaction models encode the two sides of a search differently, and this name
+    /// says which side the texts are on. A ColBERT-style model (PyLate, Stanford ColBERT) lists
+    /// exactly "query" (its query marker, [MASK] expansion to the query length) and "document"
+    /// (its document marker, cut to the document length, skip-listed tokens' vectors dropped)
+    /// in ModelInfo.prompts, with its marker as the text; unset or "" = "document"
+    /// (ModelInfo.default_prompt_name). Page inputs follow the same choice. ColModernVBERT
+    /// defines no prompts: its texts are always queries, its images and pages documents.
     case promptName(String)
     /// A free instruction, prepended exactly as written (include any separator it needs, such as
     /// "query: " or a trailing space), as sentence-transformers' `prompt`. Set to "" = no prompt
-    /// at all, not even the model's default.
+    /// at all, not even the model's default. For a late-interaction model it is put before each
+    /// text, whose side is then the default one (documents for ColBERT-style models, queries for
+    /// ColModernVBERT), the markers still applied.
     case instruction(String)
 
   }
