@@ -85,7 +85,7 @@ struct EmbedPreparation: Sendable {
     private mutating func prepareImage(
         _ image: Multiembed_V1_ImageBytes, index: Int, model: ServedModel, options: EmbedOptions, limits: ServerLimits
     ) {
-        guard let embedder = model.bundle.image else {
+        guard let embedder = model.bundle.imageEncoder else {
             failures.append((index, .invalidArgument("input \(index): model \(model.name) does not take image input")))
             return
         }
@@ -119,7 +119,7 @@ struct EmbedPreparation: Sendable {
     private mutating func preparePatches(
         _ patches: Multiembed_V1_Patches, index: Int, model: ServedModel, options: EmbedOptions, limits: ServerLimits
     ) {
-        guard let embedder = model.bundle.image else {
+        guard let embedder = model.bundle.imageEncoder else {
             failures.append((index, .invalidArgument("input \(index): model \(model.name) does not take patches input")))
             return
         }

@@ -20,9 +20,9 @@ struct ServedModel: Sendable {
             tokenDimension = text.tower.tokenDimension
             let matryoshka = text.pipeline.allowedDimensions.filter { (1...text.tower.pooledDimension).contains($0) }
             allowedDimensions = Array(Set(matryoshka + [dimension])).sorted()
-        } else if let image = bundle.image {
-            dimension = image.vision.projectionDimension
-            tokenDimension = image.vision.projectionDimension
+        } else if let image = bundle.imageEncoder {
+            dimension = image.dimension
+            tokenDimension = image.dimension
             allowedDimensions = [dimension]
         } else if let colbert = bundle.lateInteraction {
             // ColBERT-style: token vectors only (its head's width), no pooled vector.
@@ -38,7 +38,7 @@ struct ServedModel: Sendable {
 
     /// The kinds of input the model takes.
     var inputKinds: [Multiembed_V1_InputKind] {
-        (bundle.text != nil || bundle.lateInteraction != nil ? [.text] : []) + (bundle.image != nil ? [.image, .patches] : [])
+        (bundle.text != nil || bundle.lateInteraction != nil ? [.text] : []) + (bundle.imageEncoder != nil ? [.image, .patches] : [])
             + (bundle.text != nil || bundle.lateInteraction != nil ? [.page] : [])
     }
 
@@ -60,11 +60,11 @@ struct ServedModel: Sendable {
         if let colbert = bundle.lateInteraction {
             info.maxInputTokens = UInt32(colbert.conventions.documentLength)
         }
-        if let image = bundle.image {
-            info.patchSize = UInt32(image.vision.config.patchSize)
-            info.imageSize = UInt32(image.vision.config.imageSize)
-            info.imageMean = image.preprocessor.config.imageMean.map { Float($0) }
-            info.imageStd = image.preprocessor.config.imageStd.map { Float($0) }
+        if let image = bundle.imageEncoder {
+            info.patchSize = UInt32(image.patchSize)
+            info.imageSize = UInt32(image.nominalImageSize)
+            info.imageMean = image.imageMean.map { Float($0) }
+            info.imageStd = image.imageStd.map { Float($0) }
             if bundle.text == nil { info.normalizes = image.normalizeByDefault }
         }
         return info
