@@ -18,8 +18,8 @@ import Testing
         }
         let output = try CommandRunner.run(["embed", "--model", model, "--images"] + images)
         #expect(output.status == 0, "\(output.stderr)")
-        let lines = try output.jsonLines()
-        #expect(lines.count == 2 && lines.allSatisfy { EmbedCommandTests.floats($0["embedding"]).count == 32 })
+        let imageLines = try output.jsonLines()
+        #expect(imageLines.count == 2 && imageLines.allSatisfy { EmbedCommandTests.floats($0["embedding"]).count == 32 })
     }
 
     /// The JSON holds cosines, the model's logits (exp(ln 10) * cosine - 2.5 for tiny-siglip2)
