@@ -53,7 +53,8 @@ public struct Siglip2TextModel: TextTower {
     public var tokenDimension: Int { head.outFeatures }
 
     /// The states after `final_layer_norm` of each text's tokens (at their left-padded
-    /// positions), or of the last pad position for an empty text.
+    /// positions). An empty text has no token, so its range is empty; the state of its last
+    /// pad position, which ``pooled(_:ids:index:)`` reads, is the row just before that range.
     public func forward(_ ids: [[Int32]]) -> PackedHiddenStates {
         let h = config.hiddenSize
         let length = config.maxPositionEmbeddings
@@ -75,7 +76,8 @@ public struct Siglip2TextModel: TextTower {
         encoder(&states, sequences: sequences, causal: false, keyMask: keyMask)
         let rows = states.rows
         if rows > 0 { states.storage.withUnsafeMutableBufferPointer { finalLayerNorm($0.baseAddress!, rows: rows) } }
-        return PackedHiddenStates(values: states, sequences: sequences)
+        let tokenRanges = zip(ids, sequences).map { $0.isEmpty ? $1.upperBound ..< $1.upperBound : $1 }
+        return PackedHiddenStates(values: states, sequences: tokenRanges)
     }
 
     /// `head(final_layer_norm(h)[-1])`: transformers' `pooler_output`, `text_embeds` before normalising.
@@ -83,7 +85,7 @@ public struct Siglip2TextModel: TextTower {
         project(states.values.row(states.sequences[index].upperBound - 1))
     }
 
-    /// Every computed position through `head`.
+    /// Every token through `head` (none for an empty text).
     public func tokenVectors(_ states: PackedHiddenStates, index: Int) -> [[Float]] {
         states.sequences[index].map { project(states.values.row($0)) }
     }

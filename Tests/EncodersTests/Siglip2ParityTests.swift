@@ -69,8 +69,11 @@ import Testing
         let (text, _) = try Self.encoders()
         let golden = try Self.golden.get()
         // Beside other texts in one batch, so the masked row must not disturb them either.
-        let results = try text.embed(["", golden.texts[0].text], options: .init())
+        let results = try text.embed(["", golden.texts[0].text], options: .init(output: .both))
         let pooled = try #require(try results[0].get().pooled)
+        // No token, no token vector (a page without words needs one per token).
+        #expect(try results[0].get().tokenVectors == [] && results[0].get().tokenCount == 0)
+        #expect(try results[1].get().tokenVectors?.count == golden.texts[0].unpaddedIDs.count)
         #expect(Closeness.maxAbsDifference(pooled, reference) < 1e-4)
         #expect(Closeness.maxAbsDifference(try #require(try results[1].get().pooled), golden.texts[0].text_embeds) < 1e-4)
     }
