@@ -25,10 +25,11 @@ public enum Siglip2Architecture: ModelArchitecture {
         }
         let tokenizer = try folder.tokenizer(BPETokenizer.load(modelDirectory:))
         try folder.checkVocabulary(tokenizer, fits: config.textConfig.vocabSize, key: "text_config.vocab_size")
-        let processor = try Siglip2ImageProcessor(config: try processorConfig(folder))
+        let (processorSettings, processorPath) = try processorConfig(folder)
+        let processor = try Siglip2ImageProcessor(config: processorSettings, path: processorPath)
         guard processor.config.patchSize == config.visionConfig.patchSize else {
             throw .invalidConfig(
-                path: folder.url("processor_config.json").path,
+                path: processorPath,
                 reason: "patch_size \(processor.config.patchSize) differs from vision_config.patch_size \(config.visionConfig.patchSize)")
         }
         let pipeline = try SentenceTransformerPipeline.load(directory: folder.directory, normalize: true)
@@ -41,15 +42,16 @@ public enum Siglip2Architecture: ModelArchitecture {
 
     /// The image processor settings: `processor_config.json`'s `image_processor` section, or a
     /// standalone `preprocessor_config.json`; neither present means transformers' defaults.
-    static func processorConfig(_ folder: ModelFolder) throws(ModelLoadError) -> Siglip2ImageProcessorConfig {
+    /// Returns the settings and the file they came from.
+    static func processorConfig(_ folder: ModelFolder) throws(ModelLoadError) -> (Siglip2ImageProcessorConfig, String) {
         struct Processor: Decodable { var imageProcessor: Siglip2ImageProcessorConfig? }
         let combined = folder.url("processor_config.json")
         if FileManager.default.fileExists(atPath: combined.path),
             let section = try JSONFile.decode(Processor.self, at: combined).imageProcessor {
-            return section
+            return (section, combined.path)
         }
         let separate = folder.url("preprocessor_config.json")
-        guard FileManager.default.fileExists(atPath: separate.path) else { return Siglip2ImageProcessorConfig() }
-        return try JSONFile.decode(Siglip2ImageProcessorConfig.self, at: separate)
+        guard FileManager.default.fileExists(atPath: separate.path) else { return (Siglip2ImageProcessorConfig(), separate.path) }
+        return (try JSONFile.decode(Siglip2ImageProcessorConfig.self, at: separate), separate.path)
     }
 }

@@ -57,8 +57,9 @@ public struct Siglip2ImageProcessor: Sendable {
     /// Per channel, the normalised value of each 8-bit sample.
     private let sampleTable: [Float]
 
-    public init(config: Siglip2ImageProcessorConfig) throws(ModelLoadError) {
-        if let problem = config.problem { throw .invalidConfig(path: "processor_config.json", reason: problem) }
+    /// A processor for `config`, read from `path` (named in the error when it is unusable).
+    public init(config: Siglip2ImageProcessorConfig, path: String = "processor_config.json") throws(ModelLoadError) {
+        if let problem = config.problem { throw .invalidConfig(path: path, reason: problem) }
         self.config = config
         filter = ResampleFilter(rawValue: config.resample) ?? .bilinear
         var table: [Float] = []

@@ -87,3 +87,21 @@ import Testing
         #expect(try results[0].get().pooled == results[1].get().pooled)
     }
 }
+
+/// A SigLIP2 folder whose processor settings cannot work is refused at load, naming the file.
+@Suite struct Siglip2ConfigTests {
+    @Test func anUnusableProcessorConfigIsNamed() throws {
+        let folder = try ArchitectureRegistryTests.linkedCopy(of: Fixtures.url(Siglip2Golden.folder))
+        try folder.remove("processor_config.json")
+        try folder.write("processor_config.json", #"{"image_processor": {"patch_size": 16, "max_num_patches": 0}}"#)
+        let path = folder.url.appendingPathComponent("processor_config.json").path
+        #expect(throws: ModelLoadError.invalidConfig(path: path, reason: "max_num_patches must be positive, got 0")) {
+            try ModelBundle.load(directory: folder.url)
+        }
+        try folder.remove("processor_config.json")
+        try folder.write("processor_config.json", #"{"image_processor": {"patch_size": 14}}"#)
+        #expect(throws: ModelLoadError.invalidConfig(path: path, reason: "patch_size 14 differs from vision_config.patch_size 16")) {
+            try ModelBundle.load(directory: folder.url)
+        }
+    }
+}
