@@ -99,7 +99,7 @@ struct EmbedPreparation: Sendable {
         _ data: Data, name imageName: String, index: Int, names: InputNames, model: ServedModel, options: EmbedOptions,
         limits: ServerLimits
     ) {
-        guard let embedder = model.bundle.image else {
+        guard let embedder = model.bundle.imageEncoder else {
             failures.append((index, .invalidArgument("\(names[index]): model \(model.name) does not take image input")))
             return
         }
@@ -134,7 +134,7 @@ struct EmbedPreparation: Sendable {
         rows: UInt32, cols: UInt32, patchSize: UInt32, channels: UInt32, data: Data, index: Int, names: InputNames,
         model: ServedModel, options: EmbedOptions, limits: ServerLimits
     ) {
-        guard let embedder = model.bundle.image else {
+        guard let embedder = model.bundle.imageEncoder else {
             failures.append((index, .invalidArgument("\(names[index]): model \(model.name) does not take patches input")))
             return
         }

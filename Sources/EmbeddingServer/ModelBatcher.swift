@@ -183,7 +183,7 @@ final class ModelBatcher: Sendable {
                 }
             }
         case .image:
-            guard let image = model.bundle.image else { return [] }
+            guard let image = model.bundle.imageEncoder else { return [] }
             let items = batch.compactMap { item -> (grid: ClipVisionModel.PatchGrid, options: ImageEmbeddingOptions)? in
                 guard case .image(let grid, let options) = item.input else { return nil }
                 return (grid, options)

@@ -20,9 +20,9 @@ struct ServedModel: Sendable {
             tokenDimension = text.tower.tokenDimension
             let matryoshka = text.pipeline.allowedDimensions.filter { (1...text.tower.pooledDimension).contains($0) }
             allowedDimensions = Array(Set(matryoshka + [dimension])).sorted()
-        } else if let image = bundle.image {
-            dimension = image.vision.projectionDimension
-            tokenDimension = image.vision.projectionDimension
+        } else if let image = bundle.imageEncoder {
+            dimension = image.dimension
+            tokenDimension = image.dimension
             allowedDimensions = [dimension]
         } else if let colbert = bundle.lateInteraction {
             // ColBERT-style: token vectors only (its head's width), no pooled vector.
@@ -92,11 +92,11 @@ struct ServedModel: Sendable {
             info.imageStd = visual.processor.config.imageStd.map { Float($0) }
             info.normalizes = true
         }
-        if let image = bundle.image {
-            info.patchSize = UInt32(image.vision.config.patchSize)
-            info.imageSize = UInt32(image.vision.config.imageSize)
-            info.imageMean = image.preprocessor.config.imageMean.map { Float($0) }
-            info.imageStd = image.preprocessor.config.imageStd.map { Float($0) }
+        if let image = bundle.imageEncoder {
+            info.patchSize = UInt32(image.patchSize)
+            info.imageSize = UInt32(image.nominalImageSize)
+            info.imageMean = image.imageMean.map { Float($0) }
+            info.imageStd = image.imageStd.map { Float($0) }
             if bundle.text == nil { info.normalizes = image.normalizeByDefault }
         }
         return info

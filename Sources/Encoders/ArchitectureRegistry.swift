@@ -10,7 +10,8 @@
 ///    ``ModelFolder/withWeights(_:ignoring:_:)`` (ignoring only buffers and heads it never
 ///    runs), loads its tokenizer with ``ModelFolder/tokenizer(_:)`` and checks it with
 ///    ``ModelFolder/checkVocabulary(_:fits:key:)``, and returns ``ModelEncoders``: a
-///    ``TextEmbedder`` over a ``TextTower``, an ``ImageEmbedder``, or a
+///    ``TextEmbedder`` over a ``TextTower``, a ``SharedSpaceImageEncoder`` (CLIP's
+///    ``ImageEmbedder``, SigLIP2's ``Siglip2ImageEmbedder``), or a
 ///    ``ColBERTTextEncoder`` over a ``TokenEncoderBackbone``.
 /// 3. Add it to ``architectures`` below.
 /// 4. Test it against the reference goldens in `../shared/fixtures`, and its strictness (a
@@ -18,7 +19,7 @@
 public enum ArchitectureRegistry {
     /// The registered architectures.
     public static var architectures: [any ModelArchitecture.Type] {
-        [BertArchitecture.self, ClipArchitecture.self, ModernBertArchitecture.self, ModernVBertArchitecture.self]
+        [BertArchitecture.self, ClipArchitecture.self, ModernBertArchitecture.self, ModernVBertArchitecture.self, Siglip2Architecture.self]
     }
 
     /// Every `model_type` some architecture loads, sorted.

@@ -29,8 +29,12 @@ struct ClipEncoderLayer: Sendable {
         self.activation = activation
     }
 
-    /// `x += attn(LN1(x)); x += mlp(LN2(x))`, in place on `hidden`.
-    func callAsFunction(_ hidden: UnsafeMutablePointer<Float>, sequences: [Range<Int>], tokens: Int, causal: Bool, scratch: EncoderScratch) {
+    /// `x += attn(LN1(x)); x += mlp(LN2(x))`, in place on `hidden`. Keys whose `keyMask` flag
+    /// is false are left out of attention (a query with none left gets a zero context).
+    func callAsFunction(
+        _ hidden: UnsafeMutablePointer<Float>, sequences: [Range<Int>], tokens: Int, causal: Bool, scratch: EncoderScratch,
+        keyMask: UnsafePointer<Bool>? = nil
+    ) {
         let h = outProjection.outFeatures
         LayerNorm.apply(
             input: hidden, output: scratch.hidden, rows: tokens, width: h,
@@ -38,7 +42,8 @@ struct ClipEncoderLayer: Sendable {
         queryKeyValue(scratch.hidden, rows: tokens, into: scratch.qkv)
         Attention.multiHead(
             .init(query: scratch.qkv, key: scratch.qkv + h, value: scratch.qkv + 2 * h, stride: 3 * h),
-            sequences: sequences, heads: heads, headDimension: h / heads, output: scratch.context, causal: causal)
+            sequences: sequences, heads: heads, headDimension: h / heads, output: scratch.context, causal: causal,
+            keyMask: keyMask)
         // The residual is accumulated by the GEMM itself (beta = 1 onto a copy of x plus bias).
         outProjection.add(scratch.context, rows: tokens, to: hidden)
         LayerNorm.apply(
@@ -68,19 +73,34 @@ struct ClipEncoder: Sendable {
         self.intermediate = intermediate
     }
 
-    func callAsFunction(_ states: inout Tensor, sequences: [Range<Int>], causal: Bool) {
+    /// Runs every layer over `states`; `keyMask` (one flag per row, optional) leaves the rows
+    /// whose flag is false out of attention as keys (SigLIP2's all-padding text).
+    func callAsFunction(_ states: inout Tensor, sequences: [Range<Int>], causal: Bool, keyMask: [Bool]? = nil) {
         let tokens = states.rows
         guard tokens > 0 else { return }
+        precondition(keyMask.map { $0.count == tokens } ?? true, "one key flag per row")
         let (hidden, intermediate, layers) = (hidden, intermediate, layers)
-        states.storage.withUnsafeMutableBufferPointer { buffer in
-            let base = SendablePointer(buffer.baseAddress!)
-            SequenceGroups.forEach(sequences) { firstRow, group, rows in
-                EncoderScratch.withScratch(tokens: rows, hidden: hidden, intermediateSize: intermediate) { scratch in
-                    for layer in layers {
-                        layer(base.base + firstRow * hidden, sequences: group, tokens: rows, causal: causal, scratch: scratch)
+        let flags = keyMask ?? []
+        flags.withUnsafeBufferPointer { maskBuffer in
+            let mask = keyMask == nil ? nil : SendableFlags(maskBuffer.baseAddress!)
+            states.storage.withUnsafeMutableBufferPointer { buffer in
+                let base = SendablePointer(buffer.baseAddress!)
+                SequenceGroups.forEach(sequences) { firstRow, group, rows in
+                    EncoderScratch.withScratch(tokens: rows, hidden: hidden, intermediateSize: intermediate) { scratch in
+                        for layer in layers {
+                            layer(
+                                base.base + firstRow * hidden, sequences: group, tokens: rows, causal: causal, scratch: scratch,
+                                keyMask: mask.map { UnsafePointer($0.base + firstRow) })
+                        }
                     }
                 }
             }
         }
     }
+}
+
+/// Key flags shared read-only with the encoder's worker threads.
+struct SendableFlags: @unchecked Sendable {
+    let base: UnsafePointer<Bool>
+    init(_ base: UnsafePointer<Bool>) { self.base = base }
 }

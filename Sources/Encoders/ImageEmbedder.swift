@@ -36,9 +36,11 @@ public struct ImageEmbeddingOptions: Sendable {
 
 /// The embedding of one image.
 public struct ImageEmbedding: Sendable, Equatable {
-    /// `image_embeds`: the class token through post_layernorm and visual_projection.
+    /// `image_embeds`: for CLIP the class token through post_layernorm and visual_projection,
+    /// for SigLIP2 the attention-pooling head's output.
     public var pooled: [Float]?
-    /// Every token (class token first, then patches row by row), projected and L2-normalised.
+    /// Every token, L2-normalised: for CLIP the class token then the patches row by row, projected;
+    /// for SigLIP2 the patches' `last_hidden_state` (SigLIP2 projects no token into the shared space).
     public var tokenVectors: [[Float]]?
     /// Patches the encoder computed.
     public var patchCount: Int
@@ -46,7 +48,7 @@ public struct ImageEmbedding: Sendable, Equatable {
 
 /// Images in, embeddings in the model's shared space out: decoding, preprocessing,
 /// patchifying, the vision tower, projection, Matryoshka and normalisation.
-public struct ImageEmbedder: Sendable {
+public struct ImageEmbedder: SharedSpaceImageEncoder {
     public let preprocessor: ImagePreprocessor
     public let vision: ClipVisionModel
     /// Normalise pooled vectors unless a request says otherwise.
@@ -58,87 +60,33 @@ public struct ImageEmbedder: Sendable {
         self.normalizeByDefault = normalizeByDefault
     }
 
+    public var patchSize: Int { vision.config.patchSize }
+    public var channels: Int { vision.config.numChannels }
+    public var dimension: Int { vision.projectionDimension }
+    public var nominalImageSize: Int { vision.config.imageSize }
+    public var imageMean: [Double] { preprocessor.config.imageMean }
+    public var imageStd: [Double] { preprocessor.config.imageStd }
+    /// CLIP is compared by cosine.
+    public var scoring: SharedSpaceScoring { .cosine }
+
     /// Turns one input into the patch grid the encoder takes, or says what is wrong with it. The
     /// grid is bounded by `limits.maxPatches`, the caller's (the server's configured
     /// `max_patches`, the command line's default), not by the model.
     public func patchGrid(_ input: ImageInput, index: Int, limits: ImageLimits) -> Result<ClipVisionModel.PatchGrid, EmbeddingError> {
-        let p = vision.config.patchSize
-        let channels = vision.config.numChannels
         switch input {
         case .encoded(let bytes, let name):
             do throws(ImageError) {
                 let image = try ImageDecoder.decode(bytes, name: name, limits: limits)
-                return patchGrid(fromPixels: preprocessor.pixelValues(image), index: index, maxPatches: limits.maxPatches)
+                return checkedPatches(fromPixels: preprocessor.pixelValues(image), index: index, maxPatches: limits.maxPatches)
             } catch {
                 return .failure(.invalidInput(index: index, reason: error.description))
             }
         case .pixels(let pixels):
-            return patchGrid(fromPixels: pixels, index: index, maxPatches: limits.maxPatches)
+            return checkedPatches(fromPixels: pixels, index: index, maxPatches: limits.maxPatches)
         case .patches(let rows, let cols, let patchSize, let inputChannels, let values):
-            guard patchSize == p else {
-                return .failure(.invalidInput(index: index, reason: "patch_size \(patchSize) does not match the model's \(p)"))
-            }
-            guard inputChannels == channels else {
-                return .failure(.invalidInput(index: index, reason: "channels \(inputChannels) does not match the model's \(channels)"))
-            }
-            guard rows > 0, cols > 0 else {
-                return .failure(.invalidInput(index: index, reason: "patch grid \(rows)x\(cols) is empty"))
-            }
-            let maxPatches = limits.maxPatches
-            guard rows <= maxPatches, cols <= maxPatches, rows * cols <= maxPatches else {
-                return .failure(.invalidInput(index: index, reason: "patch grid \(rows)x\(cols) exceeds the limit of \(maxPatches) patches"))
-            }
-            let expected = rows * cols * channels * p * p
-            guard values.count == expected else {
-                return .failure(.invalidInput(index: index, reason: "\(values.count) values given, a \(rows)x\(cols) grid of \(channels)x\(p)x\(p) patches needs \(expected)"))
-            }
-            if let bad = values.firstIndex(where: { !$0.isFinite }) {
-                return .failure(.invalidInput(index: index, reason: "value \(bad) is \(values[bad]) (NaN or infinite)"))
-            }
-            return .success(.init(rows: rows, cols: cols, values: values))
+            return checkedPatches(rows: rows, cols: cols, patchSize: patchSize, channels: inputChannels, values: values, index: index,
+                maxPatches: limits.maxPatches)
         }
-    }
-
-    private func patchGrid(fromPixels pixels: PixelValues, index: Int, maxPatches: Int) -> Result<ClipVisionModel.PatchGrid, EmbeddingError> {
-        guard pixels.channels == vision.config.numChannels else {
-            return .failure(.invalidInput(index: index, reason: "\(pixels.channels) channels, the model takes \(vision.config.numChannels)"))
-        }
-        guard pixels.values.allSatisfy(\.isFinite) else {
-            return .failure(.invalidInput(index: index, reason: "pixel values hold NaN or infinity"))
-        }
-        do throws(ImageError) {
-            let cut = try Patchify.patches(pixels, patchSize: vision.config.patchSize)
-            guard cut.rows * cut.cols <= maxPatches else {
-                return .failure(.invalidInput(index: index, reason: "\(cut.rows)x\(cut.cols) patches exceed the limit of \(maxPatches)"))
-            }
-            return .success(.init(rows: cut.rows, cols: cut.cols, values: cut.values))
-        } catch {
-            return .failure(.invalidInput(index: index, reason: error.description))
-        }
-    }
-
-    /// Embeds images; an input that cannot be decoded or is malformed fails alone.
-    public func embed(_ inputs: [ImageInput], options: ImageEmbeddingOptions = .init()) throws(EmbeddingError) -> [Result<ImageEmbedding, EmbeddingError>] {
-        guard options.batchSize > 0 else { throw .invalidOption("batch size must be positive, got \(options.batchSize)") }
-        if let dimensions = options.dimensions, !(1...vision.projectionDimension).contains(dimensions) {
-            throw .invalidDimensions(requested: dimensions, allowed: "1...\(vision.projectionDimension)")
-        }
-        var results: [Result<ImageEmbedding, EmbeddingError>] = []
-        results.reserveCapacity(inputs.count)
-        var start = 0
-        while start < inputs.count {
-            let slice = inputs[start ..< min(start + options.batchSize, inputs.count)]
-            let grids = slice.enumerated().map { patchGrid($1, index: start + $0, limits: options.limits) }
-            var embedded = embedBatch(grids.compactMap { try? $0.get() }.map { ($0, options) })[...]
-            for grid in grids {
-                switch grid {
-                case .failure(let error): results.append(.failure(error))
-                case .success: results.append(.success(embedded.removeFirst()))
-                }
-            }
-            start += slice.count
-        }
-        return results
     }
 
     /// One forward pass over patch grids that may come from different requests, each with its

@@ -18,7 +18,9 @@ public struct ModelBundle: Sendable {
 
     /// The text embedder, if the model has one (``ModelEncoders/text``).
     public var text: TextEmbedder? { encoders.text }
-    /// The image embedder, if the model has one (``ModelEncoders/image``).
+    /// The image encoder, if the model has one (``ModelEncoders/imageEncoder``: CLIP, SigLIP2).
+    public var imageEncoder: (any SharedSpaceImageEncoder)? { encoders.imageEncoder }
+    /// CLIP's image embedder, for tools that need its tower directly (``ModelEncoders/image``).
     public var image: ImageEmbedder? { encoders.image }
     /// The late-interaction text encoder of a ColBERT-style folder (PyLate Dense head or Stanford
     /// HF_ColBERT); such a folder has no pooled `text` encoder.

@@ -6,8 +6,9 @@
 public enum ModelEncoders: Sendable {
     /// Pooled (and per-token) vectors of texts: sentence-transformers embedders (BERT).
     case textEmbedder(TextEmbedder)
-    /// Texts and images embedded into one shared space (CLIP), compared by cosine.
-    case sharedTextImage(text: TextEmbedder, image: ImageEmbedder)
+    /// Texts and images embedded into one shared space (CLIP, SigLIP2), compared by cosine
+    /// (which the image encoder's ``SharedSpaceImageEncoder/scoring`` may turn into a sigmoid logit).
+    case sharedTextImage(text: TextEmbedder, image: any SharedSpaceImageEncoder)
     /// Late-interaction multi-vectors of queries and documents, no pooled vector: ColBERT-style
     /// models (PyLate, Stanford ColBERT), with their markers, query expansion and skip list.
     case lateInteractionText(ColBERTTextEncoder)
@@ -23,13 +24,18 @@ public enum ModelEncoders: Sendable {
         }
     }
 
-    /// The image embedder, if the model has one.
-    public var image: ImageEmbedder? {
+    /// The image encoder, if the model has one (CLIP or SigLIP2).
+    public var imageEncoder: (any SharedSpaceImageEncoder)? {
         switch self {
         case .sharedTextImage(_, let image): image
         case .textEmbedder, .lateInteractionText, .lateInteractionVisual: nil
         }
     }
+
+    /// CLIP's image embedder, for the tools that drive its tower and preprocessor directly (a
+    /// page's patch vectors, the vision benchmark); nil for other models, SigLIP2 included,
+    /// whose images go through ``imageEncoder``.
+    public var image: ImageEmbedder? { imageEncoder as? ImageEmbedder }
 
     /// The late-interaction text encoder, if the model is ColBERT-style.
     public var lateInteraction: ColBERTTextEncoder? {

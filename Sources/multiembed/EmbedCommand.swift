@@ -120,7 +120,7 @@ struct EmbedCommand: ParsableCommand {
     }
 
     private func embedImages(_ bundle: ModelBundle) throws {
-        guard let embedder = bundle.image else {
+        guard let embedder = bundle.imageEncoder else {
             throw CommandFailure("model \(bundle.name) has no image encoder (it is a \(bundle.modelType) text model)")
         }
         let files = try ImageFiles.collect(images)

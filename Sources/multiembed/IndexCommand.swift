@@ -174,7 +174,7 @@ struct IndexAdd: ParsableCommand {
                 progress.update(done)
             }
         } else if !images.isEmpty {
-            guard let embedder = bundle.image else { throw CommandFailure("model \(bundle.name) has no image encoder for \(images[0])") }
+            guard let embedder = bundle.imageEncoder else { throw CommandFailure("model \(bundle.name) has no image encoder for \(images[0])") }
             for batch in stride(from: 0, to: images.count, by: 8).map({ Array(images[$0 ..< min($0 + 8, images.count)]) }) {
                 var documents: [StoredDocument] = []
                 for path in batch {

@@ -3,13 +3,16 @@ import EmbeddingKernels
 import Encoders
 import Foundation
 
-/// `multiembed similarity`: cosine similarities of texts against images in a CLIP model's
-/// shared space, as a table (texts down, images across) or JSON.
+/// `multiembed similarity`: cosine similarities of texts against images in a shared-space
+/// model (CLIP, SigLIP2), as a table (texts down, images across) or JSON. For a model trained
+/// with a sigmoid (SigLIP2) the table shows what its users read: the probability that each
+/// text matches each image, sigmoid(exp(logit_scale) * cosine + logit_bias), each pair on its
+/// own; the JSON then holds the cosines, logits and probabilities.
 struct SimilarityCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "similarity", abstract: "Cosine similarity of texts against images in one model's shared space.")
+        commandName: "similarity", abstract: "Similarity of texts against images in one model's shared space (cosine; SigLIP2: match probability).")
 
-    @Option(name: .long, help: "A model folder with both a text and an image encoder (CLIP).")
+    @Option(name: .long, help: "A model folder with both a text and an image encoder (CLIP, SigLIP2).")
     var model: String
 
     @Option(name: .long, parsing: .upToNextOption, help: "Texts to compare (each argument is one text).")
@@ -30,7 +33,7 @@ struct SimilarityCommand: ParsableCommand {
     func run() throws {
         warnIfBLASIsPinned()
         let bundle = try loadModel(model)
-        guard let textEncoder = bundle.text, let imageEncoder = bundle.image else {
+        guard let textEncoder = bundle.text, let imageEncoder = bundle.imageEncoder else {
             throw CommandFailure("model \(bundle.name) needs both a text and an image encoder for similarity")
         }
         let allTexts = text + (try texts.map(readTexts) ?? [])
@@ -46,16 +49,25 @@ struct SimilarityCommand: ParsableCommand {
             throw CommandFailure(error.description)
         }
         let scores = textVectors.map { t in imageVectors.map { Float(VectorMath.dot(t, $0, count: t.count)) } }
+        let scoring = imageEncoder.scoring
+        let probabilities = scores.map { $0.compactMap { scoring.probability(cosine: $0) } }
+        let sigmoid = probabilities.first?.isEmpty == false
         if json {
-            let object: [String: Any] = ["texts": allTexts, "images": files, "scores": scores.map { $0.map(Double.init) }]
+            var object: [String: Any] = ["texts": allTexts, "images": files, "scores": scores.map { $0.map(Double.init) }]
+            if sigmoid {
+                object["logits"] = scores.map { $0.map { Double(scoring.logit(cosine: $0)) } }
+                object["probabilities"] = probabilities.map { $0.map(Double.init) }
+            }
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
             return
         }
+        let table = sigmoid ? probabilities : scores
+        if sigmoid { print("match probability: sigmoid(exp(logit_scale) * cosine + logit_bias), each pair on its own") }
         let names = files.map { ($0 as NSString).lastPathComponent }
         print("text".padding(toLength: 32, withPad: " ", startingAt: 0) + names.map { " " + String($0.prefix(14)).padding(toLength: 14, withPad: " ", startingAt: 0) }.joined())
-        for (row, label) in zip(scores, allTexts) {
-            let cells = row.map { " " + String(format: "%+.4f", $0).padding(toLength: 14, withPad: " ", startingAt: 0) }.joined()
+        for (row, label) in zip(table, allTexts) {
+            let cells = row.map { " " + String(format: sigmoid ? "%.4f" : "%+.4f", $0).padding(toLength: 14, withPad: " ", startingAt: 0) }.joined()
             print(String(label.prefix(32)).padding(toLength: 32, withPad: " ", startingAt: 0) + cells)
         }
     }

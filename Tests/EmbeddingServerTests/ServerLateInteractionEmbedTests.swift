@@ -94,7 +94,9 @@ struct ServerLateInteractionEmbedTests {
             defer { connection.close() }
             let long = (0 ..< 1024).map { "a long queue of documents to keep the model busy for a while, number \($0)" }
             try await connection.send(Self.multiVectorRequest(id: 1, model: bundle.name, texts: long))
-            var late = Self.multiVectorRequest(id: 2, model: bundle.name, texts: ["too late"])
+            // Many inputs, so that taking turns with the long request it cannot finish within
+            // its millisecond even on the fastest machine.
+            var late = Self.multiVectorRequest(id: 2, model: bundle.name, texts: (0 ..< 64).map { "too late \($0)" })
             late.deadlineMs = 1
             try await Task.sleep(for: .milliseconds(5))
             try await connection.send(late)

@@ -11,7 +11,7 @@ import Testing
         let folder = try TemporaryDirectory()
         try folder.write("config.json", #"{"model_type": "llama", "hidden_size": 64}"#)
         let configPath = folder.url.appendingPathComponent("config.json").path
-        #expect(throws: ModelLoadError.unsupportedArchitecture(modelType: "llama", path: configPath, supported: ["bert", "clip", "modernbert", "modernvbert"])) {
+        #expect(throws: ModelLoadError.unsupportedArchitecture(modelType: "llama", path: configPath, supported: ["bert", "clip", "modernbert", "modernvbert", "siglip2"])) {
             try ModelBundle.load(directory: folder.url)
         }
         do {
@@ -24,7 +24,7 @@ import Testing
             _ = try ModelBundle.load(directory: folder.url)
             Issue.record("a config without model_type loaded")
         } catch {
-            #expect(error == .unsupportedArchitecture(modelType: "", path: configPath, supported: ["bert", "clip", "modernbert", "modernvbert"]))
+            #expect(error == .unsupportedArchitecture(modelType: "", path: configPath, supported: ["bert", "clip", "modernbert", "modernvbert", "siglip2"]))
             #expect(error.description.hasPrefix("no model_type in \(configPath)"))
         }
     }
@@ -62,7 +62,7 @@ import Testing
             return
         }
         #expect(bundle.modelType == "clip")
-        #expect(text.tower.pooledDimension == 24 && image.vision.projectionDimension == 24)
+        #expect(text.tower.pooledDimension == 24 && image.dimension == 24)
         #expect(bundle.text != nil && bundle.image != nil && bundle.lateInteraction == nil)
     }
 
@@ -162,6 +162,9 @@ import Testing
         WeightsCase(
             name: "ColModernVBERT", makeFolder: { try linkedCopy(of: Fixtures.url("tiny-colmodernvbert")) }, file: "model.safetensors",
             removed: "model.vision_model.post_layernorm.weight", reshaped: "model.connector.modality_projection.weight"),
+        WeightsCase(
+            name: "SigLIP2", makeFolder: { try linkedCopy(of: Fixtures.url("tiny-siglip2")) }, file: "model.safetensors",
+            removed: "vision_model.head.probe", reshaped: "vision_model.head.mlp.fc1.weight"),
     ]
 
     @Test(arguments: weightsCases) func unknownTensorIsRefusedByName(_ weights: WeightsCase) throws {
