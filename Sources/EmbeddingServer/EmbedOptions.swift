@@ -82,7 +82,8 @@ struct EmbedOptions: Sendable {
         image = ImageEmbeddingOptions(
             output: output, normalize: call.normalize, dimensions: dimensions,
             limits: ImageLimits(
-                maxPixels: limits.maxImagePixels, maxEncodedBytes: limits.maxImageBytes, maxPatches: limits.maxPatches))
+                maxPixels: limits.maxImagePixels, maxEncodedBytes: limits.maxImageBytes, maxPatches: limits.maxPatches,
+                maxTiles: limits.maxTiles))
     }
 }
 

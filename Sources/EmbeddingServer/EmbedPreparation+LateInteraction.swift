@@ -73,7 +73,7 @@ extension EmbedPreparation {
             failures.append((index, .invalidArgument("\(names[index]): \(error.description)")))
             return
         }
-        switch Self.visualInput(image, encoder: encoder, name: name) {
+        switch Self.visualInput(image, encoder: encoder, name: name, maxTiles: limits.maxTiles) {
         case .success(let input):
             ready.append((index, input))
             pixels[index] = image.width * image.height
@@ -82,12 +82,14 @@ extension EmbedPreparation {
         }
     }
 
-    /// `image` tiled, with the ids of its visual prompt; a layout beyond the tile limit fails,
-    /// naming the input.
-    static func visualInput(_ image: RGBImage, encoder: ColModernVBertEncoder, name: String) -> Result<PreparedInput, ServerError> {
+    /// `image` tiled, with the ids of its visual prompt; a layout beyond `maxTiles` (the
+    /// server's `max_tiles`) or the model's own tile limit fails, naming the input.
+    static func visualInput(
+        _ image: RGBImage, encoder: ColModernVBertEncoder, name: String, maxTiles: Int
+    ) -> Result<PreparedInput, ServerError> {
         guard image.width > 0, image.height > 0 else { return .failure(.invalidArgument("\(name): the image is empty")) }
         do throws(ImageTilingError) {
-            let tiles = try encoder.processor.tiles(image)
+            let tiles = try encoder.processor.tiles(image, limit: maxTiles)
             do throws(EmbeddingError) {
                 return .success(.visualImage(tiles, promptIDs: try encoder.imagePromptIDs(rows: tiles.rows, cols: tiles.cols)))
             } catch {

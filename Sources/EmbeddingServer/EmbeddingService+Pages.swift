@@ -17,7 +17,7 @@ extension EmbeddingService {
     func readPages(into preparation: inout EmbedPreparation, model: ServedModel, options: EmbedOptions, names: InputNames) async {
         let pages = preparation.pages
         preparation.pages = []
-        let pageInputs = self.pageInputs, vision = model.bundle.image, modelName = model.name
+        let pageInputs = self.pageInputs, vision = model.bundle.image, modelName = model.name, maxTiles = limits.maxTiles
         if let visual = model.bundle.lateInteractionVisual {
             let read = await withTaskGroup(of: (Int, Result<(PreparedInput, Int), ServerError>).self) { group in
                 for (index, page) in pages {
@@ -29,7 +29,8 @@ extension EmbeddingService {
                         }
                         let result = await pageInputs.run { reader in
                             reader.pageImage(page, name: name, dpi: nil).flatMap { image in
-                                EmbedPreparation.visualInput(image, encoder: visual, name: PageInputReader.name(of: page, input: name))
+                                EmbedPreparation.visualInput(
+                                    image, encoder: visual, name: PageInputReader.name(of: page, input: name), maxTiles: maxTiles)
                                     .map { ($0, image.width * image.height) }
                             }
                         }

@@ -75,6 +75,10 @@ public struct ServerLimits: Sendable, Equatable {
     /// Most patches (rows x cols) of one image input, given as Patches or cut from an image's
     /// pixels. The same default as the command line's, defined once in ImageLimits.
     public var maxPatches: Int = ImageLimits.defaultMaxPatches
+    /// Most tiles one image or page may become in a tiling model (ColModernVBERT), the global
+    /// image included; a larger layout fails alone, naming the input. The same default as the
+    /// command line's, defined once in ImageLimits.
+    public var maxTiles: Int = ImageLimits.defaultMaxTiles
     /// Most open connections; one more is answered RESOURCE_EXHAUSTED (id 0) and closed.
     public var maxConnections: Int = 1024
     /// Most open connections from one client address (IP), so that a few clients cannot hold

@@ -111,6 +111,9 @@ extension ServerLimitDescriptor {
     public static let maxPatches = integer(
         "max-patches", \.limits.maxPatches, wire: { $0.maxPatches = UInt32(clamping: $1) },
         help: "Most patches (rows x cols) of one image, given as patches or cut from its pixels.")
+    public static let maxTiles = integer(
+        "max-tiles", \.limits.maxTiles, wire: nil,
+        help: "Most tiles one image or page may become in a tiling model (ColModernVBERT), the global image included.")
     public static let maxConnections = integer(
         "max-connections", \.limits.maxConnections, wire: { $0.maxConnections = UInt32(clamping: $1) },
         help: "Most open connections.")
@@ -153,7 +156,7 @@ extension ServerLimitDescriptor {
     /// Every limit, in the order `--help` lists them.
     public static let all: [ServerLimitDescriptor] = [
         maxFrameBytes, maxResponseBytes, maxAnswerBytesPerConnection, maxInputsPerRequest, maxTextBytes, maxImageBytes,
-        maxImagePixels, maxPatches, maxConnections, maxConnectionsPerAddress, maxFailedAuthentications,
+        maxImagePixels, maxPatches, maxTiles, maxConnections, maxConnectionsPerAddress, maxFailedAuthentications,
         maxInFlightPerConnection, maxQueuedInputs, maxVectorsPerDocument, maxTopK, frameTimeout, idleTimeout,
         maxBatchInputs, maxBatchTokens, maxBatchPatches,
     ]

@@ -85,16 +85,17 @@ public struct ColModernVBertEncoder: Sendable {
     }
 
     /// The multi-vector of one decoded image.
-    public func encode(image: RGBImage) throws(EmbeddingError) -> [[Float]] {
-        try encode(images: [image])[0]
+    public func encode(image: RGBImage, maxTiles: Int? = nil) throws(EmbeddingError) -> [[Float]] {
+        try encode(images: [image], maxTiles: maxTiles)[0]
     }
 
     /// The multi-vectors of decoded images, in one forward pass; an image that would become
-    /// more than ``Idefics3ImageProcessor/maxTiles`` tiles fails the call, naming its index.
-    public func encode(images: [RGBImage]) throws(EmbeddingError) -> [[[Float]]] {
+    /// more than `maxTiles` tiles (at most ``Idefics3ImageProcessor/maxTiles``) fails the call,
+    /// naming its index.
+    public func encode(images: [RGBImage], maxTiles: Int? = nil) throws(EmbeddingError) -> [[[Float]]] {
         var pages: [Idefics3Tiles] = []
         for (index, image) in images.enumerated() {
-            do throws(ImageTilingError) { pages.append(try processor.tiles(image)) } catch {
+            do throws(ImageTilingError) { pages.append(try processor.tiles(image, limit: maxTiles)) } catch {
                 throw .invalidInput(index: index, reason: error.description)
             }
         }

@@ -128,12 +128,14 @@ public struct Idefics3ImageProcessor: Sendable {
     }
 
     /// Tiles `image` (at least 1 x 1); fails before resizing anything when the layout exceeds
-    /// ``maxTiles``.
-    public func tiles(_ image: RGBImage) throws(ImageTilingError) -> Idefics3Tiles {
+    /// `limit` (the caller's, such as the server's `max_tiles`) or ``maxTiles`` (what the model
+    /// was loaded for), whichever is lower.
+    public func tiles(_ image: RGBImage, limit: Int? = nil) throws(ImageTilingError) -> Idefics3Tiles {
         precondition(image.width > 0 && image.height > 0, "cannot tile an empty image")
         let (rows, cols) = layout(width: image.width, height: image.height)
         let count = rows == 0 ? 1 : rows * cols + 1
-        guard count <= maxTiles else { throw .tooManyTiles(rows: rows, cols: cols, limit: maxTiles) }
+        let allowed = min(limit ?? maxTiles, maxTiles)
+        guard count <= allowed else { throw .tooManyTiles(rows: rows, cols: cols, limit: allowed) }
         let tile = tileSize
         var resized = image
         if config.doResize {

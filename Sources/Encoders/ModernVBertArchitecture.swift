@@ -1,4 +1,5 @@
 import Foundation
+import ImageIO
 import Tokenizers
 
 /// `model_type` `modernvbert`: colpali-engine's ColModernVBert, late interaction over page
@@ -12,7 +13,7 @@ public enum ModernVBertArchitecture: ModelArchitecture {
 
     /// Most tiles (global image included) one image may become unless configured otherwise:
     /// the 4 x 4 grid plus the global image of ModernVBERT's 2048-pixel, 512-tile processor.
-    public static let defaultMaxTiles = 17
+    public static let defaultMaxTiles = ImageLimits.defaultMaxTiles
 
     public static func load(_ folder: ModelFolder) throws(ModelLoadError) -> ModelEncoders {
         .lateInteractionVisual(try loadEncoder(folder))

@@ -17,6 +17,11 @@ public struct ImageLimits: Sendable, Equatable {
     /// of a 224-pixel image.
     public static let defaultMaxPatches = 4096
 
+    /// The default of `maxTiles`, for the command line and the server alike (the server's
+    /// `max_tiles` starts from it): 17 tiles, a 4x4 grid plus the global image, what
+    /// ColModernVBERT's processor makes of a page at its full 2048-pixel longest edge.
+    public static let defaultMaxTiles = 17
+
     /// Largest accepted `width * height`, checked against the header before any pixel memory is
     /// allocated (a decoded pixel costs 3 bytes, plus codec working memory).
     public var maxPixels: Int
@@ -31,15 +36,20 @@ public struct ImageLimits: Sendable, Equatable {
     /// Most patches (rows x cols) one image may become, given as raw patches or cut from its
     /// pixels: the vision tower's time and memory grow with it (attention with its square).
     public var maxPatches: Int
+    /// Most tiles one image may become in a tiling model (ColModernVBERT: the tiles and the
+    /// global image): each tile adds its tokens to the sequence, so this bounds its length.
+    public var maxTiles: Int
 
     /// Limits with the documented defaults (`defaultMaxPixels`, `defaultMaxEncodedBytes`, `defaultMaxPatches`, strict data).
     public init(
         maxPixels: Int = ImageLimits.defaultMaxPixels, maxEncodedBytes: Int = ImageLimits.defaultMaxEncodedBytes,
-        allowTruncated: Bool = false, maxPatches: Int = ImageLimits.defaultMaxPatches
+        allowTruncated: Bool = false, maxPatches: Int = ImageLimits.defaultMaxPatches,
+        maxTiles: Int = ImageLimits.defaultMaxTiles
     ) {
         self.maxPixels = maxPixels
         self.maxEncodedBytes = maxEncodedBytes
         self.allowTruncated = allowTruncated
         self.maxPatches = maxPatches
+        self.maxTiles = maxTiles
     }
 }

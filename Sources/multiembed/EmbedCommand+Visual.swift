@@ -38,7 +38,7 @@ extension EmbedCommand {
                     let bytes = try ImageFiles.read(file, maxBytes: maxImageBytes).get()
                     let image: RGBImage
                     do { image = try ImageDecoder.decode(bytes, name: file, limits: limits) } catch { throw CommandFailure(error.description) }
-                    let vectors = try encoder.encode(image: image)
+                    let vectors = try encoder.encode(image: image, maxTiles: maxTiles)
                     line += ",\"vectors\":[" + vectors.map(jsonArray).joined(separator: ",") + "]"
                 } catch {
                     failures += 1

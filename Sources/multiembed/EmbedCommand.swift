@@ -53,11 +53,15 @@ struct EmbedCommand: ParsableCommand {
     @Option(name: .long, help: "Largest image file, in bytes (the server's default max_image_bytes too).")
     var maxImageBytes = ImageLimits.defaultMaxEncodedBytes
 
+    @Option(name: .long, help: "Most tiles one image may become in a tiling model (ColModernVBERT), the global image included; a larger layout fails that image.")
+    var maxTiles = ImageLimits.defaultMaxTiles
+
     /// Batches embedded per round: bounds memory on huge inputs and paces the progress bar.
     /// Batches are packed without padding, so sorting by length over a longer window gains little.
     private static let batchesPerRound = 8
 
     func validate() throws {
+        guard maxTiles >= 1 else { throw ValidationError("--max-tiles must be at least 1, got \(maxTiles)") }
         if promptName != nil && instruction != nil {
             throw ValidationError("give --prompt-name or --instruction, not both")
         }

@@ -60,6 +60,9 @@ struct IndexAdd: ParsableCommand {
 
     @OptionGroup var reading: PageReadingOptions
 
+    @Option(name: .long, help: "Most tiles one image may become in a tiling model (ColModernVBERT), the global image included; a larger layout fails that image.")
+    var maxTiles = ImageLimits.defaultMaxTiles
+
     @Argument(help: "Image files, folders of images, or text files (one document per line).")
     var files: [String] = []
 
@@ -161,7 +164,7 @@ struct IndexAdd: ParsableCommand {
                         let bytes = try ImageFiles.read(path).get()
                         let image: RGBImage
                         do { image = try ImageDecoder.decode(bytes, name: path) } catch { throw CommandFailure(error.description) }
-                        let vectors = try visual.encode(image: image)
+                        let vectors = try visual.encode(image: image, maxTiles: maxTiles)
                         documents.append(StoredDocument(
                             id: path, vectors: try MultiVector(rows: vectors, context: path), metadata: ["source": path]))
                     } catch {

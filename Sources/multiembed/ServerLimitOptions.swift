@@ -15,6 +15,7 @@ struct ServerLimitOptions: ParsableArguments {
     @Option(name: .customLong(Limit.maxImageBytes.flag), help: .limit(Limit.maxImageBytes)) var maxImageBytes: Double?
     @Option(name: .customLong(Limit.maxImagePixels.flag), help: .limit(Limit.maxImagePixels)) var maxImagePixels: Double?
     @Option(name: .customLong(Limit.maxPatches.flag), help: .limit(Limit.maxPatches)) var maxPatches: Double?
+    @Option(name: .customLong(Limit.maxTiles.flag), help: .limit(Limit.maxTiles)) var maxTiles: Double?
     @Option(name: .customLong(Limit.maxConnections.flag), help: .limit(Limit.maxConnections)) var maxConnections: Double?
     @Option(name: .customLong(Limit.maxConnectionsPerAddress.flag), help: .limit(Limit.maxConnectionsPerAddress)) var maxConnectionsPerAddress: Double?
     @Option(name: .customLong(Limit.maxFailedAuthentications.flag), help: .limit(Limit.maxFailedAuthentications)) var maxFailedAuthentications: Double?
@@ -46,6 +47,7 @@ struct ServerLimitOptions: ParsableArguments {
             (Limit.maxImageBytes, maxImageBytes),
             (Limit.maxImagePixels, maxImagePixels),
             (Limit.maxPatches, maxPatches),
+            (Limit.maxTiles, maxTiles),
             (Limit.maxConnections, maxConnections),
             (Limit.maxConnectionsPerAddress, maxConnectionsPerAddress),
             (Limit.maxFailedAuthentications, maxFailedAuthentications),

@@ -111,7 +111,7 @@ struct ServerColModernVBertTests {
         }
     }
 
-    @Test("an image needing more tiles than the model allows fails alone, naming the input and the limit")
+    @Test("an image needing more tiles than max_tiles (or the model) allows fails alone, naming the input and the limit")
     func tileLimit() async throws {
         // document-page.png needs 2x2 tiles plus the global one; tall-40x200.png 2x1 plus one.
         let bundle = try Self.bundle(maxTiles: 3)
@@ -126,6 +126,17 @@ struct ServerColModernVBertTests {
             #expect(error.code == .invalidArgument)
             #expect(error.message.contains("input 0") && error.message.contains("document-page.png"), "\(error.message)")
             #expect(error.message.contains("limit of 3 tiles"), "\(error.message)")
+            #expect(answer.embed.embeddings[1].multiVector.count > 0)
+        }
+        // The same through the server's configured limit, with the model loaded for 17 tiles.
+        let full = try Self.bundle()
+        try await withServer(models: [full], configure: { $0.limits.maxTiles = 3 }) { _, port in
+            let connection = try await TestConnection(port: port)
+            defer { connection.close() }
+            let inputs = [try Self.imageInput("document-page.png"), try Self.imageInput("tall-40x200.png")]
+            let answer = try await connection.answer(Self.embed(id: 2, model: full.name, inputs: inputs))
+            #expect(answer.status.inputErrors.map(\.index) == [0])
+            #expect(answer.status.inputErrors.first?.message.contains("limit of 3 tiles") == true)
             #expect(answer.embed.embeddings[1].multiVector.count > 0)
         }
     }
