@@ -46,7 +46,7 @@ public enum Attention {
         parallelChunks(items, minimumPerChunk: cost > 200_000 ? 1 : items) { range in
             // Per item: a tile of score rows, plus the head's keys transposed to [d, length], both
             // padded to a multiple of eight keys.
-            let padded = (max(longest, 1) + 7) & ~7
+            let padded = SendableWork.keyStride(max(longest, 1))
             withUnsafeTemporaryAllocation(of: Float.self, capacity: padded * (headDimension + SendableWork.tileRows)) { scratch in
                 let scores = scratch.baseAddress!
                 let transposedKeys = scores + SendableWork.tileRows * padded
@@ -107,7 +107,7 @@ extension Attention {
         parallelChunks(items, minimumPerChunk: cost > 200_000 ? 1 : items) { range in
             // Eight more columns than the keys: a tile's scores are computed eight keys at a time
             // from its first key, which may read up to seven columns past the sequence's end.
-            let padded = ((max(longest, 1) + 7) & ~7) + 8
+            let padded = SendableWork.keyStride(max(longest, 1) + 8)
             withUnsafeTemporaryAllocation(of: Float.self, capacity: padded * (headDimension + SendableWork.tileRows)) { scratch in
                 let scores = scratch.baseAddress!
                 let transposedKeys = scores + SendableWork.tileRows * padded
@@ -135,7 +135,7 @@ extension SendableWork {
         let columnOffset = head * d
         let start = rows.lowerBound
         let length = rows.count
-        let paddedLength = ((length + 7) & ~7) + 8
+        let paddedLength = Self.keyStride(length + 8)
         transposeKeys(
             rows: rows, columnOffset: columnOffset, d: d, scale: 1 / Float(d).squareRoot(), into: transposedKeys,
             paddedLength: paddedLength)
@@ -190,6 +190,18 @@ private struct SendableWork: @unchecked Sendable {
     /// loads, which is where one row at a time spent most of its cycles.
     static let tileRows = 4
 
+    /// The row stride, in floats, of the transposed keys and of the score rows for `columns`
+    /// columns: at least `columns` rounded up to eight, and an odd number of 64-byte lines.
+    ///
+    /// A score block walks down the `d` rows of the transposed keys; with a stride of a multiple
+    /// of 1024 floats (a SigLIP tile's 1024 patches) every one of those rows maps to the same
+    /// 8-way L1 set, so the block was reloaded from L2 on every pass. An odd number of lines
+    /// spreads the rows over all the sets. Only the layout changes: every score and output is
+    /// the same chain of fused multiply-adds, bit for bit.
+    static func keyStride(_ columns: Int) -> Int {
+        (((columns + 15) / 16) | 1) * 16
+    }
+
     /// Attention of one head over one sequence.
     ///
     /// The head's keys are first transposed to `[d, length]`, so a query's scores against all
@@ -209,7 +221,7 @@ private struct SendableWork: @unchecked Sendable {
         let length = rows.count
         // Keys transposed to [d, paddedLength], pre-scaled by 1/sqrt(d); the padding columns
         // are zero and their scores are never read.
-        let paddedLength = (length + 7) & ~7
+        let paddedLength = Self.keyStride(length)
         transposeKeys(
             rows: rows, columnOffset: columnOffset, d: d, scale: scale, into: transposedKeys, paddedLength: paddedLength)
         let values = projections.value + start * stride + columnOffset

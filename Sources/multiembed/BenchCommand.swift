@@ -10,7 +10,9 @@ import ImageIO
 /// kernels (see ../shared/bench/README.md); the output line says which kernels were in use.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Benchmark the encoders.", subcommands: [BenchText.self, BenchImage.self, BenchMaxSim.self, BenchServer.self, BenchOCR.self])
+        commandName: "bench", abstract: "Benchmark the encoders.", subcommands: [
+            BenchText.self, BenchImage.self, BenchVisualPages.self, BenchVisualQueries.self, BenchMaxSim.self, BenchServer.self, BenchOCR.self,
+        ])
 }
 
 /// `multiembed bench text`: embeds the whole file once to warm up, then once timed.

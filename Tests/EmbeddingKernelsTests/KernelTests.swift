@@ -143,6 +143,33 @@ import Testing
         }
     }
 
+    /// A SigLIP tile's 1024 keys (whose transposed keys get a stride padded off 1024 floats, see
+    /// `SendableWork.keyStride`) and a shorter sequence beside it still match the Double reference.
+    @Test func longSequencesMatchReference() {
+        let (heads, d) = (1, 16)
+        let hidden = heads * d
+        let sequences = [0 ..< 1024, 1024 ..< 1224]
+        let tokens = 1224
+        let qkv = Reference.random(tokens * 3 * hidden, seed: 23, scale: 2)
+        var output = [Float](repeating: .nan, count: tokens * hidden)
+        qkv.withUnsafeBufferPointer { p in
+            let base = p.baseAddress!
+            Attention.multiHead(
+                .init(query: base, key: base + hidden, value: base + 2 * hidden, stride: 3 * hidden),
+                sequences: sequences, heads: heads, headDimension: d, output: &output)
+        }
+        let q = qkv, k = Array(qkv.dropFirst(hidden)) + [Float](repeating: 0, count: hidden)
+        let v = Array(qkv.dropFirst(2 * hidden)) + [Float](repeating: 0, count: 2 * hidden)
+        var worst = 0.0
+        for rows in sequences {
+            let expected = Reference.attention(q: q, k: k, v: v, stride: 3 * hidden, rows: rows, head: 0, d: d, causal: false)
+            for (offset, i) in rows.enumerated() {
+                for p in 0..<d { worst = max(worst, abs(Double(output[i * hidden + p]) - expected[offset][p])) }
+            }
+        }
+        #expect(worst < 1e-5, "largest difference \(worst)")
+    }
+
     /// A sequence padded inside a longer batch, masked by an attention mask, gets exactly the
     /// values it gets alone: padding never changes a result.
     @Test func paddingDoesNotChangeResults() {

@@ -1,21 +1,33 @@
 #!/usr/bin/env bash
 # Visual document retrieval with the multiembed CLI alone, no server (the alternative to run.sh):
-# index page images as
-# multi-vector documents (one vector per image patch, CLIP vision tower + visual projection),
-# then search them with text (one vector per query token, CLIP text tower + text projection),
-# scored by late interaction (MaxSim).
+# index page images as multi-vector documents, then search them with text, scored by late
+# interaction (MaxSim). With a CLIP model: one vector per image patch (vision tower + visual
+# projection) and one per query token (text tower + text projection). With a ColModernVBERT
+# model (colpali-engine layout, `model_type` modernvbert): one 128-dimensional vector per token
+# of each page's tiled prompt (image tiles and prompt alike) and of each query's
+# `process_queries` text, as colpali-engine indexes and scores them.
 #
-#   samples/visual-document-retrieval/run-cli.sh [MODEL_DIR] [IMAGE...]
+#   samples/visual-document-retrieval/run-cli.sh [--model MODEL_DIR] [IMAGE...]
+#   samples/visual-document-retrieval/run-cli.sh MODEL_DIR [IMAGE...]      (older form)
 #
 # Defaults: the tiny random-weight CLIP of the test fixtures and the fixture images, so the
-# script runs anywhere the repository builds. Random weights give arbitrary rankings: point
-# MODEL_DIR at a real CLIP checkpoint folder (Hugging Face layout, e.g. openai/clip-vit-base-patch32)
-# and pass your own page images for meaningful results.
+# script runs anywhere the repository builds; `--model Tests/Fixtures/tiny-colmodernvbert` runs
+# the ColModernVBERT path on the tiny fixture. Random weights give arbitrary rankings: point
+# --model at a real checkpoint folder (Hugging Face layout, e.g. openai/clip-vit-base-patch32 or
+# ModernVBERT/colmodernvbert) and pass your own page images for meaningful results.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-model="${1:-$root/Tests/Fixtures/tiny-clip}"
-shift || true
+model="$root/Tests/Fixtures/tiny-clip"
+if [ "${1:-}" = "--model" ]; then
+    [ "$#" -ge 2 ] || { echo "--model needs a model folder" >&2; exit 2; }
+    model="$2"
+    shift 2
+elif [ "$#" -gt 0 ] && [ -d "$1" ]; then
+    model="$1"
+    shift
+fi
+[ -f "$model/config.json" ] || { echo "$model is not a model folder (no config.json)" >&2; exit 2; }
 if [ "$#" -gt 0 ]; then
     pages=("$@")
 else

@@ -5,7 +5,11 @@
 # (one vector per query token: CLIP text tower + text projection), scored by late interaction
 # (MaxSim), and stops the server.
 #
-#   samples/visual-document-retrieval/run.sh [MODEL_DIR] [IMAGE...]
+#   samples/visual-document-retrieval/run.sh [--model MODEL_DIR] [IMAGE...]
+#   samples/visual-document-retrieval/run.sh MODEL_DIR [IMAGE...]      (older form)
+#
+# `multiembed serve` does not serve ColModernVBERT models yet (it refuses them at start): for
+# those, run-cli.sh --model MODEL_DIR does the same with the CLI.
 #
 # Defaults: the tiny random-weight CLIP of the test fixtures and the fixture images, so the
 # script runs anywhere the repository builds. Random weights give arbitrary rankings: point
@@ -18,8 +22,20 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-model="${1:-$root/Tests/Fixtures/tiny-clip}"
-shift || true
+model="$root/Tests/Fixtures/tiny-clip"
+if [ "${1:-}" = "--model" ]; then
+    [ "$#" -ge 2 ] || { echo "--model needs a model folder" >&2; exit 2; }
+    model="$2"
+    shift 2
+elif [ "$#" -gt 0 ] && [ -d "$1" ]; then
+    model="$1"
+    shift
+fi
+[ -f "$model/config.json" ] || { echo "$model is not a model folder (no config.json)" >&2; exit 2; }
+if grep -q '"model_type": *"modernvbert"' "$model/config.json"; then
+    echo "$model is a ColModernVBERT model, which the server does not serve yet: use $here/run-cli.sh --model $model" >&2
+    exit 2
+fi
 if [ "$#" -gt 0 ]; then
     pages=("$@")
 else
