@@ -8,8 +8,8 @@
 #   samples/visual-document-retrieval/run.sh [--model MODEL_DIR] [IMAGE...]
 #   samples/visual-document-retrieval/run.sh MODEL_DIR [IMAGE...]      (older form)
 #
-# `multiembed serve` does not serve ColModernVBERT models yet (it refuses them at start): for
-# those, run-cli.sh --model MODEL_DIR does the same with the CLI.
+# A ColModernVBERT folder works too (one vector per token of each page's tiles and prompt, its
+# queries through the model's query path); run-cli.sh --model MODEL_DIR does the same with the CLI.
 #
 # Defaults: the tiny random-weight CLIP of the test fixtures and the fixture images, so the
 # script runs anywhere the repository builds. Random weights give arbitrary rankings: point
@@ -32,10 +32,6 @@ elif [ "$#" -gt 0 ] && [ -d "$1" ]; then
     shift
 fi
 [ -f "$model/config.json" ] || { echo "$model is not a model folder (no config.json)" >&2; exit 2; }
-if grep -q '"model_type": *"modernvbert"' "$model/config.json"; then
-    echo "$model is a ColModernVBERT model, which the server does not serve yet: use $here/run-cli.sh --model $model" >&2
-    exit 2
-fi
 if [ "$#" -gt 0 ]; then
     pages=("$@")
 else
