@@ -69,24 +69,9 @@ public struct ImageEmbedder: SharedSpaceImageEncoder {
     /// CLIP is compared by cosine.
     public var scoring: SharedSpaceScoring { .cosine }
 
-    /// Turns one input into the patch grid the encoder takes, or says what is wrong with it. The
-    /// grid is bounded by `limits.maxPatches`, the caller's (the server's configured
-    /// `max_patches`, the command line's default), not by the model.
-    public func patchGrid(_ input: ImageInput, index: Int, limits: ImageLimits) -> Result<ClipVisionModel.PatchGrid, EmbeddingError> {
-        switch input {
-        case .encoded(let bytes, let name):
-            do throws(ImageError) {
-                let image = try ImageDecoder.decode(bytes, name: name, limits: limits)
-                return checkedPatches(fromPixels: preprocessor.pixelValues(image), index: index, maxPatches: limits.maxPatches)
-            } catch {
-                return .failure(.invalidInput(index: index, reason: error.description))
-            }
-        case .pixels(let pixels):
-            return checkedPatches(fromPixels: pixels, index: index, maxPatches: limits.maxPatches)
-        case .patches(let rows, let cols, let patchSize, let inputChannels, let values):
-            return checkedPatches(rows: rows, cols: cols, patchSize: patchSize, channels: inputChannels, values: values, index: index,
-                maxPatches: limits.maxPatches)
-        }
+    /// CLIP's preprocessing (resize, center crop, normalise), then its patches.
+    public func patchGrid(decoded image: RGBImage, index: Int, limits: ImageLimits) -> Result<ClipVisionModel.PatchGrid, EmbeddingError> {
+        checkedPatches(fromPixels: preprocessor.pixelValues(image), index: index, maxPatches: limits.maxPatches)
     }
 
     /// One forward pass over patch grids that may come from different requests, each with its

@@ -46,14 +46,36 @@ public protocol SharedSpaceImageEncoder: Sendable {
     var normalizeByDefault: Bool { get }
     /// How a text-image cosine becomes the model's score.
     var scoring: SharedSpaceScoring { get }
-    /// Turns one input into the patch grid the encoder takes, or says what is wrong with it.
-    func patchGrid(_ input: ImageInput, index: Int, limits: ImageLimits) -> Result<ClipVisionModel.PatchGrid, EmbeddingError>
+    /// The patch grid the model's own preprocessing makes of a decoded image (CLIP: resize,
+    /// crop, patchify; SigLIP2: a grid within the patch budget), within `limits`.
+    func patchGrid(decoded image: RGBImage, index: Int, limits: ImageLimits) -> Result<ClipVisionModel.PatchGrid, EmbeddingError>
     /// One forward pass over patch grids that may come from different requests, each with its
     /// own options. This is the dynamic batcher's entry.
     func embedBatch(_ items: [(grid: ClipVisionModel.PatchGrid, options: ImageEmbeddingOptions)]) -> [ImageEmbedding]
 }
 
 extension SharedSpaceImageEncoder {
+    /// Turns one input into the patch grid the encoder takes, or says what is wrong with it:
+    /// encoded images are decoded within `limits` and preprocessed as the model does; pixels
+    /// and patches a client prepared itself are checked, up to `limits.maxPatches` (the
+    /// caller's limit, the server's configured `max_patches`, not the model's).
+    public func patchGrid(_ input: ImageInput, index: Int, limits: ImageLimits) -> Result<ClipVisionModel.PatchGrid, EmbeddingError> {
+        switch input {
+        case .encoded(let bytes, let name):
+            do throws(ImageError) {
+                return patchGrid(decoded: try ImageDecoder.decode(bytes, name: name, limits: limits), index: index, limits: limits)
+            } catch {
+                return .failure(.invalidInput(index: index, reason: error.description))
+            }
+        case .pixels(let pixels):
+            return checkedPatches(fromPixels: pixels, index: index, maxPatches: limits.maxPatches)
+        case .patches(let rows, let cols, let patchSize, let inputChannels, let values):
+            return checkedPatches(
+                rows: rows, cols: cols, patchSize: patchSize, channels: inputChannels, values: values, index: index,
+                maxPatches: limits.maxPatches)
+        }
+    }
+
     /// Embeds images; an input that cannot be decoded or is malformed fails alone.
     public func embed(_ inputs: [ImageInput], options: ImageEmbeddingOptions = .init()) throws(EmbeddingError) -> [Result<ImageEmbedding, EmbeddingError>] {
         guard options.batchSize > 0 else { throw .invalidOption("batch size must be positive, got \(options.batchSize)") }

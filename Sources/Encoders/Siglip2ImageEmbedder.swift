@@ -30,23 +30,11 @@ public struct Siglip2ImageEmbedder: SharedSpaceImageEncoder {
     public var imageMean: [Double] { processor.config.imageMean }
     public var imageStd: [Double] { processor.config.imageStd }
 
-    /// Encoded images go through the processor; pixels and patches a client prepared itself
-    /// are taken at their own grid (any size up to `limits.maxPatches`: the position embeddings are
-    /// resized to it), normalised as ``imageMean`` / ``imageStd`` say.
-    public func patchGrid(_ input: ImageInput, index: Int, limits: ImageLimits) -> Result<ClipVisionModel.PatchGrid, EmbeddingError> {
-        switch input {
-        case .encoded(let bytes, let name):
-            do throws(ImageError) {
-                return .success(processor.patchGrid(try ImageDecoder.decode(bytes, name: name, limits: limits)))
-            } catch {
-                return .failure(.invalidInput(index: index, reason: error.description))
-            }
-        case .pixels(let pixels):
-            return checkedPatches(fromPixels: pixels, index: index, maxPatches: limits.maxPatches)
-        case .patches(let rows, let cols, let patchSize, let inputChannels, let values):
-            return checkedPatches(rows: rows, cols: cols, patchSize: patchSize, channels: inputChannels, values: values, index: index,
-                maxPatches: limits.maxPatches)
-        }
+    /// The processor's grid, within its own patch budget (`max_num_patches`). Pixels and patches
+    /// a client prepared itself are taken at their own grid, up to `limits.maxPatches` (the
+    /// position embeddings are resized to it), normalised as ``imageMean`` / ``imageStd`` say.
+    public func patchGrid(decoded image: RGBImage, index: Int, limits: ImageLimits) -> Result<ClipVisionModel.PatchGrid, EmbeddingError> {
+        .success(processor.patchGrid(image))
     }
 
     public func embedBatch(_ items: [(grid: ClipVisionModel.PatchGrid, options: ImageEmbeddingOptions)]) -> [ImageEmbedding] {
