@@ -7,17 +7,26 @@ import WireProtocol
 
 /// `multiembed bench server`: a load generator over real sockets. Each of `--concurrency`
 /// clients has its own connection and sends one text per request, waiting for each answer
-/// before the next (closed loop), until `--requests` requests are answered in all.
+/// before the next (closed loop), until `--requests` requests are answered in all; through the
+/// framed protocol (`--port`) or the gRPC door (`--transport grpc`, its port as `--port`).
 struct BenchServer: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "server",
-        abstract: "Server throughput: prints requests=N concurrency=C seconds=S texts_per_s=T p50_ms p95_ms p99_ms.")
+        abstract: "Server throughput: prints transport=T requests=N concurrency=C seconds=S texts_per_s=T p50_ms p95_ms p99_ms.")
 
     @Option(name: .long, help: "Server address.")
     var host = "127.0.0.1"
 
-    @Option(name: .long, help: "Server port.")
+    @Option(name: .long, help: "Server port (the gRPC door's with --transport grpc).")
     var port = 7878
+
+    /// The door the clients speak to.
+    enum Transport: String, ExpressibleByArgument, CaseIterable {
+        case framed, grpc
+    }
+
+    @Option(name: .long, help: "framed (the protocol of Protos/README.md) or grpc (serve --grpc-port).")
+    var transport: Transport = .framed
 
     @Option(name: .long, help: "Concurrent clients, each with its own connection.")
     var concurrency = 8
@@ -56,14 +65,14 @@ struct BenchServer: AsyncParsableCommand {
             guard !latencies.isEmpty else { return 0 }
             return latencies[min(latencies.count - 1, Int((p * Double(latencies.count)).rounded(.up)) - 1)] * 1000
         }
-        print(String(
+        print("transport=\(transport.rawValue) " + String(
             format: "requests=%d concurrency=%d seconds=%.3f texts_per_s=%.1f p50_ms=%.2f p95_ms=%.2f p99_ms=%.2f errors=%d",
             total, concurrency, seconds, Double(total) / seconds, percentile(0.5), percentile(0.95), percentile(0.99),
             result.errors))
         if result.errors > 0, let message = result.firstError { FileHandle.standardError.write(Data("first error: \(message)\n".utf8)) }
     }
 
-    private struct LoadResult: Sendable {
+    struct LoadResult: Sendable {
         var latencies: [Double] = []
         var errors = 0
         var firstError: String?
@@ -72,11 +81,16 @@ struct BenchServer: AsyncParsableCommand {
     /// Sends `total` requests from `concurrency` clients; request i embeds `inputs[i % count]`.
     private func load(_ inputs: [String], total: Int) async throws -> LoadResult {
         let counter = RequestCounter(total: total)
-        let host = host, port = port, model = model, apiKey = apiKey
+        let host = host, port = port, model = model, apiKey = apiKey, transport = transport
         return try await withThrowingTaskGroup(of: LoadResult.self) { group in
             for _ in 0..<min(concurrency, total) {
                 group.addTask {
-                    try await Self.client(host: host, port: port, model: model, apiKey: apiKey, inputs: inputs, counter: counter)
+                    switch transport {
+                    case .framed:
+                        try await Self.client(host: host, port: port, model: model, apiKey: apiKey, inputs: inputs, counter: counter)
+                    case .grpc:
+                        try await Self.grpcClient(host: host, port: port, model: model, apiKey: apiKey, inputs: inputs, counter: counter)
+                    }
                 }
             }
             var combined = LoadResult()
@@ -133,7 +147,7 @@ struct BenchServer: AsyncParsableCommand {
 }
 
 /// Hands out request numbers 0..<total to the clients.
-private final class RequestCounter: Sendable {
+final class RequestCounter: Sendable {
     private let state: Mutex<Int>
     let total: Int
 
