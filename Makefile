@@ -1,8 +1,8 @@
 # The two commands of the README:
 #   make run   installs what is missing, fetches the default model, builds, embeds samples/texts.txt
 #   make test  the same set-up, then every test: the Swift suites (optimised: the numeric tests are
-#              slow in debug), the kernel matrix, the C and Python clients, and the cross-client
-#              conformance suite
+#              slow in debug), the kernel matrix, the C and Python clients, the cross-client
+#              conformance suite, and the HTTP door through the real `openai` Python SDK
 SWIFT ?= swift
 MODEL ?= models/all-MiniLM-L6-v2
 RELEASE_BIN = .build/release/multiembed
@@ -22,6 +22,7 @@ test: setup
 	$(MAKE) -C clients/c test
 	clients/python/run-tests -q
 	Tests/Conformance/run
+	Tests/OpenAI/run
 
 # Reuses the build of `make test`'s first step.
 test-kernel-matrix:

@@ -52,8 +52,11 @@ package final class HTTPDoor: ServerDoor {
             additionalChannelHandlers: [ConnectionCounter(context: context)],
             idleTimeout: limits.idleTimeout > .zero ? TimeAmount.nanoseconds(Self.nanoseconds(limits.idleTimeout)) : nil,
             httpDecoderConfiguration: Self.headerLimits)
-        var logger = Logger(label: "multiembed.http")
-        logger.logLevel = .warning
+        // Hummingbird's own log: a drain ends with the accept loop cancelled, which it reports
+        // at error level every time. What matters reaches the server another way: a failure to
+        // bind is thrown from here, and the routes log through ``HTTPRoutes/logger``.
+        var logger = Logger(label: "multiembed.http.hummingbird")
+        logger.logLevel = .critical
         let application = Application(
             router: routes.router(), server: .http1(configuration: channel),
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil, backlog: 1024),

@@ -2,6 +2,7 @@ import EmbeddingServer
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import NIOCore
 import WireProtocol
 
@@ -60,6 +61,9 @@ struct HTTPRoutes: Sendable {
             timeoutMilliseconds: CoreCall.timeout(request.headers[Self.timeoutHeader]), peer: context.peer)
     }
 
+    /// The door's log, for what fails outside the core (the core logs its own failures).
+    static let logger = Logger(label: "multiembed.http")
+
     /// `X-Request-Timeout-Ms`: how long the client waits, in milliseconds (the framed
     /// envelope's `deadline_ms`); past it the core answers DEADLINE_EXCEEDED (504).
     static let timeoutHeader = HTTPField.Name("X-Request-Timeout-Ms")!
@@ -85,7 +89,7 @@ struct ErrorBodyMiddleware: RouterMiddleware {
             return HTTPFailure(error.status, type: type, message, code: error.status == .notFound ? "unknown_route" : nil)
                 .response(includingStatus: false)
         } catch {
-            context.logger.error("request failed", metadata: ["error": "\(error)"])
+            HTTPRoutes.logger.error("request failed", metadata: ["error": "\(error)"])
             return HTTPFailure(.internalServerError, type: "server_error", "the server failed: \(error)", code: "internal")
                 .response(includingStatus: false)
         }

@@ -170,6 +170,26 @@ struct HTTPDoorTests {
         }
     }
 
+    @Test("HTTP connections count against max_connections_per_address with the other doors': one over is closed")
+    func connectionLimit() async throws {
+        try await withHTTPServer(configure: { $0.limits.maxConnectionsPerAddress = 1 }) { server in
+            let held = TestClient(host: "127.0.0.1", port: server.httpPort)
+            held.connect()
+            let first = try await held.get("/health")
+            #expect(first.status == .ok)
+            let refused = try? await server.send(.get, "/health")
+            #expect(refused == nil, "a second connection from the same address was served")
+            try await held.shutdown()
+            // Closed connections are counted out again.
+            var served: HTTPAnswer?
+            for _ in 0..<100 where served == nil {
+                served = try? await server.send(.get, "/health")
+                if served == nil { try await Task.sleep(for: .milliseconds(10)) }
+            }
+            #expect(served?.status == 200)
+        }
+    }
+
     @Test("X-Request-Timeout-Ms is the request's deadline: work it cannot finish in time is 504")
     func deadline() async throws {
         try await withHTTPServer(configure: { $0.batching.maxBatchInputs = 4 }) { server in
