@@ -190,6 +190,20 @@ struct HTTPDoorTests {
         }
     }
 
+    @Test("a chunked body is 413 as soon as it grows past max_frame_bytes, without being read to its end")
+    func chunkedBodyOverLimit() async throws {
+        try await withHTTPServer(configure: { $0.limits.maxFrameBytes = 4096 }) { server in
+            let socket = try LoopbackSocket(port: server.httpPort)
+            let head = "POST /v1/embeddings HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+            rawSend(socket, Array(head.utf8))
+            // 8 chunks of 1000 bytes, and never the last chunk: the server must not wait for it.
+            for _ in 0..<8 { rawSend(socket, Array("3e8\r\n\(String(repeating: "a", count: 1000))\r\n".utf8)) }
+            let answer = rawReceive(socket)
+            #expect(answer.hasPrefix("HTTP/1.1 413"), "\(answer)")
+            #expect(answer.contains("max_frame_bytes (4096)"))
+        }
+    }
+
     @Test("X-Request-Timeout-Ms is the request's deadline: work it cannot finish in time is 504")
     func deadline() async throws {
         try await withHTTPServer(configure: { $0.batching.maxBatchInputs = 4 }) { server in
@@ -289,4 +303,22 @@ struct HTTPDoorTests {
             return numbers.split(separator: ",").compactMap { Float(String($0)) }
         }
     }
+}
+
+/// Writes `bytes` to the socket, ignoring a peer that has already closed (no SIGPIPE).
+private func rawSend(_ socket: LoopbackSocket, _ bytes: [UInt8]) {
+    _ = bytes.withUnsafeBytes { send(socket.descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+}
+
+/// What the server sent until it paused or closed (the socket's read timeout bounds the wait).
+private func rawReceive(_ socket: LoopbackSocket) -> String {
+    var received: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let count = buffer.withUnsafeMutableBytes { recv(socket.descriptor, $0.baseAddress, $0.count, 0) }
+        guard count > 0 else { break }
+        received += buffer[0..<count]
+        if let text = String(bytes: received, encoding: .utf8), text.contains("\r\n\r\n"), text.hasSuffix("}") { break }
+    }
+    return String(decoding: received, as: UTF8.self)
 }
