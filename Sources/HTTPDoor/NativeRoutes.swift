@@ -68,12 +68,28 @@ struct NativeRoutes: Sendable {
     /// The request message in `body` (proto3 JSON); an empty body is the message with nothing
     /// set. Malformed JSON, a wrong type or an unknown field is a 400 that says which.
     static func message<Message: SwiftProtobuf.Message>(_ body: ByteBuffer) throws(HTTPFailure) -> Message {
-        let bytes = Data(body.readableBytesView)
+        var bytes = Data(body.readableBytesView)
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return Message() }
+        bytes = DataURIs.strippingPrefixes(bytes)
         do {
             return try Message(jsonUTF8Bytes: bytes, options: NativeJSON.decoding)
         } catch {
             throw .badRequest("the request body is not a valid \(Message.protoMessageName) in proto3 JSON: \(error)")
         }
+    }
+}
+
+/// Browsers and many SDKs hand images over as data URIs (`data:image/png;base64,...`); proto3
+/// JSON wants the base64 alone. A `data` field (ImageBytes, Patches, Page) whose value is a
+/// base64 data URI is read as its base64 part. Text inputs are never touched: their field is
+/// `text`.
+enum DataURIs {
+    static func strippingPrefixes(_ json: Data) -> Data {
+        // Most bodies have none: look before building a string.
+        guard json.range(of: Data("\"data:".utf8)) != nil, let text = String(data: json, encoding: .utf8) else { return json }
+        let stripped = text.replacing(#/"data"(\s*):(\s*)"data:[^",]*;base64,/#) { match in
+            "\"data\"\(match.output.1):\(match.output.2)\""
+        }
+        return Data(stripped.utf8)
     }
 }

@@ -1272,7 +1272,7 @@ enum OpenAPIDocument {
             "type": "array",
             "items": {
               "type": "object",
-              "description": "Exactly one of text, image ({\"data\": base64 of the file}), patches, page.",
+              "description": "Exactly one of text, image ({\"data\": base64 of the file, or a data URI data:image/png;base64,...}), patches, page.",
               "properties": {
                 "text": {
                   "type": "string"

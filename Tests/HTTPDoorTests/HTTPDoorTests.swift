@@ -246,6 +246,16 @@ struct HTTPDoorTests {
             #expect(response.status.inputErrors.map(\.index) == [2])
             #expect(response.status.inputErrors.first?.code == .invalidArgument)
             #expect(answer.object["status"] != nil)
+            // An image given as a data URI is the same image.
+            let uri = #"{"model": \#(quoted(clip)), "inputs": [{"image": {"data": "data:image/png;base64,\#(image.base64EncodedString())"}}]}"#
+            let viaURI = try await server.send(.post, "/v1/native/embed", json: uri)
+            #expect(viaURI.status == 200, "\(viaURI.body)")
+            let uriResponse = try Multiembed_V1_Response(jsonString: viaURI.body)
+            if case .embed(let uriEmbed) = uriResponse.body {
+                #expect(uriEmbed.embeddings.map { floats($0.pooled.data) } == [expected.pooledVectors[0] ?? []])
+            } else {
+                Issue.record("no embed body: \(viaURI.body)")
+            }
             // Field names as in the .proto files.
             #expect(answer.body.contains("\"input_errors\""))
         }
