@@ -1,8 +1,8 @@
 # The two commands of the README:
 #   make run   installs what is missing, fetches the default model, builds, embeds samples/texts.txt
 #   make test  the same set-up, then every test: the Swift suites (optimised: the numeric tests are
-#              slow in debug), the kernel matrix, the C and Python clients, and the cross-client
-#              conformance suite
+#              slow in debug), the kernel matrix, the C and Python clients, the cross-client
+#              conformance suite, and the HTTP door through the real `openai` Python SDK
 SWIFT ?= swift
 MODEL ?= models/all-MiniLM-L6-v2
 RELEASE_BIN = .build/release/multiembed
@@ -24,6 +24,7 @@ test: setup
 	# The first step built every product with the same flags: rebuilding them per product
 	# would compile the dependencies (BoringSSL, swift-crypto, gRPC) a second time.
 	CONFORMANCE_SKIP_BUILD=1 Tests/Conformance/run
+	Tests/OpenAI/run
 
 # Reuses the build of `make test`'s first step.
 test-kernel-matrix:

@@ -3,6 +3,7 @@ import EmbeddingServer
 import Encoders
 import Foundation
 import GRPCDoor
+import HTTPDoor
 import LateInteraction
 import Logging
 import ServiceLifecycle
@@ -26,6 +27,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "Port for the gRPC door (Protos/multiembed/v1/service.proto and grpc.health.v1) on the same host, with the same limits and keys; 0: any free port. Without it, none.")
     var grpcPort: Int?
+
+    @Option(name: .long, help: "Port for the HTTP door (OpenAI's POST /v1/embeddings and GET /v1/models, native JSON routes under /v1/native/, GET /health, GET /openapi.json) on the same host, with the same limits and keys; 0: any free port. Without it, none.")
+    var httpPort: Int?
 
     @Option(name: .long, help: "File of accepted API keys, one per line ('#' starts a comment). Without it, no authentication.")
     var apiKeyFile: String?
@@ -55,6 +59,9 @@ struct ServeCommand: AsyncParsableCommand {
         if let grpcPort, !(0...65535).contains(grpcPort) {
             throw ValidationError("--grpc-port must be in 0...65535, got \(grpcPort)")
         }
+        if let httpPort, !(0...65535).contains(httpPort) {
+            throw ValidationError("--http-port must be in 0...65535, got \(httpPort)")
+        }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
     }
 
@@ -75,14 +82,19 @@ struct ServeCommand: AsyncParsableCommand {
         if let warning = files.warning { logger.warning("\(warning)") }
         configuration.limits.maxConnections = files.maxConnections
         let grpc = grpcPort.map { GRPCDoor(host: configuration.host, port: $0) }
+        let http = httpPort.map { HTTPDoor(host: configuration.host, port: $0) }
+        let doors: [any ServerDoor] = (grpc.map { [$0] } ?? []) + (http.map { [$0] } ?? [])
         let server = EmbeddingServer(
-            configuration: configuration, models: bundles, store: store, logger: logger, doors: grpc.map { [$0] } ?? [])
+            configuration: configuration, models: bundles, store: store, logger: logger, doors: doors)
         let announce = Task {
             guard let address = await server.listeningAddress(), let port = address.port else { return }
             let host = address.ipAddress ?? configuration.host
             FileHandle.standardError.write(Data("listening on \(host):\(port)\n".utf8))
             if let grpc, let grpcPort = await grpc.listeningPort() {
                 FileHandle.standardError.write(Data("grpc listening on \(host):\(grpcPort)\n".utf8))
+            }
+            if let http, let httpPort = await http.listeningPort() {
+                FileHandle.standardError.write(Data("http listening on \(host):\(httpPort)\n".utf8))
             }
         }
         let group = ServiceGroup(
