@@ -111,6 +111,13 @@ struct ServeKillDurabilityTests {
                     }
                 }
             }
+            // The kill comes `delay` after the first acknowledgement, not after the start: on a
+            // loaded machine (the whole suite in parallel) the first upsert can take longer
+            // than the delay itself.
+            let waitEnd = ContinuousClock.now + .seconds(60)
+            while acks.ids.withLock({ $0.isEmpty }), ContinuousClock.now < waitEnd {
+                try await Task.sleep(for: .milliseconds(5))
+            }
             try await Task.sleep(for: .milliseconds(delay))
             kill(server.process.processIdentifier, SIGKILL)
             server.process.waitUntilExit()
@@ -118,7 +125,7 @@ struct ServeKillDurabilityTests {
             await writers.value
             try? await client.shutdown()
             let written = acks.ids.withLock { $0 }
-            #expect(!written.isEmpty, "run \(run): no upsert was acknowledged in \(delay) ms")
+            #expect(!written.isEmpty, "run \(run): no upsert was acknowledged in 60 s")
             acknowledged += written
         }
         // A last restart: everything is there, and the server takes writes again.
