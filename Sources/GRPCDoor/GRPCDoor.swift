@@ -49,7 +49,7 @@ package final class GRPCDoor: ServerDoor {
             })
         var router = RPCRouter<HTTP2ServerTransport.Posix>()
         GRPCMethods(
-            core: core, peers: GRPCPeers(capacity: limits.maxAnswerBytesPerConnection, total: context.answerBytes),
+            core: core, peers: DoorPeers(capacity: limits.maxAnswerBytesPerConnection, total: context.answerBytes),
             streamWindow: limits.maxInFlightPerConnection, maxMessageBytes: limits.maxFrameBytes
         ).register(with: &router)
         GRPCHealth(core: core).register(with: &router)

@@ -9,7 +9,7 @@ import WireProtocol
 /// key and deadline, and the core's answer the response message, its status or its error.
 struct GRPCMethods: Sendable {
     let core: ServiceCore
-    let peers: GRPCPeers
+    let peers: DoorPeers
     /// Most requests of one EmbedStream in flight at once.
     let streamWindow: Int
     /// Largest request message (`max_frame_bytes`).

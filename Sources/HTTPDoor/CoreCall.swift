@@ -54,7 +54,7 @@ extension StringProtocol {
 /// limits, deadlines and metrics are the core's, exactly as for the framed and gRPC doors.
 struct CoreGateway: Sendable {
     let core: ServiceCore
-    let peers: HTTPPeers
+    let peers: DoorPeers
 
     /// The core's answer to `body`, with the key, deadline and connection of `call`.
     func respond(to body: Multiembed_V1_Request.OneOf_Body, call: CoreCall) async -> CoreAnswer {

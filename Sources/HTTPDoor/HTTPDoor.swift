@@ -45,7 +45,7 @@ package final class HTTPDoor: ServerDoor {
         let limits = context.configuration.limits
         let routes = HTTPRoutes(
             gateway: CoreGateway(
-                core: core, peers: HTTPPeers(capacity: limits.maxAnswerBytesPerConnection, total: context.answerBytes)),
+                core: core, peers: DoorPeers(capacity: limits.maxAnswerBytesPerConnection, total: context.answerBytes)),
             maxBodyBytes: limits.maxFrameBytes, startedAt: Int(Date().timeIntervalSince1970))
         let channel = HTTP1Channel.Configuration(
             // An autoclosure: a new counter for each connection.
@@ -101,7 +101,7 @@ package final class HTTPDoor: ServerDoor {
 
     /// The routes the door serves, as "METHOD /path" (what the OpenAPI document must describe).
     package static func routes(core: ServiceCore, configuration: CoreConfiguration, answerBytes: HeldAnswerBytes) -> [String] {
-        let peers = HTTPPeers(capacity: configuration.limits.maxAnswerBytesPerConnection, total: answerBytes)
+        let peers = DoorPeers(capacity: configuration.limits.maxAnswerBytesPerConnection, total: answerBytes)
         let routes = HTTPRoutes(
             gateway: CoreGateway(core: core, peers: peers), maxBodyBytes: configuration.limits.maxFrameBytes, startedAt: 0)
         return routes.router().routes.map { "\($0.method) \($0.path)" }

@@ -1,10 +1,10 @@
-import EmbeddingServer
 import Synchronization
 
-/// What the framed protocol keeps per connection, kept per HTTP connection (named by its remote
-/// address and port): the answer budget its requests share and its key for the batcher's turns
-/// between clients. An entry lives while the connection has a request in flight.
-final class HTTPPeers: Sendable {
+/// What the framed protocol keeps per connection, kept by the other doors per peer (one HTTP/2 or
+/// HTTP/1.1 connection, named by its remote address and port): the answer budget its requests
+/// share and its key for the batcher's turns between clients. An entry lives while the peer has
+/// requests in flight.
+package final class DoorPeers: Sendable {
     private struct Peer {
         let budget: AnswerBudget
         let client: ClientKey
@@ -15,13 +15,13 @@ final class HTTPPeers: Sendable {
     private let capacity: Int
     private let total: HeldAnswerBytes
 
-    init(capacity: Int, total: HeldAnswerBytes) {
+    package init(capacity: Int, total: HeldAnswerBytes) {
         self.capacity = capacity
         self.total = total
     }
 
     /// A reservation on `peer`'s budget for one request; give it back with ``end(_:peer:)``.
-    func begin(peer: String) -> AnswerReservation {
+    package func begin(peer: String) -> AnswerReservation {
         peers.withLock { peers in
             var entry = peers[peer] ?? Peer(budget: AnswerBudget(capacity: capacity, total: total), client: .next(), calls: 0)
             entry.calls += 1
@@ -31,7 +31,7 @@ final class HTTPPeers: Sendable {
     }
 
     /// Releases the request's reservation and forgets the peer once its last request has ended.
-    func end(_ reservation: AnswerReservation, peer: String) {
+    package func end(_ reservation: AnswerReservation, peer: String) {
         reservation.release()
         peers.withLock { peers in
             guard var entry = peers[peer] else { return }
