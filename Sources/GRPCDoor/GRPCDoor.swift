@@ -13,7 +13,10 @@ import Synchronization
 /// (see ``BoundedDeserializer``),
 /// `max_in_flight_per_connection` the concurrent streams of a connection, `idle_timeout` an idle
 /// connection's life, and `max_connections` (per address too) count gRPC connections together
-/// with the framed ones; a connection over them is closed at once.
+/// with the framed ones; a connection over them is closed at once. After
+/// `max_failed_authentications` calls answered UNAUTHENTICATED a connection is closed
+/// gracefully (see ``GRPCConnections``). HTTP/2's own abuse (floods of stream resets, header
+/// lists over 16 KiB) is refused by swift-nio-http2's defaults, which GRPCDoorTests hold it to.
 package final class GRPCDoor: ServerDoor {
     package let name = "grpc"
     let host: String
@@ -34,6 +37,7 @@ package final class GRPCDoor: ServerDoor {
 
     package func run(core: ServiceCore, server context: DoorContext) async throws {
         let limits = context.configuration.limits
+        let connections = GRPCConnections(maxFailedAuthentications: limits.maxFailedAuthenticationsPerConnection)
         let address: GRPCNIOTransportCore.SocketAddress =
             host.contains(":") ? .ipv6(host: host, port: port) : .ipv4(host: host, port: port)
         let transport = HTTP2ServerTransport.Posix(
@@ -44,13 +48,13 @@ package final class GRPCDoor: ServerDoor {
                 config.http2.maxConcurrentStreams = limits.maxInFlightPerConnection
                 config.connection.maxIdleTime = limits.idleTimeout > .zero ? limits.idleTimeout : nil
                 config.channelDebuggingCallbacks.onAcceptTCPConnection = { channel in
-                    Self.admit(channel, context: context)
+                    Self.admit(channel, context: context, connections: connections)
                 }
             })
         var router = RPCRouter<HTTP2ServerTransport.Posix>()
         GRPCMethods(
             core: core, peers: DoorPeers(capacity: limits.maxAnswerBytesPerConnection, total: context.answerBytes),
-            streamWindow: limits.maxInFlightPerConnection, maxMessageBytes: limits.maxFrameBytes
+            connections: connections, streamWindow: limits.maxInFlightPerConnection, maxMessageBytes: limits.maxFrameBytes
         ).register(with: &router)
         GRPCHealth(core: core).register(with: &router)
         let server = GRPCServer(transport: transport, router: router)
@@ -92,10 +96,11 @@ package final class GRPCDoor: ServerDoor {
     /// Counts an accepted connection with the server's others, closing it when a connection
     /// limit is full (the framed door answers RESOURCE_EXHAUSTED first; HTTP/2 has no stream yet
     /// to answer on).
-    private static func admit(_ channel: any Channel, context: DoorContext) -> EventLoopFuture<Void> {
+    private static func admit(_ channel: any Channel, context: DoorContext, connections: GRPCConnections) -> EventLoopFuture<Void> {
         let address = channel.remoteAddress?.ipAddress
         switch context.openConnection(address: address) {
         case .success:
+            connections.opened(channel)
             channel.closeFuture.whenComplete { _ in context.closeConnection(address: address) }
         case .failure:
             channel.close(promise: nil)

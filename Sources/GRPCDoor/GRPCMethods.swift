@@ -10,6 +10,8 @@ import WireProtocol
 struct GRPCMethods: Sendable {
     let core: ServiceCore
     let peers: DoorPeers
+    /// The open connections, for closing one after repeated failed authentication.
+    let connections: GRPCConnections
     /// Most requests of one EmbedStream in flight at once.
     let streamWindow: Int
     /// Largest request message (`max_frame_bytes`).
@@ -91,7 +93,9 @@ struct GRPCMethods: Sendable {
             deadline: GRPCMetadata.deadline(in: metadata, receivedAt: receivedAt), reservation: reservation)
         let admission = core.admit()
         defer { admission.end() }
-        return await core.respond(to: body, context: context, admission: admission)
+        let answer = await core.respond(to: body, context: context, admission: admission)
+        if answer.status?.code == .unauthenticated { connections.failedAuthentication(peer: peer) }
+        return answer
     }
 
     /// The gRPC response for `answer`: its message with its status in the trailers, or the error

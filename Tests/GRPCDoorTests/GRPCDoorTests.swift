@@ -15,11 +15,11 @@ struct GRPCDoorTests {
     @Test("Embed through gRPC returns the framed protocol's vectors bit for bit")
     func embedMatchesFramed() async throws {
         let texts = ["a first sentence", "the second one, a little longer than the first", "3"]
-        try await withGRPCServer { client, framedPort in
+        try await withGRPCServer { client, ports in
             let outcome = try await call(client, embedding, "Embed", embedRequest(texts), as: Multiembed_V1_EmbedResponse.self)
             let answer = try #require(outcome.message, "\(String(describing: outcome.error))")
             #expect(outcome.status == nil)
-            let framed = EmbeddingClient(host: "127.0.0.1", port: framedPort)
+            let framed = EmbeddingClient(host: "127.0.0.1", port: ports.framed)
             let expected = try await framed.embed(texts: texts).pooledVectors
             try await framed.shutdown()
             #expect(answer.embeddings.map { floats($0.pooled.data) } == expected.map { $0 ?? [] })

@@ -18,11 +18,17 @@ enum GRPCTestError: Error {
     case notBound
 }
 
+/// The server's ports, for tests that connect a client of their own.
+struct GRPCTestPorts: Sendable {
+    let framed: Int
+    let grpc: Int
+}
+
 /// Starts a server with a gRPC door on free loopback ports, runs `body` with a connected gRPC
-/// client and the framed port, then shuts the server down.
+/// client and the ports, then shuts the server down.
 func withGRPCServer<Result: Sendable>(
     configure: (inout ServerConfiguration) -> Void = { _ in },
-    _ body: (GRPCClient<HTTP2ClientTransport.Posix>, _ framedPort: Int) async throws -> Result
+    _ body: (GRPCClient<HTTP2ClientTransport.Posix>, GRPCTestPorts) async throws -> Result
 ) async throws -> Result {
     guard let model = miniLM else { throw GRPCTestError.noModel }
     var configuration = ServerConfiguration(host: "127.0.0.1", port: 0)
@@ -42,7 +48,7 @@ func withGRPCServer<Result: Sendable>(
         transport: try .http2NIOPosix(target: .ipv4(address: "127.0.0.1", port: port), transportSecurity: .plaintext))
     let connection = Task { try await client.runConnections() }
     do {
-        let result = try await body(client, framed)
+        let result = try await body(client, GRPCTestPorts(framed: framed, grpc: port))
         client.beginGracefulShutdown()
         _ = try? await connection.value
         server.beginShutdown()
