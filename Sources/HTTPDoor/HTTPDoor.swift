@@ -14,9 +14,9 @@ import Synchronization
 /// The server's limits map onto HTTP: `max_frame_bytes` bounds a request body (413 before
 /// reading a larger one), `idle_timeout` an idle connection's life, `max_connections` (per
 /// address too) count HTTP connections together with the others (see ``ConnectionCounter``).
-/// Headers are bounded by ``headerLimits``. Not mapped: `frame_timeout` (a slow sender is
-/// bounded only by the idle timeout between its bytes) and `max_failed_authentications` (a
-/// wrong key is answered 401 each time, the connection stays open).
+/// Headers are bounded by ``headerLimits``; `frame_timeout` bounds how long a request may take to
+/// arrive (``SlowSenderTimeout``), and `max_failed_authentications` the 401s a connection gets
+/// before it is closed (``FailedAuthenticationLimit``).
 package final class HTTPDoor: ServerDoor {
     package let name = "http"
     let host: String
@@ -49,7 +49,11 @@ package final class HTTPDoor: ServerDoor {
             maxBodyBytes: limits.maxFrameBytes, startedAt: Int(Date().timeIntervalSince1970))
         let channel = HTTP1Channel.Configuration(
             // An autoclosure: a new counter for each connection.
-            additionalChannelHandlers: [ConnectionCounter(context: context)],
+            additionalChannelHandlers: [
+                ConnectionCounter(context: context),
+                FailedAuthenticationLimit(limit: limits.maxFailedAuthenticationsPerConnection, logger: HTTPRoutes.logger),
+                SlowSenderTimeout(timeout: TimeAmount.nanoseconds(Self.nanoseconds(limits.frameTimeout)), logger: HTTPRoutes.logger),
+            ],
             idleTimeout: limits.idleTimeout > .zero ? TimeAmount.nanoseconds(Self.nanoseconds(limits.idleTimeout)) : nil,
             httpDecoderConfiguration: Self.headerLimits)
         // Hummingbird's own log: a drain ends with the accept loop cancelled, which it reports

@@ -198,7 +198,7 @@ struct HTTPDoorTests {
             rawSend(socket, Array(head.utf8))
             // 8 chunks of 1000 bytes, and never the last chunk: the server must not wait for it.
             for _ in 0..<8 { rawSend(socket, Array("3e8\r\n\(String(repeating: "a", count: 1000))\r\n".utf8)) }
-            let answer = rawReceive(socket)
+            let answer = await rawReceive(socket)
             #expect(answer.hasPrefix("HTTP/1.1 413"), "\(answer)")
             #expect(answer.contains("max_frame_bytes (4096)"))
         }
@@ -313,22 +313,4 @@ struct HTTPDoorTests {
             return numbers.split(separator: ",").compactMap { Float(String($0)) }
         }
     }
-}
-
-/// Writes `bytes` to the socket, ignoring a peer that has already closed (no SIGPIPE).
-private func rawSend(_ socket: LoopbackSocket, _ bytes: [UInt8]) {
-    _ = bytes.withUnsafeBytes { send(socket.descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-}
-
-/// What the server sent until it paused or closed (the socket's read timeout bounds the wait).
-private func rawReceive(_ socket: LoopbackSocket) -> String {
-    var received: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 4096)
-    while true {
-        let count = buffer.withUnsafeMutableBytes { recv(socket.descriptor, $0.baseAddress, $0.count, 0) }
-        guard count > 0 else { break }
-        received += buffer[0..<count]
-        if let text = String(bytes: received, encoding: .utf8), text.contains("\r\n\r\n"), text.hasSuffix("}") { break }
-    }
-    return String(decoding: received, as: UTF8.self)
 }

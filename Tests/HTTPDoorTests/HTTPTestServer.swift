@@ -107,3 +107,48 @@ func floats(_ data: Data) -> [Float] {
 func quoted(_ text: String) -> String {
     String(decoding: try! JSONSerialization.data(withJSONObject: [text]), as: UTF8.self).dropFirst().dropLast().description
 }
+
+/// Writes `bytes` to the socket, ignoring a peer that has already closed (no SIGPIPE).
+func rawSend(_ socket: LoopbackSocket, _ bytes: [UInt8]) {
+    _ = bytes.withUnsafeBytes { send(socket.descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+}
+
+/// What the server sent until it paused after a whole JSON answer, or closed (the socket's read
+/// timeout bounds the wait).
+func rawReceive(_ socket: LoopbackSocket) async -> String {
+    await receive(from: socket.descriptor) { received in
+        guard let text = String(bytes: received, encoding: .utf8) else { return false }
+        return text.contains("\r\n\r\n") && text.hasSuffix("}")
+    }.text
+}
+
+/// Everything the server sent until it closed the connection; nil if it was still open when
+/// the socket's read timeout ran out.
+func rawReceiveUntilClosed(_ socket: LoopbackSocket) async -> String? {
+    let received = await receive(from: socket.descriptor) { _ in false }
+    return received.closed ? received.text : nil
+}
+
+/// Reads `descriptor` until `done` says so, the peer closes, or the read timeout runs out.
+///
+/// On a thread of its own: a blocking `recv` on one of Swift concurrency's few threads (two on
+/// these machines) would starve the server under test, whose routes run on the same pool.
+private func receive(
+    from descriptor: Int32, until done: @escaping @Sendable ([UInt8]) -> Bool
+) async -> (text: String, closed: Bool) {
+    await withCheckedContinuation { continuation in
+        Thread.detachNewThread {
+            var received: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            var closed = false
+            while true {
+                let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+                if count == 0 { closed = true }
+                guard count > 0 else { break }
+                received += buffer[0..<count]
+                if done(received) { break }
+            }
+            continuation.resume(returning: (String(decoding: received, as: UTF8.self), closed))
+        }
+    }
+}
