@@ -83,14 +83,19 @@ struct GRPCMethods: Sendable {
         }
     }
 
-    /// The core's answer to `body`, with the key and deadline of `metadata`.
-    private func respond(to body: Multiembed_V1_Request.OneOf_Body, metadata: Metadata, peer: String) async -> CoreAnswer {
+    /// The core's answer to `body`, with the key and deadline of `metadata`. The deadline counts
+    /// from `callStartedAt`, the start of the whole call, as gRPC's deadlines do: a stream's
+    /// later messages get what is left of it, not a fresh one each.
+    private func respond(
+        to body: Multiembed_V1_Request.OneOf_Body, metadata: Metadata, peer: String,
+        callStartedAt: ContinuousClock.Instant? = nil
+    ) async -> CoreAnswer {
         let receivedAt = ContinuousClock.now
         let reservation = peers.begin(peer: peer)
         defer { peers.end(reservation, peer: peer) }
         let context = RequestContext(
             apiKey: GRPCMetadata.apiKey(in: metadata), receivedAt: receivedAt,
-            deadline: GRPCMetadata.deadline(in: metadata, receivedAt: receivedAt), reservation: reservation)
+            deadline: GRPCMetadata.deadline(in: metadata, receivedAt: callStartedAt ?? receivedAt), reservation: reservation)
         let admission = core.admit()
         defer { admission.end() }
         let answer = await core.respond(to: body, context: context, admission: admission)
@@ -120,6 +125,7 @@ struct GRPCMethods: Sendable {
         _ request: StreamingServerRequest<Multiembed_V1_EmbedRequest>, peer: String,
         writer: RPCWriter<Multiembed_V1_EmbedResponse>
     ) async throws {
+        let startedAt = ContinuousClock.now
         let slots = AsyncSlots(capacity: streamWindow)
         let (messages, messageSink) = AsyncStream.makeStream(of: Multiembed_V1_EmbedRequest.self)
         let (answers, answerSink) = AsyncStream.makeStream(of: StreamAnswer.self)
@@ -159,7 +165,7 @@ struct GRPCMethods: Sendable {
                 let position = index
                 index += 1
                 group.addTask {
-                    let answer = await respond(to: .embed(message), metadata: request.metadata, peer: peer)
+                    let answer = await respond(to: .embed(message), metadata: request.metadata, peer: peer, callStartedAt: startedAt)
                     answerSink.yield(.answered(position, answer))
                 }
             }
