@@ -1,0 +1,99 @@
+import EmbeddingTesting
+@testable import LateInteraction
+import Testing
+
+@Suite("Centroid index: MaxSim candidates, then exact re-scoring")
+struct CentroidIndexTests {
+    /// The exact top `k` and the indexed top `k` (candidates re-scored by MaxSim), as positions.
+    static func rankings(
+        _ query: MultiVector, _ corpus: EncodedDocuments, index: CentroidIndex, depth: CentroidIndex.Depth, k: Int = 10
+    ) throws -> (exact: [ScoredDocument], indexed: [ScoredDocument]) {
+        let exact = try MaxSim.search(query, corpus, k: k)
+        let candidates = index.candidates(for: query, depth: depth)
+        let indexed = candidates.isEmpty ? [] : try MaxSim.search(query, corpus, k: k, indices: candidates)
+        return (exact, indexed)
+    }
+
+    /// Mean share of the exact top 10 that the indexed top 10 finds.
+    static func recall(
+        _ queries: [MultiVector], _ corpus: EncodedDocuments, index: CentroidIndex, depth: CentroidIndex.Depth
+    ) throws -> Double {
+        var found = 0, total = 0
+        for query in queries {
+            let (exact, indexed) = try rankings(query, corpus, index: index, depth: depth)
+            found += Set(exact.map(\.index)).intersection(indexed.map(\.index)).count
+            total += exact.count
+        }
+        return Double(found) / Double(max(total, 1))
+    }
+
+    @Test("probing every centroid with a depth covering the collection is exact search, score for score")
+    func fullDepthIsExact() throws {
+        let documents = (0 ..< 300).map { SyntheticDocuments.vectors(id: "doc-\($0)", dimension: 32, maxVectors: 20) }
+        let corpus = try EncodedCorpus(documents, dimension: 32, precision: .float32)
+        let index = CentroidIndex(training: corpus.view, options: .init(centroids: 16))
+        #expect(index.centroidCount == 16 && index.documentCount == 300)
+        let everything = CentroidIndex.Depth(probes: 16, candidates: 300)
+        for seed in 0 ..< 5 {
+            let query = SyntheticDocuments.vectors(id: "query-\(seed)", dimension: 32, maxVectors: 12)
+            #expect(index.candidates(for: query, depth: everything) == Array(0 ..< 300))
+            let (exact, indexed) = try Self.rankings(query, corpus.view, index: index, depth: everything)
+            #expect(indexed == exact)
+        }
+    }
+
+    @Test("on a topical corpus, 4 probes and 100 candidates find what exact search finds")
+    func topicalRecall() throws {
+        let (documents, queries) = TestData.topicalCorpus(documents: 2000, dimension: 64, lengths: 8 ... 24, seed: 7)
+        let corpus = try EncodedCorpus(documents, dimension: 64, precision: .float32)
+        let index = CentroidIndex(training: corpus.view)
+        let recall = try Self.recall(queries, corpus.view, index: index, depth: .init(probes: 4, candidates: 100))
+        #expect(recall >= 0.95, "recall@10 \(recall)")
+    }
+
+    @Test("on structureless random vectors an index buys little: recall grows with depth, and full depth is exact")
+    func randomRecall() throws {
+        let documents = (0 ..< 1000).map { SyntheticDocuments.vectors(id: "random-\($0)", dimension: 32, maxVectors: 24) }
+        let queries = (0 ..< 20).map { SyntheticDocuments.vectors(id: "random-query-\($0)", dimension: 32, maxVectors: 8) }
+        let corpus = try EncodedCorpus(documents, dimension: 32, precision: .float32)
+        let index = CentroidIndex(training: corpus.view)
+        let shallow = try Self.recall(queries, corpus.view, index: index, depth: .init(probes: 2, candidates: 50))
+        let deep = try Self.recall(queries, corpus.view, index: index, depth: .init(probes: 8, candidates: 400))
+        let full = try Self.recall(queries, corpus.view, index: index, depth: .init(probes: index.centroidCount, candidates: 1000))
+        #expect(shallow < deep, "recall \(shallow) at 2 probes, 50 candidates; \(deep) at 8 probes, 400")
+        #expect(full == 1, "recall \(full) with every centroid probed and every document a candidate")
+    }
+
+    @Test("the bench's topical corpus has the structure an index needs: 8 probes, 256 candidates find the exact top 10")
+    func topicalCorpusRecall() throws {
+        let topical = TopicalCorpus(documents: 3000, vectors: 16, queries: 20, queryVectors: 8, dimension: 64)
+        let corpus = try EncodedCorpus(topical.documents, dimension: 64, precision: .float32)
+        let index = CentroidIndex(training: corpus.view)
+        let recall = try Self.recall(topical.queries, corpus.view, index: index, depth: .init(probes: 8, candidates: 256))
+        #expect(recall >= 0.95, "recall@10 \(recall)")
+    }
+
+    @Test("documents appended after training are found, and a filter keeps candidates among the admitted")
+    func appendAndFilter() throws {
+        let (documents, _) = TestData.topicalCorpus(documents: 400, dimension: 64, lengths: 8 ... 24, seed: 11)
+        let first = try EncodedCorpus(Array(documents[..<200]), dimension: 64, precision: .float32)
+        var index = CentroidIndex(training: first.view)
+        for document in documents[200...] { index.append(document) }
+        #expect(index.documentCount == 400)
+        let depth = CentroidIndex.Depth(probes: 4, candidates: 20)
+        for position in stride(from: 200, to: 400, by: 25) {
+            // A document's own vectors as the query: it must be among its candidates.
+            #expect(index.candidates(for: documents[position], depth: depth).contains(position), "document \(position)")
+        }
+        let admitted = Array(stride(from: 0, to: 400, by: 3))
+        let candidates = index.candidates(for: documents[201], depth: depth, admitted: admitted)
+        #expect(!candidates.isEmpty && Set(candidates).isSubset(of: admitted))
+    }
+
+    @Test("the automatic centroid count is a power of two near 4 sqrt(N), within [8, 65536]")
+    func automaticCount() {
+        #expect(CentroidIndex.automaticCentroidCount(vectors: 0) == 8)
+        #expect(CentroidIndex.automaticCentroidCount(vectors: 1_000_000) == 2048)
+        #expect(CentroidIndex.automaticCentroidCount(vectors: 1 << 40) == 65_536)
+    }
+}
