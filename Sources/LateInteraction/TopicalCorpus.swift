@@ -12,7 +12,7 @@ public struct TopicalCorpus: Sendable {
     public init(
         documents: Int, vectors: Int, queries: Int, queryVectors: Int, dimension: Int, topics: Int = 256, seed: UInt64 = 1
     ) {
-        var random = SplitMix(state: seed)
+        var random = SplitMix64(state: seed)
         let centres = (0 ..< topics).map { _ in Self.unit((0 ..< dimension).map { _ in random.signed() + random.signed() }) }
         func noisy(_ topic: Int, _ noise: Float) -> [Float] {
             Self.unit(centres[topic].map { $0 + noise * random.signed() })
@@ -36,11 +36,16 @@ public struct TopicalCorpus: Sendable {
     }
 }
 
-/// SplitMix64, for corpora that are the same on every machine.
-private struct SplitMix {
-    var state: UInt64
+/// SplitMix64: corpora and benchmarks that are the same on every machine, fast enough to fill
+/// half a gigabyte of vectors in a second.
+public struct SplitMix64: Sendable {
+    public var state: UInt64
 
-    mutating func next() -> UInt64 {
+    public init(state: UInt64) {
+        self.state = state
+    }
+
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -49,8 +54,8 @@ private struct SplitMix {
     }
 
     /// Uniform in [-1, 1).
-    mutating func signed() -> Float { Float(next() >> 40) / Float(1 << 23) - 1 }
+    public mutating func signed() -> Float { Float(next() >> 40) / Float(1 << 23) - 1 }
 
     /// Uniform in 0 ..< bound.
-    mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(max(bound, 1))) }
+    public mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(max(bound, 1))) }
 }

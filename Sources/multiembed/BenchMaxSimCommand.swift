@@ -51,7 +51,7 @@ struct BenchMaxSim: ParsableCommand {
         guard let storage = StoragePrecision(rawValue: precision) else {
             throw ValidationError("unknown --precision \(precision); known: \(StoragePrecision.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        var generator = BenchRandom(state: 0)
+        var generator = SplitMix64(state: 0)
         do {
             let corpus = try EncodedCorpus(
                 (0 ..< docs).map { _ in try randomUnitVectors(vectors, using: &generator) }, dimension: dim, precision: storage)
@@ -71,7 +71,7 @@ struct BenchMaxSim: ParsableCommand {
         }
     }
 
-    private func randomUnitVectors(_ count: Int, using generator: inout BenchRandom) throws -> MultiVector {
+    private func randomUnitVectors(_ count: Int, using generator: inout SplitMix64) throws -> MultiVector {
         // A local copy: reading the @Option property per element went through ArgumentParser's
         // generic wrapper and made building the corpus take longer than the benchmark.
         let dim = dim
@@ -79,7 +79,7 @@ struct BenchMaxSim: ParsableCommand {
         for row in 0 ..< count {
             var squares: Float = 0
             for i in 0 ..< dim {
-                let value = generator.nextSigned() + generator.nextSigned() + generator.nextSigned()
+                let value = generator.signed() + generator.signed() + generator.signed()
                 values[row * dim + i] = value
                 squares += value * value
             }
@@ -87,19 +87,5 @@ struct BenchMaxSim: ParsableCommand {
             for i in 0 ..< dim { values[row * dim + i] *= inverse }
         }
         return try MultiVector(dimension: dim, values: values)
-    }
-}
-
-/// SplitMix64: reproducible and fast enough to fill half a gigabyte of vectors in a second.
-private struct BenchRandom {
-    var state: UInt64
-    /// Uniform in [-1, 1).
-    mutating func nextSigned() -> Float {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
-        return Float(z >> 40) / Float(1 << 23) - 1
     }
 }
