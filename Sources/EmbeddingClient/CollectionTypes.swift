@@ -38,6 +38,9 @@ public enum SearchMode: Sendable, Hashable {
     /// Dense candidates (``SearchParameters/candidates``, default 100) re-ranked by MaxSim;
     /// the hits carry MaxSim scores.
     case hybrid
+    /// A centroid index's candidates (``SearchParameters/candidates``, default 256; probes
+    /// ``SearchParameters/probes``, default 8) re-scored by exact MaxSim: for large collections.
+    case indexed
 }
 
 /// The similarity of dense search (and of hybrid search's first stage).
@@ -55,6 +58,8 @@ public struct SearchParameters: Sendable, Hashable {
     /// The depth of a first stage: hybrid's dense candidates (default 100), or the Hamming
     /// candidates a binary collection re-scores (default max(100, 10 x topK)); nil = default.
     public var candidates: Int? = nil
+    /// Indexed search: the centroids probed per query vector; nil = the server's default (8).
+    public var probes: Int? = nil
     /// Only documents whose metadata holds each key with exactly this value.
     public var filterMetadata: [String: String] = [:]
     /// The query's pooled vector for dense and hybrid search; nil = the pooled embedding of the
@@ -289,6 +294,7 @@ extension SearchMode {
         case .maxSim: .maxsim
         case .dense: .dense
         case .hybrid: .hybrid
+        case .indexed: .indexed
         }
     }
 }

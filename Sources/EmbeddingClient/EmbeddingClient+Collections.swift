@@ -159,6 +159,7 @@ extension EmbeddingClient {
         search.mode = parameters.mode.wire
         search.metric = parameters.metric.wire
         search.candidates = try Self.unsigned(parameters.candidates ?? 0, "candidates")
+        search.probes = try Self.unsigned(parameters.probes ?? 0, "probes")
         search.filterMetadata = parameters.filterMetadata
         search.queryPooled = parameters.queryPooled ?? []
         search.includeMatches = parameters.includeMatches

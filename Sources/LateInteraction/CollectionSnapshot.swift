@@ -12,6 +12,11 @@ struct CollectionSnapshot: Sendable {
     /// L2 norm of each pooled row, for cosine (0 where there is none).
     let pooledNorms: [Float]
     let hasPooled: [Bool]
+    /// Each document's place in the log's order, ascending: what an index built from an
+    /// earlier snapshot knows a document by.
+    let sequences: [Int]
+    /// Which numbering of ``sequences`` (a compaction renumbers them).
+    let generation: Int
 
     var count: Int { ids.count }
 

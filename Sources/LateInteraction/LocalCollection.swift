@@ -36,6 +36,11 @@ final class LocalCollection: @unchecked Sendable {
     private var deadBytes = 0
     private var map: MappedFile?
     private var cachedSnapshot: CollectionSnapshot?
+    /// Counts compactions, which renumber ``Entry/sequence``: an index keyed by sequences is
+    /// rebuilt when it changes.
+    private var generation = 0
+    /// Indexed search's candidates, built on first use (see ``CentroidIndexCache``).
+    let centroidIndex = CentroidIndexCache()
     private let faults: WriteFaults
     /// True when a failed append could not be cut back off the log: the file holds bytes past
     /// `end` that must go before anything is appended after them, or they could read back later
@@ -247,7 +252,7 @@ final class LocalCollection: @unchecked Sendable {
         }
         let snapshot = CollectionSnapshot(
             ids: live.map(\.key), documents: documents, metadata: live.map(\.value.metadata), pooled: pooled, pooledNorms: norms,
-            hasPooled: hasPooled)
+            hasPooled: hasPooled, sequences: live.map(\.value.sequence), generation: generation)
         cachedSnapshot = snapshot
         return snapshot
     }
@@ -289,6 +294,7 @@ final class LocalCollection: @unchecked Sendable {
         close(descriptor)
         descriptor = try FileIO.open(logPath, flags: O_RDWR)
         sequence = 0
+        generation += 1
         try replay()
     }
 

@@ -188,6 +188,33 @@ public final class LocalVectorStore: VectorStore, @unchecked Sendable {
         }
     }
 
+    public func searchIndexed(
+        _ query: MultiVector, in collection: String, topK: Int, filter: DocumentFilter, depth: CentroidIndex.Depth
+    ) throws(LateInteractionError) -> [SearchHit] {
+        guard topK > 0 else { throw .invalidTopK(topK) }
+        let stored = try self.collection(collection)
+        guard stored.spec.kind == .multiVector else {
+            throw .invalidArgument("collection '\(collection)' is dense (one pooled vector per document): search it by dense similarity, not an index of token vectors")
+        }
+        guard query.dimension == stored.spec.dimension else {
+            throw .dimensionMismatch(context: "query for collection '\(collection)'", expected: stored.spec.dimension, actual: query.dimension)
+        }
+        let snapshot = try stored.snapshot()
+        let positions = snapshot.admitted(by: filter)
+        if positions?.isEmpty == true || snapshot.count == 0 { return [] }
+        if (positions?.count ?? snapshot.count) <= depth.candidates {
+            // No more documents than candidates: scoring them all is exact and costs no index.
+            return try MaxSim.search(query, snapshot.documents, k: topK, indices: positions).map { hit in
+                SearchHit(id: snapshot.ids[hit.index], score: hit.score, metadata: snapshot.metadata[hit.index])
+            }
+        }
+        let candidates = stored.centroidIndex.candidates(for: query, depth: depth, in: snapshot, admitted: positions)
+        if candidates.isEmpty { return [] }
+        return try MaxSim.search(query, snapshot.documents, k: topK, indices: candidates).map { hit in
+            SearchHit(id: snapshot.ids[hit.index], score: hit.score, metadata: snapshot.metadata[hit.index])
+        }
+    }
+
     public func searchPooled(
         _ query: [Float], in collection: String, topK: Int, filter: DocumentFilter, metric: DenseMetric
     ) throws(LateInteractionError) -> [SearchHit] {

@@ -120,6 +120,13 @@ public protocol VectorStore: Sendable {
     func search(
         _ query: MultiVector, in collection: String, topK: Int, filter: DocumentFilter, options: MaxSim.SearchOptions
     ) throws(LateInteractionError) -> [SearchHit]
+    /// The `topK` best documents by exact MaxSim among candidates a centroid index gives at
+    /// `depth` (``CollectionQuery/Mode/indexed``), among those `filter` admits. A store without
+    /// such an index answers by exact search (the extension's default): the same contract, at
+    /// exact search's cost.
+    func searchIndexed(
+        _ query: MultiVector, in collection: String, topK: Int, filter: DocumentFilter, depth: CentroidIndex.Depth
+    ) throws(LateInteractionError) -> [SearchHit]
     /// The `topK` best documents by the similarity of `query` to their pooled vectors, among those
     /// `filter` admits. Throws ``LateInteractionError/missingPooledVectors(collection:missing:total:)``
     /// when an admitted document has none, since it could never be found.
@@ -142,6 +149,12 @@ extension VectorStore {
     /// default binary re-scoring depth.
     public func search(_ query: MultiVector, in collection: String, topK: Int, filter: Set<String>?) throws(LateInteractionError) -> [SearchHit] {
         try search(query, in: collection, topK: topK, filter: DocumentFilter(ids: filter), options: .init())
+    }
+
+    public func searchIndexed(
+        _ query: MultiVector, in collection: String, topK: Int, filter: DocumentFilter, depth: CentroidIndex.Depth
+    ) throws(LateInteractionError) -> [SearchHit] {
+        try search(query, in: collection, topK: topK, filter: filter, options: .init())
     }
 
     /// A store that cannot be damaged on disk (an engine that checks itself) has none.

@@ -74,6 +74,18 @@ struct CollectionClientTests {
                     .text("will it rain tomorrow"), in: "mv", topK: 2, parameters: SearchParameters(mode: .dense, metric: .dot))
                 #expect(Set(hybrid.hits.map(\.id)) == Set(denseTop.hits.map(\.id)))
                 #expect(hybrid.hits.first == maxSim.hits.first)
+                // A collection no larger than the candidate depth is searched exactly; a depth
+                // of 2 goes through the centroid index, whose hits carry exact MaxSim scores.
+                let indexed = try await client.search(
+                    .text("will it rain tomorrow"), in: "mv", topK: 2, parameters: SearchParameters(mode: .indexed))
+                #expect(indexed.hits == maxSim.hits)
+                var shallow = SearchParameters(mode: .indexed, candidates: 2)
+                shallow.probes = 1
+                let throughIndex = try await client.search(.text("will it rain tomorrow"), in: "mv", topK: 2, parameters: shallow)
+                #expect((1 ... 2).contains(throughIndex.hits.count), "one probe per query vector may find one document")
+                if let best = throughIndex.hits.first, let exactBest = maxSim.hits.first(where: { $0.id == best.id }) {
+                    #expect(best.score == exactBest.score)
+                }
                 _ = try await client.upsert([CollectionDocument(id: "bare", vectors: Self.rows(2, 384, seed: 1))], into: "mv")
                 do {
                     _ = try await client.search(.text("rain"), in: "mv", parameters: SearchParameters(mode: .dense))

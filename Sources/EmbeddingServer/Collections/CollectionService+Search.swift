@@ -23,8 +23,8 @@ extension CollectionService {
             throw .invalidArgument(
                 "collection '\(name)' is dense (one pooled vector per document): search it with SEARCH_MODE_DENSE, not \(mode.rawValue)")
         }
-        let needsTokens = mode != .dense
-        let needsPooled = mode != .maxSim && request.queryPooled.isEmpty
+        let needsTokens = mode.scoresTokens
+        let needsPooled = mode.scoresPooled && request.queryPooled.isEmpty
         if needsTokens, !request.hasQuery { throw .invalidArgument("the request has no query") }
         if needsPooled {
             guard request.hasQuery else { throw .invalidArgument("the request has no query (nor query_pooled)") }
@@ -35,6 +35,7 @@ extension CollectionService {
 
         var query = CollectionQuery(
             mode: mode, topK: topK, metric: metric, candidates: request.candidates == 0 ? nil : Int(request.candidates),
+            probes: request.probes == 0 ? nil : Int(request.probes),
             filter: DocumentFilter(ids: request.filterIds.isEmpty ? nil : Set(request.filterIds), metadata: request.filterMetadata))
         var usage = Multiembed_V1_Usage()
         if needsTokens || needsPooled {
@@ -56,7 +57,7 @@ extension CollectionService {
                 query.pooled = pooled
             }
         }
-        if !request.queryPooled.isEmpty, mode != .maxSim { query.pooled = request.queryPooled }
+        if !request.queryPooled.isEmpty, mode.scoresPooled { query.pooled = request.queryPooled }
         if let pooled = query.pooled {
             try CollectionRules.checkPooled(pooled, dimension: spec.dimension, name: "query_pooled")
         }

@@ -51,6 +51,7 @@ extension CollectionQuery.Mode {
         case .maxsim: self = .maxSim
         case .dense: self = .dense
         case .hybrid: self = .hybrid
+        case .indexed: self = .indexed
         case .UNRECOGNIZED(let value): throw .invalidArgument("unknown search mode \(value)")
         }
     }

@@ -143,6 +143,12 @@ public nonisolated enum Multiembed_V1_SearchMode: SwiftProtobuf.Enum, Swift.Case
   /// A dense first stage keeps the `candidates` best documents; MaxSim re-ranks them, and the
   /// scores returned are MaxSim scores (multi-vector collections).
   case hybrid // = 3
+
+  /// A centroid index of the collection's token vectors (built on first use, kept up to date as
+  /// documents arrive) gives `candidates` documents, which exact MaxSim re-scores: sub-linear
+  /// search over a large multi-vector collection. The scores are exact MaxSim scores; only which
+  /// documents are scored is approximate (see Sources/LateInteraction/README.md for recall).
+  case indexed // = 4
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -155,6 +161,7 @@ public nonisolated enum Multiembed_V1_SearchMode: SwiftProtobuf.Enum, Swift.Case
     case 1: self = .maxsim
     case 2: self = .dense
     case 3: self = .hybrid
+    case 4: self = .indexed
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -165,6 +172,7 @@ public nonisolated enum Multiembed_V1_SearchMode: SwiftProtobuf.Enum, Swift.Case
     case .maxsim: return 1
     case .dense: return 2
     case .hybrid: return 3
+    case .indexed: return 4
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -175,6 +183,7 @@ public nonisolated enum Multiembed_V1_SearchMode: SwiftProtobuf.Enum, Swift.Case
     .maxsim,
     .dense,
     .hybrid,
+    .indexed,
   ]
 
 }
@@ -650,85 +659,126 @@ public nonisolated struct Multiembed_V1_GetResponse: Sendable {
 
 /// Find a collection's best documents for a query: by MaxSim, by the similarity of pooled vectors
 /// (dense), or both (hybrid).
-public nonisolated struct Multiembed_V1_SearchRequest: Sendable {
+public nonisolated struct Multiembed_V1_SearchRequest: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   /// Unknown = NOT_FOUND.
-  public var collection: String = String()
+  public var collection: String {
+    get {_storage._collection}
+    set {_uniqueStorage()._collection = newValue}
+  }
 
   /// The query: an input for the collection's model (a text, usually), or vectors. An input is
   /// embedded as the mode needs: token vectors for MaxSim, the pooled embedding for dense, both
   /// for hybrid. Required, except for a dense search given `query_pooled`.
   public var query: Multiembed_V1_MultiVectorSource {
-    get {_query ?? Multiembed_V1_MultiVectorSource()}
-    set {_query = newValue}
+    get {_storage._query ?? Multiembed_V1_MultiVectorSource()}
+    set {_uniqueStorage()._query = newValue}
   }
   /// Returns true if `query` has been explicitly set.
-  public var hasQuery: Bool {self._query != nil}
+  public var hasQuery: Bool {_storage._query != nil}
   /// Clears the value of `query`. Subsequent reads from it will return its default value.
-  public mutating func clearQuery() {self._query = nil}
+  public mutating func clearQuery() {_uniqueStorage()._query = nil}
 
   /// How many documents to return, best first: 1 to Limits.max_top_k. 0 (unset) or negative =
   /// INVALID_ARGUMENT.
-  public var topK: Int32 = 0
+  public var topK: Int32 {
+    get {_storage._topK}
+    set {_uniqueStorage()._topK = newValue}
+  }
 
   /// Only these ids are candidates. Empty = every document. With filter_metadata, a document
   /// must pass both.
-  public var filterIds: [String] = []
+  public var filterIds: [String] {
+    get {_storage._filterIds}
+    set {_uniqueStorage()._filterIds = newValue}
+  }
 
   /// The prompt prepended to a text query, as in EmbedRequest. Unset = the model's query
   /// convention: its "query" prompt, or a ColBERT model's query marker and [MASK] padding.
-  public var prompt: Multiembed_V1_SearchRequest.OneOf_Prompt? = nil
+  public var prompt: OneOf_Prompt? {
+    get {return _storage._prompt}
+    set {_uniqueStorage()._prompt = newValue}
+  }
 
   public var promptName: String {
     get {
-      if case .promptName(let v)? = prompt {return v}
+      if case .promptName(let v)? = _storage._prompt {return v}
       return String()
     }
-    set {prompt = .promptName(newValue)}
+    set {_uniqueStorage()._prompt = .promptName(newValue)}
   }
 
   public var instruction: String {
     get {
-      if case .instruction(let v)? = prompt {return v}
+      if case .instruction(let v)? = _storage._prompt {return v}
       return String()
     }
-    set {prompt = .instruction(newValue)}
+    set {_uniqueStorage()._prompt = .instruction(newValue)}
   }
 
   /// A text query longer than the model takes, as in EmbedRequest. Default TRUNCATE_END.
-  public var truncate: Multiembed_V1_Truncate = .end
+  public var truncate: Multiembed_V1_Truncate {
+    get {_storage._truncate}
+    set {_uniqueStorage()._truncate = newValue}
+  }
 
   /// How documents are scored. Default (unset): the collection's kind decides. MAXSIM or HYBRID
   /// on a dense collection is INVALID_ARGUMENT; DENSE or HYBRID on a multi-vector collection
   /// some of whose documents have no pooled vector is FAILED_PRECONDITION.
-  public var mode: Multiembed_V1_SearchMode = .default
+  public var mode: Multiembed_V1_SearchMode {
+    get {_storage._mode}
+    set {_uniqueStorage()._mode = newValue}
+  }
 
   /// The similarity of dense search and of hybrid search's first stage. Default cosine.
-  public var metric: Multiembed_V1_Metric = .cosine
+  public var metric: Multiembed_V1_Metric {
+    get {_storage._metric}
+    set {_uniqueStorage()._metric = newValue}
+  }
 
   /// The depth of a first stage, 0 (unset) = the default:
   /// - SEARCH_MODE_HYBRID: how many dense candidates MaxSim re-ranks (default 100).
   /// - a PRECISION_BINARY collection: how many Hamming-pass candidates are re-scored exactly
   ///   (default max(100, 10 x top_k)).
+  /// - SEARCH_MODE_INDEXED: how many of the index's candidates MaxSim re-scores (default 256).
   /// Fewer than top_k counts as top_k.
-  public var candidates: UInt32 = 0
+  public var candidates: UInt32 {
+    get {_storage._candidates}
+    set {_uniqueStorage()._candidates = newValue}
+  }
 
   /// Only documents whose metadata holds every one of these keys with exactly this value (bytes
   /// compared, case-sensitive). Empty = no condition.
-  public var filterMetadata: Dictionary<String,String> = [:]
+  public var filterMetadata: Dictionary<String,String> {
+    get {_storage._filterMetadata}
+    set {_uniqueStorage()._filterMetadata = newValue}
+  }
 
   /// The query's pooled vector (the collection's dimension, otherwise FAILED_PRECONDITION), for
   /// the dense side of DENSE and HYBRID search; L2-normalised by the server. Unset = the pooled
   /// embedding of `query`'s input. Required when the dense side has no input to embed (query
   /// given as vectors, or unset, or a model without a pooled embedding); ignored by MAXSIM.
-  public var queryPooled: [Float] = []
+  public var queryPooled: [Float] {
+    get {_storage._queryPooled}
+    set {_uniqueStorage()._queryPooled = newValue}
+  }
 
   /// true: each hit of a page document carries the words that matched (SearchHit.matches), for
   /// highlighting. Needs the query's token vectors (MAXSIM and HYBRID).
-  public var includeMatches: Bool = false
+  public var includeMatches: Bool {
+    get {_storage._includeMatches}
+    set {_uniqueStorage()._includeMatches = newValue}
+  }
+
+  /// SEARCH_MODE_INDEXED: the index's centroids probed per query vector, 0 (unset) = 8. More
+  /// probes find more of exact search's hits and cost more.
+  public var probes: UInt32 {
+    get {_storage._probes}
+    set {_uniqueStorage()._probes = newValue}
+  }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -742,7 +792,7 @@ public nonisolated struct Multiembed_V1_SearchRequest: Sendable {
 
   public init() {}
 
-  fileprivate var _query: Multiembed_V1_MultiVectorSource? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 /// One document found by Search.
@@ -937,7 +987,7 @@ nonisolated extension Multiembed_V1_CollectionKind: SwiftProtobuf._ProtoNameProv
 }
 
 nonisolated extension Multiembed_V1_SearchMode: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0SEARCH_MODE_DEFAULT\0\u{1}SEARCH_MODE_MAXSIM\0\u{1}SEARCH_MODE_DENSE\0\u{1}SEARCH_MODE_HYBRID\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0SEARCH_MODE_DEFAULT\0\u{1}SEARCH_MODE_MAXSIM\0\u{1}SEARCH_MODE_DENSE\0\u{1}SEARCH_MODE_HYBRID\0\u{1}SEARCH_MODE_INDEXED\0")
 }
 
 nonisolated extension Multiembed_V1_Metric: SwiftProtobuf._ProtoNameProviding {
@@ -1631,111 +1681,176 @@ nonisolated extension Multiembed_V1_GetResponse: SwiftProtobuf.Message, SwiftPro
 
 nonisolated extension Multiembed_V1_SearchRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SearchRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}collection\0\u{1}query\0\u{3}top_k\0\u{3}filter_ids\0\u{3}prompt_name\0\u{1}instruction\0\u{1}truncate\0\u{1}mode\0\u{1}metric\0\u{1}candidates\0\u{3}filter_metadata\0\u{3}query_pooled\0\u{3}include_matches\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}collection\0\u{1}query\0\u{3}top_k\0\u{3}filter_ids\0\u{3}prompt_name\0\u{1}instruction\0\u{1}truncate\0\u{1}mode\0\u{1}metric\0\u{1}candidates\0\u{3}filter_metadata\0\u{3}query_pooled\0\u{3}include_matches\0\u{1}probes\0")
+
+  fileprivate class _StorageClass {
+    var _collection: String = String()
+    var _query: Multiembed_V1_MultiVectorSource? = nil
+    var _topK: Int32 = 0
+    var _filterIds: [String] = []
+    var _prompt: Multiembed_V1_SearchRequest.OneOf_Prompt?
+    var _truncate: Multiembed_V1_Truncate = .end
+    var _mode: Multiembed_V1_SearchMode = .default
+    var _metric: Multiembed_V1_Metric = .cosine
+    var _candidates: UInt32 = 0
+    var _filterMetadata: Dictionary<String,String> = [:]
+    var _queryPooled: [Float] = []
+    var _includeMatches: Bool = false
+    var _probes: UInt32 = 0
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _collection = source._collection
+      _query = source._query
+      _topK = source._topK
+      _filterIds = source._filterIds
+      _prompt = source._prompt
+      _truncate = source._truncate
+      _mode = source._mode
+      _metric = source._metric
+      _candidates = source._candidates
+      _filterMetadata = source._filterMetadata
+      _queryPooled = source._queryPooled
+      _includeMatches = source._includeMatches
+      _probes = source._probes
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularStringField(value: &self.collection) }()
-      case 2: try { try decoder.decodeSingularMessageField(value: &self._query) }()
-      case 3: try { try decoder.decodeSingularInt32Field(value: &self.topK) }()
-      case 4: try { try decoder.decodeRepeatedStringField(value: &self.filterIds) }()
-      case 5: try {
-        var v: String?
-        try decoder.decodeSingularStringField(value: &v)
-        if let v = v {
-          if self.prompt != nil {try decoder.handleConflictingOneOf()}
-          self.prompt = .promptName(v)
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._collection) }()
+        case 2: try { try decoder.decodeSingularMessageField(value: &_storage._query) }()
+        case 3: try { try decoder.decodeSingularInt32Field(value: &_storage._topK) }()
+        case 4: try { try decoder.decodeRepeatedStringField(value: &_storage._filterIds) }()
+        case 5: try {
+          var v: String?
+          try decoder.decodeSingularStringField(value: &v)
+          if let v = v {
+            if _storage._prompt != nil {try decoder.handleConflictingOneOf()}
+            _storage._prompt = .promptName(v)
+          }
+        }()
+        case 6: try {
+          var v: String?
+          try decoder.decodeSingularStringField(value: &v)
+          if let v = v {
+            if _storage._prompt != nil {try decoder.handleConflictingOneOf()}
+            _storage._prompt = .instruction(v)
+          }
+        }()
+        case 7: try { try decoder.decodeSingularEnumField(value: &_storage._truncate) }()
+        case 8: try { try decoder.decodeSingularEnumField(value: &_storage._mode) }()
+        case 9: try { try decoder.decodeSingularEnumField(value: &_storage._metric) }()
+        case 10: try { try decoder.decodeSingularUInt32Field(value: &_storage._candidates) }()
+        case 11: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &_storage._filterMetadata) }()
+        case 12: try { try decoder.decodeRepeatedFloatField(value: &_storage._queryPooled) }()
+        case 13: try { try decoder.decodeSingularBoolField(value: &_storage._includeMatches) }()
+        case 14: try { try decoder.decodeSingularUInt32Field(value: &_storage._probes) }()
+        default: break
         }
-      }()
-      case 6: try {
-        var v: String?
-        try decoder.decodeSingularStringField(value: &v)
-        if let v = v {
-          if self.prompt != nil {try decoder.handleConflictingOneOf()}
-          self.prompt = .instruction(v)
-        }
-      }()
-      case 7: try { try decoder.decodeSingularEnumField(value: &self.truncate) }()
-      case 8: try { try decoder.decodeSingularEnumField(value: &self.mode) }()
-      case 9: try { try decoder.decodeSingularEnumField(value: &self.metric) }()
-      case 10: try { try decoder.decodeSingularUInt32Field(value: &self.candidates) }()
-      case 11: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.filterMetadata) }()
-      case 12: try { try decoder.decodeRepeatedFloatField(value: &self.queryPooled) }()
-      case 13: try { try decoder.decodeSingularBoolField(value: &self.includeMatches) }()
-      default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    if !self.collection.isEmpty {
-      try visitor.visitSingularStringField(value: self.collection, fieldNumber: 1)
-    }
-    try { if let v = self._query {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
-    } }()
-    if self.topK != 0 {
-      try visitor.visitSingularInt32Field(value: self.topK, fieldNumber: 3)
-    }
-    if !self.filterIds.isEmpty {
-      try visitor.visitRepeatedStringField(value: self.filterIds, fieldNumber: 4)
-    }
-    switch self.prompt {
-    case .promptName?: try {
-      guard case .promptName(let v)? = self.prompt else { preconditionFailure() }
-      try visitor.visitSingularStringField(value: v, fieldNumber: 5)
-    }()
-    case .instruction?: try {
-      guard case .instruction(let v)? = self.prompt else { preconditionFailure() }
-      try visitor.visitSingularStringField(value: v, fieldNumber: 6)
-    }()
-    case nil: break
-    }
-    if self.truncate != .end {
-      try visitor.visitSingularEnumField(value: self.truncate, fieldNumber: 7)
-    }
-    if self.mode != .default {
-      try visitor.visitSingularEnumField(value: self.mode, fieldNumber: 8)
-    }
-    if self.metric != .cosine {
-      try visitor.visitSingularEnumField(value: self.metric, fieldNumber: 9)
-    }
-    if self.candidates != 0 {
-      try visitor.visitSingularUInt32Field(value: self.candidates, fieldNumber: 10)
-    }
-    if !self.filterMetadata.isEmpty {
-      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: self.filterMetadata, fieldNumber: 11)
-    }
-    if !self.queryPooled.isEmpty {
-      try visitor.visitPackedFloatField(value: self.queryPooled, fieldNumber: 12)
-    }
-    if self.includeMatches != false {
-      try visitor.visitSingularBoolField(value: self.includeMatches, fieldNumber: 13)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._collection.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._collection, fieldNumber: 1)
+      }
+      try { if let v = _storage._query {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+      } }()
+      if _storage._topK != 0 {
+        try visitor.visitSingularInt32Field(value: _storage._topK, fieldNumber: 3)
+      }
+      if !_storage._filterIds.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._filterIds, fieldNumber: 4)
+      }
+      switch _storage._prompt {
+      case .promptName?: try {
+        guard case .promptName(let v)? = _storage._prompt else { preconditionFailure() }
+        try visitor.visitSingularStringField(value: v, fieldNumber: 5)
+      }()
+      case .instruction?: try {
+        guard case .instruction(let v)? = _storage._prompt else { preconditionFailure() }
+        try visitor.visitSingularStringField(value: v, fieldNumber: 6)
+      }()
+      case nil: break
+      }
+      if _storage._truncate != .end {
+        try visitor.visitSingularEnumField(value: _storage._truncate, fieldNumber: 7)
+      }
+      if _storage._mode != .default {
+        try visitor.visitSingularEnumField(value: _storage._mode, fieldNumber: 8)
+      }
+      if _storage._metric != .cosine {
+        try visitor.visitSingularEnumField(value: _storage._metric, fieldNumber: 9)
+      }
+      if _storage._candidates != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._candidates, fieldNumber: 10)
+      }
+      if !_storage._filterMetadata.isEmpty {
+        try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: _storage._filterMetadata, fieldNumber: 11)
+      }
+      if !_storage._queryPooled.isEmpty {
+        try visitor.visitPackedFloatField(value: _storage._queryPooled, fieldNumber: 12)
+      }
+      if _storage._includeMatches != false {
+        try visitor.visitSingularBoolField(value: _storage._includeMatches, fieldNumber: 13)
+      }
+      if _storage._probes != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._probes, fieldNumber: 14)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Multiembed_V1_SearchRequest, rhs: Multiembed_V1_SearchRequest) -> Bool {
-    if lhs.collection != rhs.collection {return false}
-    if lhs._query != rhs._query {return false}
-    if lhs.topK != rhs.topK {return false}
-    if lhs.filterIds != rhs.filterIds {return false}
-    if lhs.prompt != rhs.prompt {return false}
-    if lhs.truncate != rhs.truncate {return false}
-    if lhs.mode != rhs.mode {return false}
-    if lhs.metric != rhs.metric {return false}
-    if lhs.candidates != rhs.candidates {return false}
-    if lhs.filterMetadata != rhs.filterMetadata {return false}
-    if lhs.queryPooled != rhs.queryPooled {return false}
-    if lhs.includeMatches != rhs.includeMatches {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._collection != rhs_storage._collection {return false}
+        if _storage._query != rhs_storage._query {return false}
+        if _storage._topK != rhs_storage._topK {return false}
+        if _storage._filterIds != rhs_storage._filterIds {return false}
+        if _storage._prompt != rhs_storage._prompt {return false}
+        if _storage._truncate != rhs_storage._truncate {return false}
+        if _storage._mode != rhs_storage._mode {return false}
+        if _storage._metric != rhs_storage._metric {return false}
+        if _storage._candidates != rhs_storage._candidates {return false}
+        if _storage._filterMetadata != rhs_storage._filterMetadata {return false}
+        if _storage._queryPooled != rhs_storage._queryPooled {return false}
+        if _storage._includeMatches != rhs_storage._includeMatches {return false}
+        if _storage._probes != rhs_storage._probes {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

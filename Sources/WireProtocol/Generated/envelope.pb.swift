@@ -27,7 +27,7 @@ fileprivate nonisolated struct _GeneratedWithProtocGenSwiftVersion: SwiftProtobu
 
 /// One call from a client. The server answers every Request it decodes with exactly one
 /// Response carrying the same `id`, unless the connection closes first.
-public nonisolated struct Multiembed_V1_Request: @unchecked Sendable {
+public nonisolated struct Multiembed_V1_Request: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
@@ -35,133 +35,121 @@ public nonisolated struct Multiembed_V1_Request: @unchecked Sendable {
   /// Chosen by the client and echoed in the Response, to match answers to calls. Should be
   /// unique among this connection's requests in flight (the server does not check) and start
   /// from 1: id 0 is what the server sends when it cannot tell which request an answer is for.
-  public var id: UInt64 {
-    get {_storage._id}
-    set {_uniqueStorage()._id = newValue}
-  }
+  public var id: UInt64 = 0
 
   /// How long the client will wait, in milliseconds, counted from the moment the server has
   /// received the whole frame. 0 (unset) = no deadline of the client's own. Work that has not
   /// finished in time is dropped and answered DEADLINE_EXCEEDED.
-  public var deadlineMs: UInt32 {
-    get {_storage._deadlineMs}
-    set {_uniqueStorage()._deadlineMs = newValue}
-  }
+  public var deadlineMs: UInt32 = 0
 
   /// The client's API key, when the server was started with API keys (--api-key-file); ignored
   /// otherwise. Empty (unset) = no key. With keys configured, every request, Info and Health
   /// included, needs a valid one; any other gets UNAUTHENTICATED and nothing else.
-  public var apiKey: String {
-    get {_storage._apiKey}
-    set {_uniqueStorage()._apiKey = newValue}
-  }
+  public var apiKey: String = String()
 
   /// What to do. A Request without a body is answered INVALID_ARGUMENT. A body this server does
   /// not know (from a newer version of this file) arrives as an unknown field and is answered
   /// UNIMPLEMENTED.
-  public var body: OneOf_Body? {
-    get {return _storage._body}
-    set {_uniqueStorage()._body = newValue}
-  }
+  public var body: Multiembed_V1_Request.OneOf_Body? = nil
 
   /// Embed texts, images or image patches.
   public var embed: Multiembed_V1_EmbedRequest {
     get {
-      if case .embed(let v)? = _storage._body {return v}
+      if case .embed(let v)? = body {return v}
       return Multiembed_V1_EmbedRequest()
     }
-    set {_uniqueStorage()._body = .embed(newValue)}
+    set {body = .embed(newValue)}
   }
 
   /// Describe the server: version, models, limits.
   public var info: Multiembed_V1_InfoRequest {
     get {
-      if case .info(let v)? = _storage._body {return v}
+      if case .info(let v)? = body {return v}
       return Multiembed_V1_InfoRequest()
     }
-    set {_uniqueStorage()._body = .info(newValue)}
+    set {body = .info(newValue)}
   }
 
   /// Is the server serving, and how busy is it.
   public var health: Multiembed_V1_HealthRequest {
     get {
-      if case .health(let v)? = _storage._body {return v}
+      if case .health(let v)? = body {return v}
       return Multiembed_V1_HealthRequest()
     }
-    set {_uniqueStorage()._body = .health(newValue)}
+    set {body = .health(newValue)}
   }
 
   /// Late interaction (collections.proto). Each takes the same number in Response.body.
   /// Score documents against a query by MaxSim, without a collection.
   public var score: Multiembed_V1_ScoreRequest {
     get {
-      if case .score(let v)? = _storage._body {return v}
+      if case .score(let v)? = body {return v}
       return Multiembed_V1_ScoreRequest()
     }
-    set {_uniqueStorage()._body = .score(newValue)}
+    set {body = .score(newValue)}
   }
 
   /// Find a collection's best documents for a query.
   public var search: Multiembed_V1_SearchRequest {
     get {
-      if case .search(let v)? = _storage._body {return v}
+      if case .search(let v)? = body {return v}
       return Multiembed_V1_SearchRequest()
     }
-    set {_uniqueStorage()._body = .search(newValue)}
+    set {body = .search(newValue)}
   }
 
   /// Insert or replace documents in a collection.
   public var upsert: Multiembed_V1_UpsertRequest {
     get {
-      if case .upsert(let v)? = _storage._body {return v}
+      if case .upsert(let v)? = body {return v}
       return Multiembed_V1_UpsertRequest()
     }
-    set {_uniqueStorage()._body = .upsert(newValue)}
+    set {body = .upsert(newValue)}
   }
 
   /// Delete documents from a collection by id.
   public var delete: Multiembed_V1_DeleteRequest {
     get {
-      if case .delete(let v)? = _storage._body {return v}
+      if case .delete(let v)? = body {return v}
       return Multiembed_V1_DeleteRequest()
     }
-    set {_uniqueStorage()._body = .delete(newValue)}
+    set {body = .delete(newValue)}
   }
 
   /// Read documents from a collection by id.
   public var get: Multiembed_V1_GetRequest {
     get {
-      if case .get(let v)? = _storage._body {return v}
+      if case .get(let v)? = body {return v}
       return Multiembed_V1_GetRequest()
     }
-    set {_uniqueStorage()._body = .get(newValue)}
+    set {body = .get(newValue)}
   }
 
   /// Create an empty collection.
   public var createCollection: Multiembed_V1_CreateCollectionRequest {
     get {
-      if case .createCollection(let v)? = _storage._body {return v}
+      if case .createCollection(let v)? = body {return v}
       return Multiembed_V1_CreateCollectionRequest()
     }
-    set {_uniqueStorage()._body = .createCollection(newValue)}
+    set {body = .createCollection(newValue)}
   }
 
   /// List the collections.
   public var listCollections: Multiembed_V1_ListCollectionsRequest {
     get {
-      if case .listCollections(let v)? = _storage._body {return v}
+      if case .listCollections(let v)? = body {return v}
       return Multiembed_V1_ListCollectionsRequest()
     }
-    set {_uniqueStorage()._body = .listCollections(newValue)}
+    set {body = .listCollections(newValue)}
   }
 
   /// Delete a collection and its documents.
   public var dropCollection: Multiembed_V1_DropCollectionRequest {
     get {
-      if case .dropCollection(let v)? = _storage._body {return v}
+      if case .dropCollection(let v)? = body {return v}
       return Multiembed_V1_DropCollectionRequest()
     }
-    set {_uniqueStorage()._body = .dropCollection(newValue)}
+    set {body = .dropCollection(newValue)}
   }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -197,8 +185,6 @@ public nonisolated struct Multiembed_V1_Request: @unchecked Sendable {
   }
 
   public init() {}
-
-  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 /// The answer to one Request.
@@ -355,274 +341,232 @@ nonisolated extension Multiembed_V1_Request: SwiftProtobuf.Message, SwiftProtobu
   public static let protoMessageName: String = _protobuf_package + ".Request"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}deadline_ms\0\u{3}api_key\0\u{2}\u{7}embed\0\u{1}info\0\u{1}health\0\u{2}\u{8}score\0\u{1}search\0\u{1}upsert\0\u{1}delete\0\u{1}get\0\u{3}create_collection\0\u{3}list_collections\0\u{3}drop_collection\0\u{c}\u{1c}\u{c}")
 
-  fileprivate class _StorageClass {
-    var _id: UInt64 = 0
-    var _deadlineMs: UInt32 = 0
-    var _apiKey: String = String()
-    var _body: Multiembed_V1_Request.OneOf_Body?
-
-      // This property is used as the initial default value for new instances of the type.
-      // The type itself is protecting the reference to its storage via CoW semantics.
-      // This will force a copy to be made of this reference when the first mutation occurs;
-      // hence, it is safe to mark this as `nonisolated(unsafe)`.
-      static nonisolated(unsafe) let defaultInstance = _StorageClass()
-
-    private init() {}
-
-    init(copying source: _StorageClass) {
-      _id = source._id
-      _deadlineMs = source._deadlineMs
-      _apiKey = source._apiKey
-      _body = source._body
-    }
-  }
-
-  fileprivate mutating func _uniqueStorage() -> _StorageClass {
-    if !isKnownUniquelyReferenced(&_storage) {
-      _storage = _StorageClass(copying: _storage)
-    }
-    return _storage
-  }
-
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    _ = _uniqueStorage()
-    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
-      while let fieldNumber = try decoder.nextFieldNumber() {
-        // The use of inline closures is to circumvent an issue where the compiler
-        // allocates stack space for every case branch when no optimizations are
-        // enabled. https://github.com/apple/swift-protobuf/issues/1034
-        switch fieldNumber {
-        case 1: try { try decoder.decodeSingularUInt64Field(value: &_storage._id) }()
-        case 2: try { try decoder.decodeSingularUInt32Field(value: &_storage._deadlineMs) }()
-        case 3: try { try decoder.decodeSingularStringField(value: &_storage._apiKey) }()
-        case 10: try {
-          var v: Multiembed_V1_EmbedRequest?
-          var hadOneofValue = false
-          if let current = _storage._body {
-            hadOneofValue = true
-            if case .embed(let m) = current {v = m}
-          }
-          try decoder.decodeSingularMessageField(value: &v)
-          if let v = v {
-            if hadOneofValue {try decoder.handleConflictingOneOf()}
-            _storage._body = .embed(v)
-          }
-        }()
-        case 11: try {
-          var v: Multiembed_V1_InfoRequest?
-          var hadOneofValue = false
-          if let current = _storage._body {
-            hadOneofValue = true
-            if case .info(let m) = current {v = m}
-          }
-          try decoder.decodeSingularMessageField(value: &v)
-          if let v = v {
-            if hadOneofValue {try decoder.handleConflictingOneOf()}
-            _storage._body = .info(v)
-          }
-        }()
-        case 12: try {
-          var v: Multiembed_V1_HealthRequest?
-          var hadOneofValue = false
-          if let current = _storage._body {
-            hadOneofValue = true
-            if case .health(let m) = current {v = m}
-          }
-          try decoder.decodeSingularMessageField(value: &v)
-          if let v = v {
-            if hadOneofValue {try decoder.handleConflictingOneOf()}
-            _storage._body = .health(v)
-          }
-        }()
-        case 20: try {
-          var v: Multiembed_V1_ScoreRequest?
-          var hadOneofValue = false
-          if let current = _storage._body {
-            hadOneofValue = true
-            if case .score(let m) = current {v = m}
-          }
-          try decoder.decodeSingularMessageField(value: &v)
-          if let v = v {
-            if hadOneofValue {try decoder.handleConflictingOneOf()}
-            _storage._body = .score(v)
-          }
-        }()
-        case 21: try {
-          var v: Multiembed_V1_SearchRequest?
-          var hadOneofValue = false
-          if let current = _storage._body {
-            hadOneofValue = true
-            if case .search(let m) = current {v = m}
-          }
-          try decoder.decodeSingularMessageField(value: &v)
-          if let v = v {
-            if hadOneofValue {try decoder.handleConflictingOneOf()}
-            _storage._body = .search(v)
-          }
-        }()
-        case 22: try {
-          var v: Multiembed_V1_UpsertRequest?
-          var hadOneofValue = false
-          if let current = _storage._body {
-            hadOneofValue = true
-            if case .upsert(let m) = current {v = m}
-          }
-          try decoder.decodeSingularMessageField(value: &v)
-          if let v = v {
-            if hadOneofValue {try decoder.handleConflictingOneOf()}
-            _storage._body = .upsert(v)
-          }
-        }()
-        case 23: try {
-          var v: Multiembed_V1_DeleteRequest?
-          var hadOneofValue = false
-          if let current = _storage._body {
-            hadOneofValue = true
-            if case .delete(let m) = current {v = m}
-          }
-          try decoder.decodeSingularMessageField(value: &v)
-          if let v = v {
-            if hadOneofValue {try decoder.handleConflictingOneOf()}
-            _storage._body = .delete(v)
-          }
-        }()
-        case 24: try {
-          var v: Multiembed_V1_GetRequest?
-          var hadOneofValue = false
-          if let current = _storage._body {
-            hadOneofValue = true
-            if case .get(let m) = current {v = m}
-          }
-          try decoder.decodeSingularMessageField(value: &v)
-          if let v = v {
-            if hadOneofValue {try decoder.handleConflictingOneOf()}
-            _storage._body = .get(v)
-          }
-        }()
-        case 25: try {
-          var v: Multiembed_V1_CreateCollectionRequest?
-          var hadOneofValue = false
-          if let current = _storage._body {
-            hadOneofValue = true
-            if case .createCollection(let m) = current {v = m}
-          }
-          try decoder.decodeSingularMessageField(value: &v)
-          if let v = v {
-            if hadOneofValue {try decoder.handleConflictingOneOf()}
-            _storage._body = .createCollection(v)
-          }
-        }()
-        case 26: try {
-          var v: Multiembed_V1_ListCollectionsRequest?
-          var hadOneofValue = false
-          if let current = _storage._body {
-            hadOneofValue = true
-            if case .listCollections(let m) = current {v = m}
-          }
-          try decoder.decodeSingularMessageField(value: &v)
-          if let v = v {
-            if hadOneofValue {try decoder.handleConflictingOneOf()}
-            _storage._body = .listCollections(v)
-          }
-        }()
-        case 27: try {
-          var v: Multiembed_V1_DropCollectionRequest?
-          var hadOneofValue = false
-          if let current = _storage._body {
-            hadOneofValue = true
-            if case .dropCollection(let m) = current {v = m}
-          }
-          try decoder.decodeSingularMessageField(value: &v)
-          if let v = v {
-            if hadOneofValue {try decoder.handleConflictingOneOf()}
-            _storage._body = .dropCollection(v)
-          }
-        }()
-        default: break
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.id) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.deadlineMs) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.apiKey) }()
+      case 10: try {
+        var v: Multiembed_V1_EmbedRequest?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .embed(let m) = current {v = m}
         }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .embed(v)
+        }
+      }()
+      case 11: try {
+        var v: Multiembed_V1_InfoRequest?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .info(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .info(v)
+        }
+      }()
+      case 12: try {
+        var v: Multiembed_V1_HealthRequest?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .health(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .health(v)
+        }
+      }()
+      case 20: try {
+        var v: Multiembed_V1_ScoreRequest?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .score(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .score(v)
+        }
+      }()
+      case 21: try {
+        var v: Multiembed_V1_SearchRequest?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .search(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .search(v)
+        }
+      }()
+      case 22: try {
+        var v: Multiembed_V1_UpsertRequest?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .upsert(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .upsert(v)
+        }
+      }()
+      case 23: try {
+        var v: Multiembed_V1_DeleteRequest?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .delete(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .delete(v)
+        }
+      }()
+      case 24: try {
+        var v: Multiembed_V1_GetRequest?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .get(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .get(v)
+        }
+      }()
+      case 25: try {
+        var v: Multiembed_V1_CreateCollectionRequest?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .createCollection(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .createCollection(v)
+        }
+      }()
+      case 26: try {
+        var v: Multiembed_V1_ListCollectionsRequest?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .listCollections(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .listCollections(v)
+        }
+      }()
+      case 27: try {
+        var v: Multiembed_V1_DropCollectionRequest?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .dropCollection(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .dropCollection(v)
+        }
+      }()
+      default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every if/case branch local when no optimizations
-      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-      // https://github.com/apple/swift-protobuf/issues/1182
-      if _storage._id != 0 {
-        try visitor.visitSingularUInt64Field(value: _storage._id, fieldNumber: 1)
-      }
-      if _storage._deadlineMs != 0 {
-        try visitor.visitSingularUInt32Field(value: _storage._deadlineMs, fieldNumber: 2)
-      }
-      if !_storage._apiKey.isEmpty {
-        try visitor.visitSingularStringField(value: _storage._apiKey, fieldNumber: 3)
-      }
-      switch _storage._body {
-      case .embed?: try {
-        guard case .embed(let v)? = _storage._body else { preconditionFailure() }
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
-      }()
-      case .info?: try {
-        guard case .info(let v)? = _storage._body else { preconditionFailure() }
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 11)
-      }()
-      case .health?: try {
-        guard case .health(let v)? = _storage._body else { preconditionFailure() }
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 12)
-      }()
-      case .score?: try {
-        guard case .score(let v)? = _storage._body else { preconditionFailure() }
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 20)
-      }()
-      case .search?: try {
-        guard case .search(let v)? = _storage._body else { preconditionFailure() }
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 21)
-      }()
-      case .upsert?: try {
-        guard case .upsert(let v)? = _storage._body else { preconditionFailure() }
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 22)
-      }()
-      case .delete?: try {
-        guard case .delete(let v)? = _storage._body else { preconditionFailure() }
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 23)
-      }()
-      case .get?: try {
-        guard case .get(let v)? = _storage._body else { preconditionFailure() }
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 24)
-      }()
-      case .createCollection?: try {
-        guard case .createCollection(let v)? = _storage._body else { preconditionFailure() }
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 25)
-      }()
-      case .listCollections?: try {
-        guard case .listCollections(let v)? = _storage._body else { preconditionFailure() }
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 26)
-      }()
-      case .dropCollection?: try {
-        guard case .dropCollection(let v)? = _storage._body else { preconditionFailure() }
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 27)
-      }()
-      case nil: break
-      }
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if self.id != 0 {
+      try visitor.visitSingularUInt64Field(value: self.id, fieldNumber: 1)
+    }
+    if self.deadlineMs != 0 {
+      try visitor.visitSingularUInt32Field(value: self.deadlineMs, fieldNumber: 2)
+    }
+    if !self.apiKey.isEmpty {
+      try visitor.visitSingularStringField(value: self.apiKey, fieldNumber: 3)
+    }
+    switch self.body {
+    case .embed?: try {
+      guard case .embed(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
+    }()
+    case .info?: try {
+      guard case .info(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 11)
+    }()
+    case .health?: try {
+      guard case .health(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 12)
+    }()
+    case .score?: try {
+      guard case .score(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 20)
+    }()
+    case .search?: try {
+      guard case .search(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 21)
+    }()
+    case .upsert?: try {
+      guard case .upsert(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 22)
+    }()
+    case .delete?: try {
+      guard case .delete(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 23)
+    }()
+    case .get?: try {
+      guard case .get(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 24)
+    }()
+    case .createCollection?: try {
+      guard case .createCollection(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 25)
+    }()
+    case .listCollections?: try {
+      guard case .listCollections(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 26)
+    }()
+    case .dropCollection?: try {
+      guard case .dropCollection(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 27)
+    }()
+    case nil: break
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Multiembed_V1_Request, rhs: Multiembed_V1_Request) -> Bool {
-    if lhs._storage !== rhs._storage {
-      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
-        let _storage = _args.0
-        let rhs_storage = _args.1
-        if _storage._id != rhs_storage._id {return false}
-        if _storage._deadlineMs != rhs_storage._deadlineMs {return false}
-        if _storage._apiKey != rhs_storage._apiKey {return false}
-        if _storage._body != rhs_storage._body {return false}
-        return true
-      }
-      if !storagesAreEqual {return false}
-    }
+    if lhs.id != rhs.id {return false}
+    if lhs.deadlineMs != rhs.deadlineMs {return false}
+    if lhs.apiKey != rhs.apiKey {return false}
+    if lhs.body != rhs.body {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

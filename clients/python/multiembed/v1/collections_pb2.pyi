@@ -18,6 +18,7 @@ PRECISION_INT8: Precision
 SEARCH_MODE_DEFAULT: SearchMode
 SEARCH_MODE_DENSE: SearchMode
 SEARCH_MODE_HYBRID: SearchMode
+SEARCH_MODE_INDEXED: SearchMode
 SEARCH_MODE_MAXSIM: SearchMode
 
 class CollectionInfo(_message.Message):
@@ -199,7 +200,7 @@ class SearchHit(_message.Message):
     def __init__(self, id: _Optional[str] = ..., score: _Optional[float] = ..., metadata: _Optional[_Mapping[str, str]] = ..., matches: _Optional[_Iterable[_Union[_pages_pb2.MatchedWord, _Mapping]]] = ..., matched_patches: _Optional[_Iterable[_Union[_pages_pb2.MatchedPatch, _Mapping]]] = ...) -> None: ...
 
 class SearchRequest(_message.Message):
-    __slots__ = ["candidates", "collection", "filter_ids", "filter_metadata", "include_matches", "instruction", "metric", "mode", "prompt_name", "query", "query_pooled", "top_k", "truncate"]
+    __slots__ = ["candidates", "collection", "filter_ids", "filter_metadata", "include_matches", "instruction", "metric", "mode", "probes", "prompt_name", "query", "query_pooled", "top_k", "truncate"]
     class FilterMetadataEntry(_message.Message):
         __slots__ = ["key", "value"]
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -215,6 +216,7 @@ class SearchRequest(_message.Message):
     INSTRUCTION_FIELD_NUMBER: _ClassVar[int]
     METRIC_FIELD_NUMBER: _ClassVar[int]
     MODE_FIELD_NUMBER: _ClassVar[int]
+    PROBES_FIELD_NUMBER: _ClassVar[int]
     PROMPT_NAME_FIELD_NUMBER: _ClassVar[int]
     QUERY_FIELD_NUMBER: _ClassVar[int]
     QUERY_POOLED_FIELD_NUMBER: _ClassVar[int]
@@ -228,12 +230,13 @@ class SearchRequest(_message.Message):
     instruction: str
     metric: Metric
     mode: SearchMode
+    probes: int
     prompt_name: str
     query: MultiVectorSource
     query_pooled: _containers.RepeatedScalarFieldContainer[float]
     top_k: int
     truncate: _embed_pb2.Truncate
-    def __init__(self, collection: _Optional[str] = ..., query: _Optional[_Union[MultiVectorSource, _Mapping]] = ..., top_k: _Optional[int] = ..., filter_ids: _Optional[_Iterable[str]] = ..., prompt_name: _Optional[str] = ..., instruction: _Optional[str] = ..., truncate: _Optional[_Union[_embed_pb2.Truncate, str]] = ..., mode: _Optional[_Union[SearchMode, str]] = ..., metric: _Optional[_Union[Metric, str]] = ..., candidates: _Optional[int] = ..., filter_metadata: _Optional[_Mapping[str, str]] = ..., query_pooled: _Optional[_Iterable[float]] = ..., include_matches: bool = ...) -> None: ...
+    def __init__(self, collection: _Optional[str] = ..., query: _Optional[_Union[MultiVectorSource, _Mapping]] = ..., top_k: _Optional[int] = ..., filter_ids: _Optional[_Iterable[str]] = ..., prompt_name: _Optional[str] = ..., instruction: _Optional[str] = ..., truncate: _Optional[_Union[_embed_pb2.Truncate, str]] = ..., mode: _Optional[_Union[SearchMode, str]] = ..., metric: _Optional[_Union[Metric, str]] = ..., candidates: _Optional[int] = ..., filter_metadata: _Optional[_Mapping[str, str]] = ..., query_pooled: _Optional[_Iterable[float]] = ..., include_matches: bool = ..., probes: _Optional[int] = ...) -> None: ...
 
 class SearchResponse(_message.Message):
     __slots__ = ["hits", "usage"]

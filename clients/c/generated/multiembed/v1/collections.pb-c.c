@@ -1921,7 +1921,7 @@ const ProtobufCMessageDescriptor multiembed__v1__search_request__filter_metadata
   (ProtobufCMessageInit) multiembed__v1__search_request__filter_metadata_entry__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor multiembed__v1__search_request__field_descriptors[13] =
+static const ProtobufCFieldDescriptor multiembed__v1__search_request__field_descriptors[14] =
 {
   {
     "collection",
@@ -2079,6 +2079,18 @@ static const ProtobufCFieldDescriptor multiembed__v1__search_request__field_desc
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "probes",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Multiembed__V1__SearchRequest, probes),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned multiembed__v1__search_request__field_indices_by_name[] = {
   9,   /* field[9] = candidates */
@@ -2089,6 +2101,7 @@ static const unsigned multiembed__v1__search_request__field_indices_by_name[] = 
   5,   /* field[5] = instruction */
   8,   /* field[8] = metric */
   7,   /* field[7] = mode */
+  13,   /* field[13] = probes */
   4,   /* field[4] = prompt_name */
   1,   /* field[1] = query */
   11,   /* field[11] = query_pooled */
@@ -2098,7 +2111,7 @@ static const unsigned multiembed__v1__search_request__field_indices_by_name[] = 
 static const ProtobufCIntRange multiembed__v1__search_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 13 }
+  { 0, 14 }
 };
 const ProtobufCMessageDescriptor multiembed__v1__search_request__descriptor =
 {
@@ -2108,7 +2121,7 @@ const ProtobufCMessageDescriptor multiembed__v1__search_request__descriptor =
   "Multiembed__V1__SearchRequest",
   "multiembed.v1",
   sizeof(Multiembed__V1__SearchRequest),
-  13,
+  14,
   multiembed__v1__search_request__field_descriptors,
   multiembed__v1__search_request__field_indices_by_name,
   1,  multiembed__v1__search_request__number_ranges,
@@ -2560,21 +2573,23 @@ const ProtobufCEnumDescriptor multiembed__v1__collection_kind__descriptor =
   multiembed__v1__collection_kind__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCEnumValue multiembed__v1__search_mode__enum_values_by_number[4] =
+static const ProtobufCEnumValue multiembed__v1__search_mode__enum_values_by_number[5] =
 {
   { "SEARCH_MODE_DEFAULT", "MULTIEMBED__V1__SEARCH_MODE__SEARCH_MODE_DEFAULT", 0 },
   { "SEARCH_MODE_MAXSIM", "MULTIEMBED__V1__SEARCH_MODE__SEARCH_MODE_MAXSIM", 1 },
   { "SEARCH_MODE_DENSE", "MULTIEMBED__V1__SEARCH_MODE__SEARCH_MODE_DENSE", 2 },
   { "SEARCH_MODE_HYBRID", "MULTIEMBED__V1__SEARCH_MODE__SEARCH_MODE_HYBRID", 3 },
+  { "SEARCH_MODE_INDEXED", "MULTIEMBED__V1__SEARCH_MODE__SEARCH_MODE_INDEXED", 4 },
 };
 static const ProtobufCIntRange multiembed__v1__search_mode__value_ranges[] = {
-{0, 0},{0, 4}
+{0, 0},{0, 5}
 };
-static const ProtobufCEnumValueIndex multiembed__v1__search_mode__enum_values_by_name[4] =
+static const ProtobufCEnumValueIndex multiembed__v1__search_mode__enum_values_by_name[5] =
 {
   { "SEARCH_MODE_DEFAULT", 0 },
   { "SEARCH_MODE_DENSE", 2 },
   { "SEARCH_MODE_HYBRID", 3 },
+  { "SEARCH_MODE_INDEXED", 4 },
   { "SEARCH_MODE_MAXSIM", 1 },
 };
 const ProtobufCEnumDescriptor multiembed__v1__search_mode__descriptor =
@@ -2584,9 +2599,9 @@ const ProtobufCEnumDescriptor multiembed__v1__search_mode__descriptor =
   "SearchMode",
   "Multiembed__V1__SearchMode",
   "multiembed.v1",
-  4,
+  5,
   multiembed__v1__search_mode__enum_values_by_number,
-  4,
+  5,
   multiembed__v1__search_mode__enum_values_by_name,
   1,
   multiembed__v1__search_mode__value_ranges,

@@ -107,7 +107,14 @@ typedef enum _Multiembed__V1__SearchMode {
    * A dense first stage keeps the `candidates` best documents; MaxSim re-ranks them, and the
    * scores returned are MaxSim scores (multi-vector collections).
    */
-  MULTIEMBED__V1__SEARCH_MODE__SEARCH_MODE_HYBRID = 3
+  MULTIEMBED__V1__SEARCH_MODE__SEARCH_MODE_HYBRID = 3,
+  /*
+   * A centroid index of the collection's token vectors (built on first use, kept up to date as
+   * documents arrive) gives `candidates` documents, which exact MaxSim re-scores: sub-linear
+   * search over a large multi-vector collection. The scores are exact MaxSim scores; only which
+   * documents are scored is approximate (see Sources/LateInteraction/README.md for recall).
+   */
+  MULTIEMBED__V1__SEARCH_MODE__SEARCH_MODE_INDEXED = 4
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(MULTIEMBED__V1__SEARCH_MODE)
 } Multiembed__V1__SearchMode;
 /*
@@ -602,6 +609,7 @@ struct  Multiembed__V1__SearchRequest
    * - SEARCH_MODE_HYBRID: how many dense candidates MaxSim re-ranks (default 100).
    * - a PRECISION_BINARY collection: how many Hamming-pass candidates are re-scored exactly
    *   (default max(100, 10 x top_k)).
+   * - SEARCH_MODE_INDEXED: how many of the index's candidates MaxSim re-scores (default 256).
    * Fewer than top_k counts as top_k.
    */
   uint32_t candidates;
@@ -624,6 +632,11 @@ struct  Multiembed__V1__SearchRequest
    * highlighting. Needs the query's token vectors (MAXSIM and HYBRID).
    */
   protobuf_c_boolean include_matches;
+  /*
+   * SEARCH_MODE_INDEXED: the index's centroids probed per query vector, 0 (unset) = 8. More
+   * probes find more of exact search's hits and cost more.
+   */
+  uint32_t probes;
   Multiembed__V1__SearchRequest__PromptCase prompt_case;
   union {
     char *prompt_name;
@@ -632,7 +645,7 @@ struct  Multiembed__V1__SearchRequest
 };
 #define MULTIEMBED__V1__SEARCH_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&multiembed__v1__search_request__descriptor) \
-    , (char *)protobuf_c_empty_string, NULL, 0, 0,NULL, MULTIEMBED__V1__TRUNCATE__TRUNCATE_END, MULTIEMBED__V1__SEARCH_MODE__SEARCH_MODE_DEFAULT, MULTIEMBED__V1__METRIC__METRIC_COSINE, 0, 0,NULL, 0,NULL, 0, MULTIEMBED__V1__SEARCH_REQUEST__PROMPT__NOT_SET, {0} }
+    , (char *)protobuf_c_empty_string, NULL, 0, 0,NULL, MULTIEMBED__V1__TRUNCATE__TRUNCATE_END, MULTIEMBED__V1__SEARCH_MODE__SEARCH_MODE_DEFAULT, MULTIEMBED__V1__METRIC__METRIC_COSINE, 0, 0,NULL, 0,NULL, 0, 0, MULTIEMBED__V1__SEARCH_REQUEST__PROMPT__NOT_SET, {0} }
 
 
 struct  Multiembed__V1__SearchHit__MetadataEntry
