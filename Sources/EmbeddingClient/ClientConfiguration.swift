@@ -21,6 +21,11 @@ public struct ClientConfiguration: Sendable {
     /// the connection, failing every other call in flight. Lowered automatically to the
     /// server's `maxFrameBytes` once ``EmbeddingClient/info()`` has returned.
     public var maximumRequestFrameBytes: Int = Int(UInt32.max)
+    /// TLS to a server that serves it (`multiembed serve --tls-cert --tls-key`), verifying its
+    /// certificate; nil = plain TCP. The handshake is part of connecting: an untrusted
+    /// certificate or one that does not name the server fails the call with
+    /// ``EmbeddingClientError/Kind/connectionFailed``.
+    public var tls: ClientTLS?
 
     public init(host: String, port: Int, apiKey: String? = nil, timeout: Duration? = .seconds(60)) {
         self.host = host

@@ -1,5 +1,6 @@
 internal import NIOCore
 internal import NIOPosix
+internal import NIOSSL
 internal import WireProtocol
 
 /// One TCP connection to the server, carrying many calls at once.
@@ -17,34 +18,63 @@ final class ClientConnection: Sendable {
         self.calls = calls
     }
 
-    /// Connects to the configured server.
+    /// Connects to the configured server; with ``ClientConfiguration/tls``, the TLS handshake
+    /// (and the check of the server's certificate) is part of connecting.
     static func connect(
         configuration: ClientConfiguration, group: any EventLoopGroup
     ) async throws(EmbeddingClientError) -> ClientConnection {
         let calls = PendingCalls()
         let maximumFrameBytes = min(max(configuration.maximumResponseFrameBytes, 0), Int(UInt32.max))
+        let tlsContext: NIOSSLContext?
+        if let tls = configuration.tls { tlsContext = try TLSHandshake.context(for: tls) } else { tlsContext = nil }
+        let serverName = configuration.tls?.serverName ?? configuration.host
+        let handshake = tlsContext.map { _ in group.any().makePromise(of: Void.self) }
         let bootstrap = ClientBootstrap(group: group)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(TimeAmount(configuration.connectTimeout))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tlsContext, let handshake {
+                        try channel.pipeline.syncOperations.addHandlers([
+                            try TLSHandshake.handler(context: tlsContext, name: serverName),
+                            TLSHandshakeWatch(promise: handshake),
+                        ])
+                    }
                     try channel.pipeline.syncOperations.addHandlers([
                         ByteToMessageHandler(FrameDecoder(maximumFrameBytes: maximumFrameBytes)),
                         ResponseRouter(calls: calls),
                     ])
                 }
             }
+        let channel: any Channel
         do {
-            let channel = try await bootstrap.connect(
+            channel = try await bootstrap.connect(
                 host: configuration.host, port: configuration.port
             ).get()
-            return ClientConnection(channel: channel, calls: calls)
         } catch {
+            handshake?.fail(error)
             throw EmbeddingClientError(
                 code: .unavailable, kind: .connectionFailed,
                 message: "cannot connect to \(configuration.host):\(configuration.port): \(error)",
                 cause: SendableError(error))
         }
+        if let handshake {
+            // A server that never answers the ClientHello is bounded like one that never accepts.
+            let timer = channel.eventLoop.scheduleTask(in: TimeAmount(configuration.connectTimeout)) {
+                handshake.fail(ChannelError.connectTimeout(TimeAmount(configuration.connectTimeout)))
+            }
+            defer { timer.cancel() }
+            do {
+                try await handshake.futureResult.get()
+            } catch {
+                channel.close(promise: nil)
+                throw EmbeddingClientError(
+                    code: .unavailable, kind: .connectionFailed,
+                    message: TLSHandshake.explain(error, host: configuration.host, port: configuration.port, name: serverName),
+                    cause: SendableError(error))
+            }
+        }
+        return ClientConnection(channel: channel, calls: calls)
     }
 
     /// Whether calls can still be sent on this connection.

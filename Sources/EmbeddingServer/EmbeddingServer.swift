@@ -3,6 +3,7 @@ public import LateInteraction
 public import Logging
 public import NIOCore
 import NIOPosix
+internal import NIOSSL
 public import ServiceLifecycle
 import WireProtocol
 
@@ -98,7 +99,7 @@ public final class EmbeddingServer: Service, Sendable {
         }
         lifecycle.bound(serverChannel.channel)
         if let address = serverChannel.channel.localAddress {
-            logger.info("listening", metadata: ["address": "\(address)"])
+            logger.info("listening", metadata: ["address": "\(address)", "tls": "\(tlsDescription)"])
         }
         do {
             try await withGracefulShutdownHandler {
@@ -167,6 +168,7 @@ public final class EmbeddingServer: Service, Sendable {
         let lifecycle = self.lifecycle
         let timeout = TimeAmount(limits.frameTimeout)
         let idleTimeout = TimeAmount(limits.idleTimeout)
+        let tls = configuration.tls?.context
         return try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -175,6 +177,9 @@ public final class EmbeddingServer: Service, Sendable {
             .bind(host: configuration.host, port: configuration.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let activity = ConnectionActivity()
+                    // TLS first: the frame handlers see the decrypted stream. A peer that does
+                    // not speak TLS fails the handshake, which closes its connection alone.
+                    if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                     try channel.pipeline.syncOperations.addHandlers([
                         FrameTimeoutHandler(timeout: timeout, activity: activity),
                         ByteToMessageHandler(FrameDecoder(maximumFrameBytes: limits.maxFrameBytes)),
@@ -192,6 +197,12 @@ public final class EmbeddingServer: Service, Sendable {
                     return AcceptedConnection(channel: wrapped, address: address, admission: admission, activity: activity)
                 }
             }
+    }
+
+    /// "off", or the certificate and key files every door serves TLS with, for the start-up log.
+    private var tlsDescription: String {
+        guard let tls = configuration.tls else { return "off" }
+        return "on (certificate \(tls.certificateChainFile), key \(tls.privateKeyFile))"
     }
 
     /// Waits for the requests in flight to end, up to the grace period; then answers what is

@@ -29,6 +29,9 @@ public struct ServerConfiguration: Sendable {
     public var dataDirectory: String?
     /// How Page inputs are read: OCR languages and time limit, PDF rendering resolution.
     public var pageReading = PageReader.Options()
+    /// The certificate chain and key every door (framed, gRPC, HTTP) serves TLS with; nil =
+    /// plain TCP on every door. The metrics port stays plain (it carries no keys or documents).
+    public var tls: ServerTLS?
 
     public init(
         host: String = "127.0.0.1", port: Int = 7878, modelDirectories: [URL] = [],

@@ -41,7 +41,7 @@ package final class GRPCDoor: ServerDoor {
         let address: GRPCNIOTransportCore.SocketAddress =
             host.contains(":") ? .ipv6(host: host, port: port) : .ipv4(host: host, port: port)
         let transport = HTTP2ServerTransport.Posix(
-            address: address, transportSecurity: .plaintext,
+            address: address, transportSecurity: Self.transportSecurity(context.configuration.tls),
             config: .defaults { config in
                 config.rpc.maxRequestPayloadSize = limits.maxFrameBytes.multipliedReportingOverflow(by: 2).overflow
                     ? Int.max : limits.maxFrameBytes * 2
@@ -91,6 +91,15 @@ package final class GRPCDoor: ServerDoor {
             try? await Task.sleep(for: .milliseconds(5))
         }
         return nil
+    }
+
+    /// TLS with the server's certificate chain and key (ALPN "h2", no client certificates), or
+    /// plaintext HTTP/2 when the server has none.
+    private static func transportSecurity(_ tls: ServerTLS?) -> HTTP2ServerTransport.Posix.TransportSecurity {
+        guard let tls else { return .plaintext }
+        return .tls(
+            certificateChain: [.bytes(tls.certificateChainPEM, format: .pem)],
+            privateKey: .bytes(tls.privateKeyPEM, format: .pem))
     }
 
     /// Counts an accepted connection with the server's others, closing it when a connection

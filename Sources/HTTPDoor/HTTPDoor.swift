@@ -2,6 +2,7 @@ import EmbeddingServer
 import Foundation
 import Hummingbird
 import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -62,7 +63,7 @@ package final class HTTPDoor: ServerDoor {
         var logger = Logger(label: "multiembed.http.hummingbird")
         logger.logLevel = .critical
         let application = Application(
-            router: routes.router(), server: .http1(configuration: channel),
+            router: routes.router(), server: try Self.server(channel, tls: context.configuration.tls),
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil, backlog: 1024),
             onServerRunning: { [self] channel in
                 running.withLock { $0.port = channel.localAddress?.port }
@@ -101,6 +102,12 @@ package final class HTTPDoor: ServerDoor {
             try? await Task.sleep(for: .milliseconds(5))
         }
         return nil
+    }
+
+    /// HTTP/1.1, inside TLS with the server's certificate chain and key when it has them.
+    private static func server(_ channel: HTTP1Channel.Configuration, tls: ServerTLS?) throws -> HTTPServerBuilder {
+        guard let tls else { return .http1(configuration: channel) }
+        return try .tls(.http1(configuration: channel), tlsConfiguration: tls.configuration)
     }
 
     /// The routes the door serves, as "METHOD /path" (what the OpenAPI document must describe).

@@ -37,6 +37,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Port for Prometheus metrics (GET /metrics) on the same host. Without it, none.")
     var metricsPort: Int?
 
+    @OptionGroup(title: "TLS") var tls: TLSOptions
+
     @OptionGroup(title: "Pages") var reading: PageReadingOptions
 
     @Option(name: .long, help: "Folder of the late-interaction collections, shared with 'multiembed index' (one process at a time).")
@@ -74,10 +76,13 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "multiembed.serve")
         logger.info("kernels", metadata: ["cpu": "\(cpuDescription())", "kernels": "\(kernelSummary())"])
         for warning in kernelWarnings() { logger.warning("\(warning)") }
+        // Before the models spend seconds loading: a bad certificate or key is reported at once.
+        let serverTLS = try tls.load()
         // First, so a data directory in use is reported before the models spend seconds loading.
         let store = try openStore()
         let bundles = try model.map(loadModel)
         var configuration = try makeConfiguration()
+        configuration.tls = serverTLS
         let files = OpenFileLimit.prepare(maxConnections: configuration.limits.maxConnections)
         if let warning = files.warning { logger.warning("\(warning)") }
         configuration.limits.maxConnections = files.maxConnections
@@ -89,6 +94,10 @@ struct ServeCommand: AsyncParsableCommand {
         let announce = Task {
             guard let address = await server.listeningAddress(), let port = address.port else { return }
             let host = address.ipAddress ?? configuration.host
+            if let serverTLS {
+                FileHandle.standardError.write(Data(
+                    "tls on every door: certificate \(serverTLS.certificateChainFile), key \(serverTLS.privateKeyFile)\n".utf8))
+            }
             FileHandle.standardError.write(Data("listening on \(host):\(port)\n".utf8))
             if let grpc, let grpcPort = await grpc.listeningPort() {
                 FileHandle.standardError.write(Data("grpc listening on \(host):\(grpcPort)\n".utf8))

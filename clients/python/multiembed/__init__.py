@@ -39,6 +39,7 @@ from .errors import (
     ProtocolError,
     ResourceExhausted,
     StatusCode,
+    TLSError,
     Unauthenticated,
     Unavailable,
     Unimplemented,
@@ -60,7 +61,7 @@ __all__ = [
     "MultiEmbedError", "Cancelled", "Unknown", "InvalidArgument", "DeadlineExceeded", "NotFound",
     "AlreadyExists", "PermissionDenied", "ResourceExhausted", "FailedPrecondition", "Aborted", "OutOfRange",
     "Unimplemented", "Internal", "Unavailable", "DataLoss", "Unauthenticated", "ConnectionLost",
-    "ProtocolError", "FrameTooLarge", "InputErrors", "Source", "StoredId", "Precision", "CollectionKind", "SearchMode",
+    "TLSError", "ProtocolError", "FrameTooLarge", "InputErrors", "Source", "StoredId", "Precision", "CollectionKind", "SearchMode",
     "Metric", "CollectionInfo", "Document",
     "SearchHit", "SearchResult", "ScoreResult", "UpsertResult", "__version__",
 ]

@@ -9,6 +9,7 @@ loop only.
 from __future__ import annotations
 
 import asyncio
+import ssl
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple, TypeVar, Union
 
 from google.protobuf.message import DecodeError
@@ -21,6 +22,7 @@ from .errors import ConnectionLost, DeadlineExceeded, MultiEmbedError, ProtocolE
 from .framing import DEFAULT_MAX_RESPONSE_BYTES, FrameDecoder, encode_frame
 from .inputs import ImageLike, Page, PatchesLike, collect_inputs
 from .progress import make_progress
+from .tls import describe_handshake_failure, make_context
 from .late_interaction import Source
 from .results import (CollectionInfo, CollectionKind, Document, EmbedResult, Metric, Precision, ResultBuilder, ScoreResult,
                       SearchMode, SearchResult, UpsertResult)
@@ -130,9 +132,14 @@ class AsyncClient:
         max_retries: int = 2,
         max_in_flight: int = 8,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        tls: Union[bool, ssl.SSLContext] = False,
+        ca_file: Optional[str] = None,
+        server_name: Optional[str] = None,
     ) -> None:
         if max_in_flight < 1:
             raise ValueError(f"max_in_flight must be at least 1, got {max_in_flight}")
+        self.tls_context = make_context(tls, ca_file)
+        self.server_name = server_name
         self.host = host
         self.port = port
         self.api_key = api_key
@@ -356,10 +363,19 @@ class AsyncClient:
             if self._connection is None or self._connection.closed:
                 if self._connection is not None:
                     self._info = None
+                tls: Dict[str, Any] = {}
+                if self.tls_context is not None:
+                    tls = {"ssl": self.tls_context, "server_hostname": self.server_name or self.host}
                 try:
                     reader, writer = await asyncio.wait_for(
-                        asyncio.open_connection(self.host, self.port, limit=_READ_BYTES), self.timeout)
+                        asyncio.open_connection(self.host, self.port, limit=_READ_BYTES, **tls), self.timeout)
+                except ssl.SSLError as error:  # certificate refused, or no TLS on the port
+                    raise describe_handshake_failure(
+                        error, self.host, self.port, self.server_name or self.host) from error
                 except (OSError, asyncio.TimeoutError) as error:
+                    if self.tls_context is not None and isinstance(error, (ConnectionResetError, ConnectionAbortedError)):
+                        raise describe_handshake_failure(
+                            error, self.host, self.port, self.server_name or self.host) from error
                     raise ConnectionLost(f"cannot connect to {self.host}:{self.port}: {error}") from error
                 self._connection = _AsyncConnection(reader, writer, self.max_response_bytes)
             return self._connection

@@ -10,6 +10,7 @@ under the server's limits (read once from ``info()``) that are in flight togethe
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, wait
@@ -27,6 +28,7 @@ from .errors import (ConnectionLost, DeadlineExceeded, InputErrors, MultiEmbedEr
 from .framing import DEFAULT_MAX_RESPONSE_BYTES
 from .inputs import ImageLike, Page, PatchesLike, collect_inputs
 from .progress import make_progress
+from .tls import make_context
 from .late_interaction import Source
 from .results import (CollectionInfo, CollectionKind, Document, EmbedResult, Metric, Precision, ResultBuilder, ScoreResult,
                       SearchMode, SearchResult, UpsertResult)
@@ -57,6 +59,15 @@ class Client:
         max_in_flight: requests of one ``embed`` call sent before the first answer is awaited.
         max_response_bytes: the longest frame accepted from the server; a longer announced
             length raises :class:`~multiembed.errors.FrameTooLarge` without allocating it.
+        tls: speak TLS to a server started with ``--tls-cert``/``--tls-key``, verifying its
+            certificate against the system's trust store (True), or with your own
+            :class:`ssl.SSLContext`. False (the default): plain TCP, unless ``ca_file`` is given.
+        ca_file: a PEM file of CA certificates to trust instead of the system's (implies TLS);
+            the context is ``ssl.create_default_context(cafile=ca_file)``.
+        server_name: the name the server's certificate must be valid for, when it is not
+            ``host`` (connecting by address to a server whose certificate names it). A failed
+            handshake (untrusted certificate, wrong name, no TLS on the port) raises
+            :class:`~multiembed.TLSError`.
 
     Use it as a context manager, or call :meth:`close`, to close the connection.
     """
@@ -71,9 +82,14 @@ class Client:
         max_retries: int = 2,
         max_in_flight: int = 8,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        tls: Union[bool, ssl.SSLContext] = False,
+        ca_file: Optional[str] = None,
+        server_name: Optional[str] = None,
     ) -> None:
         if max_in_flight < 1:
             raise ValueError(f"max_in_flight must be at least 1, got {max_in_flight}")
+        self.tls_context = make_context(tls, ca_file)
+        self.server_name = server_name
         self.host = host
         self.port = port
         self.api_key = api_key
@@ -92,7 +108,7 @@ class Client:
         self.close()
 
     def __repr__(self) -> str:
-        return f"Client(host={self.host!r}, port={self.port})"
+        return f"Client(host={self.host!r}, port={self.port}{', tls=True' if self.tls_context else ''})"
 
     def close(self) -> None:
         """Closes the connection (a later call opens a new one)."""
@@ -561,7 +577,8 @@ class Client:
                 if self._connection is not None:
                     self._info = None  # perhaps a restarted server, with other limits
                 self._connection = Connection(self.host, self.port, connect_timeout=self.timeout,
-                                              max_response_bytes=self.max_response_bytes)
+                                              max_response_bytes=self.max_response_bytes,
+                                              tls=self.tls_context, server_name=self.server_name)
             return self._connection
 
 

@@ -11,6 +11,7 @@ a new one for the next call.
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 from concurrent.futures import Future
 from typing import Dict, Optional
@@ -19,6 +20,7 @@ from google.protobuf.message import DecodeError
 
 from .errors import ConnectionLost, MultiEmbedError, ProtocolError, error_from_status
 from .framing import FrameDecoder, encode_frame
+from .tls import TLSStream
 from .v1 import envelope_pb2
 
 __all__ = ["Connection"]
@@ -31,17 +33,27 @@ class Connection:
 
     Args:
         host, port: the server's address.
-        connect_timeout: seconds to wait for the TCP connection.
+        connect_timeout: seconds to wait for the TCP connection (and the TLS handshake).
         max_response_bytes: the longest frame accepted from the server.
+        tls: the context to speak TLS with (verifying the server's certificate), or None.
+        server_name: the name the server's certificate must be valid for (default: ``host``).
     """
 
-    def __init__(self, host: str, port: int, *, connect_timeout: Optional[float], max_response_bytes: int) -> None:
+    def __init__(self, host: str, port: int, *, connect_timeout: Optional[float], max_response_bytes: int,
+                 tls: Optional[ssl.SSLContext] = None, server_name: Optional[str] = None) -> None:
         try:
             self._socket = socket.create_connection((host, port), timeout=connect_timeout)
         except OSError as error:
             raise ConnectionLost(f"cannot connect to {host}:{port}: {error}") from error
-        self._socket.settimeout(None)  # the reader blocks; callers bound their own waits
         self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._tls: Optional[TLSStream] = None
+        if tls is not None:
+            try:
+                self._tls = TLSStream(self._socket, tls, server_name or host, host, port)
+            except MultiEmbedError:
+                self._socket.close()
+                raise
+        self._socket.settimeout(None)  # the reader blocks; callers bound their own waits
         self._decoder = FrameDecoder(max_response_bytes)
         self._lock = threading.Lock()  # guards _pending, _next_id, _error
         self._send_lock = threading.Lock()  # one frame at a time on the socket
@@ -72,8 +84,11 @@ class Connection:
             self._pending[request.id] = future  # registered before sending: the answer may be fast
         frame = encode_frame(request.SerializeToString())
         try:
-            with self._send_lock:
-                self._socket.sendall(frame)
+            if self._tls is not None:
+                self._tls.sendall(frame)  # ordered by the stream's own lock
+            else:
+                with self._send_lock:
+                    self._socket.sendall(frame)
         except OSError as error:
             self._fail(ConnectionLost(f"sending to the server failed: {error}"))
         return future
@@ -92,7 +107,7 @@ class Connection:
     def _read_loop(self) -> None:
         try:
             while True:
-                data = self._socket.recv(_READ_BYTES)
+                data = self._tls.recv(_READ_BYTES) if self._tls is not None else self._socket.recv(_READ_BYTES)
                 if not data:
                     reason = ("the server closed the connection in the middle of a frame" if self._decoder.in_frame
                               else "the server closed the connection")

@@ -38,6 +38,7 @@ __all__ = [
     "DataLoss",
     "Unauthenticated",
     "ConnectionLost",
+    "TLSError",
     "ProtocolError",
     "FrameTooLarge",
     "InputErrors",
@@ -230,6 +231,14 @@ class ConnectionLost(Unavailable):
     the same result when repeated; a repeated delete counts only what was left to delete, and a
     repeated create_collection or drop_collection whose first attempt took effect raises
     AlreadyExists or NotFound.
+    """
+
+
+class TLSError(ConnectionLost):
+    """The TLS handshake failed: the server's certificate is not signed by a trusted CA, is not
+    valid for the server name, or the server does not speak TLS on that port.
+
+    Raised when connecting (never retried: the next attempt would meet the same certificate).
     """
 
 
