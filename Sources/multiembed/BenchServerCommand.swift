@@ -8,7 +8,9 @@ import WireProtocol
 /// `multiembed bench server`: a load generator over real sockets. Each of `--concurrency`
 /// clients has its own connection and sends one text per request, waiting for each answer
 /// before the next (closed loop), until `--requests` requests are answered in all; through the
-/// framed protocol (`--port`) or the gRPC door (`--transport grpc`, its port as `--port`).
+/// framed protocol (`--port`), the gRPC door (`--transport grpc`) or the HTTP door
+/// (`--transport http`, OpenAI's route or the native one by `--http-route`), the door's port as
+/// `--port`.
 struct BenchServer: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "server",
@@ -17,16 +19,21 @@ struct BenchServer: AsyncParsableCommand {
     @Option(name: .long, help: "Server address.")
     var host = "127.0.0.1"
 
-    @Option(name: .long, help: "Server port (the gRPC door's with --transport grpc).")
+    @Option(name: .long, help: "Server port (the gRPC or HTTP door's with --transport grpc or http).")
     var port = 7878
 
     /// The door the clients speak to.
     enum Transport: String, ExpressibleByArgument, CaseIterable {
-        case framed, grpc
+        case framed, grpc, http
     }
 
-    @Option(name: .long, help: "framed (the protocol of Protos/README.md) or grpc (serve --grpc-port).")
+    @Option(name: .long, help: "framed (the protocol of Protos/README.md), grpc (serve --grpc-port) or http (serve --http-port).")
     var transport: Transport = .framed
+
+    @Option(
+        name: .long,
+        help: "With --transport http: openai (POST /v1/embeddings, encoding_format float) or native (POST /v1/native/embed).")
+    var httpRoute: HTTPRoute = .openai
 
     @Option(name: .long, help: "Concurrent clients, each with its own connection.")
     var concurrency = 8
@@ -65,7 +72,8 @@ struct BenchServer: AsyncParsableCommand {
             guard !latencies.isEmpty else { return 0 }
             return latencies[min(latencies.count - 1, Int((p * Double(latencies.count)).rounded(.up)) - 1)] * 1000
         }
-        print("transport=\(transport.rawValue) " + String(
+        let door = transport == .http ? "http route=\(httpRoute.rawValue)" : transport.rawValue
+        print("transport=\(door) " + String(
             format: "requests=%d concurrency=%d seconds=%.3f texts_per_s=%.1f p50_ms=%.2f p95_ms=%.2f p99_ms=%.2f errors=%d",
             total, concurrency, seconds, Double(total) / seconds, percentile(0.5), percentile(0.95), percentile(0.99),
             result.errors))
@@ -81,7 +89,14 @@ struct BenchServer: AsyncParsableCommand {
     /// Sends `total` requests from `concurrency` clients; request i embeds `inputs[i % count]`.
     private func load(_ inputs: [String], total: Int) async throws -> LoadResult {
         let counter = RequestCounter(total: total)
-        let host = host, port = port, model = model, apiKey = apiKey, transport = transport
+        let host = host, port = port, apiKey = apiKey, transport = transport, route = httpRoute
+        // OpenAI's API always names the model: the default is the first GET /v1/models lists.
+        let model: String
+        if transport == .http, route == .openai, self.model.isEmpty {
+            model = try await Self.httpDefaultModel(host: host, port: port, apiKey: apiKey)
+        } else {
+            model = self.model
+        }
         return try await withThrowingTaskGroup(of: LoadResult.self) { group in
             for _ in 0..<min(concurrency, total) {
                 group.addTask {
@@ -90,6 +105,9 @@ struct BenchServer: AsyncParsableCommand {
                         try await Self.client(host: host, port: port, model: model, apiKey: apiKey, inputs: inputs, counter: counter)
                     case .grpc:
                         try await Self.grpcClient(host: host, port: port, model: model, apiKey: apiKey, inputs: inputs, counter: counter)
+                    case .http:
+                        try await Self.httpClient(
+                            host: host, port: port, route: route, model: model, apiKey: apiKey, inputs: inputs, counter: counter)
                     }
                 }
             }

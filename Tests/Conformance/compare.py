@@ -3,9 +3,12 @@
 A case passes when every client produced a result for it, each result matches what the case
 expects (status code, per-input error codes, truncation; Protos/README.md is the source of the
 expectations) and all clients' results are identical: the same codes, the same vector shapes
-and the same bytes (float32 bit patterns; packed bits for binary). Prints one line per case,
-the differences under a failing one, and a closing line "N passed, N failed"; exits 1 on any
-failure.
+and the same bytes (float32 bit patterns; packed bits for binary). The "clients" are the three
+client libraries on the framed door and the drivers of the gRPC and HTTP doors, whose statuses
+door_driver.py has already turned into the canonical code (and checked against the door's own
+status), so that identical results mean the same status and bit-identical vectors on every
+door. Prints one line per case, the differences under a failing one, a line of what each client
+did, and a closing line "N passed, N failed"; exits 1 on any failure.
 
 usage: python3 compare.py CASES_JSON CLIENT=RESULTS_JSON...   (stdlib only)
 """
@@ -184,6 +187,7 @@ def main():
     clients = [spec.split("=", 1)[0] for spec in specs]
     outputs = {spec.split("=", 1)[0]: load_results(spec.split("=", 1)[1]) for spec in specs}
     passed = failed = partial = 0
+    ran = {client: 0 for client in clients}  # cases each client answered (not skipped)
     for case in cases:
         name = case["name"]
         problems = []
@@ -198,6 +202,7 @@ def main():
                 skipped.append(f"{client}: {result['skipped']}")
                 continue
             results[client] = result
+            ran[client] += 1
             problems += [f"[{client}] {p}" for p in check_expectation(case, result)]
             problems += [f"[{client}] {p}" for p in check_related(case, result, outputs[client])]
         # Identical across clients: group equal results, name the odd ones out.
@@ -222,6 +227,7 @@ def main():
             passed += 1
             print(f"ok   {name}" + (f"   (skipped by {'; '.join(skipped)})" if skipped else ""))
             partial += bool(skipped)
+    print("answered per client: " + ", ".join(f"{client} {count}/{len(cases)}" for client, count in ran.items()))
     print(f"{passed} passed, {failed} failed" + (f" ({partial} of the passed skipped by some client)" if partial else ""))
     return 1 if failed else 0
 

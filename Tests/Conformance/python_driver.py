@@ -238,20 +238,33 @@ def run_case(client, case):
     }
 
 
+def run_cases(cases, make_client, suffix):
+    """Every case through clients that ``make_client(api_key)`` opens ("" = no key); late-
+    interaction cases on collections named by the case + ``suffix``. The door drivers
+    (door_driver.py) run the same cases through this with clients of the other doors."""
+    results = []
+    with make_client(None) as client:
+        for case in cases:
+            if "op" in case:
+                results.append(run_op(client, case, suffix))
+            elif "api_key" in case:  # a client of its own, with that key ("" = none)
+                with make_client(case["api_key"]) as other:
+                    results.append(run_case(other, case))
+            else:
+                results.append(run_case(client, case))
+    return results
+
+
 def main():
     host, port, api_key, cases_path, out_path = sys.argv[1:6]
     with open(cases_path, encoding="utf-8") as f:
         cases = json.load(f)["cases"]
-    results = []
-    with multiembed.Client(host, int(port), api_key=api_key, timeout=60.0) as client:
-        for case in cases:
-            if "op" in case:
-                results.append(run_op(client, case, "-python"))
-            elif "api_key" in case:  # a client of its own, with that key ("" = none)
-                with multiembed.Client(host, int(port), api_key=case["api_key"] or None, timeout=60.0) as other:
-                    results.append(run_case(other, case))
-            else:
-                results.append(run_case(client, case))
+
+    def make_client(key):  # None: the suite's key; "": none
+        key = api_key if key is None else (key or None)
+        return multiembed.Client(host, int(port), api_key=key, timeout=60.0)
+
+    results = run_cases(cases, make_client, "-python")
     with open(out_path, "w", encoding="utf-8") as f:
         json.dump({"client": "python", "results": results}, f)
 
