@@ -4,7 +4,8 @@
 // (cgemm_int8_multiply, activation quantisation included) in GOPS (2mkn / s either way), best of
 // several runs (thread CPU time, so time slices lost to other processes do not count), on the
 // calling core at each level this CPU has. Then the peak of the instructions they are built on,
-// measured with independent chains: vfmadd231ps zmm (32 flop) and vpdpbusd zmm (128 ops), so "how close to the limit" is against this machine, not a datasheet.
+// measured with independent chains: vfmadd231ps zmm (32 flop) and vpdpbusd zmm (128 ops), so
+// "how close to the limit" is against this machine, not a datasheet.
 //
 //   clang -O2 -I Sources/CGemm/include -I Sources/CCPU/include -I Sources/CGemm \
 //     Sources/CGemm/*.c Sources/CCPU/cpu_level.c scripts/int8-bench.c -lm -o /tmp/int8-bench
