@@ -56,6 +56,15 @@ int ccpu_has_avx512_bf16(void) {
 #endif
 }
 
+int ccpu_has_avx512_vnni(void) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512vnni");
+#else
+    return 0;
+#endif
+}
+
 const char *ccpu_level_name(ccpu_level level) {
     switch (level) {
     case CCPU_AVX512: return "avx512";

@@ -29,6 +29,8 @@ int ccpu_requested_level(void);
 int ccpu_has_vpopcntdq(void);
 /// 1 when the CPU has AVX512_BF16 (OpenBLAS's Cooperlake kernels are the widest it runs), else 0.
 int ccpu_has_avx512_bf16(void);
+/// 1 when the CPU has AVX512_VNNI (`vpdpbusd`: the int8 tile of CGemmInt8 needs it), else 0.
+int ccpu_has_avx512_vnni(void);
 
 /// "avx512", "avx2" or "portable".
 const char *ccpu_level_name(ccpu_level level);

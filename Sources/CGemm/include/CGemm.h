@@ -13,6 +13,9 @@
 
 #include <stddef.h>
 
+// The int8 products (SwiftPM makes this header the module's umbrella: other headers go in through it).
+#include "CGemmInt8.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
