@@ -50,4 +50,7 @@ void cgemm_multiply_at_level(int level, int m, int k, int n, const float *a, lon
 }
 #endif
 
+// The bf16 products: their own header, part of this module (SwiftPM's umbrella is this file).
+#include "CGemmBF16.h"
+
 #endif
