@@ -1,3 +1,4 @@
+import EmbeddingKernels
 import Foundation
 import ImageIO
 import PageReading
@@ -29,6 +30,9 @@ public struct ServerConfiguration: Sendable {
     public var dataDirectory: String?
     /// How Page inputs are read: OCR languages and time limit, PDF rendering resolution.
     public var pageReading = PageReader.Options()
+    /// The precision every model of ``modelDirectories`` is loaded at; nil = each folder's
+    /// `multiembed.json` `"compute"`, else float32 (``ModelBundle/load(directory:computePrecision:)``).
+    public var computePrecision: ComputePrecision?
 
     public init(
         host: String = "127.0.0.1", port: Int = 7878, modelDirectories: [URL] = [],
