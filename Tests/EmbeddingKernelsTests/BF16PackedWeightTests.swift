@@ -19,8 +19,11 @@ import Testing
         if value.isInfinite { return value }
         let bits = value.bitPattern
         let below = Float(bitPattern: bits & 0xFFFF_0000)
-        let above = Float(bitPattern: (bits & 0xFFFF_0000) &+ 0x1_0000)
-        let toBelow = abs(Double(value) - Double(below)), toAbove = abs(Double(above) - Double(value))
+        let above = Float(bitPattern: (bits & 0xFFFF_0000) &+ 0x1_0000)  // infinity past the largest bf16
+        // The next bf16 away from zero as a double (finite even where `above` is infinity: IEEE
+        // rounds to infinity only from half a unit past the largest finite value).
+        let next = Double(below) + Double(below.ulp) * 65_536 * (value < 0 ? -1 : 1)
+        let toBelow = abs(Double(value) - Double(below)), toAbove = abs(next - Double(value))
         if toBelow != toAbove { return toBelow < toAbove ? below : above }
         return (bits >> 16) & 1 == 0 ? below : above
     }
