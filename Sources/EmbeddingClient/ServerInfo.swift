@@ -41,6 +41,21 @@ public struct ModelInfo: Sendable, Hashable {
     public var imageMean: [Float]
     /// Per-channel standard deviation for building ``PatchGrid`` values.
     public var imageStd: [Float]
+    /// The arithmetic of the model's Linear layers (attention, normalisation and pooling are
+    /// float32 at every precision).
+    public var computePrecision: ComputePrecision
+
+    /// How a model's Linear layers compute.
+    public enum ComputePrecision: Sendable, Hashable {
+        case float32
+        /// Weights and activations rounded to bf16, float32 sums (cosine to float32 >= 0.999).
+        case bf16
+        /// Weights int8 per output channel, activations per row, int32 sums.
+        case int8
+        /// Not said (a server older than the field computes in float32), or a precision this
+        /// client does not know, by its wire number.
+        case unknown(Int)
+    }
 
     /// A kind of input.
     public enum InputKind: Sendable, Hashable {
@@ -155,6 +170,12 @@ extension ModelInfo {
         self.normalizes = wire.normalizes
         self.imageMean = wire.imageMean
         self.imageStd = wire.imageStd
+        self.computePrecision = switch wire.computePrecision {
+        case .float32: .float32
+        case .bf16: .bf16
+        case .int8: .int8
+        default: .unknown(wire.computePrecision.rawValue)
+        }
     }
 }
 

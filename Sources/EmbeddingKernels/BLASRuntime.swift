@@ -68,7 +68,11 @@ public struct BLASRuntime: Sendable, CustomStringConvertible {
 
     /// `isa=avx512 linear=avx512-packed blas=Cooperlake threads=2`, with what OpenBLAS had chosen
     /// by itself when that was replaced, and the ISA the CPU has when `MULTIEMBED_ISA` lowered it.
-    public var description: String {
+    public var description: String { description(linearKernel: linearKernel) }
+
+    /// ``description`` with `linearKernel` as the Linear layers' kernel: a model's at its
+    /// ``ComputePrecision`` (``ComputePrecision/kernelName``).
+    public func description(linearKernel: String) -> String {
         var text = "isa=\(instructionSet)"
         if instructionSet != detectedInstructionSet { text += " cpu_isa=\(detectedInstructionSet)" }
         text += " linear=\(linearKernel) kernels=\(coreName)"

@@ -64,7 +64,9 @@ public final class EmbeddingServer: Service, Sendable {
     /// A server for the models in `configuration.modelDirectories`, loaded now.
     public convenience init(configuration: ServerConfiguration, logger: Logger = Logger(label: "multiembed.server")) throws(ModelLoadError) {
         var models: [ModelBundle] = []
-        for directory in configuration.modelDirectories { models.append(try ModelBundle.load(directory: directory)) }
+        for directory in configuration.modelDirectories {
+            models.append(try ModelBundle.load(directory: directory, computePrecision: configuration.computePrecision))
+        }
         guard !models.isEmpty else { throw .missingFile(path: "no model directory given") }
         self.init(configuration: configuration, models: models, logger: logger)
     }

@@ -72,6 +72,11 @@ struct ServedModel: Sendable {
         info.tokenDimension = UInt32(tokenDimension)
         info.allowedDimensions = allowedDimensions.map { UInt32($0) }
         info.inputKinds = inputKinds
+        info.computePrecision = switch bundle.computePrecision {
+        case .float32: .float32
+        case .bf16: .bf16
+        case .int8: .int8
+        }
         if let text = bundle.text {
             info.prompts = text.pipeline.prompts
             info.defaultPromptName = text.pipeline.defaultPromptName ?? ""

@@ -1,3 +1,4 @@
+import EmbeddingKernels
 import Foundation
 import ImageIO
 import PageReading
@@ -32,6 +33,9 @@ public struct ServerConfiguration: Sendable {
     /// The certificate chain and key every door (framed, gRPC, HTTP) serves TLS with; nil =
     /// plain TCP on every door. The metrics port stays plain (it carries no keys or documents).
     public var tls: ServerTLS?
+    /// The precision every model of ``modelDirectories`` is loaded at; nil = each folder's
+    /// `multiembed.json` `"compute"`, else float32 (``ModelBundle/load(directory:computePrecision:)``).
+    public var computePrecision: ComputePrecision?
 
     public init(
         host: String = "127.0.0.1", port: Int = 7878, modelDirectories: [URL] = [],

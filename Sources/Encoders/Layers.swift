@@ -2,14 +2,19 @@ import EmbeddingKernels
 
 /// A PyTorch `Linear` (`weight [out, in]`, optional `bias [out]`).
 ///
-/// The weight is packed once, here, for ``PackedWeight``'s tiles (AVX-512, AVX2 or portable: the
-/// same bits on each). With `MULTIEMBED_LINEAR=openblas` (``LinearBackend``, for benchmarks) it
-/// is kept transposed as `[in, out]` for OpenBLAS instead, which repacks it on every product and
-/// packs that layout fastest (see ``MatrixMultiply/WeightLayout/inputsByOutputs``).
+/// The weight is packed once, here, at the layer's ``ComputePrecision``: float32 for
+/// ``PackedWeight``'s tiles (AVX-512, AVX2 or portable: the same bits on each), bf16 for
+/// ``BF16PackedWeight``'s (VDPBF16PS or portable: the same bits on each). With
+/// `MULTIEMBED_LINEAR=openblas` (``LinearBackend``, for benchmarks) a float32 weight is kept
+/// transposed as `[in, out]` for OpenBLAS instead, which repacks it on every product and packs
+/// that layout fastest (see ``MatrixMultiply/WeightLayout/inputsByOutputs``); bf16 weights are
+/// packed for the bf16 tiles whatever that variable says.
 public struct Linear: Sendable {
-    /// Where the weight lives: packed for our tiles, or `[in, out]` for OpenBLAS.
+    /// Where the weight lives: packed for one of our tiles, or `[in, out]` for OpenBLAS. A
+    /// precision is one case here plus one in ``precision`` and in the two products.
     enum Weight: Sendable {
         case packed(PackedWeight)
+        case bf16(BF16PackedWeight)
         case inputMajor(Tensor)
     }
 
@@ -18,16 +23,31 @@ public struct Linear: Sendable {
     public let inFeatures: Int
     public let outFeatures: Int
 
-    /// Takes the weight in PyTorch's `[out, in]` layout and transposes (and packs) it once, here.
-    public init(weight: Tensor, bias: Tensor?) {
-        self.init(
-            inputMajor: MatrixMultiply.transposed(weight.storage, rows: weight.rows, columns: weight.columns),
-            inFeatures: weight.columns, outFeatures: weight.rows, bias: bias)
+    /// The arithmetic of this layer's products.
+    public var precision: ComputePrecision {
+        switch weight {
+        case .packed, .inputMajor: .float32
+        case .bf16: .bf16
+        }
     }
 
-    init(inputMajor: [Float], inFeatures: Int, outFeatures: Int, bias: Tensor?) {
+    /// Takes the weight in PyTorch's `[out, in]` layout and transposes (and packs) it once, here,
+    /// for products at `precision`, which must be available (``ComputePrecision/unavailableReason``
+    /// is nil: model loading refuses the others before any layer is built).
+    public init(weight: Tensor, bias: Tensor?, precision: ComputePrecision = .float32) {
+        self.init(
+            inputMajor: MatrixMultiply.transposed(weight.storage, rows: weight.rows, columns: weight.columns),
+            inFeatures: weight.columns, outFeatures: weight.rows, bias: bias, precision: precision)
+    }
+
+    init(inputMajor: [Float], inFeatures: Int, outFeatures: Int, bias: Tensor?, precision: ComputePrecision = .float32) {
         precondition(inputMajor.count == inFeatures * outFeatures, "weight is not \(inFeatures) x \(outFeatures)")
-        if LinearBackend.selected == .packed && inFeatures > 0 && outFeatures > 0 {
+        precondition(precision.unavailableReason == nil, "a Linear at \(precision): \(precision.unavailableReason ?? "")")
+        if precision == .bf16 && inFeatures > 0 && outFeatures > 0 {
+            weight = .bf16(inputMajor.withUnsafeBufferPointer {
+                BF16PackedWeight(inputMajor: $0.baseAddress!, inFeatures: inFeatures, outFeatures: outFeatures)
+            })
+        } else if LinearBackend.selected == .packed && inFeatures > 0 && outFeatures > 0 {
             weight = .packed(inputMajor.withUnsafeBufferPointer {
                 PackedWeight(inputMajor: $0.baseAddress!, inFeatures: inFeatures, outFeatures: outFeatures)
             })
@@ -43,6 +63,7 @@ public struct Linear: Sendable {
     var inputMajorWeight: [Float] {
         switch weight {
         case .packed(let packed): packed.inputMajor()
+        case .bf16(let packed): packed.inputMajor()
         case .inputMajor(let tensor): tensor.storage
         }
     }
@@ -51,6 +72,8 @@ public struct Linear: Sendable {
     public func callAsFunction(_ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>) {
         switch weight {
         case .packed(let packed):
+            withBias { packed.multiply(input, rows: rows, into: output, accumulate: false, bias: $0) }
+        case .bf16(let packed):
             withBias { packed.multiply(input, rows: rows, into: output, accumulate: false, bias: $0) }
         case .inputMajor(let tensor):
             // OpenBLAS: the bias is broadcast into the output first and the product added onto it.
@@ -68,6 +91,8 @@ public struct Linear: Sendable {
     public func add(_ input: UnsafePointer<Float>, rows: Int, to residual: UnsafeMutablePointer<Float>) {
         switch weight {
         case .packed(let packed):
+            withBias { packed.multiply(input, rows: rows, into: residual, accumulate: true, bias: $0) }
+        case .bf16(let packed):
             withBias { packed.multiply(input, rows: rows, into: residual, accumulate: true, bias: $0) }
         case .inputMajor(let tensor):
             // Through a pointer: an array subscript in this loop is bounds-checked per element and
@@ -100,10 +125,12 @@ public struct Linear: Sendable {
 
     /// Stacks linears that read the same input (query, key, value) into one, so one GEMM
     /// computes all three: each input row of the fused `[in, out]` weight is the parts' rows
-    /// side by side.
+    /// side by side. The parts share one precision, which the fused layer keeps (bf16 values
+    /// round to themselves, so fusing bf16 parts changes no bit).
     public static func fused(_ parts: [Linear]) -> Linear {
-        let inFeatures = parts[0].inFeatures
+        let inFeatures = parts[0].inFeatures, precision = parts[0].precision
         precondition(parts.allSatisfy { $0.inFeatures == inFeatures }, "fused linears must read the same input")
+        precondition(parts.allSatisfy { $0.precision == precision }, "fused linears must share a precision")
         let weights = parts.map(\.inputMajorWeight)
         var storage: [Float] = []
         storage.reserveCapacity(weights.reduce(0) { $0 + $1.count })
@@ -115,7 +142,7 @@ public struct Linear: Sendable {
         let outFeatures = parts.reduce(0) { $0 + $1.outFeatures }
         let bias = parts.allSatisfy { $0.bias != nil }
             ? Tensor(shape: [outFeatures], storage: parts.flatMap { $0.bias!.storage }) : nil
-        return Linear(inputMajor: storage, inFeatures: inFeatures, outFeatures: outFeatures, bias: bias)
+        return Linear(inputMajor: storage, inFeatures: inFeatures, outFeatures: outFeatures, bias: bias, precision: precision)
     }
 }
 

@@ -1,3 +1,4 @@
+import EmbeddingKernels
 import Foundation
 
 /// A model folder in Hugging Face layout, loaded: the encoders it provides and what a client
@@ -15,6 +16,8 @@ public struct ModelBundle: Sendable {
     public let modelType: String
     /// What the model provides.
     public let encoders: ModelEncoders
+    /// The arithmetic of its Linear layers (``ModelFolder/computePrecision``).
+    public let computePrecision: ComputePrecision
 
     /// The text embedder, if the model has one (``ModelEncoders/text``).
     public var text: TextEmbedder? { encoders.text }
@@ -28,16 +31,20 @@ public struct ModelBundle: Sendable {
     /// The visual-document late-interaction encoder (ColModernVBERT), if the model is one.
     public var lateInteractionVisual: ColModernVBertEncoder? { encoders.lateInteractionVisual }
 
-    public init(directory: URL, modelType: String, encoders: ModelEncoders) {
+    public init(directory: URL, modelType: String, encoders: ModelEncoders, computePrecision: ComputePrecision = .float32) {
         self.directory = directory
         name = directory.standardizedFileURL.lastPathComponent
         self.modelType = modelType
         self.encoders = encoders
+        self.computePrecision = computePrecision
     }
 
-    /// Loads the model in `directory` with the architecture its `model_type` names.
-    public static func load(directory: URL) throws(ModelLoadError) -> ModelBundle {
-        let folder = try ModelFolder(directory: directory)
-        return ModelBundle(directory: directory, modelType: folder.modelType, encoders: try ArchitectureRegistry.load(folder))
+    /// Loads the model in `directory` with the architecture its `model_type` names, its Linear
+    /// layers at `computePrecision` (nil: the folder's `multiembed.json` says, else float32).
+    public static func load(directory: URL, computePrecision: ComputePrecision? = nil) throws(ModelLoadError) -> ModelBundle {
+        let folder = try ModelFolder(directory: directory, computePrecision: computePrecision)
+        return ModelBundle(
+            directory: directory, modelType: folder.modelType, encoders: try ArchitectureRegistry.load(folder),
+            computePrecision: folder.computePrecision)
     }
 }

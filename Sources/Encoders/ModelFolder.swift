@@ -1,3 +1,4 @@
+import EmbeddingKernels
 import Foundation
 import Tokenizers
 
@@ -13,9 +14,14 @@ public struct ModelFolder {
     public let modelType: String
     /// `config.json` as a JSON object, for keys outside the typed config (`architectures`).
     public let rawConfig: [String: Any]
+    /// The precision the Linear layers are packed at (``withWeights(_:ignoring:_:)`` hands it to
+    /// the ``WeightLoader``).
+    public let computePrecision: ComputePrecision
 
-    /// Reads `config.json` of `directory`, which must be a folder.
-    public init(directory: URL) throws(ModelLoadError) {
+    /// Reads `config.json` of `directory`, which must be a folder. The compute precision is
+    /// `computePrecision` when given (`--compute`), else `multiembed.json`'s `"compute"`, else
+    /// float32; one this build cannot run (int8, for now) is an error.
+    public init(directory: URL, computePrecision: ComputePrecision? = nil) throws(ModelLoadError) {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw .missingFile(path: directory.path)
@@ -24,6 +30,27 @@ public struct ModelFolder {
         configURL = directory.appendingPathComponent("config.json")
         rawConfig = try JSONFile.object(at: configURL)
         modelType = rawConfig["model_type"] as? String ?? ""
+        let settingsURL = directory.appendingPathComponent("multiembed.json")
+        // Not `??`: its autoclosure would rethrow an untyped error.
+        var configured = computePrecision
+        if configured == nil { configured = try Self.configuredPrecision(settingsURL) }
+        let chosen = configured ?? .float32
+        if let reason = chosen.unavailableReason {
+            throw .invalidConfig(path: computePrecision == nil ? settingsURL.path : directory.path, reason: reason)
+        }
+        self.computePrecision = chosen
+    }
+
+    /// `multiembed.json`'s `"compute"` (float32, bf16 or int8), nil when the file or key is absent.
+    private static func configuredPrecision(_ url: URL) throws(ModelLoadError) -> ComputePrecision? {
+        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        guard let value = try JSONFile.object(at: url)["compute"] else { return nil }
+        guard let name = value as? String, let precision = ComputePrecision(rawValue: name) else {
+            throw .invalidConfig(
+                path: url.path,
+                reason: "compute '\(value)' is not one of \(ComputePrecision.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return precision
     }
 
     /// `config.json`'s `architectures` (the transformers class names it was saved from).
@@ -46,7 +73,7 @@ public struct ModelFolder {
         _ name: String = "model.safetensors", ignoring: (String) -> Bool = { _ in false },
         _ build: (WeightLoader) throws(ModelLoadError) -> Model
     ) throws(ModelLoadError) -> Model {
-        let loader = WeightLoader(file: try SafetensorsFile(url: url(name)))
+        let loader = WeightLoader(file: try SafetensorsFile(url: url(name)), computePrecision: computePrecision)
         let model = try build(loader)
         try loader.checkAllUsed(ignoring: ignoring)
         return model

@@ -30,7 +30,8 @@ struct SiglipAttentionPoolingHead: Sendable {
         func part(_ index: Int) -> Linear {
             Linear(
                 weight: Tensor(shape: [hidden, hidden], storage: Array(inWeight[index * hidden * hidden ..< (index + 1) * hidden * hidden])),
-                bias: Tensor(shape: [hidden], storage: Array(inBias[index * hidden ..< (index + 1) * hidden])))
+                bias: Tensor(shape: [hidden], storage: Array(inBias[index * hidden ..< (index + 1) * hidden])),
+                precision: loader.computePrecision)
         }
         var query = [Float](repeating: 0, count: hidden)
         part(0)(probe, rows: 1, into: &query)

@@ -9,25 +9,31 @@ public final class WeightLoader {
     private let file: any TensorSource
     private let prefix: String
     private let record: UsageRecord
+    /// The precision of the layers ``linear(_:inFeatures:outFeatures:bias:)`` builds; scoped
+    /// loaders inherit it. Layers an architecture builds itself (patch embeddings, which read
+    /// raw pixels) stay float32.
+    public let computePrecision: ComputePrecision
 
     /// Tensors fetched so far, shared by every scoped loader of one file.
     private final class UsageRecord { var used: Set<String> = [] }
 
-    public init(file: any TensorSource, prefix: String = "") {
+    public init(file: any TensorSource, prefix: String = "", computePrecision: ComputePrecision = .float32) {
         self.file = file
         self.prefix = prefix
         self.record = UsageRecord()
+        self.computePrecision = computePrecision
     }
 
-    private init(file: any TensorSource, prefix: String, record: UsageRecord) {
+    private init(file: any TensorSource, prefix: String, record: UsageRecord, computePrecision: ComputePrecision) {
         self.file = file
         self.prefix = prefix
         self.record = record
+        self.computePrecision = computePrecision
     }
 
     /// A loader whose names are relative to `component` below this one.
     public func scoped(_ component: String) -> WeightLoader {
-        WeightLoader(file: file, prefix: qualified(component), record: record)
+        WeightLoader(file: file, prefix: qualified(component), record: record, computePrecision: computePrecision)
     }
 
     /// Whether `name` (relative to this scope) exists.
@@ -43,7 +49,7 @@ public final class WeightLoader {
         // What precedes the match (without its dot), then this loader's own prefix.
         let outer = String(match.dropLast(full.count).dropLast())
         let scope = [outer, prefix].filter { !$0.isEmpty }.joined(separator: ".")
-        return WeightLoader(file: file, prefix: scope, record: record)
+        return WeightLoader(file: file, prefix: scope, record: record, computePrecision: computePrecision)
     }
 
     /// The stored shape of `name` (relative to this scope), for sizes a config does not give
@@ -61,12 +67,13 @@ public final class WeightLoader {
         return tensor
     }
 
-    /// A `Linear` layer's `weight [out, in]` and `bias [out]` (bias optional when `bias` is false).
+    /// A `Linear` layer's `weight [out, in]` and `bias [out]` (bias optional when `bias` is
+    /// false), packed at ``computePrecision``.
     public func linear(_ name: String, inFeatures: Int, outFeatures: Int, bias: Bool = true) throws(ModelLoadError) -> Linear {
         let scope = scoped(name)
         return Linear(
             weight: try scope.tensor("weight", shape: [outFeatures, inFeatures]),
-            bias: bias ? try scope.tensor("bias", shape: [outFeatures]) : nil)
+            bias: bias ? try scope.tensor("bias", shape: [outFeatures]) : nil, precision: computePrecision)
     }
 
     /// A `LayerNorm`'s `weight` and `bias` of `width`. With `bias` false (`nn.LayerNorm(...,

@@ -24,6 +24,8 @@ struct BenchText: ParsableCommand {
     @Option(name: .long, help: "Model folder.")
     var model: String
 
+    @OptionGroup var computeOptions: ComputeOptions
+
     @Option(name: .long, help: "File of texts, one per line.")
     var texts: String
 
@@ -32,7 +34,8 @@ struct BenchText: ParsableCommand {
 
     func run() throws {
         warnIfBLASIsPinned()
-        let embedder = try textEmbedder(of: try loadModel(model))
+        let bundle = try loadModel(model, compute: computeOptions.compute)
+        let embedder = try textEmbedder(of: bundle)
         let inputs = try readTexts(texts)
         guard !inputs.isEmpty else { throw CommandFailure("\(texts) holds no texts") }
         let options = TextEmbeddingOptions(batchSize: batchSize)
@@ -41,10 +44,9 @@ struct BenchText: ParsableCommand {
             let start = ContinuousClock.now
             _ = try embedder.embed(inputs, options: options)
             let seconds = secondsSince(start)
-            let runtime = BLASRuntime.current()
             print(String(
                 format: "texts=%d batch=%d seconds=%.3f texts_per_s=%.1f %@",
-                inputs.count, batchSize, seconds, Double(inputs.count) / seconds, runtime.description))
+                inputs.count, batchSize, seconds, Double(inputs.count) / seconds, benchKernels(bundle.computePrecision)))
         } catch {
             throw CommandFailure(error.description)
         }
@@ -61,6 +63,8 @@ struct BenchImage: ParsableCommand {
     @Option(name: .long, help: "Model folder; without it, --arch with random weights.")
     var model: String?
 
+    @OptionGroup var computeOptions: ComputeOptions
+
     @Option(name: .long, help: "Architecture to build with random weights when no --model is given.")
     var arch = "clip-vit-b-32"
 
@@ -74,13 +78,18 @@ struct BenchImage: ParsableCommand {
         warnIfBLASIsPinned()
         guard batchSize > 0, images > 0 else { throw ValidationError("--batch-size and --images must be positive") }
         let vision: ClipVisionModel
+        var precision = computeOptions.compute ?? .float32
         if let model {
-            guard let image = try loadModel(model).image else { throw CommandFailure("model \(model) has no image encoder") }
+            let bundle = try loadModel(model, compute: computeOptions.compute)
+            guard let image = bundle.image else { throw CommandFailure("model \(model) has no image encoder") }
             vision = image.vision
+            precision = bundle.computePrecision
         } else {
+            if let reason = precision.unavailableReason { throw CommandFailure(reason) }
+            if let warning = precision.speedWarning { printError(warning) }
             guard arch == "clip-vit-b-32" else { throw ValidationError("unknown --arch \(arch); known: clip-vit-b-32") }
             do {
-                vision = try ClipVisionModel(config: .vitBase32, loader: WeightLoader(file: RandomTensorSource()), configPath: arch)
+                vision = try ClipVisionModel(config: .vitBase32, loader: WeightLoader(file: RandomTensorSource(), computePrecision: precision), configPath: arch)
             } catch {
                 throw CommandFailure(error.description)
             }
@@ -113,10 +122,9 @@ struct BenchImage: ParsableCommand {
         let start = ContinuousClock.now
         try pass()
         let seconds = secondsSince(start)
-        let runtime = BLASRuntime.current()
         print(String(
             format: "arch=%@ images=%d batch=%d seconds=%.3f images_per_s=%.2f %@",
-            model ?? arch, images, batchSize, seconds, Double(images) / seconds, runtime.description))
+            model ?? arch, images, batchSize, seconds, Double(images) / seconds, benchKernels(precision)))
     }
 }
 

@@ -6,12 +6,13 @@ import ImageIO
 
 /// The visual-document late-interaction encoder (ColModernVBERT) of a model folder, or a clear
 /// failure naming the folder when the model is something else.
-private func visualEncoder(_ model: String) throws -> ColModernVBertEncoder {
-    let bundle = try loadModel(model)
+/// Also returns the precision it was loaded at, for the benchmark line.
+private func visualEncoder(_ model: String, compute: ComputePrecision?) throws -> (ColModernVBertEncoder, ComputePrecision) {
+    let bundle = try loadModel(model, compute: compute)
     guard let visual = bundle.lateInteractionVisual else {
         throw CommandFailure("model \(bundle.name) is not a visual-document late-interaction model (ColModernVBERT)")
     }
-    return visual
+    return (visual, bundle.computePrecision)
 }
 
 /// `multiembed bench visual-pages`: pages per second of a ColModernVBERT model, one page image
@@ -28,6 +29,8 @@ struct BenchVisualPages: ParsableCommand {
     @Option(name: .long, help: "Model folder (ColModernVBERT).")
     var model: String
 
+    @OptionGroup var computeOptions: ComputeOptions
+
     @Option(name: .long, help: "The page image, encoded --pages times.")
     var page: String
 
@@ -40,7 +43,7 @@ struct BenchVisualPages: ParsableCommand {
 
     func run() throws {
         warnIfBLASIsPinned()
-        let encoder = try visualEncoder(model)
+        let (encoder, precision) = try visualEncoder(model, compute: computeOptions.compute)
         let bytes = try ImageFiles.read(page).get()
         let image: RGBImage
         do { image = try ImageDecoder.decode(bytes, name: page) } catch { throw CommandFailure(error.description) }
@@ -51,7 +54,7 @@ struct BenchVisualPages: ParsableCommand {
             let seconds = secondsSince(start)
             print(String(
                 format: "pages=%d tokens=%d seconds=%.3f pages_per_s=%.3f %@",
-                pages, tokens, seconds, Double(pages) / seconds, BLASRuntime.current().description))
+                pages, tokens, seconds, Double(pages) / seconds, benchKernels(precision)))
         } catch {
             throw CommandFailure(error.description)
         }
@@ -69,6 +72,8 @@ struct BenchVisualQueries: ParsableCommand {
     @Option(name: .long, help: "Model folder (ColModernVBERT).")
     var model: String
 
+    @OptionGroup var computeOptions: ComputeOptions
+
     @Option(name: .long, help: "File of queries, one per line.")
     var texts: String
 
@@ -85,7 +90,7 @@ struct BenchVisualQueries: ParsableCommand {
 
     func run() throws {
         warnIfBLASIsPinned()
-        let encoder = try visualEncoder(model)
+        let (encoder, precision) = try visualEncoder(model, compute: computeOptions.compute)
         var inputs = try readTexts(texts)
         if let queries { inputs = Array(inputs.prefix(queries)) }
         guard !inputs.isEmpty else { throw CommandFailure("\(texts) holds no texts") }
@@ -98,7 +103,7 @@ struct BenchVisualQueries: ParsableCommand {
             let seconds = secondsSince(start)
             print(String(
                 format: "queries=%d batch=%d seconds=%.3f queries_per_s=%.1f %@",
-                inputs.count, batchSize, seconds, Double(inputs.count) / seconds, BLASRuntime.current().description))
+                inputs.count, batchSize, seconds, Double(inputs.count) / seconds, benchKernels(precision)))
         } catch {
             throw CommandFailure(error.description)
         }

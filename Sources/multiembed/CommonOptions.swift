@@ -1,4 +1,5 @@
 import ArgumentParser
+import EmbeddingKernels
 import Encoders
 import Foundation
 import Tokenizers
@@ -22,13 +23,30 @@ struct CommandFailure: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Loads `--model DIR`, turning load errors into a message that names the folder.
-func loadModel(_ path: String) throws -> ModelBundle {
+extension ComputePrecision: ExpressibleByArgument {}
+
+/// `--compute`: the arithmetic of the models' Linear layers for this run.
+struct ComputeOptions: ParsableArguments {
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Linear-layer arithmetic: float32, bf16 (twice float32's speed with AVX512_BF16; cosine to float32 >= 0.999) or int8 (not available yet). Default: the model's multiembed.json \"compute\", else float32.",
+            valueName: "precision"))
+    var compute: ComputePrecision?
+}
+
+/// Loads `--model DIR` at `compute` (nil: the folder's multiembed.json says, else float32),
+/// turning load errors into a message that names the folder. Warns on standard error when the
+/// precision runs slower than it exists to (bf16 without AVX512_BF16).
+func loadModel(_ path: String, compute: ComputePrecision? = nil) throws -> ModelBundle {
+    let bundle: ModelBundle
     do {
-        return try ModelBundle.load(directory: URL(fileURLWithPath: path))
+        bundle = try ModelBundle.load(directory: URL(fileURLWithPath: path), computePrecision: compute)
     } catch {
         throw CommandFailure(error.description)
     }
+    if let warning = bundle.computePrecision.speedWarning { printError(warning) }
+    return bundle
 }
 
 /// The text encoder of a model, or an error saying the model has none.

@@ -15,6 +15,8 @@ struct EmbedCommand: ParsableCommand {
     @Option(name: .long, help: "Model folder (Hugging Face layout).")
     var model: String
 
+    @OptionGroup var computeOptions: ComputeOptions
+
     @Option(name: .long, help: "File of texts: one per line, or .jsonl objects with a \"text\" field; - for stdin.")
     var texts: String?
 
@@ -75,7 +77,7 @@ struct EmbedCommand: ParsableCommand {
 
     func run() throws {
         warnIfBLASIsPinned()
-        let bundle = try loadModel(model)
+        let bundle = try loadModel(model, compute: computeOptions.compute)
         if let visual = bundle.lateInteractionVisual, pages.isEmpty {
             try embedWithVisualModel(visual, name: bundle.name)
         } else if let texts {

@@ -25,6 +25,8 @@ struct EvalRetrieval: ParsableCommand {
     @Option(name: .long, help: "Model folder (the one the collection was indexed with).")
     var model: String
 
+    @OptionGroup var computeOptions: ComputeOptions
+
     @Option(name: .long, help: "JSON Lines of judged queries: {\"query\": ..., \"relevant\": [ids] or {id: grade}}.")
     var queries: String
 
@@ -37,7 +39,7 @@ struct EvalRetrieval: ParsableCommand {
     func run() throws {
         warnIfBLASIsPinned()
         let judged = try JudgedQuery.read(queries)
-        let bundle = try loadModel(model)
+        let bundle = try loadModel(model, compute: computeOptions.compute)
         let store = try options.openStore()
         let needs: (mode: CollectionQuery.Mode, tokens: Bool, pooled: Bool)
         do { needs = search.needs(for: try store.spec(of: options.collection).kind) } catch { throw CommandFailure("\(error)") }

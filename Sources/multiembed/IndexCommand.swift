@@ -46,6 +46,8 @@ struct IndexAdd: ParsableCommand {
     @Option(name: .long, help: "Model folder.")
     var model: String
 
+    @OptionGroup var computeOptions: ComputeOptions
+
     @Option(name: .long, help: "Storage precision when the collection is created: float32, float16, int8 or binary.")
     var precision = "float32"
 
@@ -74,7 +76,7 @@ struct IndexAdd: ParsableCommand {
         if dense, storage != .float32 || poolFactor != 1 {
             throw ValidationError("a dense collection keeps float32 pooled vectors: it takes no --precision or --pool-factor")
         }
-        let bundle = try loadModel(model)
+        let bundle = try loadModel(model, compute: computeOptions.compute)
         let images = try ImageFiles.collect(files.filter { Self.isImageOrFolder($0) })
         let texts = try files.filter { !Self.isImageOrFolder($0) }.flatMap { path in
             try readTextRecords(path).compactMap { record in

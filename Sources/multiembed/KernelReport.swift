@@ -21,6 +21,12 @@ func kernelSummary() -> String {
     "\(BLASRuntime.current()) maxsim=\(MaxSim.kernelName)"
 }
 
+/// What a benchmark line ends with: `compute=bf16 isa=avx512 linear=avx512bf16-packed
+/// kernels=Cooperlake threads=2`, the Linear kernel being `precision`'s.
+func benchKernels(_ precision: ComputePrecision) -> String {
+    "compute=\(precision) " + BLASRuntime.current().description(linearKernel: precision.kernelName)
+}
+
 /// The CPU's name, family and model from /proc/cpuinfo (Linux), e.g. `AMD EPYC (family 25
 /// model 17)`: figures depend on it, so reports name it.
 func cpuDescription() -> String {

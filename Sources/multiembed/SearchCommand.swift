@@ -18,6 +18,8 @@ struct SearchCommand: ParsableCommand {
     @Option(name: .long, help: "Model folder (the one the collection was indexed with).")
     var model: String
 
+    @OptionGroup var computeOptions: ComputeOptions
+
     @Option(name: .long, help: "Number of results.")
     var topK = 10
 
@@ -31,7 +33,7 @@ struct SearchCommand: ParsableCommand {
         warnIfBLASIsPinned()
         guard topK > 0 else { throw ValidationError("--top-k must be positive, got \(topK)") }
         guard !query.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw ValidationError("the query is empty") }
-        let bundle = try loadModel(model)
+        let bundle = try loadModel(model, compute: computeOptions.compute)
         do {
             let store = try options.openStore()
             let needs = search.needs(for: try store.spec(of: options.collection).kind)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import EmbeddingKernels
 import EmbeddingServer
 import Encoders
 import Foundation
@@ -18,6 +19,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "Model folder; repeat for several models (the first is the default).")
     var model: [String] = []
+
+    @OptionGroup var computeOptions: ComputeOptions
 
     @Option(name: .long, help: "Address to bind.")
     var host = "127.0.0.1"
@@ -80,7 +83,13 @@ struct ServeCommand: AsyncParsableCommand {
         let serverTLS = try tls.load()
         // First, so a data directory in use is reported before the models spend seconds loading.
         let store = try openStore()
-        let bundles = try model.map(loadModel)
+        let bundles = try model.map { try loadModel($0, compute: computeOptions.compute) }
+        for bundle in bundles {
+            logger.info("model", metadata: [
+                "name": "\(bundle.name)", "compute": "\(bundle.computePrecision)",
+                "linear": "\(bundle.computePrecision.kernelName)",
+            ])
+        }
         var configuration = try makeConfiguration()
         configuration.tls = serverTLS
         let files = OpenFileLimit.prepare(maxConnections: configuration.limits.maxConnections)
@@ -119,6 +128,7 @@ struct ServeCommand: AsyncParsableCommand {
             host: host, port: port, modelDirectories: model.map { URL(fileURLWithPath: $0) }, batching: batching,
             apiKeys: try apiKeyFile.map(readAPIKeys) ?? [],
             shutdownGracePeriod: .milliseconds(Int(shutdownGrace * 1000)), metricsPort: metricsPort, dataDirectory: dataDir)
+        configuration.computePrecision = computeOptions.compute
         try limits.apply(to: &configuration)
         // The default languages' data must be installed: refused now, not on the first page.
         configuration.pageReading = try reading.reader().options

@@ -15,6 +15,8 @@ struct SimilarityCommand: ParsableCommand {
     @Option(name: .long, help: "A model folder with both a text and an image encoder (CLIP, SigLIP2).")
     var model: String
 
+    @OptionGroup var computeOptions: ComputeOptions
+
     @Option(name: .long, parsing: .upToNextOption, help: "Texts to compare (each argument is one text).")
     var text: [String] = []
 
@@ -32,7 +34,7 @@ struct SimilarityCommand: ParsableCommand {
 
     func run() throws {
         warnIfBLASIsPinned()
-        let bundle = try loadModel(model)
+        let bundle = try loadModel(model, compute: computeOptions.compute)
         guard let textEncoder = bundle.text, let imageEncoder = bundle.imageEncoder else {
             throw CommandFailure("model \(bundle.name) needs both a text and an image encoder for similarity")
         }

@@ -13,7 +13,9 @@
 
 #include <stddef.h>
 
-// The int8 products (SwiftPM makes this header the module's umbrella: other headers go in through it).
+// The bf16 and int8 products, each in its own header: SwiftPM makes this header the module's
+// umbrella, so the others go in through it.
+#include "CGemmBF16.h"
 #include "CGemmInt8.h"
 
 #ifdef __cplusplus

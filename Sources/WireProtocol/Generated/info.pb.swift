@@ -23,6 +23,57 @@ fileprivate nonisolated struct _GeneratedWithProtocGenSwiftVersion: SwiftProtobu
   typealias Version = _2
 }
 
+/// How a model's Linear layers compute (ModelInfo.compute_precision).
+public nonisolated enum Multiembed_V1_ComputePrecision: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+
+  /// Not said: a server older than the field, which computes in float32.
+  case unspecified // = 0
+
+  /// float32 weights and activations.
+  case float32 // = 1
+
+  /// Weights and activations rounded to bf16, float32 sums: cosine to float32 >= 0.999.
+  case bf16 // = 2
+
+  /// Weights quantised to int8 per output channel, activations per row, int32 sums.
+  case int8 // = 3
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .float32
+    case 2: self = .bf16
+    case 3: self = .int8
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .float32: return 1
+    case .bf16: return 2
+    case .int8: return 3
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Multiembed_V1_ComputePrecision] = [
+    .unspecified,
+    .float32,
+    .bf16,
+    .int8,
+  ]
+
+}
+
 /// A kind of input (the `kind` of an Input).
 public nonisolated enum Multiembed_V1_InputKind: SwiftProtobuf.Enum, Swift.CaseIterable {
   public typealias RawValue = Int
@@ -182,6 +233,11 @@ public nonisolated struct Multiembed_V1_ModelInfo: Sendable {
   /// Per-channel standard deviation, paired with image_mean (same length).
   public var imageStd: [Float] = []
 
+  /// The arithmetic of the model's Linear layers, as the server was started with (`--compute`,
+  /// or the model folder's multiembed.json "compute"). Attention, normalisation and pooling are
+  /// float32 at every precision. UNSPECIFIED from a server older than this field (float32).
+  public var computePrecision: Multiembed_V1_ComputePrecision = .unspecified
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -324,6 +380,10 @@ public nonisolated struct Multiembed_V1_Limits: @unchecked Sendable {
 
 fileprivate nonisolated let _protobuf_package = "multiembed.v1"
 
+nonisolated extension Multiembed_V1_ComputePrecision: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0COMPUTE_PRECISION_UNSPECIFIED\0\u{1}COMPUTE_PRECISION_FLOAT32\0\u{1}COMPUTE_PRECISION_BF16\0\u{1}COMPUTE_PRECISION_INT8\0")
+}
+
 nonisolated extension Multiembed_V1_InputKind: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0INPUT_KIND_UNSPECIFIED\0\u{1}INPUT_KIND_TEXT\0\u{1}INPUT_KIND_IMAGE\0\u{1}INPUT_KIND_PATCHES\0\u{1}INPUT_KIND_PAGE\0")
 }
@@ -393,7 +453,7 @@ nonisolated extension Multiembed_V1_InfoResponse: SwiftProtobuf.Message, SwiftPr
 
 nonisolated extension Multiembed_V1_ModelInfo: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ModelInfo"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}architecture\0\u{1}dimension\0\u{3}token_dimension\0\u{3}allowed_dimensions\0\u{1}prompts\0\u{3}default_prompt_name\0\u{3}input_kinds\0\u{3}max_input_tokens\0\u{3}patch_size\0\u{3}image_size\0\u{1}normalizes\0\u{3}image_mean\0\u{3}image_std\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}architecture\0\u{1}dimension\0\u{3}token_dimension\0\u{3}allowed_dimensions\0\u{1}prompts\0\u{3}default_prompt_name\0\u{3}input_kinds\0\u{3}max_input_tokens\0\u{3}patch_size\0\u{3}image_size\0\u{1}normalizes\0\u{3}image_mean\0\u{3}image_std\0\u{3}compute_precision\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -415,6 +475,7 @@ nonisolated extension Multiembed_V1_ModelInfo: SwiftProtobuf.Message, SwiftProto
       case 12: try { try decoder.decodeSingularBoolField(value: &self.normalizes) }()
       case 13: try { try decoder.decodeRepeatedFloatField(value: &self.imageMean) }()
       case 14: try { try decoder.decodeRepeatedFloatField(value: &self.imageStd) }()
+      case 15: try { try decoder.decodeSingularEnumField(value: &self.computePrecision) }()
       default: break
       }
     }
@@ -463,6 +524,9 @@ nonisolated extension Multiembed_V1_ModelInfo: SwiftProtobuf.Message, SwiftProto
     if !self.imageStd.isEmpty {
       try visitor.visitPackedFloatField(value: self.imageStd, fieldNumber: 14)
     }
+    if self.computePrecision != .unspecified {
+      try visitor.visitSingularEnumField(value: self.computePrecision, fieldNumber: 15)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -481,6 +545,7 @@ nonisolated extension Multiembed_V1_ModelInfo: SwiftProtobuf.Message, SwiftProto
     if lhs.normalizes != rhs.normalizes {return false}
     if lhs.imageMean != rhs.imageMean {return false}
     if lhs.imageStd != rhs.imageStd {return false}
+    if lhs.computePrecision != rhs.computePrecision {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -13,7 +13,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18multiembed/v1/info.proto\x12\rmultiembed.v1\"\r\n\x0bInfoRequest\"p\n\x0cInfoResponse\x12\x0f\n\x07version\x18\x01 \x01(\t\x12(\n\x06models\x18\x02 \x03(\x0b\x32\x18.multiembed.v1.ModelInfo\x12%\n\x06limits\x18\x03 \x01(\x0b\x32\x15.multiembed.v1.Limits\"\xa8\x03\n\tModelInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x14\n\x0c\x61rchitecture\x18\x02 \x01(\t\x12\x11\n\tdimension\x18\x03 \x01(\r\x12\x17\n\x0ftoken_dimension\x18\x04 \x01(\r\x12\x1a\n\x12\x61llowed_dimensions\x18\x05 \x03(\r\x12\x36\n\x07prompts\x18\x06 \x03(\x0b\x32%.multiembed.v1.ModelInfo.PromptsEntry\x12\x1b\n\x13\x64\x65\x66\x61ult_prompt_name\x18\x07 \x01(\t\x12-\n\x0binput_kinds\x18\x08 \x03(\x0e\x32\x18.multiembed.v1.InputKind\x12\x18\n\x10max_input_tokens\x18\t \x01(\r\x12\x12\n\npatch_size\x18\n \x01(\r\x12\x12\n\nimage_size\x18\x0b \x01(\r\x12\x12\n\nnormalizes\x18\x0c \x01(\x08\x12\x12\n\nimage_mean\x18\r \x03(\x02\x12\x11\n\timage_std\x18\x0e \x03(\x02\x1a.\n\x0cPromptsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xf0\x03\n\x06Limits\x12\x17\n\x0fmax_frame_bytes\x18\x01 \x01(\r\x12\x1e\n\x16max_inputs_per_request\x18\x02 \x01(\r\x12\x18\n\x10max_batch_tokens\x18\x03 \x01(\r\x12\x16\n\x0emax_text_bytes\x18\x04 \x01(\r\x12\x17\n\x0fmax_image_bytes\x18\x05 \x01(\r\x12\x18\n\x10max_image_pixels\x18\x06 \x01(\x04\x12\x13\n\x0bmax_patches\x18\x07 \x01(\r\x12\x17\n\x0fmax_connections\x18\x08 \x01(\r\x12 \n\x18max_vectors_per_document\x18\t \x01(\r\x12\x11\n\tmax_top_k\x18\n \x01(\r\x12\x1a\n\x12max_response_bytes\x18\x0b \x01(\x04\x12#\n\x1bmax_connections_per_address\x18\x0c \x01(\r\x12\'\n\x1fmax_answer_bytes_per_connection\x18\r \x01(\x04\x12\x17\n\x0fidle_timeout_ms\x18\x0e \x01(\r\x12\"\n\x1amax_failed_authentications\x18\x0f \x01(\r\x12$\n\x1cmax_in_flight_per_connection\x18\x10 \x01(\r\x12\x18\n\x10\x66rame_timeout_ms\x18\x11 \x01(\r*\x7f\n\tInputKind\x12\x1a\n\x16INPUT_KIND_UNSPECIFIED\x10\x00\x12\x13\n\x0fINPUT_KIND_TEXT\x10\x01\x12\x14\n\x10INPUT_KIND_IMAGE\x10\x02\x12\x16\n\x12INPUT_KIND_PATCHES\x10\x03\x12\x13\n\x0fINPUT_KIND_PAGE\x10\x04\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18multiembed/v1/info.proto\x12\rmultiembed.v1\"\r\n\x0bInfoRequest\"p\n\x0cInfoResponse\x12\x0f\n\x07version\x18\x01 \x01(\t\x12(\n\x06models\x18\x02 \x03(\x0b\x32\x18.multiembed.v1.ModelInfo\x12%\n\x06limits\x18\x03 \x01(\x0b\x32\x15.multiembed.v1.Limits\"\xe4\x03\n\tModelInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x14\n\x0c\x61rchitecture\x18\x02 \x01(\t\x12\x11\n\tdimension\x18\x03 \x01(\r\x12\x17\n\x0ftoken_dimension\x18\x04 \x01(\r\x12\x1a\n\x12\x61llowed_dimensions\x18\x05 \x03(\r\x12\x36\n\x07prompts\x18\x06 \x03(\x0b\x32%.multiembed.v1.ModelInfo.PromptsEntry\x12\x1b\n\x13\x64\x65\x66\x61ult_prompt_name\x18\x07 \x01(\t\x12-\n\x0binput_kinds\x18\x08 \x03(\x0e\x32\x18.multiembed.v1.InputKind\x12\x18\n\x10max_input_tokens\x18\t \x01(\r\x12\x12\n\npatch_size\x18\n \x01(\r\x12\x12\n\nimage_size\x18\x0b \x01(\r\x12\x12\n\nnormalizes\x18\x0c \x01(\x08\x12\x12\n\nimage_mean\x18\r \x03(\x02\x12\x11\n\timage_std\x18\x0e \x03(\x02\x12:\n\x11\x63ompute_precision\x18\x0f \x01(\x0e\x32\x1f.multiembed.v1.ComputePrecision\x1a.\n\x0cPromptsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xf0\x03\n\x06Limits\x12\x17\n\x0fmax_frame_bytes\x18\x01 \x01(\r\x12\x1e\n\x16max_inputs_per_request\x18\x02 \x01(\r\x12\x18\n\x10max_batch_tokens\x18\x03 \x01(\r\x12\x16\n\x0emax_text_bytes\x18\x04 \x01(\r\x12\x17\n\x0fmax_image_bytes\x18\x05 \x01(\r\x12\x18\n\x10max_image_pixels\x18\x06 \x01(\x04\x12\x13\n\x0bmax_patches\x18\x07 \x01(\r\x12\x17\n\x0fmax_connections\x18\x08 \x01(\r\x12 \n\x18max_vectors_per_document\x18\t \x01(\r\x12\x11\n\tmax_top_k\x18\n \x01(\r\x12\x1a\n\x12max_response_bytes\x18\x0b \x01(\x04\x12#\n\x1bmax_connections_per_address\x18\x0c \x01(\r\x12\'\n\x1fmax_answer_bytes_per_connection\x18\r \x01(\x04\x12\x17\n\x0fidle_timeout_ms\x18\x0e \x01(\r\x12\"\n\x1amax_failed_authentications\x18\x0f \x01(\r\x12$\n\x1cmax_in_flight_per_connection\x18\x10 \x01(\r\x12\x18\n\x10\x66rame_timeout_ms\x18\x11 \x01(\r*\x8c\x01\n\x10\x43omputePrecision\x12!\n\x1d\x43OMPUTE_PRECISION_UNSPECIFIED\x10\x00\x12\x1d\n\x19\x43OMPUTE_PRECISION_FLOAT32\x10\x01\x12\x1a\n\x16\x43OMPUTE_PRECISION_BF16\x10\x02\x12\x1a\n\x16\x43OMPUTE_PRECISION_INT8\x10\x03*\x7f\n\tInputKind\x12\x1a\n\x16INPUT_KIND_UNSPECIFIED\x10\x00\x12\x13\n\x0fINPUT_KIND_TEXT\x10\x01\x12\x14\n\x10INPUT_KIND_IMAGE\x10\x02\x12\x16\n\x12INPUT_KIND_PATCHES\x10\x03\x12\x13\n\x0fINPUT_KIND_PAGE\x10\x04\x62\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'multiembed.v1.info_pb2', globals())
@@ -22,16 +22,18 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   DESCRIPTOR._options = None
   _MODELINFO_PROMPTSENTRY._options = None
   _MODELINFO_PROMPTSENTRY._serialized_options = b'8\001'
-  _INPUTKIND._serialized_start=1098
-  _INPUTKIND._serialized_end=1225
+  _COMPUTEPRECISION._serialized_start=1159
+  _COMPUTEPRECISION._serialized_end=1299
+  _INPUTKIND._serialized_start=1301
+  _INPUTKIND._serialized_end=1428
   _INFOREQUEST._serialized_start=43
   _INFOREQUEST._serialized_end=56
   _INFORESPONSE._serialized_start=58
   _INFORESPONSE._serialized_end=170
   _MODELINFO._serialized_start=173
-  _MODELINFO._serialized_end=597
-  _MODELINFO_PROMPTSENTRY._serialized_start=551
-  _MODELINFO_PROMPTSENTRY._serialized_end=597
-  _LIMITS._serialized_start=600
-  _LIMITS._serialized_end=1096
+  _MODELINFO._serialized_end=657
+  _MODELINFO_PROMPTSENTRY._serialized_start=611
+  _MODELINFO_PROMPTSENTRY._serialized_end=657
+  _LIMITS._serialized_start=660
+  _LIMITS._serialized_end=1156
 # @@protoc_insertion_point(module_scope)

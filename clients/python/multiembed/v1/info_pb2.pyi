@@ -4,6 +4,10 @@ from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from typing import ClassVar as _ClassVar, Iterable as _Iterable, Mapping as _Mapping, Optional as _Optional, Union as _Union
 
+COMPUTE_PRECISION_BF16: ComputePrecision
+COMPUTE_PRECISION_FLOAT32: ComputePrecision
+COMPUTE_PRECISION_INT8: ComputePrecision
+COMPUTE_PRECISION_UNSPECIFIED: ComputePrecision
 DESCRIPTOR: _descriptor.FileDescriptor
 INPUT_KIND_IMAGE: InputKind
 INPUT_KIND_PAGE: InputKind
@@ -64,7 +68,7 @@ class Limits(_message.Message):
     def __init__(self, max_frame_bytes: _Optional[int] = ..., max_inputs_per_request: _Optional[int] = ..., max_batch_tokens: _Optional[int] = ..., max_text_bytes: _Optional[int] = ..., max_image_bytes: _Optional[int] = ..., max_image_pixels: _Optional[int] = ..., max_patches: _Optional[int] = ..., max_connections: _Optional[int] = ..., max_vectors_per_document: _Optional[int] = ..., max_top_k: _Optional[int] = ..., max_response_bytes: _Optional[int] = ..., max_connections_per_address: _Optional[int] = ..., max_answer_bytes_per_connection: _Optional[int] = ..., idle_timeout_ms: _Optional[int] = ..., max_failed_authentications: _Optional[int] = ..., max_in_flight_per_connection: _Optional[int] = ..., frame_timeout_ms: _Optional[int] = ...) -> None: ...
 
 class ModelInfo(_message.Message):
-    __slots__ = ["allowed_dimensions", "architecture", "default_prompt_name", "dimension", "image_mean", "image_size", "image_std", "input_kinds", "max_input_tokens", "name", "normalizes", "patch_size", "prompts", "token_dimension"]
+    __slots__ = ["allowed_dimensions", "architecture", "compute_precision", "default_prompt_name", "dimension", "image_mean", "image_size", "image_std", "input_kinds", "max_input_tokens", "name", "normalizes", "patch_size", "prompts", "token_dimension"]
     class PromptsEntry(_message.Message):
         __slots__ = ["key", "value"]
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -74,6 +78,7 @@ class ModelInfo(_message.Message):
         def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     ALLOWED_DIMENSIONS_FIELD_NUMBER: _ClassVar[int]
     ARCHITECTURE_FIELD_NUMBER: _ClassVar[int]
+    COMPUTE_PRECISION_FIELD_NUMBER: _ClassVar[int]
     DEFAULT_PROMPT_NAME_FIELD_NUMBER: _ClassVar[int]
     DIMENSION_FIELD_NUMBER: _ClassVar[int]
     IMAGE_MEAN_FIELD_NUMBER: _ClassVar[int]
@@ -88,6 +93,7 @@ class ModelInfo(_message.Message):
     TOKEN_DIMENSION_FIELD_NUMBER: _ClassVar[int]
     allowed_dimensions: _containers.RepeatedScalarFieldContainer[int]
     architecture: str
+    compute_precision: ComputePrecision
     default_prompt_name: str
     dimension: int
     image_mean: _containers.RepeatedScalarFieldContainer[float]
@@ -100,7 +106,10 @@ class ModelInfo(_message.Message):
     patch_size: int
     prompts: _containers.ScalarMap[str, str]
     token_dimension: int
-    def __init__(self, name: _Optional[str] = ..., architecture: _Optional[str] = ..., dimension: _Optional[int] = ..., token_dimension: _Optional[int] = ..., allowed_dimensions: _Optional[_Iterable[int]] = ..., prompts: _Optional[_Mapping[str, str]] = ..., default_prompt_name: _Optional[str] = ..., input_kinds: _Optional[_Iterable[_Union[InputKind, str]]] = ..., max_input_tokens: _Optional[int] = ..., patch_size: _Optional[int] = ..., image_size: _Optional[int] = ..., normalizes: bool = ..., image_mean: _Optional[_Iterable[float]] = ..., image_std: _Optional[_Iterable[float]] = ...) -> None: ...
+    def __init__(self, name: _Optional[str] = ..., architecture: _Optional[str] = ..., dimension: _Optional[int] = ..., token_dimension: _Optional[int] = ..., allowed_dimensions: _Optional[_Iterable[int]] = ..., prompts: _Optional[_Mapping[str, str]] = ..., default_prompt_name: _Optional[str] = ..., input_kinds: _Optional[_Iterable[_Union[InputKind, str]]] = ..., max_input_tokens: _Optional[int] = ..., patch_size: _Optional[int] = ..., image_size: _Optional[int] = ..., normalizes: bool = ..., image_mean: _Optional[_Iterable[float]] = ..., image_std: _Optional[_Iterable[float]] = ..., compute_precision: _Optional[_Union[ComputePrecision, str]] = ...) -> None: ...
+
+class ComputePrecision(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
 
 class InputKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []

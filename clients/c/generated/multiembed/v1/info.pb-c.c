@@ -326,7 +326,7 @@ const ProtobufCMessageDescriptor multiembed__v1__model_info__prompts_entry__desc
   (ProtobufCMessageInit) multiembed__v1__model_info__prompts_entry__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor multiembed__v1__model_info__field_descriptors[14] =
+static const ProtobufCFieldDescriptor multiembed__v1__model_info__field_descriptors[15] =
 {
   {
     "name",
@@ -496,10 +496,23 @@ static const ProtobufCFieldDescriptor multiembed__v1__model_info__field_descript
     0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "compute_precision",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Multiembed__V1__ModelInfo, compute_precision),
+    &multiembed__v1__compute_precision__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned multiembed__v1__model_info__field_indices_by_name[] = {
   4,   /* field[4] = allowed_dimensions */
   1,   /* field[1] = architecture */
+  14,   /* field[14] = compute_precision */
   6,   /* field[6] = default_prompt_name */
   2,   /* field[2] = dimension */
   12,   /* field[12] = image_mean */
@@ -516,7 +529,7 @@ static const unsigned multiembed__v1__model_info__field_indices_by_name[] = {
 static const ProtobufCIntRange multiembed__v1__model_info__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 14 }
+  { 0, 15 }
 };
 const ProtobufCMessageDescriptor multiembed__v1__model_info__descriptor =
 {
@@ -526,7 +539,7 @@ const ProtobufCMessageDescriptor multiembed__v1__model_info__descriptor =
   "Multiembed__V1__ModelInfo",
   "multiembed.v1",
   sizeof(Multiembed__V1__ModelInfo),
-  14,
+  15,
   multiembed__v1__model_info__field_descriptors,
   multiembed__v1__model_info__field_indices_by_name,
   1,  multiembed__v1__model_info__number_ranges,
@@ -778,6 +791,38 @@ const ProtobufCMessageDescriptor multiembed__v1__limits__descriptor =
   1,  multiembed__v1__limits__number_ranges,
   (ProtobufCMessageInit) multiembed__v1__limits__init,
   NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCEnumValue multiembed__v1__compute_precision__enum_values_by_number[4] =
+{
+  { "COMPUTE_PRECISION_UNSPECIFIED", "MULTIEMBED__V1__COMPUTE_PRECISION__COMPUTE_PRECISION_UNSPECIFIED", 0 },
+  { "COMPUTE_PRECISION_FLOAT32", "MULTIEMBED__V1__COMPUTE_PRECISION__COMPUTE_PRECISION_FLOAT32", 1 },
+  { "COMPUTE_PRECISION_BF16", "MULTIEMBED__V1__COMPUTE_PRECISION__COMPUTE_PRECISION_BF16", 2 },
+  { "COMPUTE_PRECISION_INT8", "MULTIEMBED__V1__COMPUTE_PRECISION__COMPUTE_PRECISION_INT8", 3 },
+};
+static const ProtobufCIntRange multiembed__v1__compute_precision__value_ranges[] = {
+{0, 0},{0, 4}
+};
+static const ProtobufCEnumValueIndex multiembed__v1__compute_precision__enum_values_by_name[4] =
+{
+  { "COMPUTE_PRECISION_BF16", 2 },
+  { "COMPUTE_PRECISION_FLOAT32", 1 },
+  { "COMPUTE_PRECISION_INT8", 3 },
+  { "COMPUTE_PRECISION_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor multiembed__v1__compute_precision__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "multiembed.v1.ComputePrecision",
+  "ComputePrecision",
+  "Multiembed__V1__ComputePrecision",
+  "multiembed.v1",
+  4,
+  multiembed__v1__compute_precision__enum_values_by_number,
+  4,
+  multiembed__v1__compute_precision__enum_values_by_name,
+  1,
+  multiembed__v1__compute_precision__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
 static const ProtobufCEnumValue multiembed__v1__input_kind__enum_values_by_number[5] =
 {

@@ -25,6 +25,28 @@ typedef struct Multiembed__V1__Limits Multiembed__V1__Limits;
 /* --- enums --- */
 
 /*
+ * How a model's Linear layers compute (ModelInfo.compute_precision).
+ */
+typedef enum _Multiembed__V1__ComputePrecision {
+  /*
+   * Not said: a server older than the field, which computes in float32.
+   */
+  MULTIEMBED__V1__COMPUTE_PRECISION__COMPUTE_PRECISION_UNSPECIFIED = 0,
+  /*
+   * float32 weights and activations.
+   */
+  MULTIEMBED__V1__COMPUTE_PRECISION__COMPUTE_PRECISION_FLOAT32 = 1,
+  /*
+   * Weights and activations rounded to bf16, float32 sums: cosine to float32 >= 0.999.
+   */
+  MULTIEMBED__V1__COMPUTE_PRECISION__COMPUTE_PRECISION_BF16 = 2,
+  /*
+   * Weights quantised to int8 per output channel, activations per row, int32 sums.
+   */
+  MULTIEMBED__V1__COMPUTE_PRECISION__COMPUTE_PRECISION_INT8 = 3
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(MULTIEMBED__V1__COMPUTE_PRECISION)
+} Multiembed__V1__ComputePrecision;
+/*
  * A kind of input (the `kind` of an Input).
  */
 typedef enum _Multiembed__V1__InputKind {
@@ -182,10 +204,16 @@ struct  Multiembed__V1__ModelInfo
    */
   size_t n_image_std;
   float *image_std;
+  /*
+   * The arithmetic of the model's Linear layers, as the server was started with (`--compute`,
+   * or the model folder's multiembed.json "compute"). Attention, normalisation and pooling are
+   * float32 at every precision. UNSPECIFIED from a server older than this field (float32).
+   */
+  Multiembed__V1__ComputePrecision compute_precision;
 };
 #define MULTIEMBED__V1__MODEL_INFO__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&multiembed__v1__model_info__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, 0,NULL, 0, 0, 0, 0, 0,NULL, 0,NULL }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, 0,NULL, 0, 0, 0, 0, 0,NULL, 0,NULL, MULTIEMBED__V1__COMPUTE_PRECISION__COMPUTE_PRECISION_UNSPECIFIED }
 
 
 /*
@@ -388,6 +416,7 @@ typedef void (*Multiembed__V1__Limits_Closure)
 
 /* --- descriptors --- */
 
+extern const ProtobufCEnumDescriptor    multiembed__v1__compute_precision__descriptor;
 extern const ProtobufCEnumDescriptor    multiembed__v1__input_kind__descriptor;
 extern const ProtobufCMessageDescriptor multiembed__v1__info_request__descriptor;
 extern const ProtobufCMessageDescriptor multiembed__v1__info_response__descriptor;
