@@ -20,7 +20,7 @@ public struct ModelFolder {
 
     /// Reads `config.json` of `directory`, which must be a folder. The compute precision is
     /// `computePrecision` when given (`--compute`), else `multiembed.json`'s `"compute"`, else
-    /// float32; one this build cannot run (int8, for now) is an error.
+    /// float32.
     public init(directory: URL, computePrecision: ComputePrecision? = nil) throws(ModelLoadError) {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -34,11 +34,7 @@ public struct ModelFolder {
         // Not `??`: its autoclosure would rethrow an untyped error.
         var configured = computePrecision
         if configured == nil { configured = try Self.configuredPrecision(settingsURL) }
-        let chosen = configured ?? .float32
-        if let reason = chosen.unavailableReason {
-            throw .invalidConfig(path: computePrecision == nil ? settingsURL.path : directory.path, reason: reason)
-        }
-        self.computePrecision = chosen
+        self.computePrecision = configured ?? .float32
     }
 
     /// `multiembed.json`'s `"compute"` (float32, bf16 or int8), nil when the file or key is absent.

@@ -85,7 +85,6 @@ struct BenchImage: ParsableCommand {
             vision = image.vision
             precision = bundle.computePrecision
         } else {
-            if let reason = precision.unavailableReason { throw CommandFailure(reason) }
             if let warning = precision.speedWarning { printError(warning) }
             guard arch == "clip-vit-b-32" else { throw ValidationError("unknown --arch \(arch); known: clip-vit-b-32") }
             do {
