@@ -67,27 +67,14 @@ public final class Int8PackedWeight: @unchecked Sendable {
         _ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>, accumulate: Bool,
         bias: UnsafePointer<Float>? = nil, instructionSet: InstructionSet = .active
     ) {
-        guard rows > 0 else { return }
-        let k = inFeatures, n = outFeatures, panelWidth = Int(CGEMM_INT8_PANEL)
+        let k = inFeatures, n = outFeatures
         let input = SendableConstPointer(input), output = SendablePointer(output)
         let bias = bias.map(SendableConstPointer.init)
         let level = Int32(instructionSet.rawValue)
-        let large = rows * n * k >= 1 << 20
-        if rows >= n / 2 {
-            parallelChunks(rows, minimumPerChunk: large ? 16 : rows) { part in
-                cgemm_int8_multiply_at_level(
-                    level, self.packed, Int32(part.count), input.base + part.lowerBound * k, k, 0, Int32(n),
-                    output.base + part.lowerBound * n, n, accumulate ? 1 : 0, bias?.base)
-            }
-        } else {
-            let panelCount = (n + panelWidth - 1) / panelWidth
-            parallelChunks(panelCount, minimumPerChunk: large ? 2 : panelCount) { part in
-                let first = part.lowerBound * panelWidth
-                let columns = min(part.upperBound * panelWidth, n) - first
-                cgemm_int8_multiply_at_level(
-                    level, self.packed, Int32(rows), input.base, k, Int32(first), Int32(columns), output.base + first,
-                    n, accumulate ? 1 : 0, bias?.base)
-            }
+        splitPackedProduct(rows: rows, inFeatures: k, outFeatures: n, panelWidth: Int(CGEMM_INT8_PANEL)) { rows, columns in
+            cgemm_int8_multiply_at_level(
+                level, self.packed, Int32(rows.count), input.base + rows.lowerBound * k, k, Int32(columns.lowerBound),
+                Int32(columns.count), output.base + rows.lowerBound * n + columns.lowerBound, n, accumulate ? 1 : 0, bias?.base)
         }
     }
 }

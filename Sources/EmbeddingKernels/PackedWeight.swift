@@ -62,27 +62,15 @@ public final class PackedWeight: @unchecked Sendable {
         _ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>, accumulate: Bool,
         bias: UnsafePointer<Float>? = nil, instructionSet: InstructionSet = .active
     ) {
-        guard rows > 0 else { return }
-        let k = inFeatures, n = outFeatures, panelWidth = Int(CGEMM_PANEL)
+        let k = inFeatures, n = outFeatures
         let input = SendableConstPointer(input), output = SendablePointer(output)
         let panels = SendableConstPointer(self.panels), bias = bias.map(SendableConstPointer.init)
         let level = Int32(instructionSet.rawValue)
-        let large = rows * n * k >= 1 << 20
-        if rows >= n / 2 {
-            parallelChunks(rows, minimumPerChunk: large ? 16 : rows) { part in
-                cgemm_multiply_at_level(
-                    level, Int32(part.count), Int32(k), Int32(n), input.base + part.lowerBound * k, k, panels.base, 0,
-                    Int32(n), output.base + part.lowerBound * n, n, accumulate ? 1 : 0, bias?.base)
-            }
-        } else {
-            let panelCount = (n + panelWidth - 1) / panelWidth
-            parallelChunks(panelCount, minimumPerChunk: large ? 2 : panelCount) { part in
-                let first = part.lowerBound * panelWidth
-                let columns = min(part.upperBound * panelWidth, n) - first
-                cgemm_multiply_at_level(
-                    level, Int32(rows), Int32(k), Int32(n), input.base, k, panels.base, Int32(first), Int32(columns),
-                    output.base + first, n, accumulate ? 1 : 0, bias?.base)
-            }
+        splitPackedProduct(rows: rows, inFeatures: k, outFeatures: n, panelWidth: Int(CGEMM_PANEL)) { rows, columns in
+            cgemm_multiply_at_level(
+                level, Int32(rows.count), Int32(k), Int32(n), input.base + rows.lowerBound * k, k, panels.base,
+                Int32(columns.lowerBound), Int32(columns.count), output.base + rows.lowerBound * n + columns.lowerBound, n,
+                accumulate ? 1 : 0, bias?.base)
         }
     }
 }
