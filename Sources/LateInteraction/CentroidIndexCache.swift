@@ -17,6 +17,21 @@ final class CentroidIndexCache: @unchecked Sendable {
     private var sequences: [Int] = []
     private var generation = -1
     private var trainedOn = 0
+    /// Index position -> snapshot position (nil for a document no longer live), and the index
+    /// positions still live, for the snapshot ``mappedFor`` names: worked out once per change of
+    /// the log, not on every query (a binary search per indexed document).
+    private var live: [Int?] = []
+    private var livePositions: [Int]?
+    private var mappedFor: SnapshotKey?
+
+    /// Names a snapshot's live set: every upsert raises the last sequence and every delete lowers
+    /// the count, so no two states of one numbering share a key.
+    private struct SnapshotKey: Equatable {
+        let generation: Int
+        let count: Int
+        let lastSequence: Int?
+        let indexed: Int
+    }
 
     /// Snapshot positions worth scoring exactly for `query` (ascending), among `admitted`
     /// (ascending snapshot positions; nil for all).
@@ -27,15 +42,18 @@ final class CentroidIndexCache: @unchecked Sendable {
         defer { lock.unlock() }
         update(to: snapshot)
         guard let index else { return [] }
-        // Index position -> snapshot position, nil for a document no longer live.
-        let live = sequences.map { Self.position(of: $0, in: snapshot.sequences) }
-        var allowed: [Int]?
+        let key = SnapshotKey(
+            generation: snapshot.generation, count: snapshot.count, lastSequence: snapshot.sequences.last, indexed: sequences.count)
+        if mappedFor != key {
+            live = sequences.map { Self.position(of: $0, in: snapshot.sequences) }
+            livePositions = live.contains(nil) ? live.indices.filter { live[$0] != nil } : nil
+            mappedFor = key
+        }
+        var allowed = livePositions
         if let admitted {
             var isAdmitted = [Bool](repeating: false, count: snapshot.count)
             for position in admitted { isAdmitted[position] = true }
             allowed = live.indices.filter { live[$0].map { isAdmitted[$0] } ?? false }
-        } else if live.contains(nil) {
-            allowed = live.indices.filter { live[$0] != nil }
         }
         return index.candidates(for: query, depth: depth, admitted: allowed).compactMap { live[$0] }.sorted()
     }
