@@ -153,6 +153,8 @@ const char *cgemm_int8_kernel_name_at_level(int level) {
 
 const char *cgemm_int8_kernel_name(void) { return cgemm_int8_kernel_name_at_level(ccpu_active_level()); }
 
+int cgemm_int8_kernel(void) { return kernel_at_level(ccpu_active_level()); }
+
 /// The calling thread's buffer for a chunk's codes, scales and zero points, grown as needed and
 /// kept (a fresh allocation of this size per call would be an mmap and page faults every time).
 static uint8_t *chunk_buffer(size_t bytes) {

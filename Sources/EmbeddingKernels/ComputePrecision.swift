@@ -40,12 +40,12 @@ public enum ComputePrecision: String, Sendable, CaseIterable, CustomStringConver
             return "warning: --compute bf16 runs the portable bf16 kernel here (no AVX512_BF16, or \(InstructionSet.environmentVariable) "
                 + "below avx512): the same results, slower than float32"
         case .int8:
-            switch Int8PackedWeight.kernelName {
-            case "avx512-vnni-int8": return nil
-            case "avx2-int8":
+            switch Int8PackedWeight.kernel {
+            case .avx512VNNI: return nil
+            case .avx2:
                 return "warning: --compute int8 runs the AVX2 int8 kernel here (no AVX512_VNNI, or \(InstructionSet.environmentVariable) "
                     + "below avx512): the same results, about 1.4x the float32 tile instead of 4x"
-            default:
+            case .portable:
                 return "warning: --compute int8 runs the portable int8 kernel here (no AVX2): the same results, slower than float32"
             }
         }

@@ -23,6 +23,19 @@ public final class Int8PackedWeight: @unchecked Sendable {
     /// AVX-512 CPU without AVX512_VNNI runs `avx2-int8`).
     public static var kernelName: String { String(cString: cgemm_int8_kernel_name()) }
 
+    /// Which of the int8 tiles products run on here (``kernelName`` names it).
+    public enum Kernel: Int32, Sendable {
+        /// Plain C: no AVX2.
+        case portable = 0
+        /// VPMADDUBSW/VPMADDWD on AVX2 (an AVX-512 CPU without AVX512_VNNI runs it too).
+        case avx2 = 1
+        /// VPDPBUSD, the tile int8 exists for.
+        case avx512VNNI = 2
+    }
+
+    /// The tile products run on, as the CPU and `MULTIEMBED_ISA` decide.
+    public static var kernel: Kernel { Kernel(rawValue: cgemm_int8_kernel()) ?? .portable }
+
     /// The kernel `instructionSet` runs on this CPU.
     public static func kernelName(at instructionSet: InstructionSet) -> String {
         String(cString: cgemm_int8_kernel_name_at_level(Int32(instructionSet.rawValue)))

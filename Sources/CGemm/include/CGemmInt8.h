@@ -41,6 +41,9 @@ typedef enum {
 const char *cgemm_int8_kernel_name(void);
 /// The kernel `cgemm_int8_multiply_at_level(level, ...)` runs on this CPU.
 const char *cgemm_int8_kernel_name_at_level(int level);
+/// The kernel `cgemm_int8_multiply` runs, as a number: 2 the AVX512_VNNI tile, 1 the AVX2 tile,
+/// 0 the portable one (callers that decide something by it need not compare names).
+int cgemm_int8_kernel(void);
 
 /// Quantises and packs `weight` (`k x n`, row-major, leading dimension `ldw`). NULL when out of
 /// memory, or when `k` or `n` is not in 1...CGEMM_INT8_MAX_K (`n` any positive int). Free with
