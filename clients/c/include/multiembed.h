@@ -317,6 +317,14 @@ typedef struct me_prompt {
 } me_prompt;
 
 /* One model the server serves (ModelInfo in info.proto). Kinds are me_input_kind values. */
+/* How a model's Linear layers compute (me_model_info.compute_precision). */
+typedef enum me_compute_precision {
+    ME_COMPUTE_UNSPECIFIED = 0, /* a server older than the field: it computes in float32 */
+    ME_COMPUTE_FLOAT32 = 1,
+    ME_COMPUTE_BF16 = 2, /* bf16 weights and activations, float32 sums: cosine to float32 >= 0.999 */
+    ME_COMPUTE_INT8 = 3  /* int8 weights per output channel, activations per row: cosine >= 0.99 */
+} me_compute_precision;
+
 typedef struct me_model_info {
     char *name;
     char *architecture;
@@ -336,6 +344,8 @@ typedef struct me_model_info {
     float *image_mean; /* n_channels values each; NULL for a text-only model */
     float *image_std;
     size_t n_channels;
+    /* A value this header does not name (a newer server) is passed on as it came. */
+    me_compute_precision compute_precision;
 } me_model_info;
 
 /* The server's limits (0 = no limit). */

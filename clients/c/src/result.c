@@ -263,6 +263,7 @@ static bool copy_model(me_model_info *m, const Multiembed__V1__ModelInfo *pb)
     m->patch_size = pb->patch_size;
     m->image_size = pb->image_size;
     m->normalizes = pb->normalizes;
+    m->compute_precision = (me_compute_precision)pb->compute_precision;
     if (!copy_array((void **)&m->allowed_dimensions, pb->allowed_dimensions,
                     pb->n_allowed_dimensions, sizeof(uint32_t)))
         return false;

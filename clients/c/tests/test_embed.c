@@ -428,6 +428,7 @@ static void h_info_health(int lfd, void *ctx)
             m.input_kinds = kinds;
             m.max_input_tokens = 256;
             m.normalizes = true;
+            m.compute_precision = MULTIEMBED__V1__COMPUTE_PRECISION__COMPUTE_PRECISION_BF16;
             Multiembed__V1__ModelInfo *models[1] = {&m};
             Multiembed__V1__Limits lim = MULTIEMBED__V1__LIMITS__INIT;
             lim.max_frame_bytes = 1 << 26;
@@ -478,6 +479,7 @@ static void info_and_health(void)
             const me_model_info *m = &info->models[0];
             CHECK(strcmp(m->name, "all-MiniLM-L6-v2") == 0 && strcmp(m->architecture, "bert") == 0);
             CHECK(m->dimension == 384 && m->token_dimension == 0 && m->normalizes);
+            CHECK(m->compute_precision == ME_COMPUTE_BF16);
             CHECK(m->n_allowed_dimensions == 2 && m->allowed_dimensions[0] == 64);
             CHECK(m->n_prompts == 1 && strcmp(m->prompts[0].name, "query") == 0 &&
                   strcmp(m->prompts[0].text, "query: ") == 0);
