@@ -181,7 +181,11 @@ public final class EmbeddingServer: Service, Sendable {
                     let activity = ConnectionActivity()
                     // TLS first: the frame handlers see the decrypted stream. A peer that does
                     // not speak TLS fails the handshake, which closes its connection alone.
-                    if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
+                    if let tls {
+                        try channel.pipeline.syncOperations.addHandlers([
+                            NIOSSLServerHandler(context: tls), TLSHandshakeTimeout(timeout: timeout),
+                        ])
+                    }
                     try channel.pipeline.syncOperations.addHandlers([
                         FrameTimeoutHandler(timeout: timeout, activity: activity),
                         ByteToMessageHandler(FrameDecoder(maximumFrameBytes: limits.maxFrameBytes)),

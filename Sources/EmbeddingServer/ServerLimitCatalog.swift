@@ -140,7 +140,7 @@ extension ServerLimitDescriptor {
         help: "Largest top_k of a Search.")
     public static let frameTimeout = duration(
         "frame-timeout", \.limits.frameTimeout, minimum: 1, wire: { $0.frameTimeoutMs = UInt32(clamping: $1) },
-        help: "Seconds one frame may take to arrive once started.")
+        help: "Seconds one frame (or HTTP request) may take to arrive once started, and a TLS handshake to complete once connected.")
     public static let idleTimeout = duration(
         "idle-timeout", \.limits.idleTimeout, minimum: 0, zeroMeans: "never",
         wire: { $0.idleTimeoutMs = UInt32(clamping: $1) },

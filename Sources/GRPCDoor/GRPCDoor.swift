@@ -111,6 +111,12 @@ package final class GRPCDoor: ServerDoor {
         case .success:
             connections.opened(channel)
             channel.closeFuture.whenComplete { _ in context.closeConnection(address: address) }
+            // A handshake that stalls is closed after frame_timeout (the transport has no
+            // handshake timeout of its own, and maxIdleTime only counts once HTTP/2 runs).
+            let handshakeTimeout = TimeAmount(context.configuration.limits.frameTimeout)
+            if (try? TLSHandshakeTimeout.install(after: channel.pipeline.syncOperations, timeout: handshakeTimeout)) == nil {
+                channel.close(promise: nil)
+            }
         case .failure:
             channel.close(promise: nil)
         }

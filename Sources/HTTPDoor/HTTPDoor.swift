@@ -49,12 +49,8 @@ package final class HTTPDoor: ServerDoor {
                 core: core, peers: DoorPeers(capacity: limits.maxAnswerBytesPerConnection, total: context.answerBytes)),
             maxBodyBytes: limits.maxFrameBytes, startedAt: Int(Date().timeIntervalSince1970))
         let channel = HTTP1Channel.Configuration(
-            // An autoclosure: a new counter for each connection.
-            additionalChannelHandlers: [
-                ConnectionCounter(context: context),
-                FailedAuthenticationLimit(limit: limits.maxFailedAuthenticationsPerConnection, logger: HTTPRoutes.logger),
-                SlowSenderTimeout(timeout: TimeAmount.nanoseconds(Self.nanoseconds(limits.frameTimeout)), logger: HTTPRoutes.logger),
-            ],
+            // An autoclosure: new handlers for each connection.
+            additionalChannelHandlers: Self.connectionHandlers(context),
             idleTimeout: limits.idleTimeout > .zero ? TimeAmount.nanoseconds(Self.nanoseconds(limits.idleTimeout)) : nil,
             httpDecoderConfiguration: Self.headerLimits)
         // Hummingbird's own log: a drain ends with the accept loop cancelled, which it reports
@@ -104,6 +100,20 @@ package final class HTTPDoor: ServerDoor {
         return nil
     }
 
+    /// Each connection's own handlers, after TLS (when served) and before the HTTP codec's
+    /// output reaches the routes.
+    private static func connectionHandlers(_ context: DoorContext) -> [any RemovableChannelHandler] {
+        let limits = context.configuration.limits
+        let frameTimeout = TimeAmount.nanoseconds(nanoseconds(limits.frameTimeout))
+        var handlers: [any RemovableChannelHandler] = [
+            ConnectionCounter(context: context),
+            FailedAuthenticationLimit(limit: limits.maxFailedAuthenticationsPerConnection, logger: HTTPRoutes.logger),
+            SlowSenderTimeout(timeout: frameTimeout, logger: HTTPRoutes.logger),
+        ]
+        if context.configuration.tls != nil { handlers.append(TLSHandshakeTimeoutInstaller(timeout: frameTimeout)) }
+        return handlers
+    }
+
     /// HTTP/1.1, inside TLS with the server's certificate chain and key when it has them.
     private static func server(_ channel: HTTP1Channel.Configuration, tls: ServerTLS?) throws -> HTTPServerBuilder {
         guard let tls else { return .http1(configuration: channel) }
@@ -122,5 +132,26 @@ package final class HTTPDoor: ServerDoor {
         let (seconds, attoseconds) = duration.components
         let (product, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
         return overflow ? Int64.max : product + attoseconds / 1_000_000_000
+    }
+}
+
+/// Hummingbird adds a connection's own handlers after its HTTP codec; this one moves the TLS
+/// handshake's timeout to right after the TLS handler, where it is sure to see the handshake end,
+/// and leaves.
+private final class TLSHandshakeTimeoutInstaller: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = NIOAny
+    private let timeout: TimeAmount
+
+    init(timeout: TimeAmount) {
+        self.timeout = timeout
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        do {
+            try TLSHandshakeTimeout.install(after: context.pipeline.syncOperations, timeout: timeout)
+            context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+        } catch {
+            context.close(promise: nil)
+        }
     }
 }

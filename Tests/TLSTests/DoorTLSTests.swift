@@ -162,6 +162,30 @@ struct DoorTLSTests {
         }
     }
 
+    @Test("a TLS handshake that stalls is closed after --frame-timeout, on every door, even with no idle timeout")
+    func stalledHandshakeIsClosed() async throws {
+        let certificates = try TestCertificates()
+        defer { certificates.remove() }
+        let tls = try ServerTLS.load(
+            certificateChainFile: certificates.serverChainFile, privateKeyFile: certificates.serverKeyFile)
+        try await withServer(tls: tls, limits: { $0.frameTimeout = .seconds(1); $0.idleTimeout = .zero }) { ports in
+            for (door, port) in [("framed", ports.framed), ("gRPC", ports.grpc), ("HTTP", ports.http)] {
+                // Nothing at all, and the first bytes of a ClientHello record that never ends.
+                let silent = try LoopbackSocket(port: port, readTimeoutSeconds: 8)
+                let partial = try LoopbackSocket(port: port, readTimeoutSeconds: 8)
+                try send(partial, [0x16, 0x03, 0x01, 0x02, 0x00, 0x01])
+                let start = ContinuousClock.now
+                #expect(closesWithoutAnswer(silent), "the \(door) door kept a connection that never began its handshake")
+                #expect(closesWithoutAnswer(partial), "the \(door) door kept a connection whose handshake stalled")
+                #expect(ContinuousClock.now - start < .seconds(8))
+            }
+            // A client that completes its handshake in time is served as before.
+            let client = secureClient(port: ports.framed, certificates: certificates)
+            #expect(try await client.embed(texts: ["x"]).pooledVectors.count == 1)
+            try await client.shutdown()
+        }
+    }
+
     @Test("a TLS client on a plain port fails to connect with a clear error")
     func tlsClientOnPlainPort() async throws {
         let certificates = try TestCertificates()

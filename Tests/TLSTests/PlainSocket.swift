@@ -5,7 +5,11 @@ import Glibc
 
 /// Sends `text` as it is (no frame prefix) on `socket`.
 func send(_ socket: LoopbackSocket, _ text: String) throws {
-    let bytes = Array(text.utf8)
+    try send(socket, Array(text.utf8))
+}
+
+/// Sends `bytes` as they are (no frame prefix) on `socket`.
+func send(_ socket: LoopbackSocket, _ bytes: [UInt8]) throws {
     var sent = 0
     while sent < bytes.count {
         let n = bytes.withUnsafeBytes { Glibc.send(socket.descriptor, $0.baseAddress! + sent, bytes.count - sent, Int32(MSG_NOSIGNAL)) }

@@ -24,12 +24,13 @@ struct DoorPorts: Sendable {
 /// Starts a server with all three doors on free loopback ports, serving TLS with `tls` (plain
 /// without), runs `body` with their ports, then shuts the server down.
 func withServer<Result: Sendable>(
-    tls: ServerTLS?, _ body: (DoorPorts) async throws -> Result
+    tls: ServerTLS?, limits: (inout ServerLimits) -> Void = { _ in }, _ body: (DoorPorts) async throws -> Result
 ) async throws -> Result {
     guard let model = miniLM else { throw TLSTestError.noModel }
     var configuration = ServerConfiguration(host: "127.0.0.1", port: 0)
     configuration.shutdownGracePeriod = .seconds(5)
     configuration.tls = tls
+    limits(&configuration.limits)
     var logger = Logger(label: "test.tls")
     logger.logLevel = .warning
     let grpc = GRPCDoor(host: "127.0.0.1", port: 0)
