@@ -25,6 +25,10 @@ public enum Attention {
 
     /// Computes `softmax(Q Kᵀ / sqrt(d) + mask) V` for every head of every sequence.
     ///
+    /// Sequences of at least ``PackedAttention/minimumLength`` rows (image tiles, long texts) run
+    /// their products on CGemm's register tiles (``PackedAttention``), shorter ones on the SIMD8
+    /// loops here; both give the same bits.
+    ///
     /// - Parameters:
     ///   - projections: Q, K, V for all packed rows.
     ///   - sequences: the row range of each sequence; ranges must not overlap.
@@ -45,18 +49,30 @@ public enum Attention {
         let cost = sequences.reduce(0) { $0 + $1.count * $1.count } * heads * headDimension
         parallelChunks(items, minimumPerChunk: cost > 200_000 ? 1 : items) { range in
             // Per item: a tile of score rows, plus the head's keys transposed to [d, length], both
-            // padded to a multiple of eight keys.
+            // padded to a multiple of eight keys; long sequences use the packed path's scratch
+            // (64-byte aligned for the tiles' panel loads) instead.
             let padded = SendableWork.keyStride(max(longest, 1))
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: padded * (headDimension + SendableWork.tileRows)) { scratch in
-                let scores = scratch.baseAddress!
+            let shortScratch = padded * (headDimension + SendableWork.tileRows)
+            let packedScratch = longest >= PackedAttention.minimumLength
+                ? PackedAttention.scratchCount(longest: longest, d: headDimension) : 0
+            let count = max(shortScratch, packedScratch)
+            withUnsafeTemporaryAllocation(byteCount: count * MemoryLayout<Float>.stride, alignment: 64) { raw in
+                let scratch = raw.baseAddress!.bindMemory(to: Float.self, capacity: count)
+                let scores = scratch
                 let transposedKeys = scores + SendableWork.tileRows * padded
                 for item in range {
                     let sequence = sequences[item / heads]
                     let head = item % heads
-                    work.attendOneHead(
-                        rows: sequence, head: head, headDimension: headDimension,
-                        outputStride: heads * headDimension, causal: causal, scores: scores,
-                        transposedKeys: transposedKeys)
+                    if sequence.count >= PackedAttention.minimumLength {
+                        work.attendOneHeadPacked(
+                            rows: sequence, head: head, headDimension: headDimension,
+                            outputStride: heads * headDimension, causal: causal, scratch: scratch, longest: longest)
+                    } else {
+                        work.attendOneHead(
+                            rows: sequence, head: head, headDimension: headDimension,
+                            outputStride: heads * headDimension, causal: causal, scores: scores,
+                            transposedKeys: transposedKeys)
+                    }
                 }
             }
         }
@@ -180,7 +196,7 @@ extension SendableWork {
 }
 
 /// The pointers one parallel region reads and writes; rows of different items never overlap.
-private struct SendableWork: @unchecked Sendable {
+struct SendableWork: @unchecked Sendable {
     let projections: Attention.Projections
     let output: UnsafeMutablePointer<Float>
     let keyMask: UnsafePointer<Bool>?
