@@ -26,30 +26,24 @@ extension BenchServer {
     }
 
     /// One closed-loop client of the HTTP door (`serve --http-port`) on its own HTTP/1.1
-    /// keep-alive connection: each request one text, the next sent once the answer is read.
-    /// `model` must be a name on the OpenAI route (OpenAI's API always names one): see
+    /// keep-alive connection: each request one text, the next sent once the answer is read,
+    /// from the connection's event loop (see ``ClosedLoopLedger``). `model` must be a name on
+    /// the OpenAI route (OpenAI's API always names one): see
     /// ``httpDefaultModel(host:port:apiKey:)``.
     static func httpClient(
         host: String, port: Int, route: HTTPRoute, model: String, apiKey: String, inputs: [String],
         counter: RequestCounter
     ) async throws -> LoadResult {
-        let connection = try await HTTPConnection(host: host, port: port, apiKey: apiKey)
-        return try await connection.channel.executeThenClose { inbound, outbound in
-            var result = LoadResult()
-            var answers = inbound.makeAsyncIterator()
-            while let number = counter.next() {
-                let body = route.body(text: inputs[number % inputs.count], model: model)
-                let sent = ContinuousClock.now
-                try await connection.send(.POST, route.path, body: body, to: outbound)
-                let (status, answer) = try await HTTPConnection.readAnswer(from: &answers)
-                result.latencies.append(secondsSince(sent))
-                // A native answer with per-input errors is 200 with a "status" beside the body.
-                if status != .ok || (route == .native && answer.contains(#""status""#)) {
-                    result.errors += 1
-                    result.firstError = result.firstError ?? "HTTP \(status.code): \(answer.prefix(300))"
-                }
-            }
-            return result
+        // Each text's body once, not once per request: the client's time is the server's loss.
+        let bodies = inputs.map { ByteBuffer(string: route.body(text: $0, model: model)) }
+        var headers = HTTPHeaders([("Host", host), ("Connection", "keep-alive"), ("Content-Type", "application/json")])
+        if !apiKey.isEmpty { headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
+        let sharedHeaders = headers
+        return try await runClosedLoop(host: host, port: port, inputs: inputs, counter: counter) { ledger, channel in
+            try channel.pipeline.syncOperations.addHandlers([
+                HTTPRequestEncoder(), ByteToMessageHandler(HTTPResponseDecoder()),
+                HTTPClosedLoopHandler(ledger: ledger, route: route, bodies: bodies, headers: sharedHeaders),
+            ])
         }
     }
 
@@ -132,5 +126,79 @@ private struct HTTPConnection {
             }
         }
         throw CommandFailure("the server closed the connection")
+    }
+}
+
+/// Sends one POST at a time on a keep-alive connection, the next as soon as an answer has been
+/// read whole; an answer other than 200 (or, on the native route, one with a "status" beside
+/// its vectors: per-input errors) counts as an error.
+final class HTTPClosedLoopHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPClientResponsePart
+    typealias OutboundOut = HTTPClientRequestPart
+
+    private let ledger: ClosedLoopLedger
+    private let route: BenchServer.HTTPRoute
+    private let bodies: [ByteBuffer]
+    private let headers: HTTPHeaders
+    private var status: HTTPResponseStatus?
+    private var answer = ByteBuffer()
+
+    init(ledger: ClosedLoopLedger, route: BenchServer.HTTPRoute, bodies: [ByteBuffer], headers: HTTPHeaders) {
+        self.ledger = ledger
+        self.route = route
+        self.bodies = bodies
+        self.headers = headers
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        sendNext(context: context)
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            status = head.status
+            answer.clear()
+        case .body(var chunk):
+            answer.writeBuffer(&chunk)
+        case .end:
+            ledger.answered(failure: failure())
+            status = nil
+            sendNext(context: context)
+        }
+    }
+
+    /// What was wrong with the answer just read whole, if anything.
+    private func failure() -> String? {
+        guard let status else { return "the server ended an answer without its head" }
+        // A native answer with per-input errors is 200 with a "status" beside the body.
+        if status == .ok, route != .native || answer.readableBytesView.firstRange(of: Array(#""status""#.utf8)) == nil {
+            return nil
+        }
+        return "HTTP \(status.code): \(String(buffer: answer).prefix(300))"
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        ledger.fail(CommandFailure("the server closed the connection"))
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        ledger.fail(error)
+        context.close(promise: nil)
+    }
+
+    private func sendNext(context: ChannelHandlerContext) {
+        guard let (number, _) = ledger.next() else {
+            ledger.finish()
+            return
+        }
+        let body = bodies[number % bodies.count]
+        var headers = headers
+        headers.add(name: "Content-Length", value: String(body.readableBytes))
+        context.write(wrapOutboundOut(.head(HTTPRequestHead(version: .http1_1, method: .POST, uri: route.path, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
     }
 }

@@ -121,46 +121,80 @@ struct BenchServer: AsyncParsableCommand {
         }
     }
 
-    /// One closed-loop client on its own connection.
+    /// One closed-loop client of the framed protocol on its own connection, driven from its
+    /// event loop (see ``ClosedLoopLedger``).
     private static func client(
         host: String, port: Int, model: String, apiKey: String, inputs: [String], counter: RequestCounter
     ) async throws -> LoadResult {
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
-            .connect(host: host, port: port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandlers([
-                        ByteToMessageHandler(FrameDecoder(maximumFrameBytes: Int(UInt32.max))),
-                        MessageToByteHandler(MessageFrameEncoder<Multiembed_V1_Request>()),
-                    ])
-                    return try NIOAsyncChannel<ByteBuffer, Multiembed_V1_Request>(wrappingChannelSynchronously: channel)
-                }
-            }
-        return try await channel.executeThenClose { inbound, outbound in
-            var result = LoadResult()
-            var responses = inbound.makeAsyncIterator()
-            while let number = counter.next() {
-                var request = Multiembed_V1_Request()
-                request.id = UInt64(number + 1)
-                request.apiKey = apiKey
-                var embed = Multiembed_V1_EmbedRequest()
-                embed.model = model
-                var input = Multiembed_V1_Input()
-                input.text = inputs[number % inputs.count]
-                embed.inputs = [input]
-                request.embed = embed
-                let sent = ContinuousClock.now
-                try await outbound.write(request)
-                guard let frame = try await responses.next() else { throw CommandFailure("the server closed the connection") }
-                result.latencies.append(secondsSince(sent))
-                let response = try Multiembed_V1_Response(frame: frame)
-                if response.status.code != .ok || !response.status.inputErrors.isEmpty {
-                    result.errors += 1
-                    result.firstError = result.firstError ?? "\(response.status.code): \(response.status.message)"
-                }
-            }
-            return result
+        try await runClosedLoop(host: host, port: port, inputs: inputs, counter: counter) { ledger, channel in
+            try channel.pipeline.syncOperations.addHandlers([
+                ByteToMessageHandler(FrameDecoder(maximumFrameBytes: Int(UInt32.max))),
+                MessageToByteHandler(MessageFrameEncoder<Multiembed_V1_Request>()),
+                FramedClosedLoopHandler(ledger: ledger, model: model, apiKey: apiKey),
+            ])
         }
+    }
+}
+
+/// Sends the framed protocol's embed requests one at a time, the next as soon as an answer is
+/// read, and counts an answer with a status other than OK (or with per-input errors) as an error.
+final class FramedClosedLoopHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = Multiembed_V1_Request
+
+    private let ledger: ClosedLoopLedger
+    private let model: String
+    private let apiKey: String
+
+    init(ledger: ClosedLoopLedger, model: String, apiKey: String) {
+        self.ledger = ledger
+        self.model = model
+        self.apiKey = apiKey
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        sendNext(context: context)
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let failure: String?
+        do {
+            let response = try Multiembed_V1_Response(frame: unwrapInboundIn(data))
+            let ok = response.status.code == .ok && response.status.inputErrors.isEmpty
+            failure = ok ? nil : "\(response.status.code): \(response.status.message)"
+        } catch {
+            failure = "an unreadable answer: \(error)"
+        }
+        ledger.answered(failure: failure)
+        sendNext(context: context)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        ledger.fail(CommandFailure("the server closed the connection"))
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        ledger.fail(error)
+        context.close(promise: nil)
+    }
+
+    private func sendNext(context: ChannelHandlerContext) {
+        guard let (number, text) = ledger.next() else {
+            ledger.finish()
+            return
+        }
+        var request = Multiembed_V1_Request()
+        request.id = UInt64(number + 1)
+        request.apiKey = apiKey
+        var embed = Multiembed_V1_EmbedRequest()
+        embed.model = model
+        var input = Multiembed_V1_Input()
+        input.text = text
+        embed.inputs = [input]
+        request.embed = embed
+        context.writeAndFlush(wrapOutboundOut(request), promise: nil)
     }
 }
 
