@@ -28,16 +28,20 @@ enum PGVectorFormat {
     /// then `dim` big-endian float32 or float16 values) to `values`; false when the bytes are not
     /// one of `dimension`.
     static func appendValues(of buffer: ByteBuffer, dimension: Int, half: Bool, to values: inout [Float]) -> Bool {
-        var buffer = buffer
-        guard let count = buffer.readInteger(as: Int16.self), Int(count) == dimension,
-            buffer.readInteger(as: Int16.self) != nil,
-            buffer.readableBytes == dimension * (half ? 2 : 4)
+        let width = half ? 2 : 4
+        guard buffer.readableBytes == 4 + dimension * width, buffer.getInteger(at: buffer.readerIndex, as: Int16.self).map(Int.init) == dimension
         else { return false }
         values.reserveCapacity(values.count + dimension)
-        if half {
-            for _ in 0 ..< dimension { values.append(Float(Float16(bitPattern: buffer.readInteger(as: UInt16.self)!))) }
-        } else {
-            for _ in 0 ..< dimension { values.append(Float(bitPattern: buffer.readInteger(as: UInt32.self)!)) }
+        buffer.withUnsafeReadableBytes { raw in
+            if half {
+                for i in 0 ..< dimension {
+                    values.append(Float(Float16(bitPattern: UInt16(bigEndian: raw.loadUnaligned(fromByteOffset: 4 + i * 2, as: UInt16.self)))))
+                }
+            } else {
+                for i in 0 ..< dimension {
+                    values.append(Float(bitPattern: UInt32(bigEndian: raw.loadUnaligned(fromByteOffset: 4 + i * 4, as: UInt32.self))))
+                }
+            }
         }
         return true
     }

@@ -229,13 +229,14 @@ final class TokenCollector: @unchecked Sendable {
     }
 
     func add(_ row: PostgresRow) throws {
-        let cells = row.makeRandomAccess()
-        let key = try cells[0].decode(Int64.self)
-        let position = Int(try cells[1].decode(Int32.self))
+        var cells = row.makeIterator()
+        guard let keyCell = cells.next(), let positionCell = cells.next(), let vectorCell = cells.next() else { return }
+        let key = try keyCell.decode(Int64.self)
+        let position = Int(try positionCell.decode(Int32.self))
         lock.lock()
         defer { lock.unlock() }
         // Rows of documents not asked for (none in one snapshot) are skipped.
-        guard let count = counts[key], position < count, let bytes = cells[2].bytes else { return }
+        guard let count = counts[key], position < count, let bytes = vectorCell.bytes else { return }
         scratch.removeAll(keepingCapacity: true)
         guard PGVectorFormat.appendValues(of: bytes, dimension: dimension, half: half, to: &scratch) else {
             problem = "a token vector of document key \(key) is not one of \(dimension) values"

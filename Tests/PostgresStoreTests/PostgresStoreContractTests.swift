@@ -10,9 +10,9 @@ enum TestPostgres {
     static let url = ProcessInfo.processInfo.environment["MULTIEMBED_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
     static var available: Bool {
         if url == nil {
-            FileHandle.standardError.write(Data(
-                "PostgresStoreTests: MULTIEMBED_TEST_POSTGRES_URL is not set, so the PostgreSQL store contract did NOT run "
-                    + "(start a server with scripts/start-postgres DIR and export the URL it prints; make test does)\n".utf8))
+            let message = "PostgresStoreTests: MULTIEMBED_TEST_POSTGRES_URL is not set, so the PostgreSQL store contract did NOT run "
+                + "(start a server with scripts/start-postgres DIR and export the URL it prints; make test does)\n"
+            FileHandle.standardError.write(Data(message.utf8))
         }
         return url != nil
     }
