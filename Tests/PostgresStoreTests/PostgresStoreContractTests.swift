@@ -8,14 +8,14 @@ import Testing
 /// PostgreSQL suites are skipped, and say so.
 enum TestPostgres {
     static let url = ProcessInfo.processInfo.environment["MULTIEMBED_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
-    static var available: Bool {
+    static let available: Bool = {
         if url == nil {
             let message = "PostgresStoreTests: MULTIEMBED_TEST_POSTGRES_URL is not set, so the PostgreSQL store contract did NOT run "
                 + "(start a server with scripts/start-postgres DIR and export the URL it prints; make test does)\n"
             FileHandle.standardError.write(Data(message.utf8))
         }
         return url != nil
-    }
+    }()
 }
 
 /// The collection contract (``CollectionContract``, also run on the local store) on a real
