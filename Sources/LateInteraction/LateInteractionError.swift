@@ -40,6 +40,13 @@ public enum LateInteractionError: Error, Equatable, Sendable, CustomStringConver
     /// A dense or hybrid search of a collection some of whose (admitted) documents have no pooled
     /// vector: they could never be found, so the search is refused rather than silently partial.
     case missingPooledVectors(collection: String, missing: Int, total: Int)
+    /// An external store (a database server) that cannot be reached or lost the connection:
+    /// `store` is its address without a password. Nothing was acknowledged; retrying later may
+    /// succeed.
+    case storeUnavailable(store: String, reason: String)
+    /// An external store refused or failed a statement (a permission, a missing extension, a
+    /// value it cannot hold): `operation` names the call and its collection.
+    case storeFailed(store: String, operation: String, reason: String)
 
     /// This error, with a failed write or fsync for lack of space (ENOSPC, EDQUOT) turned into
     /// ``diskFull(collection:path:operation:errno:)`` naming `collection`.
@@ -72,6 +79,8 @@ public enum LateInteractionError: Error, Equatable, Sendable, CustomStringConver
         case let .missingPooledVectors(collection, missing, total):
             "collection '\(collection)': \(missing) of \(total) documents have no pooled vector (upserted as vectors without one), "
                 + "so dense and hybrid search cannot rank them; upsert them again with a pooled vector, or search by MaxSim"
+        case let .storeUnavailable(store, reason): "the vector store \(store) is unavailable: \(reason)"
+        case let .storeFailed(store, operation, reason): "the vector store \(store) failed to \(operation): \(reason)"
         }
     }
 }

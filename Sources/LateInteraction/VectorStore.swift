@@ -84,6 +84,12 @@ public struct SearchHit: Sendable, Equatable {
     public var id: String
     public var score: Float
     public var metadata: [String: String]
+
+    public init(id: String, score: Float, metadata: [String: String]) {
+        self.id = id
+        self.score = score
+        self.metadata = metadata
+    }
 }
 
 /// A run of stored documents handed to ``VectorStore/scanBlocks(of:documentsPerBlock:_:)``:
@@ -91,6 +97,11 @@ public struct SearchHit: Sendable, Equatable {
 public struct DocumentBlock: Sendable {
     public var ids: [String]
     public var documents: EncodedDocuments
+
+    public init(ids: [String], documents: EncodedDocuments) {
+        self.ids = ids
+        self.documents = documents
+    }
 }
 
 /// Where multi-vector collections live. The server and the CLI only speak to this protocol; the

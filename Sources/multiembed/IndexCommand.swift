@@ -23,8 +23,20 @@ struct CollectionOptions: ParsableArguments {
     @Option(name: .long, help: "Data directory holding the collections.")
     var dataDir = "./data"
 
+    @Option(name: .long, help: "Keep the collections in PostgreSQL with pgvector instead of --data-dir: postgres://USER@HOST/DATABASE, or postgres://USER@/DATABASE?host=/socket/folder (scripts/start-postgres prints one).")
+    var store: String?
+
+    /// The local store at `--data-dir`, for the commands that work on its files (compact,
+    /// verify, repair, salvage): refused with `--store`.
     func openStore() throws -> LocalVectorStore {
+        if store != nil { throw CommandFailure("this command works on the local store's files (--data-dir) only, not on --store") }
         do { return try LocalVectorStore(directory: dataDir) } catch { throw CommandFailure(error.description) }
+    }
+
+    /// The store the collection lives in: `--store` when given, else the local one at `--data-dir`.
+    func openVectorStore() throws -> any VectorStore {
+        guard let store else { return try openStore() }
+        return try openPostgresStore(store)
     }
 }
 
@@ -93,7 +105,7 @@ struct IndexAdd: ParsableCommand {
                 throw CommandFailure("--page-patches: a dense collection keeps each page's pooled vector only, not its patch vectors")
             }
         }
-        let store = try options.openStore()
+        let store = try options.openVectorStore()
         let progress = ProgressBar(total: images.count + texts.count + pageSources.count, label: "indexing", minimumTotal: 2)
         var done = 0, failures = 0
         var created = false
@@ -241,7 +253,7 @@ struct IndexAdd: ParsableCommand {
             }
         }
         progress.finish()
-        print("collection=\(options.collection) added=\(done - failures) failed=\(failures) data_dir=\(options.dataDir)")
+        print("collection=\(options.collection) added=\(done - failures) failed=\(failures) \(options.store == nil ? "data_dir=\(options.dataDir)" : "store=\(storeAddress(store))")")
         if failures > 0 { throw ExitCode(1) }
     }
 
@@ -308,7 +320,7 @@ struct IndexDrop: ParsableCommand {
     @OptionGroup var options: CollectionOptions
 
     func run() throws {
-        let store = try options.openStore()
+        let store = try options.openVectorStore()
         do { try store.drop(options.collection) } catch { throw CommandFailure(error.description) }
     }
 }
@@ -345,7 +357,7 @@ struct IndexUpsertStream: ParsableCommand {
     func run() throws {
         guard let storage = StoragePrecision(rawValue: precision) else { throw ValidationError("unknown --precision \(precision)") }
         guard count >= 0, batch > 0, dimension > 0 else { throw ValidationError("--count, --batch and --dimension must be positive") }
-        let store = try options.openStore()
+        let store = try options.openVectorStore()
         do {
             try store.create(CollectionSpec(name: options.collection, dimension: dimension, precision: storage))
             var start = 0

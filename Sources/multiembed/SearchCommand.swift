@@ -35,7 +35,7 @@ struct SearchCommand: ParsableCommand {
         guard !query.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw ValidationError("the query is empty") }
         let bundle = try loadModel(model, compute: computeOptions.compute)
         do {
-            let store = try options.openStore()
+            let store = try options.openVectorStore()
             let needs = search.needs(for: try store.spec(of: options.collection).kind)
             let vectors = try textSearchVectors(bundle, [query], side: .query, tokens: needs.tokens, pooled: needs.pooled)[0]
             let hits = try store.search(try search.query(tokens: vectors.tokens, pooled: vectors.pooled, topK: topK), in: options.collection)
@@ -73,7 +73,7 @@ struct SearchCommand: ParsableCommand {
     /// For hits that are pages: the words whose tokens gave the query's words their maxima, and
     /// the patches that did when the page holds its image's patch vectors.
     private func matchedWords(
-        _ hits: [SearchHit], query: MultiVector, text: String, bundle: ModelBundle, store: LocalVectorStore
+        _ hits: [SearchHit], query: MultiVector, text: String, bundle: ModelBundle, store: any VectorStore
     ) throws -> [String: (page: PageText, words: [MatchedWord], patches: [MatchedPatch])] {
         guard !hits.isEmpty else { return [:] }
         let ignored: Set<Int>

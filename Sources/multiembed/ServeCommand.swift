@@ -47,6 +47,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Folder of the late-interaction collections, shared with 'multiembed index' (one process at a time).")
     var dataDir = "./data"
 
+    @Option(name: .long, help: "Keep the collections in PostgreSQL with pgvector instead of --data-dir: postgres://USER@HOST/DATABASE, or postgres://USER@/DATABASE?host=/socket/folder (scripts/start-postgres prints one). Several servers may share one database.")
+    var store: String?
+
     @OptionGroup(title: "Limits") var limits: ServerLimitOptions
 
     @Option(name: .long, help: "Longest wait, in milliseconds, for a batch to fill.")
@@ -135,9 +138,12 @@ struct ServeCommand: AsyncParsableCommand {
         return configuration
     }
 
-    /// The collections' store at `--data-dir`, locked for this process. Another `multiembed`
-    /// (a second server, or `index add`) holding it is an error that says so.
-    private func openStore() throws -> LocalVectorStore {
+    /// The collections' store: PostgreSQL at `--store` when given (connected to now, so an
+    /// unreachable server is reported before the models load), else the local store at
+    /// `--data-dir`, locked for this process. Another `multiembed` (a second server, or
+    /// `index add`) holding it is an error that says so.
+    private func openStore() throws -> any VectorStore {
+        if let store { return try openPostgresStore(store) }
         do {
             return try LocalVectorStore(directory: dataDir)
         } catch .io(_, _, let code) where code == EWOULDBLOCK {

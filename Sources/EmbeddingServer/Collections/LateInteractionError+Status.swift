@@ -6,7 +6,8 @@ extension ServerError {
     /// Protos/README.md): vectors that do not fit a collection are FAILED_PRECONDITION, a
     /// checksum failure or a damaged collection DATA_LOSS, a full disk (ENOSPC, EDQUOT)
     /// RESOURCE_EXHAUSTED, another failed system call INTERNAL (a server fault, not the
-    /// client's), the rest INVALID_ARGUMENT, NOT_FOUND or ALREADY_EXISTS (also for creating a
+    /// client's), as is a statement an external store failed; an external store that cannot be
+    /// reached UNAVAILABLE (the client may retry), the rest INVALID_ARGUMENT, NOT_FOUND or ALREADY_EXISTS (also for creating a
     /// collection over a damaged one of that name).
     init(_ error: LateInteractionError) {
         let code: Multiembed_V1_Code =
@@ -19,6 +20,8 @@ extension ServerError {
             case .missingPooledVectors: .failedPrecondition
             case let .io(_, _, code): LateInteractionError.isFullDisk(code) ? .resourceExhausted : .internal
             case .corrupt, .damaged: .dataLoss
+            case .storeUnavailable: .unavailable
+            case .storeFailed: .internal
             }
         self.init(code, error.description, cause: error)
     }

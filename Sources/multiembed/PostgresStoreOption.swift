@@ -1,0 +1,13 @@
+import LateInteraction
+import PostgresStore
+
+/// The PostgreSQL store at `url` (`--store`), connected: an unreachable server or a database
+/// without pgvector fails here, with the store's own message.
+func openPostgresStore(_ url: String) throws -> PostgresVectorStore {
+    do { return try PostgresVectorStore(url: url) } catch { throw CommandFailure("cannot open --store: \(error.description)") }
+}
+
+/// Where a command's collections are, for its report line.
+func storeAddress(_ store: any VectorStore) -> String {
+    (store as? PostgresVectorStore)?.address ?? "local"
+}
