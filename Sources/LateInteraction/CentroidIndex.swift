@@ -13,6 +13,11 @@ import EmbeddingKernels
 /// exact search, which gives tests an exact reference. The measurements behind the defaults are
 /// in README.md ("Indexed search").
 ///
+/// Storage is flat (compressed sparse rows), so a million documents are a handful of arrays,
+/// not a million small ones: every document's codes one after the other (`UInt16` each), and per
+/// centroid a run of document positions. Documents appended after the lists were laid out sit
+/// in small per-centroid tails until they are worth laying out again.
+///
 /// Positions are the caller's document positions (a snapshot's), in the order documents were
 /// added.
 public struct CentroidIndex: Sendable {
@@ -22,7 +27,9 @@ public struct CentroidIndex: Sendable {
         public var centroids: Int?
         /// Rounds of k-means (assign, then re-centre).
         public var iterations: Int
-        /// Most token vectors k-means trains on, taken evenly across the collection.
+        /// Most token vectors k-means trains on, taken evenly across the collection (at least 32
+        /// per centroid are taken whatever this says). K-means costs `iterations x sample x
+        /// centroids` multiply-adds of `dimension` floats, whatever the collection's size.
         public var sampleLimit: Int
 
         public init(centroids: Int? = nil, iterations: Int = 6, sampleLimit: Int = 131_072) {
@@ -39,26 +46,52 @@ public struct CentroidIndex: Sendable {
         public var probes: Int
         /// Candidates, best by centroid score, handed on to exact MaxSim.
         public var candidates: Int
+        /// What a search does when the collection's index is not built yet: true builds it (or
+        /// waits for the build under way), false searches exactly meanwhile and builds it in the
+        /// background (the default mode's choice: see ``CollectionQuery/resolvedMode(for:documents:)``).
+        public var waitForIndex: Bool
 
-        public init(probes: Int = 8, candidates: Int = 256) {
+        public init(probes: Int = 8, candidates: Int = 256, waitForIndex: Bool = true) {
             self.probes = probes
             self.candidates = candidates
+            self.waitForIndex = waitForIndex
         }
+    }
+
+    /// Where the time of building went, in seconds (for benchmarks).
+    public struct BuildTimes: Sendable {
+        public var sampling: Double = 0
+        public var training: Double = 0
+        public var assigning: Double = 0
+        public var sampleVectors = 0
     }
 
     /// Width of the vectors.
     public let dimension: Int
     /// Centroids, row-major, each of unit length.
     let centroids: [Float]
-    /// Per document, the distinct centroids its vectors fall in, ascending.
-    private(set) var codes: [[UInt32]] = []
-    /// Per centroid, the documents with a vector in it, ascending.
-    private(set) var lists: [[UInt32]]
+    /// Document `p`'s codes are `codes[codeStarts[p] ..< codeStarts[p + 1]]`: the distinct
+    /// centroids its vectors fall in, ascending.
+    private(set) var codeStarts: [Int] = [0]
+    private(set) var codes: [UInt16] = []
+    /// Centroid `c`'s documents (ascending) among the first `laidOut` are
+    /// `listEntries[listStarts[c] ..< listStarts[c + 1]]`; later ones are in `tails[c]`.
+    private var listStarts: [Int]
+    private var listEntries: [UInt32] = []
+    private var laidOut = 0
+    private var tails: [[UInt32]]
+    private var tailEntries = 0
+    /// Seconds spent training and assigning (zero for an index loaded from a file).
+    public private(set) var buildTimes = BuildTimes()
 
     /// Centroids of the index.
     public var centroidCount: Int { centroids.count / dimension }
     /// Documents indexed.
-    public var documentCount: Int { codes.count }
+    public var documentCount: Int { codeStarts.count - 1 }
+    /// Bytes the index keeps in memory: centroids, codes and lists.
+    public var residentBytes: Int {
+        centroids.count * 4 + codeStarts.count * 8 + codes.count * 2 + listStarts.count * 8 + (listEntries.count + tailEntries) * 4
+    }
 
     /// ColBERTv2's rule of thumb, 16 sqrt(N) rounded down to a power of two, at a quarter of it:
     /// our lists are per document, not per vector, so fewer centroids keep them as selective,
@@ -66,103 +99,140 @@ public struct CentroidIndex: Sendable {
     public static func automaticCentroidCount(vectors: Int) -> Int {
         let target = 4 * Double(max(vectors, 1)).squareRoot()
         var count = 8
-        while count * 2 <= Int(target), count < 65_536 { count *= 2 }
+        while count * 2 <= Int(target), count < KMeans.maximumCentroids { count *= 2 }
         return count
     }
 
-    /// Trains centroids on `documents` and indexes them all.
-    public init(training documents: EncodedDocuments, options: Options = Options()) {
+    /// Trains centroids on a sample of `documents` and indexes them all. `progress` is told how
+    /// many documents are assigned so far (from any thread).
+    public init(training documents: EncodedDocuments, options: Options = Options(), progress: (@Sendable (Int) -> Void)? = nil) {
         dimension = documents.dimension
         let total = documents.slots.reduce(0) { $0 + $1.count }
-        let wanted = options.centroids ?? Self.automaticCentroidCount(vectors: total)
-        let sample = Self.sample(documents, total: total, limit: max(options.sampleLimit, wanted))
-        centroids = KMeans.train(sample, dimension: dimension, centroids: max(1, min(wanted, sample.count / dimension)), iterations: options.iterations)
-        lists = Array(repeating: [], count: centroids.count / dimension)
-        for position in 0 ..< documents.count { append(documents.vectors(position)) }
+        let wanted = min(options.centroids ?? Self.automaticCentroidCount(vectors: total), KMeans.maximumCentroids)
+        var times = BuildTimes()
+        var clock = ContinuousClock.now
+        let sample = Self.sample(documents, total: total, limit: max(options.sampleLimit, 32 * wanted))
+        times.sampling = Self.seconds(since: &clock)
+        times.sampleVectors = sample.count / max(dimension, 1)
+        // Documents without vectors only: one centroid, which no document's code names.
+        centroids = sample.isEmpty
+            ? [Float](repeating: 0, count: dimension)
+            : KMeans.train(sample, dimension: dimension, centroids: min(wanted, sample.count / dimension), iterations: options.iterations)
+        times.training = Self.seconds(since: &clock)
+        listStarts = []
+        tails = Array(repeating: [], count: centroids.count / dimension)
+        append(documents, range: 0 ..< documents.count, progress: progress)
+        times.assigning = Self.seconds(since: &clock)
+        buildTimes = times
+    }
+
+    /// An index of trained `centroids` (row-major, `dimension` wide) and each document's codes
+    /// (`counts[p]` codes of document `p`, one after the other in `codes`), as a file stores it.
+    init(dimension: Int, centroids: [Float], counts: [UInt32], codes: [UInt16]) {
+        self.dimension = dimension
+        self.centroids = centroids
+        listStarts = []
+        tails = Array(repeating: [], count: centroids.count / dimension)
+        add(CentroidAssignment.Codes(counts: counts, codes: codes))
     }
 
     /// Indexes one more document, at the next position, against the trained centroids.
     public mutating func append(_ document: MultiVector) {
         precondition(document.dimension == dimension, "document of width \(document.dimension) for an index of width \(dimension)")
-        let position = UInt32(codes.count)
-        let nearest = KMeans.nearest(document.values, rows: document.count, centroids: centroids, dimension: dimension)
-        let distinct = Array(Set(nearest)).sorted()
-        codes.append(distinct)
-        for code in distinct { lists[Int(code)].append(position) }
+        var found = KMeans.nearest(document.values, rows: document.count, centroids: centroids, dimension: dimension)
+        CentroidAssignment.distinctSorted(&found, from: 0)
+        add(CentroidAssignment.Codes(counts: [UInt32(found.count)], codes: found))
     }
 
-    /// The documents worth scoring exactly for `query`: those with a vector in one of each query
-    /// vector's `depth.probes` nearest centroids, the best `depth.candidates` of them by centroid
-    /// score (`Σ_i max over the document's centroids c of <q_i, c>`), in ascending position.
-    /// `admitted` (ascending positions, nil for all) restricts them.
-    public func candidates(for query: MultiVector, depth: Depth, admitted: [Int]? = nil) -> [Int] {
-        precondition(query.dimension == dimension, "query of width \(query.dimension) for an index of width \(dimension)")
-        let k = centroidCount, rows = query.count
-        guard rows > 0, documentCount > 0, depth.candidates > 0 else { return [] }
-        var table = [Float](repeating: 0, count: rows * k)
-        query.values.withUnsafeBufferPointer { q in
-            centroids.withUnsafeBufferPointer { c in
-                table.withUnsafeMutableBufferPointer { t in
-                    MatrixMultiply.gemm(
-                        m: rows, n: k, k: dimension, a: q.baseAddress!, b: c.baseAddress!, transposeB: true, c: t.baseAddress!)
-                }
-            }
-        }
-        var allowed: [Bool]?
-        if let admitted {
-            var mask = [Bool](repeating: false, count: documentCount)
-            for position in admitted where position < documentCount { mask[position] = true }
-            allowed = mask
-        }
-        var seen = [Bool](repeating: false, count: documentCount)
-        var pool: [Int] = []
-        let probes = min(max(depth.probes, 1), k)
-        for row in 0 ..< rows {
-            for code in Self.largest(probes, of: table[(row * k) ..< ((row + 1) * k)]) {
-                for position in lists[code] where !seen[Int(position)] {
-                    seen[Int(position)] = true
-                    if allowed?[Int(position)] ?? true { pool.append(Int(position)) }
-                }
-            }
-        }
-        guard pool.count > depth.candidates else { return pool.sorted() }
-        var best = TopK(depth.candidates)
-        for position in pool {
-            var score: Float = 0
-            for row in 0 ..< rows {
-                let line = row * k
-                var top = -Float.infinity
-                for code in codes[position] { top = max(top, table[line + Int(code)]) }
-                score += top
-            }
-            best.insert(ScoredDocument(index: position, score: score))
-        }
-        return best.sorted().map(\.index).sorted()
+    /// Indexes documents `range` of `documents`, at the next positions, on every core.
+    public mutating func append(_ documents: EncodedDocuments, range: Range<Int>, progress: (@Sendable (Int) -> Void)? = nil) {
+        precondition(documents.dimension == dimension, "documents of width \(documents.dimension) for an index of width \(dimension)")
+        add(CentroidAssignment.assign(documents, range: range, centroids: centroids, progress: progress))
     }
 
-    /// Indices of the `count` largest values of `values` (its own indices, from 0).
-    private static func largest(_ count: Int, of values: ArraySlice<Float>) -> [Int] {
-        var top = TopK(count)
-        let start = values.startIndex
-        for index in values.indices { top.insert(ScoredDocument(index: index - start, score: values[index])) }
-        return top.sorted().map(\.index)
+    /// The codes of documents `p` (an index position), ascending.
+    func codes(of position: Int) -> ArraySlice<UInt16> { codes[codeStarts[position] ..< codeStarts[position + 1]] }
+
+    /// Adds documents' codes at the next positions and to the lists.
+    private mutating func add(_ new: CentroidAssignment.Codes) {
+        let first = documentCount
+        codes += new.codes
+        codeStarts.reserveCapacity(codeStarts.count + new.counts.count)
+        var end = codeStarts[codeStarts.count - 1]
+        for count in new.counts {
+            end += Int(count)
+            codeStarts.append(end)
+        }
+        if new.codes.count > max(4096, listEntries.count / 8) || listStarts.isEmpty {
+            layOutLists()
+            return
+        }
+        for position in first ..< documentCount {
+            for code in codes(of: position) { tails[Int(code)].append(UInt32(position)) }
+        }
+        tailEntries += new.codes.count
+        if tailEntries > max(4096, listEntries.count / 8) { layOutLists() }
     }
 
-    /// Up to `limit` token vectors taken evenly across `documents`, row-major.
+    /// Rebuilds the flat lists from the codes (a counting sort: two passes over the codes).
+    private mutating func layOutLists() {
+        let k = centroidCount
+        var starts = [Int](repeating: 0, count: k + 1)
+        for code in codes { starts[Int(code) + 1] += 1 }
+        for c in 0 ..< k { starts[c + 1] += starts[c] }
+        var entries = [UInt32](repeating: 0, count: codes.count)
+        var fill = starts
+        for position in 0 ..< documentCount {
+            for code in codes(of: position) {
+                entries[fill[Int(code)]] = UInt32(position)
+                fill[Int(code)] += 1
+            }
+        }
+        listStarts = starts
+        listEntries = entries
+        laidOut = documentCount
+        tails = Array(repeating: [], count: k)
+        tailEntries = 0
+    }
+
+    /// Calls `body` with each document (ascending) whose vectors fall in centroid `code`.
+    @inline(__always)
+    func forEachDocument(in code: Int, _ body: (Int) -> Void) {
+        listEntries.withUnsafeBufferPointer { entries in
+            for index in listStarts[code] ..< listStarts[code + 1] { body(Int(entries[index])) }
+        }
+        for position in tails[code] { body(Int(position)) }
+    }
+
+    /// Up to `limit` token vectors taken evenly across `documents` (every `total / limit`-th),
+    /// row-major, decoded one row at a time so the rest of the collection is never read.
     private static func sample(_ documents: EncodedDocuments, total: Int, limit: Int) -> [Float] {
-        let stride = max(1, total / max(limit, 1))
-        var values: [Float] = []
-        values.reserveCapacity(min(total, limit + 1) * documents.dimension)
-        var index = 0
-        for position in 0 ..< documents.count {
-            let document = documents.vectors(position)
-            for row in 0 ..< document.count {
-                if index % stride == 0, values.count < limit * documents.dimension {
-                    values.append(contentsOf: document.values[(row * documents.dimension) ..< ((row + 1) * documents.dimension)])
+        let taken = min(total, max(limit, 1))
+        guard taken > 0 else { return [] }
+        let d = documents.dimension
+        var values = [Float](repeating: 0, count: taken * d)
+        var position = 0, before = 0
+        values.withUnsafeMutableBufferPointer { buffer in
+            for index in 0 ..< taken {
+                let vector = index * total / taken
+                while before + documents.slots[position].count <= vector {
+                    before += documents.slots[position].count
+                    position += 1
                 }
-                index += 1
+                let slot = documents.slots[position]
+                let row = vector - before
+                VectorCodec.decode(
+                    documents.base + slot.offset, count: slot.count, dimension: d, precision: documents.precision,
+                    rows: row ..< row + 1, into: buffer.baseAddress! + index * d)
             }
         }
         return values
+    }
+
+    private static func seconds(since start: inout ContinuousClock.Instant) -> Double {
+        let now = ContinuousClock.now
+        let elapsed = now - start
+        start = now
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
     }
 }

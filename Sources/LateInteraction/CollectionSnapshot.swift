@@ -17,6 +17,9 @@ struct CollectionSnapshot: Sendable {
     let sequences: [Int]
     /// Which numbering of ``sequences`` (a compaction renumbers them).
     let generation: Int
+    /// Bytes of the log this snapshot reads (its records end there): the log state a persisted
+    /// index built from it covers.
+    let logLength: Int
 
     var count: Int { ids.count }
 

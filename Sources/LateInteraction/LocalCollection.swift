@@ -39,8 +39,8 @@ final class LocalCollection: @unchecked Sendable {
     /// Counts compactions, which renumber ``Entry/sequence``: an index keyed by sequences is
     /// rebuilt when it changes.
     private var generation = 0
-    /// Indexed search's candidates, built on first use (see ``CentroidIndexCache``).
-    let centroidIndex = CentroidIndexCache()
+    /// Indexed search's candidates, loaded or built on first use (see ``CentroidIndexCache``).
+    let centroidIndex: CentroidIndexCache
     private let faults: WriteFaults
     /// True when a failed append could not be cut back off the log: the file holds bytes past
     /// `end` that must go before anything is appended after them, or they could read back later
@@ -53,6 +53,7 @@ final class LocalCollection: @unchecked Sendable {
         self.spec = spec
         self.folder = folder
         self.faults = faults
+        centroidIndex = CentroidIndexCache(folder: folder)
         descriptor = try FileIO.open(folder + "/log", flags: O_RDWR | O_CREAT)
         do { try replay() } catch {
             close(descriptor)
@@ -241,7 +242,10 @@ final class LocalCollection: @unchecked Sendable {
             base: mapped.base ?? UnsafeRawPointer(bitPattern: 64)!, slots: live.map(\.value.slot),
             dimension: spec.dimension, precision: spec.precision, owner: mapped)
         let dimension = spec.dimension
-        var pooled = [Float](repeating: 0, count: live.count * dimension)
+        // No pooled rows at all when no document has one: a million documents of token vectors
+        // only would otherwise keep half a gigabyte of zeros per snapshot.
+        let anyPooled = live.contains { $0.value.pooled != nil }
+        var pooled = [Float](repeating: 0, count: anyPooled ? live.count * dimension : 0)
         var norms = [Float](repeating: 0, count: live.count)
         var hasPooled = [Bool](repeating: false, count: live.count)
         for (position, entry) in live.enumerated() {
@@ -252,7 +256,7 @@ final class LocalCollection: @unchecked Sendable {
         }
         let snapshot = CollectionSnapshot(
             ids: live.map(\.key), documents: documents, metadata: live.map(\.value.metadata), pooled: pooled, pooledNorms: norms,
-            hasPooled: hasPooled, sequences: live.map(\.value.sequence), generation: generation)
+            hasPooled: hasPooled, sequences: live.map(\.value.sequence), generation: generation, logLength: end)
         cachedSnapshot = snapshot
         return snapshot
     }
@@ -289,6 +293,10 @@ final class LocalCollection: @unchecked Sendable {
         }
         // On failure only the scratch file this call created goes; the log is untouched.
         do { try FileIO.writeScratch(bytes, to: temporary) } catch { throw error.namingFullDisk(collection: spec.name) }
+        // The index names documents by their place in this log, which the rename renumbers: its
+        // file goes first, so no crash can leave it beside the new log (its log state would not
+        // match anyway; this only spares the check).
+        centroidIndex.invalidate()
         try FileIO.rename(temporary, logPath)
         try FileIO.syncDirectory(folder)
         close(descriptor)

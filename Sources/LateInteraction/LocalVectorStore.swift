@@ -202,13 +202,16 @@ public final class LocalVectorStore: VectorStore, @unchecked Sendable {
         let snapshot = try stored.snapshot()
         let positions = snapshot.admitted(by: filter)
         if positions?.isEmpty == true || snapshot.count == 0 { return [] }
-        if (positions?.count ?? snapshot.count) <= depth.candidates {
-            // No more documents than candidates: scoring them all is exact and costs no index.
+        // No more documents than candidates: scoring them all is exact and costs no index. So
+        // is a search that need not wait for an index still being built.
+        guard (positions?.count ?? snapshot.count) > depth.candidates,
+              let candidates = stored.centroidIndex.candidates(
+                  for: query, depth: depth, in: snapshot, admitted: positions, wait: depth.waitForIndex ? .build : .exact)
+        else {
             return try MaxSim.search(query, snapshot.documents, k: topK, indices: positions).map { hit in
                 SearchHit(id: snapshot.ids[hit.index], score: hit.score, metadata: snapshot.metadata[hit.index])
             }
         }
-        let candidates = stored.centroidIndex.candidates(for: query, depth: depth, in: snapshot, admitted: positions)
         if candidates.isEmpty { return [] }
         return try MaxSim.search(query, snapshot.documents, k: topK, indices: candidates).map { hit in
             SearchHit(id: snapshot.ids[hit.index], score: hit.score, metadata: snapshot.metadata[hit.index])
@@ -248,7 +251,7 @@ public final class LocalVectorStore: VectorStore, @unchecked Sendable {
         return (stored.liveCount, stored.reclaimableBytes)
     }
 
-    private func collection(_ name: String) throws(LateInteractionError) -> LocalCollection {
+    func collection(_ name: String) throws(LateInteractionError) -> LocalCollection {
         lock.lock()
         defer { lock.unlock() }
         return try collectionLocked(name)

@@ -12,27 +12,78 @@ public struct TopicalCorpus: Sendable {
     public init(
         documents: Int, vectors: Int, queries: Int, queryVectors: Int, dimension: Int, topics: Int = 256, seed: UInt64 = 1
     ) {
-        var random = SplitMix64(state: seed)
-        let centres = (0 ..< topics).map { _ in Self.unit((0 ..< dimension).map { _ in random.signed() + random.signed() }) }
-        func noisy(_ topic: Int, _ noise: Float) -> [Float] {
-            Self.unit(centres[topic].map { $0 + noise * random.signed() })
-        }
-        func document(topicCount: Int, length: Int, noise: Float) -> MultiVector {
-            let mine = (0 ..< topicCount).map { _ in random.below(topics) }
-            var values: [Float] = []
-            values.reserveCapacity(length * dimension)
-            for _ in 0 ..< length { values += noisy(mine[random.below(topicCount)], noise) }
-            return MultiVector(unchecked: dimension, values)
-        }
-        self.documents = (0 ..< documents).map { _ in
-            document(topicCount: 4, length: max(1, vectors / 2 + random.below(max(vectors, 1) + 1)), noise: 0.25)
-        }
-        self.queries = (0 ..< queries).map { _ in document(topicCount: 3, length: max(queryVectors, 1), noise: 0.3) }
+        let generator = Generator(dimension: dimension, vectors: vectors, queryVectors: queryVectors, topics: topics, seed: seed)
+        self.documents = (0 ..< documents).map { generator.document($0) }
+        self.queries = (0 ..< queries).map { generator.query($0) }
     }
 
-    private static func unit(_ row: [Float]) -> [Float] {
-        let norm = max(row.reduce(0) { $0 + $1 * $1 }.squareRoot(), 1e-12)
-        return row.map { $0 / norm }
+    /// Document `i` and query `i` of a topical corpus, each made on its own from the seed and
+    /// `i`: a corpus of any size is generated a batch at a time, in any order, never held whole.
+    public struct Generator: Sendable {
+        public let dimension: Int
+        /// Mean vectors per document.
+        public let vectors: Int
+        public let queryVectors: Int
+        public let topics: Int
+        /// True: every document has exactly `vectors` vectors; false: half to one and a half times.
+        public let fixedLength: Bool
+        private let seed: UInt64
+        /// Topic directions, row-major, unit length.
+        private let centres: [Float]
+
+        public init(dimension: Int, vectors: Int, queryVectors: Int, topics: Int = 256, fixedLength: Bool = false, seed: UInt64 = 1) {
+            self.dimension = dimension
+            self.vectors = max(vectors, 1)
+            self.queryVectors = max(queryVectors, 1)
+            self.topics = max(topics, 1)
+            self.fixedLength = fixedLength
+            self.seed = seed
+            var random = SplitMix64(state: seed)
+            var centres: [Float] = []
+            centres.reserveCapacity(self.topics * dimension)
+            for _ in 0 ..< self.topics { centres += Self.unit((0 ..< dimension).map { _ in random.signed() + random.signed() }) }
+            self.centres = centres
+        }
+
+        /// Document `index`: four topics, noise 0.25 per coordinate.
+        public func document(_ index: Int) -> MultiVector {
+            var random = stream(index, salt: 0x5D0C)
+            let length = fixedLength ? vectors : max(1, vectors / 2 + random.below(vectors + 1))
+            return make(topicCount: 4, length: length, noise: 0.25, &random)
+        }
+
+        /// Query `index`: three topics, noise 0.3 per coordinate.
+        public func query(_ index: Int) -> MultiVector {
+            var random = stream(index, salt: 0x9E41)
+            return make(topicCount: 3, length: queryVectors, noise: 0.3, &random)
+        }
+
+        private func stream(_ index: Int, salt: UInt64) -> SplitMix64 {
+            var mixer = SplitMix64(state: seed ^ (UInt64(truncatingIfNeeded: index) &* 0xD1B5_4A32_D192_ED03) ^ (salt << 48))
+            return SplitMix64(state: mixer.next())
+        }
+
+        private func make(topicCount: Int, length: Int, noise: Float, _ random: inout SplitMix64) -> MultiVector {
+            let mine = (0 ..< topicCount).map { _ in random.below(topics) }
+            var values = [Float](repeating: 0, count: length * dimension)
+            for row in 0 ..< length {
+                let topic = mine[random.below(topicCount)]
+                var norm: Float = 0
+                for i in 0 ..< dimension {
+                    let value = centres[topic * dimension + i] + noise * random.signed()
+                    values[row * dimension + i] = value
+                    norm += value * value
+                }
+                let scale = 1 / max(norm.squareRoot(), 1e-12)
+                for i in 0 ..< dimension { values[row * dimension + i] *= scale }
+            }
+            return MultiVector(unchecked: dimension, values)
+        }
+
+        private static func unit(_ row: [Float]) -> [Float] {
+            let norm = max(row.reduce(0) { $0 + $1 * $1 }.squareRoot(), 1e-12)
+            return row.map { $0 / norm }
+        }
     }
 }
 

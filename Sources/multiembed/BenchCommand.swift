@@ -11,7 +11,7 @@ import ImageIO
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmark the encoders.", subcommands: [
-            BenchText.self, BenchImage.self, BenchVisualPages.self, BenchVisualQueries.self, BenchMaxSim.self, BenchMaxSimIndex.self, BenchServer.self, BenchOCR.self, BenchPGSearch.self,
+            BenchText.self, BenchImage.self, BenchVisualPages.self, BenchVisualQueries.self, BenchMaxSim.self, BenchSearch.self, BenchServer.self, BenchOCR.self, BenchPGSearch.self,
         ])
 }
 

@@ -12,7 +12,7 @@ extension CollectionKind: ExpressibleByArgument {}
 struct IndexCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "index", abstract: "Build and manage late-interaction collections.",
-        subcommands: [IndexAdd.self, IndexList.self, IndexCompact.self, IndexDrop.self, IndexVerify.self, IndexRepair.self, IndexUpsertStream.self])
+        subcommands: [IndexAdd.self, IndexList.self, IndexCompact.self, IndexRebuildIndex.self, IndexDrop.self, IndexVerify.self, IndexRepair.self, IndexUpsertStream.self])
 }
 
 /// Options every collection command shares.
@@ -310,6 +310,31 @@ struct IndexCompact: ParsableCommand {
     func run() throws {
         let store = try options.openStore()
         do { try store.compact(options.collection) } catch { throw CommandFailure(error.description) }
+    }
+}
+
+/// `multiembed index rebuild-index`: trains a collection's centroid index (indexed search) anew
+/// and writes it beside the log, whatever state the old one was in.
+struct IndexRebuildIndex: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rebuild-index", abstract: "Re-train a collection's centroid index (indexed search) and write it beside its log.")
+
+    @OptionGroup var options: CollectionOptions
+
+    @Option(name: .long, help: "Centroids (default: the automatic count, a power of two near 4 sqrt(vectors)).")
+    var centroids: Int?
+
+    func run() throws {
+        let store = try options.openStore()
+        let bar = SharedProgressBar(total: (try? store.documentCount(in: options.collection)) ?? 0, label: "indexing")
+        let start = ContinuousClock.now
+        do {
+            let report = try store.rebuildIndex(options.collection, options: .init(centroids: centroids)) { bar.update($0) }
+            bar.finish()
+            print(String(
+                format: "%@: %d documents, %d centroids, %.0f MiB in memory, built in %.1f s",
+                report.path, report.documents, report.centroids, Double(report.residentBytes) / 1_048_576, secondsSince(start)))
+        } catch { throw CommandFailure(error.description) }
     }
 }
 

@@ -90,6 +90,57 @@ struct CentroidIndexTests {
         #expect(!candidates.isEmpty && Set(candidates).isSubset(of: admitted))
     }
 
+    @Test("appending one at a time, in bulk, or laying the lists out afresh gives the same codes and candidates")
+    func appendedListsMatchAFreshLayout() throws {
+        let (documents, queries) = TestData.topicalCorpus(documents: 600, dimension: 32, lengths: 4 ... 12, seed: 13)
+        let corpus = try EncodedCorpus(documents, dimension: 32, precision: .float16)
+        var single = CentroidIndex(training: try EncodedCorpus(Array(documents[..<100]), dimension: 32, precision: .float16).view, options: .init(centroids: 32))
+        var bulk = single
+        for position in 100 ..< 600 { single.append(corpus.view.vectors(position)) }
+        bulk.append(corpus.view, range: 100 ..< 600)
+        #expect(single.codes == bulk.codes && single.codeStarts == bulk.codeStarts && single.documentCount == 600)
+        let counts = (0 ..< 600).map { UInt32(single.codeStarts[$0 + 1] - single.codeStarts[$0]) }
+        let fresh = CentroidIndex(dimension: 32, centroids: single.centroids, counts: counts, codes: single.codes)
+        for query in queries {
+            for depth in [CentroidIndex.Depth(probes: 2, candidates: 30), .init(probes: 6, candidates: 200)] {
+                let expected = fresh.candidates(for: query, depth: depth)
+                #expect(single.candidates(for: query, depth: depth) == expected)
+                #expect(bulk.candidates(for: query, depth: depth) == expected)
+            }
+        }
+    }
+
+    @Test("an index file reads back to the same index, and a damaged one is refused")
+    func fileRoundTrip() throws {
+        let (documents, _) = TestData.topicalCorpus(documents: 200, dimension: 16, lengths: 2 ... 9, seed: 17)
+        let corpus = try EncodedCorpus(documents, dimension: 16, precision: .float32)
+        let index = CentroidIndex(training: corpus.view, options: .init(centroids: 16))
+        let log = CentroidIndexFile.LogState(inode: 42, length: 123_456, tailChecksum: 0xDEAD_BEEF)
+        let file = CentroidIndexFile(index: index, sequences: Array(stride(from: 3, to: 603, by: 3)), trainedOn: 200, log: log)
+        var bytes = file.encoded()
+        let read = try bytes.withUnsafeBytes { try CentroidIndexFile.decode($0, dimension: 16) }
+        #expect(read.index.codes == index.codes && read.index.codeStarts == index.codeStarts && read.index.centroids == index.centroids)
+        #expect(read.sequences == file.sequences && read.trainedOn == 200 && read.log == log)
+        #expect(throws: CentroidIndexFile.Unusable.self) { try bytes.withUnsafeBytes { try CentroidIndexFile.decode($0, dimension: 32) } }
+        bytes[bytes.count / 2] ^= 1
+        #expect(throws: CentroidIndexFile.Unusable.self) { try bytes.withUnsafeBytes { try CentroidIndexFile.decode($0, dimension: 16) } }
+        #expect(throws: CentroidIndexFile.Unusable.self) {
+            try Array(bytes.prefix(100)).withUnsafeBytes { try CentroidIndexFile.decode($0, dimension: 16) }
+        }
+    }
+
+    @Test("the argmax of the assignment is the first largest value, at every length and position")
+    func argmaxIsTheFirstLargest() {
+        var generator = SeededGenerator(state: 5)
+        for length in [1, 7, 16, 17, 33, 100, 4096] {
+            var values = (0 ..< length).map { _ in Float.random(in: -1 ... 1, using: &generator) }
+            let expected = values.indices.max { values[$0] < values[$1] || (values[$0] == values[$1] && $0 > $1) }!
+            #expect(values.withUnsafeBufferPointer { KMeans.argmax($0.baseAddress!, count: length) } == expected, "length \(length)")
+            values[length - 1] = values[expected]
+            #expect(values.withUnsafeBufferPointer { KMeans.argmax($0.baseAddress!, count: length) } == expected, "tie, length \(length)")
+        }
+    }
+
     @Test("the automatic centroid count is a power of two near 4 sqrt(N), within [8, 65536]")
     func automaticCount() {
         #expect(CentroidIndex.automaticCentroidCount(vectors: 0) == 8)

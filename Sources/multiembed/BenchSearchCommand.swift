@@ -1,0 +1,318 @@
+import ArgumentParser
+import Encoders
+import Foundation
+import LateInteraction
+
+extension StoragePrecision: ExpressibleByArgument {}
+
+/// `multiembed bench search`: indexed MaxSim search on a collection of the local store (on disk,
+/// its vectors memory-mapped, as a server searches it) against exact search: index build time,
+/// recall@10 of exact MaxSim's top 10, latency per query (p50, p99) and resident memory.
+///
+/// The corpus is generated into the collection a batch at a time (never held whole), either
+/// ``TopicalCorpus`` (synthetic, clustered like token vectors) or, with `--real`, a model's token
+/// vectors of real texts recombined with noise (``RealTokenCorpus``).
+struct BenchSearch: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "search",
+        abstract: "Indexed vs exact MaxSim on a stored collection: build time, recall@10=, p50_ms=, p99_ms= per depth, and memory.",
+        discussion: """
+            Synthetic corpus (default): TopicalCorpus, every vector a noisy copy (0.25 per coordinate, then unit length) of one \
+            of --topics random topic directions; each document draws its vectors from 4 topics, each query from 3 (noise 0.3). \
+            --real: the token vectors of --model over --texts (the document side for the first 90% of the texts, the query side \
+            for the rest, which are the queries): each document is a window of up to 16 vectors of one text and one of another, \
+            every coordinate moved by up to --noise and the vector renormalised, so the corpus grows to any size without \
+            repeating a document. Recall is against exact MaxSim (the block kernel over every document) for --exact-queries \
+            queries; latency is over all --queries, each a full store search (snapshot, candidates, exact re-scoring of the \
+            candidates on the memory-mapped vectors).
+            """)
+
+    @Option(name: .long, help: "Documents in the collection.")
+    var docs = 100_000
+
+    @Option(name: .long, help: "Vectors per document (synthetic: exactly; --real: at most).")
+    var vectors = 32
+
+    @Option(name: .long, help: "Vector width (synthetic corpus; --real uses the model's).")
+    var dim = 128
+
+    @Option(name: .long, help: "Vectors per query (synthetic corpus).")
+    var queryVectors = 32
+
+    @Option(name: .long, help: "Topic directions of the synthetic corpus.")
+    var topics = 256
+
+    @Option(name: .long, help: "Queries timed (each also searched once to warm up).")
+    var queries = 50
+
+    @Option(name: .long, help: "Queries whose exact top 10 is computed for recall (the first ones; default all).")
+    var exactQueries: Int?
+
+    @Option(name: .long, help: "Storage precision of the collection (float16: 8 KiB a document of 32 x 128).")
+    var precision: StoragePrecision = .float16
+
+    @Option(name: .long, help: "Data directory; the collection is kept there and reused by later runs of the same corpus. Default: a temporary directory, removed at the end.")
+    var dataDir: String?
+
+    @Option(name: .long, help: "Centroids (default: CentroidIndex's automatic count).")
+    var centroids: Int?
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Depths to measure, each PROBES:CANDIDATES.")
+    var depths: [String] = ["8:256", "8:1024", "16:1024"]
+
+    @Flag(name: .long, help: "Real token vectors (--model over --texts) instead of the synthetic corpus.")
+    var real = false
+
+    @Option(name: .long, help: "Model folder for --real.")
+    var model = "models/all-MiniLM-L6-v2"
+
+    @Option(name: .long, help: "Texts for --real, one per line.")
+    var texts = "../shared/bench/texts-1024.txt"
+
+    @Option(name: .long, help: "--real: largest change of a coordinate before renormalising.")
+    var noise: Float = 0.03
+
+    func run() throws {
+        warnIfBLASIsPinned()
+        guard docs > 0, vectors > 0, dim > 0, queryVectors > 0, queries > 0, topics > 0 else {
+            throw ValidationError("--docs, --vectors, --dim, --query-vectors, --queries and --topics must be positive")
+        }
+        let parsed = try depths.map { text -> CentroidIndex.Depth in
+            let parts = text.split(separator: ":").compactMap { Int($0) }
+            guard parts.count == 2, parts[0] > 0, parts[1] > 0 else { throw ValidationError("--depths takes PROBES:CANDIDATES, got '\(text)'") }
+            return CentroidIndex.Depth(probes: parts[0], candidates: parts[1])
+        }
+        let corpus: any BenchCorpus = real
+            ? try RealTokenCorpus(model: model, texts: texts, vectors: vectors, noise: noise) as any BenchCorpus
+            : TopicalCorpus.Generator(dimension: dim, vectors: vectors, queryVectors: queryVectors, topics: topics, fixedLength: true)
+                as any BenchCorpus
+        let temporary = dataDir == nil
+        let directory = dataDir ?? NSTemporaryDirectory() + "multiembed-bench-search-\(getpid())"
+        defer { if temporary { try? FileManager.default.removeItem(atPath: directory) } }
+        print("cpu=\(cpuName()) cores=\(ProcessInfo.processInfo.activeProcessorCount) load_at_start=\(loadAverage()) kernel=\(MaxSim.kernelName)")
+        do {
+            let store = try LocalVectorStore(directory: directory)
+            let name = try fill(store, corpus)
+            try measure(store, name, corpus, depths: parsed)
+        } catch {
+            throw CommandFailure(error.description)
+        }
+    }
+
+    /// The collection of this corpus in `store`, generated unless a previous run left it whole.
+    private func fill(_ store: LocalVectorStore, _ corpus: any BenchCorpus) throws(LateInteractionError) -> String {
+        let name = "bench-\(corpus.name)-\(docs)x\(vectors)x\(corpus.dimension)-\(precision.rawValue)"
+        let spec = CollectionSpec(name: name, dimension: corpus.dimension, precision: precision)
+        if try store.list().contains(spec), try store.documentCount(in: name) == docs {
+            print("collection=\(name) reused docs=\(docs)")
+            return name
+        }
+        if try store.list().contains(where: { $0.name == name }) { try store.drop(name) }
+        try store.create(spec)
+        let start = ContinuousClock.now
+        let bar = ProgressBar(total: docs, label: "generating", minimumTotal: 1)
+        let batch = 2048
+        var first = 0
+        while first < docs {
+            let range = first ..< min(first + batch, docs)
+            let made = GeneratedBatch(range)
+            DispatchQueue.concurrentPerform(iterations: 2) { half in
+                let part = range.lowerBound + range.count * half / 2 ..< range.lowerBound + range.count * (half + 1) / 2
+                made.store(part.map { corpus.document($0) }, at: part)
+            }
+            let documents = made.documents.enumerated().map { StoredDocument(id: "doc-\(range.lowerBound + $0.offset)", vectors: $0.element!) }
+            try store.put(documents, into: name)
+            first = range.upperBound
+            bar.update(first)
+        }
+        bar.finish()
+        let seconds = secondsSince(start)
+        print(String(format: "collection=%@ generated docs=%d seconds=%.1f docs_per_s=%.0f", name, docs, seconds, Double(docs) / seconds))
+        return name
+    }
+
+    private func measure(
+        _ store: LocalVectorStore, _ name: String, _ corpus: any BenchCorpus, depths: [CentroidIndex.Depth]
+    ) throws(LateInteractionError) {
+        let bar = SharedProgressBar(total: docs, label: "indexing")
+        let start = ContinuousClock.now
+        let report = try store.rebuildIndex(name, options: .init(centroids: centroids)) { bar.update($0) }
+        bar.finish()
+        let times = report.times
+        print(String(
+            format: "index build_seconds=%.1f sample_seconds=%.1f kmeans_seconds=%.1f assign_seconds=%.1f sample_vectors=%d centroids=%d index_resident_mb=%.0f load=%@",
+            secondsSince(start), times.sampling, times.training, times.assigning, times.sampleVectors, report.centroids,
+            Double(report.residentBytes) / 1_048_576, loadAverage()))
+        let timed = (0 ..< queries).map { corpus.query($0) }
+        let exactCount = min(exactQueries ?? queries, queries)
+        var truth: [[String]] = []
+        var exactMilliseconds: [Double] = []
+        for query in timed.prefix(exactCount) {
+            let begin = ContinuousClock.now
+            truth.append(try store.search(CollectionQuery(tokens: query, mode: .maxSim, topK: 10), in: name).map(\.id))
+            exactMilliseconds.append(secondsSince(begin) * 1000)
+        }
+        if exactCount > 0 {
+            print(String(format: "exact queries=%d p50_ms=%.1f (block kernel over every document)", exactCount, percentile(exactMilliseconds, 0.5)))
+        }
+        for depth in depths {
+            func search(_ query: MultiVector) throws(LateInteractionError) -> [SearchHit] {
+                try store.search(
+                    CollectionQuery(tokens: query, mode: .indexed, topK: 10, candidates: depth.candidates, probes: depth.probes), in: name)
+            }
+            for query in timed { _ = try search(query) }
+            var milliseconds: [Double] = []
+            var found = 0
+            for (position, query) in timed.enumerated() {
+                let begin = ContinuousClock.now
+                let hits = try search(query)
+                milliseconds.append(secondsSince(begin) * 1000)
+                if position < truth.count { found += Set(truth[position]).intersection(hits.map(\.id)).count }
+            }
+            let recall = Double(found) / Double(max(truth.reduce(0) { $0 + $1.count }, 1))
+            print(String(
+                format: "indexed probes=%d candidates=%d recall@10=%.3f p50_ms=%.1f p99_ms=%.1f queries=%d",
+                depth.probes, depth.candidates, recall, percentile(milliseconds, 0.5), percentile(milliseconds, 0.99), timed.count))
+        }
+        let memory = memoryStatus()
+        print(String(
+            format: "memory vm_rss_mb=%.0f vm_hwm_mb=%.0f index_resident_mb=%.0f log_mb=%.0f (mapped, paged in on demand) load_at_end=%@",
+            memory.rss, memory.hwm, Double(report.residentBytes) / 1_048_576, logMegabytes(store, name), loadAverage()))
+    }
+
+    private func percentile(_ values: [Double], _ fraction: Double) -> Double {
+        let sorted = values.sorted()
+        guard !sorted.isEmpty else { return 0 }
+        return sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * fraction).rounded()))]
+    }
+
+    private func logMegabytes(_ store: LocalVectorStore, _ name: String) -> Double {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: store.directory + "/" + name + "/log")
+        return Double((attributes?[.size] as? NSNumber)?.intValue ?? 0) / 1_048_576
+    }
+}
+
+/// Documents and queries of a benchmark corpus, each made on its own from its number.
+protocol BenchCorpus: Sendable {
+    var name: String { get }
+    var dimension: Int { get }
+    func document(_ index: Int) -> MultiVector
+    func query(_ index: Int) -> MultiVector
+}
+
+extension TopicalCorpus.Generator: BenchCorpus {
+    var name: String { "topical\(topics)" }
+}
+
+/// Real token vectors grown to any number of documents: document `i` is a window of up to half
+/// the vectors of one source text and one of another (texts and windows picked from `i`), every
+/// coordinate moved by up to `noise` and each vector renormalised. Queries are the query-side
+/// vectors of texts held out from the documents.
+struct RealTokenCorpus: BenchCorpus {
+    let name = "real"
+    let dimension: Int
+    private let sources: [[Float]]
+    private let queries: [MultiVector]
+    private let vectors: Int
+    private let noise: Float
+
+    init(model: String, texts path: String, vectors: Int, noise: Float) throws {
+        let bundle = try loadModel(model)
+        let texts = try readTexts(path)
+        guard texts.count >= 20 else { throw CommandFailure("\(path) holds \(texts.count) texts; --real needs at least 20") }
+        let split = texts.count * 9 / 10
+        let documents = try textMultiVectors(bundle, Array(texts[..<split]), side: .document)
+        queries = try textMultiVectors(bundle, Array(texts[split...]), side: .query)
+        dimension = documents[0].dimension
+        sources = documents.map(\.values)
+        self.vectors = vectors
+        self.noise = noise
+        print("real model=\(bundle.name) dim=\(dimension) source_texts=\(split) query_texts=\(queries.count) noise=\(noise)")
+    }
+
+    func document(_ index: Int) -> MultiVector {
+        var random = SplitMix64(state: 0xC0FFEE ^ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
+        var values: [Float] = []
+        let half = max(1, vectors / 2)
+        for part in 0 ..< 2 {
+            let source = sources[random.below(sources.count)]
+            let rows = source.count / dimension
+            let take = min(rows, part == 0 ? half : vectors - half)
+            let start = random.below(rows - take + 1)
+            for row in start ..< start + take {
+                var vector = (0 ..< dimension).map { source[row * dimension + $0] + noise * random.signed() }
+                let norm = max(vector.reduce(0) { $0 + $1 * $1 }.squareRoot(), 1e-12)
+                for i in vector.indices { vector[i] /= norm }
+                values += vector
+            }
+        }
+        // Unit-length rows of finite values by construction.
+        guard let document = try? MultiVector(dimension: dimension, values: values) else { preconditionFailure("non-finite token vectors") }
+        return document
+    }
+
+    func query(_ index: Int) -> MultiVector { queries[index % queries.count] }
+}
+
+/// One batch of generated documents, filled by two threads (each its own part).
+private final class GeneratedBatch: @unchecked Sendable {
+    // @unchecked: `documents` is written with `lock` held, and read after the writers are done.
+    private let lock = NSLock()
+    private let first: Int
+    private(set) var documents: [MultiVector?]
+
+    init(_ range: Range<Int>) {
+        first = range.lowerBound
+        documents = Array(repeating: nil, count: range.count)
+    }
+
+    func store(_ made: [MultiVector], at part: Range<Int>) {
+        lock.lock()
+        for (position, document) in zip(part, made) { documents[position - first] = document }
+        lock.unlock()
+    }
+}
+
+/// A ``ProgressBar`` that worker threads may update.
+final class SharedProgressBar: @unchecked Sendable {
+    // @unchecked: `bar` is only touched with `lock` held.
+    private let lock = NSLock()
+    private let bar: ProgressBar
+
+    init(total: Int, label: String) { bar = ProgressBar(total: total, label: label, minimumTotal: 1) }
+
+    func update(_ done: Int) {
+        lock.lock()
+        bar.update(done)
+        lock.unlock()
+    }
+
+    func finish() {
+        lock.lock()
+        bar.finish()
+        lock.unlock()
+    }
+}
+
+/// VmRSS and VmHWM of this process (MiB), from /proc/self/status; zeros where there is none.
+func memoryStatus() -> (rss: Double, hwm: Double) {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return (0, 0) }
+    func field(_ name: String) -> Double {
+        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") }) else { return 0 }
+        return Double(line.split(separator: " ").dropFirst().first.map(String.init) ?? "").map { $0 / 1024 } ?? 0
+    }
+    return (field("VmRSS"), field("VmHWM"))
+}
+
+/// The 1-minute load average (other work sharing the cores), from /proc/loadavg.
+func loadAverage() -> String {
+    (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first.map(String.init) ?? "?"
+}
+
+/// The CPU's model name, from /proc/cpuinfo.
+func cpuName() -> String {
+    guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+          let line = info.split(separator: "\n").first(where: { $0.hasPrefix("model name") })
+    else { return "unknown" }
+    return line.split(separator: ":").last.map { $0.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: " ", with: "_") } ?? "unknown"
+}
