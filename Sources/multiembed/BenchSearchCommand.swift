@@ -169,9 +169,10 @@ struct BenchSearch: ParsableCommand {
                 milliseconds.append(secondsSince(begin) * 1000)
                 if position < truth.count { found += Set(truth[position]).intersection(hits.map(\.id)).count }
             }
-            let recall = Double(found) / Double(max(truth.reduce(0) { $0 + $1.count }, 1))
+            let expected = truth.reduce(0) { $0 + $1.count }
+            let recall = expected == 0 ? "n/a" : String(format: "%.3f", Double(found) / Double(expected))
             print(String(
-                format: "indexed probes=%d candidates=%d recall@10=%.3f p50_ms=%.1f p99_ms=%.1f queries=%d",
+                format: "indexed probes=%d candidates=%d recall@10=%@ p50_ms=%.1f p99_ms=%.1f queries=%d",
                 depth.probes, depth.candidates, recall, percentile(milliseconds, 0.5), percentile(milliseconds, 0.99), timed.count))
         }
         let memory = memoryStatus()
