@@ -108,33 +108,7 @@ final class LocalCollection: @unchecked Sendable {
     /// Validates, applies the collection's pooling/truncation, encodes, appends in one write and
     /// fsyncs before returning.
     func put(_ documents: [StoredDocument]) throws(LateInteractionError) {
-        var seen = Set<String>()
-        var prepared: [(StoredDocument, MultiVector)] = []
-        for document in documents {
-            try Self.checkID(document.id, collection: spec.name)
-            guard seen.insert(document.id).inserted else { throw .duplicateID(collection: spec.name, id: document.id) }
-            let context = "collection '\(spec.name)' document '\(document.id)'"
-            if spec.kind == .dense {
-                guard document.pooled != nil else {
-                    throw .invalidArgument("\(context): a dense collection stores one pooled vector per document, and this one has none")
-                }
-                guard document.vectors.count == 0 else {
-                    throw .invalidArgument("\(context): a dense collection stores no token vectors (give the pooled vector only)")
-                }
-            }
-            guard document.vectors.dimension == spec.dimension else {
-                throw .dimensionMismatch(context: context, expected: spec.dimension, actual: document.vectors.dimension)
-            }
-            if let pooled = document.pooled {
-                guard pooled.count == spec.dimension else {
-                    throw .dimensionMismatch(context: context + " pooled vector", expected: spec.dimension, actual: pooled.count)
-                }
-                guard pooled.allSatisfy(\.isFinite) else { throw .nonFiniteValue(context: context + " pooled vector") }
-            }
-            var vectors = document.vectors.count == 0 ? document.vectors : try TokenPooling.pooled(document.vectors, factor: spec.poolFactor)
-            if let limit = spec.maxVectors { vectors = vectors.prefix(limit) }
-            prepared.append((document, vectors))
-        }
+        let prepared = try spec.preparedForUpsert(documents)
         lock.lock()
         defer { lock.unlock() }
         var bytes: [UInt8] = []
@@ -311,11 +285,5 @@ final class LocalCollection: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return deadBytes
-    }
-
-    static func checkID(_ id: String, collection: String) throws(LateInteractionError) {
-        guard !id.isEmpty, id.utf8.count <= 1024 else {
-            throw .invalidArgument("collection '\(collection)': ids must be 1 to 1024 bytes, got \(id.utf8.count)")
-        }
     }
 }

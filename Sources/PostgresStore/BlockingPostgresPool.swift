@@ -78,18 +78,7 @@ final class BlockingPostgresPool: @unchecked Sendable {
     func transaction<Result>(
         _ operation: String, _ body: (Session) throws(LateInteractionError) -> Result
     ) throws(LateInteractionError) -> Result {
-        try withConnection(operation) { (session: Session) throws(LateInteractionError) -> Result in
-            try session.execute("BEGIN")
-            do throws(LateInteractionError) {
-                let result = try body(session)
-                try session.execute("COMMIT")
-                return result
-            } catch {
-                if case .storeUnavailable = error { throw error }
-                _ = try? session.execute("ROLLBACK")
-                throw error
-            }
-        }
+        try inTransaction(operation, begin: "BEGIN", body)
     }
 
     /// Runs `body` in a read-only transaction at REPEATABLE READ: every statement of `body` sees
@@ -98,8 +87,16 @@ final class BlockingPostgresPool: @unchecked Sendable {
     func snapshot<Result>(
         _ operation: String, _ body: (Session) throws(LateInteractionError) -> Result
     ) throws(LateInteractionError) -> Result {
+        try inTransaction(operation, begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)
+    }
+
+    /// `begin`, then `body`, then COMMIT; ROLLBACK when `body` throws (unless the connection is
+    /// gone, when there is nothing to roll back on).
+    private func inTransaction<Result>(
+        _ operation: String, begin: PostgresQuery, _ body: (Session) throws(LateInteractionError) -> Result
+    ) throws(LateInteractionError) -> Result {
         try withConnection(operation) { (session: Session) throws(LateInteractionError) -> Result in
-            try session.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            try session.execute(begin)
             do throws(LateInteractionError) {
                 let result = try body(session)
                 try session.execute("COMMIT")

@@ -103,38 +103,9 @@ extension PostgresVectorStore {
 
     // MARK: Helpers
 
-    /// The checks and the pooling/truncation the local store applies at upsert, in its words.
+    /// The checks and the pooling/truncation every store applies at upsert, in the same words.
     static func prepare(_ documents: [StoredDocument], for spec: CollectionSpec) throws(LateInteractionError) -> [(document: StoredDocument, vectors: MultiVector)] {
-        var seen = Set<String>()
-        var prepared: [(StoredDocument, MultiVector)] = []
-        for document in documents {
-            guard !document.id.isEmpty, document.id.utf8.count <= 1024 else {
-                throw .invalidArgument("collection '\(spec.name)': ids must be 1 to 1024 bytes, got \(document.id.utf8.count)")
-            }
-            guard seen.insert(document.id).inserted else { throw .duplicateID(collection: spec.name, id: document.id) }
-            let context = "collection '\(spec.name)' document '\(document.id)'"
-            if spec.kind == .dense {
-                guard document.pooled != nil else {
-                    throw .invalidArgument("\(context): a dense collection stores one pooled vector per document, and this one has none")
-                }
-                guard document.vectors.count == 0 else {
-                    throw .invalidArgument("\(context): a dense collection stores no token vectors (give the pooled vector only)")
-                }
-            }
-            guard document.vectors.dimension == spec.dimension else {
-                throw .dimensionMismatch(context: context, expected: spec.dimension, actual: document.vectors.dimension)
-            }
-            if let pooled = document.pooled {
-                guard pooled.count == spec.dimension else {
-                    throw .dimensionMismatch(context: context + " pooled vector", expected: spec.dimension, actual: pooled.count)
-                }
-                guard pooled.allSatisfy(\.isFinite) else { throw .nonFiniteValue(context: context + " pooled vector") }
-            }
-            var vectors = document.vectors.count == 0 ? document.vectors : try TokenPooling.pooled(document.vectors, factor: spec.poolFactor)
-            if let limit = spec.maxVectors { vectors = vectors.prefix(limit) }
-            prepared.append((document, vectors))
-        }
-        return prepared
+        try spec.preparedForUpsert(documents)
     }
 
     /// The statement that inserts one document and, in the same statement, its token rows: the
