@@ -91,14 +91,13 @@ struct ConnectionTests {
 
     @Test("no server listening is a connection failure with UNAVAILABLE")
     func connectionRefused() async throws {
-        let server = try await FakeServer.start()
-        let port = server.port
-        try await server.shutdown()
-        let client = EmbeddingClient(host: "127.0.0.1", port: port)
+        let reserved = try #require(ReservedPort())
+        let client = EmbeddingClient(host: "127.0.0.1", port: reserved.port)
         let error = try #require(await clientError { try await client.connect() })
         #expect(error.kind == .connectionFailed)
         #expect(error.code == .unavailable)
         try await client.shutdown()
+        withExtendedLifetime(reserved) {}
     }
 
     @Test("API key, prompt, dimensions and the other options reach the server")
