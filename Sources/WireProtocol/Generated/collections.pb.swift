@@ -130,8 +130,9 @@ public nonisolated enum Multiembed_V1_CollectionKind: SwiftProtobuf.Enum, Swift.
 public nonisolated enum Multiembed_V1_SearchMode: SwiftProtobuf.Enum, Swift.CaseIterable {
   public typealias RawValue = Int
 
-  /// The collection's own: SEARCH_MODE_MAXSIM for a multi-vector collection, SEARCH_MODE_DENSE
-  /// for a dense one.
+  /// The collection's own: for a multi-vector collection SEARCH_MODE_MAXSIM (exact) up to
+  /// 20,000 live documents and SEARCH_MODE_INDEXED above (answered exactly while its index is
+  /// first trained); SEARCH_MODE_DENSE for a dense one.
   case `default` // = 0
 
   /// MaxSim of the query's vectors against each document's vectors (multi-vector collections).
@@ -145,7 +146,7 @@ public nonisolated enum Multiembed_V1_SearchMode: SwiftProtobuf.Enum, Swift.Case
   case hybrid // = 3
 
   /// A centroid index of the collection's token vectors (built on first use, kept up to date as
-  /// documents arrive) gives `candidates` documents, which exact MaxSim re-scores: sub-linear
+  /// documents arrive, saved beside the collection's log) gives `candidates` documents, which exact MaxSim re-scores: sub-linear
   /// search over a large multi-vector collection. The scores are exact MaxSim scores; only which
   /// documents are scored is approximate (see Sources/LateInteraction/README.md for recall).
   case indexed // = 4
