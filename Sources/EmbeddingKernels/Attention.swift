@@ -1,3 +1,5 @@
+import CGemm
+
 /// Scaled dot-product multi-head attention over sequences packed row after row.
 ///
 /// The encoders keep a batch as one `[tokens, hidden]` matrix with no padding: every sequence is
@@ -256,15 +258,9 @@ struct SendableWork: @unchecked Sendable {
                              paddedLength: paddedLength, scores: scores + r * paddedLength)
                 }
             }
-            for r in 0..<tile {
-                let row = first + r
-                let line = scores + r * paddedLength
-                let keys = causal ? row + 1 : length
-                // A row whose keys are all masked weighs nothing: its output is zero, not NaN.
-                if !normalise(line, keys: keys, maskStart: start) { line.update(repeating: 0, count: keys) }
-                // Keys past this row's causal prefix weigh nothing in the tile's shared sum.
-                if keys < tileKeys { (line + keys).update(repeating: 0, count: tileKeys - keys) }
-            }
+            normaliseBlock(
+                scores, scoreStride: paddedLength, first: first, rows: tile, causal: causal, length: length,
+                blockKeys: tileKeys, maskStart: start)
             let out = output + (start + first) * outputStride + columnOffset
             if tile == Self.tileRows {
                 weightedSumTile(weights: scores, weightStride: paddedLength, count: tileKeys, rows: values,
@@ -300,14 +296,30 @@ struct SendableWork: @unchecked Sendable {
         }
     }
 
+    /// Softmax of a block of `rows` score rows (`scoreStride` apart) for the queries from `first`
+    /// on, each over its own keys: all `length` of them, or its causal prefix. A row whose keys are
+    /// all masked weighs nothing (its output is zero, not NaN), and keys past a row's causal prefix
+    /// weigh nothing in the block's shared `blockKeys`-long weighted sum.
+    @inline(__always)
+    func normaliseBlock(
+        _ scores: UnsafeMutablePointer<Float>, scoreStride: Int, first: Int, rows: Int, causal: Bool, length: Int,
+        blockKeys: Int, maskStart: Int
+    ) {
+        for r in 0..<rows {
+            let line = scores + r * scoreStride
+            let keys = causal ? first + r + 1 : length
+            if !normalise(line, keys: keys, maskStart: maskStart) { line.update(repeating: 0, count: keys) }
+            if keys < blockKeys { (line + keys).update(repeating: 0, count: blockKeys - keys) }
+        }
+    }
+
     /// Turns one row of scores into softmax weights in place; false when every key is masked
     /// (the row's output is then zero, never NaN).
     ///
-    /// Works on whole vectors of eight over `keys` rounded up to eight, with the maximum and the
-    /// sum kept in eight lanes: one float accumulator made the sum a serial chain of adds that
-    /// cost as much as the row's products. Masked keys and the round-up get a weight of exactly
-    /// zero, so the lanes hold the same values whatever the padding, and a padded row sums
-    /// exactly as the same row alone.
+    /// Works on whole vectors of eight over `keys` rounded up to eight (`cgemm_softmax_row`, in C:
+    /// Swift's SIMD8 compiled to pairs of 128-bit operations with serial chains). Masked keys and
+    /// the round-up get a weight of exactly zero, so a padded row sums exactly as the same row
+    /// alone.
     @inline(__always)
     func normalise(_ scores: UnsafeMutablePointer<Float>, keys: Int, maskStart: Int) -> Bool {
         if let keyMask {
@@ -315,28 +327,7 @@ struct SendableWork: @unchecked Sendable {
         }
         let rounded = (keys + 7) & ~7
         for j in keys ..< rounded { scores[j] = -.infinity }
-        var lanes = SIMD8<Float>(repeating: -.infinity)
-        var block = 0
-        while block < rounded {
-            let v = UnsafeRawPointer(scores + block).loadUnaligned(as: SIMD8<Float>.self)
-            lanes.replace(with: v, where: v .> lanes)
-            block += 8
-        }
-        let maximum = lanes.max()
-        guard maximum > -.infinity else { return false }
-        for j in 0..<rounded {
-            let score = scores[j]
-            scores[j] = score == -.infinity ? 0 : FastMath.exp(score - maximum)
-        }
-        var sums = SIMD8<Float>()
-        block = 0
-        while block < rounded {
-            sums += UnsafeRawPointer(scores + block).loadUnaligned(as: SIMD8<Float>.self)
-            block += 8
-        }
-        let inverse = 1 / sums.sum()
-        for j in 0..<rounded { scores[j] *= inverse }
-        return true
+        return cgemm_softmax_row(scores, Int32(rounded)) != 0
     }
 
     /// Scores of one query against the first `keys` keys (rounded up to eight).

@@ -13,10 +13,11 @@
 
 #include <stddef.h>
 
-// The bf16 and int8 products, each in its own header: SwiftPM makes this header the module's
+// The bf16 and int8 products and the attention softmax, each in its own header: SwiftPM makes this header the module's
 // umbrella, so the others go in through it.
 #include "CGemmBF16.h"
 #include "CGemmInt8.h"
+#include "CGemmSoftmax.h"
 
 #ifdef __cplusplus
 extern "C" {
