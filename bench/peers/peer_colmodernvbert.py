@@ -4,6 +4,8 @@ on PyTorch (CPU), pages or queries.
 
 usage: peer_colmodernvbert.py MODEL_DIR pages PAGE_IMAGE [N]
        peer_colmodernvbert.py MODEL_DIR queries [N] [BATCH]
+PEER_DTYPE=bfloat16 in the environment loads the model in bf16 (PyTorch's CPU bf16 kernels), to
+compare with `--compute bf16`; the default is float32.
 MODEL_DIR: a colpali-engine folder (make-random-colmodernvbert.py makes a real-sized one).
 pages: N copies of one page image (decoded once; tiling, the model and the projection timed),
 one page per forward pass, after one warm-up page. Compare with
@@ -22,7 +24,8 @@ from colpali_engine.models import ColModernVBert, ColModernVBertProcessor
 
 model_dir, mode = sys.argv[1], sys.argv[2]
 torch.set_num_threads(os.cpu_count())
-model = ColModernVBert.from_pretrained(model_dir, torch_dtype=torch.float32).eval()
+dtype = getattr(torch, os.environ.get("PEER_DTYPE", "float32"))
+model = ColModernVBert.from_pretrained(model_dir, torch_dtype=dtype).eval()
 processor = ColModernVBertProcessor.from_pretrained(model_dir)
 
 
@@ -39,7 +42,7 @@ if mode == "pages":
     for _ in range(n):
         encode(processor.process_images([page]))
     dt = time.perf_counter() - t0
-    print(f"peer=colpali-engine pages={n} tokens={tokens} seconds={dt:.3f} pages_per_s={n/dt:.3f}")
+    print(f"peer=colpali-engine pages={n} tokens={tokens} seconds={dt:.3f} pages_per_s={n/dt:.3f} dtype={dtype}")
 elif mode == "queries":
     n = int(sys.argv[3]) if len(sys.argv) > 3 else 256
     batch = int(sys.argv[4]) if len(sys.argv) > 4 else 32
@@ -50,6 +53,6 @@ elif mode == "queries":
     for start in range(0, n, batch):
         encode(processor.process_queries(texts[start:start + batch]))
     dt = time.perf_counter() - t0
-    print(f"peer=colpali-engine queries={n} batch={batch} seconds={dt:.3f} queries_per_s={n/dt:.1f}")
+    print(f"peer=colpali-engine queries={n} batch={batch} seconds={dt:.3f} queries_per_s={n/dt:.1f} dtype={dtype}")
 else:
     sys.exit(f"unknown mode {mode}: pages or queries")
