@@ -31,7 +31,7 @@ extension CentroidIndex {
         }
         let met = gather(query, probes: min(max(depth.probes, 1), k), allowed: allowed)
         guard met.positions.count > depth.candidates else { return met.positions.sorted() }
-        let refined = Self.best(min(met.positions.count, max(Self.refineFactor * depth.candidates, Self.refineMinimum)), of: met.positions) {
+        let refined = Self.best(min(met.positions.count, depth.resolvedRefine), of: met.positions) {
             met.gains[$0]
         }
         let table = centroidMajorTable(query)

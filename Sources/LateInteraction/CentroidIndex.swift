@@ -23,7 +23,7 @@ import EmbeddingKernels
 public struct CentroidIndex: Sendable {
     /// How an index is trained.
     public struct Options: Sendable {
-        /// Centroids to train; nil picks ``automaticCentroidCount(vectors:)``.
+        /// Centroids to train; nil picks ``automaticCentroidCount(vectors:dimension:)``.
         public var centroids: Int?
         /// Rounds of k-means (assign, then re-centre).
         public var iterations: Int
@@ -50,11 +50,23 @@ public struct CentroidIndex: Sendable {
         /// waits for the build under way), false searches exactly meanwhile and builds it in the
         /// background (the default mode's choice: see ``CollectionQuery/resolvedMode(for:documents:)``).
         public var waitForIndex: Bool
+        /// Documents, best by gathered gain, scored by full centroid interaction before the
+        /// best `candidates` of them are kept (stage 2 of ``candidates(for:depth:admitted:)``);
+        /// nil is ``refineFactor`` x `candidates`, at least ``refineMinimum``. Centroid
+        /// interaction reads only the resident codes, so this depth is cheap next to
+        /// `candidates`, each of which exact MaxSim reads from the collection's pages.
+        public var refine: Int?
 
-        public init(probes: Int = 8, candidates: Int = 256, waitForIndex: Bool = true) {
+        public init(probes: Int = 8, candidates: Int = 256, waitForIndex: Bool = true, refine: Int? = nil) {
             self.probes = probes
             self.candidates = candidates
             self.waitForIndex = waitForIndex
+            self.refine = refine
+        }
+
+        /// Stage 2's depth as used: `refine` or its default, never below `candidates`.
+        var resolvedRefine: Int {
+            max(candidates, refine ?? max(CentroidIndex.refineFactor * candidates, CentroidIndex.refineMinimum))
         }
     }
 
@@ -96,19 +108,31 @@ public struct CentroidIndex: Sendable {
     /// ColBERTv2's rule of thumb, 16 sqrt(N) rounded down to a power of two, at a quarter of it:
     /// our lists are per document, not per vector, so fewer centroids keep them as selective,
     /// and k-means over them costs a quarter. At least 8, at most 65,536.
-    public static func automaticCentroidCount(vectors: Int) -> Int {
-        let target = 4 * Double(max(vectors, 1)).squareRoot()
+    ///
+    /// With `dimension`, also at most what keeps the assignment (every vector scored against
+    /// every centroid: `vectors x dimension x centroids` multiply-adds) within
+    /// ``assignmentBudget``: the rule alone asks 16,384 centroids for a million documents of 32
+    /// vectors, an assignment of 2 x 10^14 multiply-adds at 384-d (an hour on two cores), for
+    /// lists that are finer than the search needs (README.md, "Indexed search").
+    public static func automaticCentroidCount(vectors: Int, dimension: Int = 0) -> Int {
+        var target = 4 * Double(max(vectors, 1)).squareRoot()
+        if dimension > 0 { target = min(target, assignmentBudget / (Double(max(vectors, 1)) * Double(dimension))) }
         var count = 8
         while count * 2 <= Int(target), count < KMeans.maximumCentroids { count *= 2 }
         return count
     }
+
+    /// Most multiply-adds the automatic centroid count lets the assignment take: 2^44 (1.8 x
+    /// 10^13), a few minutes on two cores. A million documents of 32 vectors get 1,024
+    /// centroids at 384-d and 4,096 at 128-d.
+    public static let assignmentBudget: Double = 17_592_186_044_416
 
     /// Trains centroids on a sample of `documents` and indexes them all. `progress` is told how
     /// many documents are assigned so far (from any thread).
     public init(training documents: EncodedDocuments, options: Options = Options(), progress: (@Sendable (Int) -> Void)? = nil) {
         dimension = documents.dimension
         let total = documents.slots.reduce(0) { $0 + $1.count }
-        let wanted = min(options.centroids ?? Self.automaticCentroidCount(vectors: total), KMeans.maximumCentroids)
+        let wanted = min(options.centroids ?? Self.automaticCentroidCount(vectors: total, dimension: dimension), KMeans.maximumCentroids)
         var times = BuildTimes()
         var clock = ContinuousClock.now
         let sample = Self.sample(documents, total: total, limit: max(options.sampleLimit, 32 * wanted))

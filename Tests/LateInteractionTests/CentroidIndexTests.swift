@@ -135,10 +135,46 @@ struct CentroidIndexTests {
         for length in [1, 7, 16, 17, 33, 100, 4096] {
             var values = (0 ..< length).map { _ in Float.random(in: -1 ... 1, using: &generator) }
             let expected = values.indices.max { values[$0] < values[$1] || (values[$0] == values[$1] && $0 > $1) }!
-            #expect(values.withUnsafeBufferPointer { KMeans.argmax($0.baseAddress!, count: length) } == expected, "length \(length)")
+            #expect(values.withUnsafeBufferPointer { KMeans.argmax($0.baseAddress!, count: length).index } == expected, "length \(length)")
             values[length - 1] = values[expected]
-            #expect(values.withUnsafeBufferPointer { KMeans.argmax($0.baseAddress!, count: length) } == expected, "tie, length \(length)")
+            #expect(values.withUnsafeBufferPointer { KMeans.argmax($0.baseAddress!, count: length).index } == expected, "tie, length \(length)")
         }
+    }
+
+    @Test("the tiled assignment gives every vector its first best centroid, across row and centroid tiles")
+    func tiledNearestIsTheFirstBest() {
+        // Small integer coordinates: every inner product is exact whatever the summation order,
+        // so the reference's scores equal sgemm's and ties are real ties.
+        var generator = SeededGenerator(state: 11)
+        let dimension = 8, rows = KMeans.tileRows + 77, count = KMeans.tileCentroids * 2 + 13
+        let vectors = (0 ..< rows * dimension).map { _ in Float(Int.random(in: -2 ... 2, using: &generator)) }
+        var centroids = (0 ..< count * dimension).map { _ in Float(Int.random(in: -2 ... 2, using: &generator)) }
+        // A centroid of the last tile repeats one of the first: ties across tiles keep the lower.
+        for i in 0 ..< dimension { centroids[(count - 1) * dimension + i] = centroids[5 * dimension + i] }
+        let found = KMeans.nearest(vectors, rows: rows, centroids: centroids, dimension: dimension)
+        var expected: [UInt16] = []
+        for row in 0 ..< rows {
+            var best = -Float.infinity, bestAt = 0
+            for c in 0 ..< count {
+                var dot: Float = 0
+                for i in 0 ..< dimension { dot += vectors[row * dimension + i] * centroids[c * dimension + i] }
+                if dot > best {
+                    best = dot
+                    bestAt = c
+                }
+            }
+            expected.append(UInt16(bestAt))
+        }
+        #expect(found == expected)
+        #expect(!found.contains(UInt16(count - 1)), "the repeated centroid never wins over its first copy")
+    }
+
+    @Test("stage 2's depth: refine when given, else 8 x candidates (at least 1,024), never below candidates")
+    func refineDepth() {
+        #expect(CentroidIndex.Depth(probes: 8, candidates: 256).resolvedRefine == 2048)
+        #expect(CentroidIndex.Depth(probes: 8, candidates: 16).resolvedRefine == 1024)
+        #expect(CentroidIndex.Depth(probes: 8, candidates: 256, refine: 16_384).resolvedRefine == 16_384)
+        #expect(CentroidIndex.Depth(probes: 8, candidates: 256, refine: 10).resolvedRefine == 256)
     }
 
     @Test("the automatic centroid count is a power of two near 4 sqrt(N), within [8, 65536]")
@@ -146,5 +182,14 @@ struct CentroidIndexTests {
         #expect(CentroidIndex.automaticCentroidCount(vectors: 0) == 8)
         #expect(CentroidIndex.automaticCentroidCount(vectors: 1_000_000) == 2048)
         #expect(CentroidIndex.automaticCentroidCount(vectors: 1 << 40) == 65_536)
+    }
+
+    @Test("the automatic centroid count keeps the assignment within its budget: 1,024 at 1 M x 32 x 384, 4,096 at 128-d")
+    func automaticCountIsCappedByBuildCost() {
+        #expect(CentroidIndex.automaticCentroidCount(vectors: 32_000_000, dimension: 384) == 1024)
+        #expect(CentroidIndex.automaticCentroidCount(vectors: 32_000_000, dimension: 128) == 4096)
+        // Small collections are under the budget: the rule alone decides.
+        #expect(CentroidIndex.automaticCentroidCount(vectors: 1_000_000, dimension: 384) == 2048)
+        #expect(CentroidIndex.automaticCentroidCount(vectors: 1 << 40, dimension: 1) == 16)
     }
 }
