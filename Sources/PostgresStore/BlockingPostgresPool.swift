@@ -109,6 +109,34 @@ final class BlockingPostgresPool: @unchecked Sendable {
         }
     }
 
+    /// Runs `body` with `count` more connections beside the caller's own, for statements that
+    /// may run at the same time as it (each in a transaction of its own: they do not share the
+    /// caller's snapshot). The connections go back to the pool afterwards, or are closed when the
+    /// error says a connection was lost.
+    func withExtraConnections<Result>(
+        _ count: Int, _ operation: String, _ body: ([Session]) throws(LateInteractionError) -> Result
+    ) throws(LateInteractionError) -> Result {
+        var connections: [PostgresConnection] = []
+        do throws(LateInteractionError) {
+            for _ in 0 ..< max(0, count) { connections.append(try checkOut(operation)) }
+        } catch {
+            connections.forEach(checkIn)
+            throw error
+        }
+        do throws(LateInteractionError) {
+            let result = try body(connections.map { Session(connection: $0, pool: self, operation: operation) })
+            connections.forEach(checkIn)
+            return result
+        } catch {
+            if case .storeUnavailable = error {
+                for connection in connections { _ = try? connection.close().wait() }
+            } else {
+                connections.forEach(checkIn)
+            }
+            throw error
+        }
+    }
+
     private func checkOut(_ operation: String) throws(LateInteractionError) -> PostgresConnection {
         lock.lock()
         if closed {
@@ -138,6 +166,18 @@ final class BlockingPostgresPool: @unchecked Sendable {
             return true
         }
         if !keep { _ = try? connection.close().wait() }
+    }
+
+    /// Waits for every future (statements sent with ``Session/send(_:)``, on one connection or
+    /// several), then returns their results in order or throws the first failure.
+    func results<Value>(of futures: [EventLoopFuture<Value>], operation: String) throws(LateInteractionError) -> [Value] {
+        var values: [Value] = []
+        var failure: (any Error)?
+        for future in futures {
+            do { values.append(try future.wait()) } catch { if failure == nil { failure = error } }
+        }
+        if let failure { throw Self.translate(failure, store: url.redacted, operation: operation) }
+        return values
     }
 
     /// A postgres-nio or NIO error as the store's error: a lost or refused connection is
@@ -206,6 +246,21 @@ final class BlockingPostgresPool: @unchecked Sendable {
                 do { _ = try future.wait() } catch { if failure == nil { failure = error } }
             }
             if let failure { throw BlockingPostgresPool.translate(failure, store: pool.url.redacted, operation: operation) }
+        }
+
+        /// Sends `queries` without waiting (the connection keeps their order): their answers'
+        /// futures, for ``BlockingPostgresPool/results(of:operation:)`` to wait on, possibly
+        /// together with other sessions' (statements on several connections run at once).
+        func send(_ queries: [PostgresQuery]) -> [EventLoopFuture<PostgresQueryResult>] {
+            queries.map { connection.query($0, logger: pool.logger) }
+        }
+
+        /// Sends `query`, handing each row to `body` as it arrives (as ``stream(_:_:)``), without
+        /// waiting: its future, to wait on with others.
+        func sendStreaming(
+            _ query: PostgresQuery, _ body: @escaping @Sendable (PostgresRow) throws -> Void
+        ) -> EventLoopFuture<PostgresQueryMetadata> {
+            connection.query(query, logger: pool.logger, body)
         }
 
         /// Runs `query`, handing each row to `body` as it arrives (on this pool's event loop, so

@@ -11,12 +11,30 @@ extension PostgresVectorStore {
             let prepared = try Self.prepare(documents, for: tables.spec)
             if prepared.isEmpty { return }
             try session.execute("DELETE FROM \(unescaped: tables.documents) WHERE id = ANY(\(prepared.map(\.document.id)))")
-            // One statement per document inserts it and its token rows; they are sent one after
-            // another without waiting (pipelined on the connection), then awaited together.
+            // Documents without an attachment go many to a statement (``batchInsertion``), one
+            // with an attachment in a statement of its own; the statements keep the documents'
+            // order (their keys follow it), are sent one after another without waiting (pipelined
+            // on the connection), then awaited together.
             var statements: [PostgresQuery] = []
-            for (document, vectors) in prepared {
-                statements.append(try Self.insertion(document, vectors: vectors, into: tables))
+            var run: [(document: StoredDocument, vectors: MultiVector)] = []
+            var runValues = 0
+            func flush() throws(LateInteractionError) {
+                if !run.isEmpty { statements.append(try Self.batchInsertion(run, into: tables)) }
+                run.removeAll(keepingCapacity: true)
+                runValues = 0
             }
+            for entry in prepared {
+                if entry.document.attachment != nil {
+                    try flush()
+                    statements.append(try Self.insertion(entry.document, vectors: entry.vectors, into: tables))
+                    continue
+                }
+                let values = entry.vectors.values.count + (entry.document.pooled?.count ?? 0)
+                if !run.isEmpty, runValues + values > Self.valuesPerStatement { try flush() }
+                run.append(entry)
+                runValues += values
+            }
+            try flush()
             try session.pipeline(statements)
         }
     }
@@ -131,6 +149,54 @@ extension PostgresVectorStore {
             """
     }
 
+    /// How many float values (token and pooled vectors) one statement of ``batchInsertion`` sends
+    /// at most, 16 MB: large enough that a statement's own cost (parse, plan, one round trip's
+    /// wait) vanishes beside its rows, small enough to stay far from PostgreSQL's 1 GB limit on
+    /// a value.
+    static let valuesPerStatement = 4 << 20
+
+    /// The statement that inserts several documents (none with an attachment) and all their
+    /// token rows: ids, metadata and counts travel as arrays, every token vector in one float4[]
+    /// and every pooled vector in another (binary, no text formatting), cut into rows by SQL
+    /// array slices. The documents' keys follow their order in `documents`.
+    static func batchInsertion(
+        _ documents: [(document: StoredDocument, vectors: MultiVector)], into tables: CollectionTables
+    ) throws(LateInteractionError) -> PostgresQuery {
+        var ids: [String] = [], metadata: [String] = [], counts: [Int32] = [], firsts: [Int32] = [], pooledIndices: [Int32] = []
+        var values: [Float] = [], pooled: [Float] = []
+        var vectorsSoFar: Int32 = 0
+        for (document, vectors) in documents {
+            ids.append(document.id)
+            metadata.append(try encodeMetadata(document.metadata, "collection '\(tables.spec.name)' document '\(document.id)'"))
+            counts.append(Int32(vectors.count))
+            firsts.append(vectorsSoFar)
+            vectorsSoFar += Int32(vectors.count)
+            values += vectors.values
+            if let vector = document.pooled {
+                pooledIndices.append(Int32(pooled.count / tables.spec.dimension))
+                pooled += vector
+            } else {
+                pooledIndices.append(-1)
+            }
+        }
+        let d = Int32(tables.spec.dimension)
+        return """
+            WITH input AS (
+                SELECT * FROM unnest(\(ids)::text[], \(metadata)::text[], \(counts)::int4[], \(firsts)::int4[], \(pooledIndices)::int4[])
+                    WITH ORDINALITY AS u(id, metadata, vector_count, first_vector, pooled_index, n)),
+            inserted AS (
+                INSERT INTO \(unescaped: tables.documents) (id, metadata, pooled, vector_count)
+                SELECT id, metadata::jsonb,
+                    CASE WHEN pooled_index >= 0 THEN (\(pooled)::real[])[pooled_index * \(d) + 1 : (pooled_index + 1) * \(d)]::vector END,
+                    vector_count
+                FROM input ORDER BY n
+                RETURNING doc_key, id)
+            INSERT INTO \(unescaped: tables.tokens) (doc_key, position, embedding)
+            SELECT inserted.doc_key, g, (\(values)::real[])[(input.first_vector + g) * \(d) + 1 : (input.first_vector + g + 1) * \(d)]::\(unescaped: tables.tokenType)
+            FROM inserted JOIN input ON input.id = inserted.id CROSS JOIN LATERAL generate_series(0, input.vector_count - 1) AS g
+            """
+    }
+
     /// The token vectors of documents (by key, with their vector counts), each as `count × d`
     /// values in position order; documents without vectors are absent.
     static func tokenVectors(
@@ -183,17 +249,20 @@ extension PostgresVectorStore {
 }
 
 /// Token rows as they stream in (on the pool's event loop), placed by position into each
-/// document's values; the caller reads them after the query's future completed.
+/// document's values; the caller reads them after the query's future completed. With `counts`
+/// known up front, rows of other documents are skipped; without (the rows were asked for beside
+/// the documents' own, in the same round trip), every row is kept and the counts are checked at
+/// ``finish(collection:expecting:)``.
 final class TokenCollector: @unchecked Sendable {
     private let lock = NSLock()
     private let dimension: Int
     private let half: Bool
-    private let counts: [Int64: Int]
+    private let counts: [Int64: Int]?
     private var values: [Int64: [Float]] = [:]
     private var problem: String?
     private var scratch: [Float] = []
 
-    init(counts: [Int64: Int], dimension: Int, half: Bool) {
+    init(counts: [Int64: Int]?, dimension: Int, half: Bool) {
         self.counts = counts
         self.dimension = dimension
         self.half = half
@@ -206,28 +275,45 @@ final class TokenCollector: @unchecked Sendable {
         let position = Int(try positionCell.decode(Int32.self))
         lock.lock()
         defer { lock.unlock() }
+        guard position >= 0, let bytes = vectorCell.bytes else { return }
         // Rows of documents not asked for (none in one snapshot) are skipped.
-        guard let count = counts[key], position < count, let bytes = vectorCell.bytes else { return }
+        if let counts {
+            guard let count = counts[key], position < count else { return }
+            if values[key] == nil { values[key] = [Float](repeating: .nan, count: count * dimension) }
+        } else {
+            let needed = (position + 1) * dimension
+            if values[key, default: []].count < needed {
+                values[key, default: []].append(contentsOf: repeatElement(.nan, count: needed - values[key, default: []].count))
+            }
+        }
         scratch.removeAll(keepingCapacity: true)
         guard PGVectorFormat.appendValues(of: bytes, dimension: dimension, half: half, to: &scratch) else {
             problem = "a token vector of document key \(key) is not one of \(dimension) values"
             return
         }
-        if values[key] == nil { values[key] = [Float](repeating: .nan, count: count * dimension) }
         values[key]!.withUnsafeMutableBufferPointer { target in
             for i in 0 ..< dimension { target[position * dimension + i] = scratch[i] }
         }
     }
 
+    /// Each document's values, checked against the counts given at init.
     func finish(collection: String) throws(LateInteractionError) -> [Int64: [Float]] {
+        try finish(collection: collection, expecting: counts ?? [:])
+    }
+
+    /// Each document's values, checked: every document of `expecting` has exactly its count of
+    /// vectors (rows of other documents are dropped).
+    func finish(collection: String, expecting: [Int64: Int]) throws(LateInteractionError) -> [Int64: [Float]] {
         lock.lock()
         defer { lock.unlock() }
         if let problem { throw .corrupt(path: "collection '\(collection)'", reason: problem) }
-        for (key, count) in counts where count > 0 {
-            guard let found = values[key], !found.contains(where: \.isNaN) else {
+        var checked: [Int64: [Float]] = [:]
+        for (key, count) in expecting where count > 0 {
+            guard let found = values[key], found.count == count * dimension, !found.contains(where: \.isNaN) else {
                 throw .corrupt(path: "collection '\(collection)'", reason: "document key \(key) lacks some of its \(count) token vectors")
             }
+            checked[key] = found
         }
-        return values
+        return checked
     }
 }

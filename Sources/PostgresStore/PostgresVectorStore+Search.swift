@@ -1,5 +1,6 @@
 import Foundation
 import LateInteraction
+import NIOCore
 import PostgresNIO
 
 extension PostgresVectorStore {
@@ -39,28 +40,41 @@ extension PostgresVectorStore {
             (session: BlockingPostgresPool.Session) throws(LateInteractionError) -> [SearchHit] in
             let tables = try Self.collection(collection, in: session)
             try Self.checkTokenQuery(query, tables)
-            let admittedCount: Int
             var admitted: [AdmittedDocument]?
+            let enough: Bool
             if filter.admitsEverything {
-                let rows = try session.rows("SELECT count(*) FROM \(unescaped: tables.documents)")
-                admittedCount = Int(try rows.first.map { (row: PostgresRow) throws(LateInteractionError) -> Int64 in
+                // Only whether there are more documents than candidates matters: counted up to
+                // one more than that (a full count of a large table is a scan of it).
+                let rows = try session.rows(PostgresQuery(
+                    unsafeSQL: "SELECT count(*) FROM (SELECT 1 FROM \(tables.documents) LIMIT \(depth.candidates + 1)) AS few"))
+                let count = try rows.first.map { (row: PostgresRow) throws(LateInteractionError) -> Int64 in
                     try Self.decode(row, column: 0, as: Int64.self, collection)
-                } ?? 0)
+                } ?? 0
+                if count == 0 { return [] }
+                enough = count <= depth.candidates
             } else {
                 admitted = try Self.admittedDocuments(filter, in: tables, session: session)
-                admittedCount = admitted!.count
+                if admitted!.isEmpty { return [] }
+                enough = admitted!.count <= depth.candidates
             }
-            if admittedCount == 0 { return [] }
-            if admittedCount <= depth.candidates {
+            if enough {
                 // No more documents than candidates: scoring them all is exact and needs no index.
                 let all: [AdmittedDocument]
                 if let admitted { all = admitted } else { all = try Self.admittedDocuments(filter, in: tables, session: session) }
                 return try rescore(query, all, topK: topK, in: tables, session: session, everyDocument: filter.admitsEverything)
             }
-            let candidates = try Self.indexCandidates(
-                query, tokensPerVector: depth.probes * options.tokensPerProbe, keep: max(depth.candidates, topK),
-                admitted: admitted.map { $0.map(\.key) }, in: tables, session: session)
+            let connections = min(options.searchConnections, query.count)
+            let candidates = try pool.withExtraConnections(connections - 1, "search collection '\(collection)' by its HNSW index") {
+                (others: [BlockingPostgresPool.Session]) throws(LateInteractionError) -> [Int64] in
+                try Self.indexCandidates(
+                    query, tokensPerVector: depth.probes * options.tokensPerProbe, keep: max(depth.candidates, topK),
+                    admitted: admitted.map { $0.map(\.key) }, in: tables, sessions: [session] + others)
+            }
             if candidates.isEmpty { return [] }
+            if options.rescoring == .multiEmbed {
+                let (documents, vectors) = try Self.documentsWithVectors(candidates, in: tables, session: session)
+                return try Self.rescoreInMultiEmbed(query, documents, vectors: vectors, topK: topK, spec: tables.spec)
+            }
             let documents = try Self.documents(candidates, in: tables, session: session)
             return try rescore(query, documents, topK: topK, in: tables, session: session, everyDocument: false)
         }
@@ -128,12 +142,20 @@ extension PostgresVectorStore {
             let vectors = everyDocument
                 ? try Self.allTokenVectors(counts: counts, in: tables, session: session)
                 : try Self.tokenVectors(of: counts, in: tables, session: session)
-            let corpus = try Self.corpus(documents.map { vectors[$0.key] ?? [] }, spec: tables.spec)
-            return try MaxSim.search(query, corpus.view, k: topK).map { hit in
-                SearchHit(id: documents[hit.index].id, score: hit.score, metadata: documents[hit.index].metadata)
-            }
+            return try Self.rescoreInMultiEmbed(query, documents, vectors: vectors, topK: topK, spec: tables.spec)
         case .sql:
             return try Self.rescoreInSQL(query, documents, topK: topK, in: tables, session: session)
+        }
+    }
+
+    /// Exact MaxSim of `documents` (their `vectors` by key) by MultiEmbed's kernels, at the
+    /// collection's precision.
+    static func rescoreInMultiEmbed(
+        _ query: MultiVector, _ documents: [AdmittedDocument], vectors: [Int64: [Float]], topK: Int, spec: CollectionSpec
+    ) throws(LateInteractionError) -> [SearchHit] {
+        let corpus = try Self.corpus(documents.map { vectors[$0.key] ?? [] }, spec: spec)
+        return try MaxSim.search(query, corpus.view, k: topK).map { hit in
+            SearchHit(id: documents[hit.index].id, score: hit.score, metadata: documents[hit.index].metadata)
         }
     }
 
@@ -175,39 +197,72 @@ extension PostgresVectorStore {
 
     /// The first stage of indexed search: the keys of the `keep` best documents by the summed
     /// best similarity of each query vector's nearest token vectors in the HNSW index.
+    ///
+    /// One graph search per query vector (a `LATERAL` join over the query vectors, so one
+    /// statement does them all); the query vectors are cut into as many runs as `sessions`, each
+    /// run sent on its own connection and all awaited together, so PostgreSQL runs them on as
+    /// many cores at once. The first session is the caller's (in its snapshot); the others run
+    /// their statement in a transaction of their own, which for a first stage (candidates only,
+    /// re-scored in the caller's snapshot, where a document gone since is simply not found) is
+    /// as good. `hnsw.ef_search` is the number of nearest vectors asked (40 to 1,000), set for
+    /// that transaction only.
     static func indexCandidates(
         _ query: MultiVector, tokensPerVector: Int, keep: Int, admitted: [Int64]?, in tables: CollectionTables,
-        session: BlockingPostgresPool.Session
+        sessions: [BlockingPostgresPool.Session]
     ) throws(LateInteractionError) -> [Int64] {
         let limit = max(1, tokensPerVector)
-        // ef_search: the graph search's candidate list, at least the rows asked (1,000 at most).
-        try session.execute("SELECT set_config('hnsw.ef_search', \(String(min(1000, max(40, limit)))), true)")
-        try session.execute("SELECT set_config('hnsw.iterative_scan', \(admitted == nil ? "off" : "relaxed_order"), true)")
+        let settings: PostgresQuery = """
+            SELECT set_config('hnsw.ef_search', \(String(min(1000, max(40, limit)))), true),
+                   set_config('hnsw.iterative_scan', \(admitted == nil ? "off" : "relaxed_order"), true)
+            """
         let restriction = admitted == nil ? "" : "WHERE t.doc_key = ANY($2)"
-        var binds = PostgresBindings()
-        binds.append(query.values)
-        if let admitted { binds.append(admitted) }
         let queryType = tables.isHalf ? "halfvec" : "vector"
-        let rows = try session.rows(PostgresQuery(
-            unsafeSQL: """
-                WITH q AS (
-                    SELECT i, ($1::real[])[i * \(query.dimension) + 1 : (i + 1) * \(query.dimension)]::\(queryType) AS v
-                    FROM generate_series(0, \(query.count - 1)) AS i)
-                SELECT q.i, near.doc_key, near.similarity::real FROM q CROSS JOIN LATERAL (
-                    SELECT t.doc_key, -(t.embedding <#> q.v) AS similarity FROM \(tables.tokens) t \(restriction)
-                    ORDER BY t.embedding <#> q.v LIMIT \(limit)) AS near
-                """, binds: binds))
+        func search(_ run: Range<Int>) -> PostgresQuery {
+            var binds = PostgresBindings()
+            binds.append(query.values)
+            if let admitted { binds.append(admitted) }
+            return PostgresQuery(
+                unsafeSQL: """
+                    WITH q AS (
+                        SELECT i, ($1::real[])[i * \(query.dimension) + 1 : (i + 1) * \(query.dimension)]::\(queryType) AS v
+                        FROM generate_series(\(run.lowerBound), \(run.upperBound - 1)) AS i)
+                    SELECT q.i, near.doc_key, near.similarity::real FROM q CROSS JOIN LATERAL (
+                        SELECT t.doc_key, -(t.embedding <#> q.v) AS similarity FROM \(tables.tokens) t \(restriction)
+                        ORDER BY t.embedding <#> q.v LIMIT \(limit)) AS near
+                    """, binds: binds)
+        }
+        let runs = sessions.count
+        var searches: [EventLoopFuture<PostgresQueryResult>] = []
+        var others: [EventLoopFuture<PostgresQueryResult>] = []
+        for (n, session) in sessions.enumerated() {
+            let run = query.count * n / runs ..< query.count * (n + 1) / runs
+            if run.isEmpty { continue }
+            if n == 0 {
+                let sent = session.send([settings, search(run)])
+                others.append(sent[0])
+                searches.append(sent[1])
+            } else {
+                let sent = session.send(["BEGIN READ ONLY", settings, search(run), "COMMIT"])
+                others += [sent[0], sent[1], sent[3]]
+                searches.append(sent[2])
+            }
+        }
+        let pool = sessions[0].pool, operation = sessions[0].operation
+        let results = try pool.results(of: searches, operation: operation)
+        _ = try pool.results(of: others, operation: operation)
         var best: [Int64: [Float]] = [:]
         var lowest = [Float](repeating: .infinity, count: query.count)
-        for row in rows {
-            let cells = row.makeRandomAccess()
-            guard let i = try? Int(cells[0].decode(Int32.self)), let key = try? cells[1].decode(Int64.self),
-                let similarity = try? cells[2].decode(Float.self), i >= 0, i < query.count
-            else { throw .corrupt(path: "collection '\(tables.spec.name)'", reason: "a row of the index search does not decode") }
-            lowest[i] = min(lowest[i], similarity)
-            var scores = best[key] ?? [Float](repeating: -.infinity, count: query.count)
-            scores[i] = max(scores[i], similarity)
-            best[key] = scores
+        for result in results {
+            for row in result.rows {
+                let cells = row.makeRandomAccess()
+                guard let i = try? Int(cells[0].decode(Int32.self)), let key = try? cells[1].decode(Int64.self),
+                    let similarity = try? cells[2].decode(Float.self), i >= 0, i < query.count
+                else { throw .corrupt(path: "collection '\(tables.spec.name)'", reason: "a row of the index search does not decode") }
+                lowest[i] = min(lowest[i], similarity)
+                var scores = best[key] ?? [Float](repeating: -.infinity, count: query.count)
+                scores[i] = max(scores[i], similarity)
+                best[key] = scores
+            }
         }
         let bounds: [Float] = lowest.map { $0.isFinite ? $0 : 0 }
         var ranked: [(key: Int64, score: Float)] = []
@@ -240,11 +295,36 @@ extension PostgresVectorStore {
         return keys.compactMap { byKey[$0] }
     }
 
+    /// The documents of `keys` (in that order) and their token vectors: the two statements are
+    /// sent together, one round trip.
+    static func documentsWithVectors(
+        _ keys: [Int64], in tables: CollectionTables, session: BlockingPostgresPool.Session
+    ) throws(LateInteractionError) -> ([AdmittedDocument], [Int64: [Float]]) {
+        let collector = TokenCollector(counts: nil, dimension: tables.spec.dimension, half: tables.isHalf)
+        let rows = session.send([
+            "SELECT doc_key, id, metadata::text, vector_count FROM \(unescaped: tables.documents) WHERE doc_key = ANY(\(keys))"
+        ])
+        let tokens = session.sendStreaming(
+            "SELECT doc_key, position, embedding FROM \(unescaped: tables.tokens) WHERE doc_key = ANY(\(keys))") { row in try collector.add(row) }
+        let found = try session.pool.results(of: rows, operation: session.operation)
+        _ = try session.pool.results(of: [tokens], operation: session.operation)
+        let documents = try documentRows(found[0].rows, tables)
+        let byKey = Dictionary(documents.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+        let ordered = keys.compactMap { byKey[$0] }
+        let vectors = try collector.finish(
+            collection: tables.spec.name, expecting: Dictionary(ordered.map { ($0.key, $0.vectorCount) }, uniquingKeysWith: { first, _ in first }))
+        return (ordered, vectors)
+    }
+
     private static func documentRows(
         _ query: PostgresQuery, _ tables: CollectionTables, _ session: BlockingPostgresPool.Session
     ) throws(LateInteractionError) -> [AdmittedDocument] {
+        try documentRows(try session.rows(query), tables)
+    }
+
+    private static func documentRows(_ rows: [PostgresRow], _ tables: CollectionTables) throws(LateInteractionError) -> [AdmittedDocument] {
         let name = tables.spec.name
-        return try session.rows(query).map { (row: PostgresRow) throws(LateInteractionError) -> AdmittedDocument in
+        return try rows.map { (row: PostgresRow) throws(LateInteractionError) -> AdmittedDocument in
             let id = try decode(row, column: 1, as: String.self, name)
             return AdmittedDocument(
                 key: try decode(row, column: 0, as: Int64.self, name), id: id,

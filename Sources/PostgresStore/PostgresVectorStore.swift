@@ -40,9 +40,15 @@ public final class PostgresVectorStore: VectorStore, @unchecked Sendable {
         /// vector from the HNSW index (with `hnsw.ef_search` at least that, at most 1,000): a
         /// probe is the graph's counterpart of a probed centroid of the local index.
         public var tokensPerProbe: Int
-        public init(rescoring: Rescoring = .multiEmbed, tokensPerProbe: Int = 8) {
+        /// Connections indexed search spreads its HNSW graph searches over (one graph search per
+        /// query vector, the query vectors cut into this many runs, each run one statement on a
+        /// connection of its own, all at once): PostgreSQL runs one statement on one core, so
+        /// a query's graph searches use as many cores as this.
+        public var searchConnections: Int
+        public init(rescoring: Rescoring = .multiEmbed, tokensPerProbe: Int = 8, searchConnections: Int = 1) {
             self.rescoring = rescoring
             self.tokensPerProbe = tokensPerProbe
+            self.searchConnections = max(1, searchConnections)
         }
     }
 
@@ -57,8 +63,11 @@ public final class PostgresVectorStore: VectorStore, @unchecked Sendable {
         let parsed = try PostgresURL(url)
         pool = try BlockingPostgresPool(url: parsed)
         self.options = options
-        try pool.withConnection("prepare the store (CREATE EXTENSION vector, the collections table)") {
+        try pool.transaction("prepare the store (CREATE EXTENSION vector, the collections table)") {
             (session: BlockingPostgresPool.Session) throws(LateInteractionError) in
+            // `IF NOT EXISTS` is no guard against two stores starting at once on a new database
+            // (both see no table, the second fails on a duplicate type): one at a time.
+            try session.execute("SELECT pg_advisory_xact_lock(hashtext('multiembed_collections'))")
             try session.execute("CREATE EXTENSION IF NOT EXISTS vector")
             try session.execute("""
                 CREATE TABLE IF NOT EXISTS multiembed_collections (

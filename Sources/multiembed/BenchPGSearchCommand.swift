@@ -7,7 +7,8 @@ import PostgresStore
 /// (``TopicalCorpus``: every vector a noisy copy of one of 256 topic directions, each document
 /// drawing on 4 topics, each query on 3), beside the local store's at the same size: load time,
 /// index build time, and per depth and re-scoring place the recall@10 against exact MaxSim and the
-/// p50/p99 latency of a query. Not a timed test: a benchmark to run by hand (README.md of
+/// p50/p99 latency of a query (at each number of connections the graph searches are spread over), the
+/// collection's sizes in PostgreSQL and the load average at each step. Not a timed test: a benchmark to run by hand (README.md of
 /// Sources/PostgresStore).
 struct BenchPGSearch: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -44,9 +45,24 @@ struct BenchPGSearch: ParsableCommand {
     @Option(name: .long, help: "Documents per upsert while loading.")
     var batch = 500
 
+    @Option(name: .long, parsing: .upToNextOption, help: "Connections the HNSW graph searches of one query are spread over, each measured.")
+    var connections: [Int] = [1, 2]
+
+    @Flag(name: .long, help: "Also measure re-scoring in SQL (slow: seconds a query at 100,000 documents).")
+    var sqlRescoring = false
+
+    @Option(name: .long, help: "Exact searches through PostgreSQL timed (each reads every token row).")
+    var exactQueries = 3
+
+    @Option(name: .long, help: "maintenance_work_mem for the HNSW build (the graph should fit: about 1 KB a 128-dimension vector).")
+    var maintenanceMemory = "1GB"
+
+    @Option(name: .long, help: "Parallel maintenance workers beside the leader for the HNSW build (PostgreSQL's default when absent).")
+    var buildWorkers: Int?
+
     func run() throws {
-        guard docs > 0, vectors > 0, queryVectors > 0, dim > 0, queries > 0, batch > 0 else {
-            throw ValidationError("--docs, --vectors, --query-vectors, --dim, --queries and --batch must be positive")
+        guard docs > 0, vectors > 0, queryVectors > 0, dim > 0, queries > 0, batch > 0, connections.allSatisfy({ $0 > 0 }), exactQueries >= 0 else {
+            throw ValidationError("--docs, --vectors, --query-vectors, --dim, --queries, --batch and --connections must be positive")
         }
         guard let storage = StoragePrecision(rawValue: precision) else { throw ValidationError("unknown --precision \(precision)") }
         let parsed = try depths.map { text -> CentroidIndex.Depth in
@@ -60,9 +76,15 @@ struct BenchPGSearch: ParsableCommand {
             let totalVectors = corpus.documents.reduce(0) { $0 + $1.count }
             print("cpu=\(cpuDescription()) docs=\(docs) vectors=\(totalVectors) dim=\(dim) precision=\(storage.rawValue) queries=\(queries)x\(queryVectors)")
 
-            let stores = try PostgresVectorStore.Rescoring.allCases.map { try PostgresVectorStore(url: store, options: .init(rescoring: $0)) }
+            var stores = try connections.map { try PostgresVectorStore(url: store, options: .init(rescoring: .multiEmbed, searchConnections: $0)) }
+            if sqlRescoring { stores.append(try PostgresVectorStore(url: store, options: .init(rescoring: .sql))) }
             let name = "bench-pg-\(docs)-\(vectors)-\(dim)-\(storage.rawValue)"
             try load(corpus, ids: ids, into: stores[0], name: name, precision: storage)
+            let sizes = try stores[0].storageSizes(of: name)
+            func mib(_ bytes: Int) -> String { String(format: "%.0f", Double(bytes) / 1_048_576) }
+            print(
+                "postgres sizes: tokens_mib=\(mib(sizes.tokens)) hnsw_index_mib=\(mib(sizes.index)) tokens_pkey_mib=\(mib(sizes.tokensKey)) "
+                    + "documents_mib=\(mib(sizes.documents)) shared_buffers=\(try stores[0].setting("shared_buffers")) load=\(loadAverage())")
 
             // Exact truth in memory, by the kernels: what every depth is held to.
             let encoded = try EncodedCorpus(corpus.documents, dimension: dim, precision: storage)
@@ -77,7 +99,10 @@ struct BenchPGSearch: ParsableCommand {
             report("local exact (in memory)", exactTimes, recall: 1)
             let centroidStart = ContinuousClock.now
             let centroids = CentroidIndex(training: encoded.view, options: .init())
-            print(String(format: "local centroid index: build_s=%.1f centroids=%d", secondsSince(centroidStart), centroids.centroidCount))
+            print(String(
+                format: "local centroid index: build_s=%.1f centroids=%d index_resident_mib=%.0f vectors_mib=%.0f load=%@",
+                secondsSince(centroidStart), centroids.centroidCount, Double(centroids.residentBytes) / 1_048_576,
+                Double(totalVectors * dim * (storage == .float16 ? 2 : 4)) / 1_048_576, loadAverage()))
             for depth in parsed {
                 var times: [Double] = [], found = 0
                 for (query, expected) in zip(timed, truth) {
@@ -100,18 +125,21 @@ struct BenchPGSearch: ParsableCommand {
                         found += Set(expected).intersection(hits.map(\.id)).count
                     }
                     report(
-                        "postgres indexed rescoring=\(pgStore.options.rescoring.rawValue) probes=\(depth.probes) candidates=\(depth.candidates)",
+                        "postgres indexed rescoring=\(pgStore.options.rescoring.rawValue) connections=\(pgStore.options.searchConnections) "
+                            + "probes=\(depth.probes) candidates=\(depth.candidates)",
                         times, recall: Double(found) / Double(truth.count * 10))
                 }
             }
             // Exact search through the store: every token row read per query (a few queries only).
             var exactPG: [Double] = []
-            for query in timed.prefix(3) {
+            for query in timed.prefix(exactQueries) {
                 let start = ContinuousClock.now
                 _ = try stores[0].search(query, in: name, topK: 10, filter: .none, options: .init())
                 exactPG.append(secondsSince(start))
             }
-            report("postgres exact (all rows, 3 queries)", exactPG, recall: 1)
+            if exactQueries > 0 { report("postgres exact (all rows, \(exactQueries) queries)", exactPG, recall: 1) }
+            let memory = memoryStatus()
+            print(String(format: "memory: bench vm_rss_mib=%.0f vm_hwm_mib=%.0f load_at_end=%@", memory.rss, memory.hwm, loadAverage()))
             if !reuse { try stores[0].drop(name) }
         } catch let failure as CommandFailure {
             throw failure
@@ -139,8 +167,12 @@ struct BenchPGSearch: ParsableCommand {
         }
         let loadSeconds = secondsSince(start)
         let indexStart = ContinuousClock.now
-        try store.buildIndex(of: name)
-        print(String(format: "load: upsert_s=%.1f docs_per_s=%.0f index_build_s=%.1f", loadSeconds, Double(docs) / loadSeconds, secondsSince(indexStart)))
+        let loadAtBuild = loadAverage()
+        try store.buildIndex(of: name, maintenanceMemory: maintenanceMemory, workers: buildWorkers)
+        print(String(
+            format: "load: upsert_s=%.1f docs_per_s=%.0f vectors_per_s=%.0f load=%@ index_build_s=%.1f load=%@", loadSeconds,
+            Double(docs) / loadSeconds, Double(corpus.documents.reduce(0) { $0 + $1.count }) / loadSeconds, loadAtBuild,
+            secondsSince(indexStart), loadAverage()))
     }
 
     private func report(_ label: String, _ seconds: [Double], recall: Double) {
