@@ -170,7 +170,7 @@ final class BlockingPostgresPool: @unchecked Sendable {
 
     /// Waits for every future (statements sent with ``Session/send(_:)``, on one connection or
     /// several), then returns their results in order or throws the first failure.
-    func results<Value>(of futures: [EventLoopFuture<Value>], operation: String) throws(LateInteractionError) -> [Value] {
+    func results<Value: Sendable>(of futures: [EventLoopFuture<Value>], operation: String) throws(LateInteractionError) -> [Value] {
         var values: [Value] = []
         var failure: (any Error)?
         for future in futures {

@@ -169,7 +169,10 @@ struct BenchSearch: ParsableCommand {
         if kept != nil {
             print("exact queries=\(exactCount) reused from \(truthFile!)")
         } else if let truthFile, let data = try? JSONEncoder().encode(truth) {
-            FileManager.default.createFile(atPath: truthFile, contents: data)
+            // Only a cache for later runs: failing to keep it costs the next run one exact pass.
+            if !FileManager.default.createFile(atPath: truthFile, contents: data) {
+                print("warning: could not keep the exact top 10 at \(truthFile)")
+            }
         }
         if exactCount > 0, kept == nil {
             print(String(
