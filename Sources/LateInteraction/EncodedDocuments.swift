@@ -31,6 +31,20 @@ public struct EncodedDocuments: @unchecked Sendable {
 
     public var count: Int { slots.count }
 
+    /// Starts reading documents `indices` from disk when they live in a memory-mapped file (see
+    /// ``MappedFile/adviseWillNeed(_:mergeGap:)``): a search calls it on its candidates before
+    /// scoring them. Does nothing for documents in an allocation.
+    public func prefetch(_ indices: [Int]) {
+        guard let file = owner as? MappedFile, let fileBase = file.base else { return }
+        let start = base - fileBase
+        let ranges = indices.map { index -> Range<Int> in
+            let slot = slots[index]
+            let offset = start + slot.offset
+            return offset ..< offset + precision.encodedSize(count: slot.count, dimension: dimension)
+        }
+        file.adviseWillNeed(ranges)
+    }
+
     /// Document `index` decoded to float32 (for `get`, tests and re-scoring by callers).
     public func vectors(_ index: Int) -> MultiVector {
         let slot = slots[index]

@@ -213,6 +213,7 @@ public final class LocalVectorStore: VectorStore, @unchecked Sendable {
             }
         }
         if candidates.isEmpty { return [] }
+        snapshot.documents.prefetch(candidates)
         return try MaxSim.search(query, snapshot.documents, k: topK, indices: candidates).map { hit in
             SearchHit(id: snapshot.ids[hit.index], score: hit.score, metadata: snapshot.metadata[hit.index])
         }

@@ -29,6 +29,40 @@ final class MappedFile: @unchecked Sendable {
     }
 
     var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: size) }
+
+    /// Asks the kernel to start reading `ranges` (byte offsets into the map) now, and only them.
+    ///
+    /// Why: indexed search scores a few thousand documents scattered over a log that may be
+    /// larger than memory. Left to page faults, each missing document costs a synchronous read,
+    /// and the kernel's fault read-around reads far more than the document (measured: a million
+    /// documents of 24 KB read 13 times the log's size over a benchmark). `MADV_WILLNEED` queues
+    /// exactly the pages named, all at once, so the reads overlap and the faults that follow find
+    /// the pages in the page cache. Ranges at most `mergeGap` apart are advised as one, to save
+    /// system calls. Advice only: a failure changes nothing but speed, so it is ignored.
+    func adviseWillNeed(_ ranges: [Range<Int>], mergeGap: Int = 16 << 10) {
+        guard let base else { return }
+        for range in Self.coalesced(ranges, pageSize: Self.pageSize, mergeGap: mergeGap, limit: size) {
+            _ = madvise(UnsafeMutableRawPointer(mutating: base + range.lowerBound), range.count, Int32(MADV_WILLNEED))
+        }
+    }
+
+    /// `ranges` sorted, clipped to `0 ..< limit`, each widened down to a page boundary (`madvise` wants
+    /// an aligned start), and merged where at most `mergeGap` bytes apart after that.
+    static func coalesced(_ ranges: [Range<Int>], pageSize: Int, mergeGap: Int, limit: Int) -> [Range<Int>] {
+        var merged: [Range<Int>] = []
+        for range in ranges.sorted(by: { $0.lowerBound < $1.lowerBound }) where !range.isEmpty {
+            let lower = max(0, range.lowerBound) & ~(pageSize - 1), upper = min(limit, range.upperBound)
+            guard upper > lower else { continue }
+            if let last = merged.last, lower <= last.upperBound + mergeGap {
+                merged[merged.count - 1] = last.lowerBound ..< max(last.upperBound, upper)
+            } else {
+                merged.append(lower ..< upper)
+            }
+        }
+        return merged
+    }
+
+    static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
 }
 
 /// Thin wrappers over the POSIX calls the store needs, with errors that name the file.

@@ -187,6 +187,7 @@ struct BenchSearch: ParsableCommand {
             }
             // The first pass is timed too: on a collection larger than memory its candidates'
             // pages are read from disk (cold), the timed pass finds them cached (warm).
+            let readBefore = diskReadMegabytes()
             var cold: [Double] = []
             for query in timed {
                 let begin = ContinuousClock.now
@@ -201,12 +202,13 @@ struct BenchSearch: ParsableCommand {
                 milliseconds.append(secondsSince(begin) * 1000)
                 if position < truth.count { found += Set(truth[position]).intersection(hits.map(\.id)).count }
             }
+            let readMegabytes = diskReadMegabytes() - readBefore
             let expected = truth.reduce(0) { $0 + $1.count }
             let recall = expected == 0 ? "n/a" : String(format: "%.3f", Double(found) / Double(expected))
             print(String(
-                format: "indexed probes=%d candidates=%d refine=%d recall@10=%@ p50_ms=%.1f p99_ms=%.1f first_pass_p50_ms=%.1f first_pass_p99_ms=%.1f queries=%d load=%@",
+                format: "indexed probes=%d candidates=%d refine=%d recall@10=%@ p50_ms=%.1f p99_ms=%.1f first_pass_p50_ms=%.1f first_pass_p99_ms=%.1f queries=%d disk_read_mb=%.0f load=%@",
                 depth.probes, depth.candidates, depth.refine ?? -1, recall, percentile(milliseconds, 0.5), percentile(milliseconds, 0.99),
-                percentile(cold, 0.5), percentile(cold, 0.99), timed.count, loadAverage()))
+                percentile(cold, 0.5), percentile(cold, 0.99), timed.count, readMegabytes, loadAverage()))
         }
         let memory = memoryStatus()
         print(String(
@@ -314,6 +316,17 @@ func memoryStatus() -> (rss: Double, hwm: Double) {
         return Double(line.split(separator: " ").dropFirst().first.map(String.init) ?? "").map { $0 / 1024 } ?? 0
     }
     return (field("VmRSS"), field("VmHWM"))
+}
+
+/// Bytes this process has caused to be read from storage so far (`read_bytes` of /proc/self/io,
+/// page-cache hits excluded), in MiB; 0 where there is none. A depth's difference says how much
+/// its searches read from disk.
+func diskReadMegabytes() -> Double {
+    guard let io = try? String(contentsOfFile: "/proc/self/io", encoding: .utf8),
+          let line = io.split(separator: "\n").first(where: { $0.hasPrefix("read_bytes:") }),
+          let bytes = Double(line.split(separator: " ").last.map(String.init) ?? "")
+    else { return 0 }
+    return bytes / 1_048_576
 }
 
 /// The 1-minute load average (other work sharing the cores), from /proc/loadavg.
