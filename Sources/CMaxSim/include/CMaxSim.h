@@ -57,6 +57,10 @@ int64_t cmaxsim_hamming(const uint64_t *query_signs, int m, int words, const uin
 /// Name of the kernels chosen for this CPU ("avx512", "avx2" or "portable"), for benchmarks.
 const char *cmaxsim_kernel_name(void);
 
+/// CRC-32 (IEEE 802.3, zlib's and PNG's) of `length` bytes, continuing from `crc` (0 to start):
+/// the checksum of LateInteraction's log records.
+uint32_t cmaxsim_crc32(uint32_t crc, const void *bytes, long length);
+
 #ifdef __cplusplus
 }
 #endif
