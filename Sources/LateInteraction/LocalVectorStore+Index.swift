@@ -29,4 +29,16 @@ extension LocalVectorStore {
             documents: built.index.documentCount, centroids: built.index.centroidCount, residentBytes: built.index.residentBytes,
             times: built.index.buildTimes, path: stored.centroidIndex.path)
     }
+
+    /// The centroid index of multi-vector collection `name` as it stands in memory, and whether
+    /// it was loaded from its file (rather than trained in this process); nil before the first
+    /// indexed search has loaded or built one.
+    public func loadedIndex(_ name: String) throws(LateInteractionError) -> (report: CentroidIndexReport, fromFile: Bool)? {
+        let stored = try collection(name)
+        guard let (index, fromFile) = stored.centroidIndex.current else { return nil }
+        let report = CentroidIndexReport(
+            documents: index.documentCount, centroids: index.centroidCount, residentBytes: index.residentBytes,
+            times: index.buildTimes, path: stored.centroidIndex.path)
+        return (report, fromFile)
+    }
 }
