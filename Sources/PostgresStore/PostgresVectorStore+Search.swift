@@ -21,8 +21,9 @@ extension PostgresVectorStore {
         }
     }
 
-    /// Candidates from the HNSW index, re-scored exactly: each query vector takes its
-    /// `depth.probes × tokensPerProbe` nearest token vectors (inner product) from the index; a
+    /// Candidates from the HNSW index, re-scored exactly: each query vector takes its nearest
+    /// token vectors (inner product) from the index, `depth.probes` times a number that grows
+    /// with the collection (``Options/tokensPerQueryVector(probes:collectionVectors:)``); a
     /// document's first-stage score is, per query vector, its best similarity among those found
     /// (or, when none of its vectors was found, the lowest similarity found for that query
     /// vector, a bound on what it could have), summed; the `depth.candidates` best are re-scored
@@ -63,11 +64,13 @@ extension PostgresVectorStore {
                 if let admitted { all = admitted } else { all = try Self.admittedDocuments(filter, in: tables, session: session) }
                 return try rescore(query, all, topK: topK, in: tables, session: session, everyDocument: filter.admitsEverything)
             }
+            let tokensPerVector = options.tokensPerQueryVector(
+                probes: depth.probes, collectionVectors: try Self.estimatedTokenRows(in: tables, session: session))
             let connections = min(options.searchConnections, query.count)
             let candidates = try pool.withExtraConnections(connections - 1, "search collection '\(collection)' by its HNSW index") {
                 (others: [BlockingPostgresPool.Session]) throws(LateInteractionError) -> [Int64] in
                 try Self.indexCandidates(
-                    query, tokensPerVector: depth.probes * options.tokensPerProbe, keep: max(depth.candidates, topK),
+                    query, tokensPerVector: tokensPerVector, keep: max(depth.candidates, topK),
                     admitted: admitted.map { $0.map(\.key) }, in: tables, sessions: [session] + others)
             }
             if candidates.isEmpty { return [] }
@@ -206,14 +209,40 @@ extension PostgresVectorStore {
     /// re-scored in the caller's snapshot, where a document gone since is simply not found) is
     /// as good. `hnsw.ef_search` is the number of nearest vectors asked (40 to 1,000), set for
     /// that transaction only.
+    /// The token vectors indexed search at `probes` takes for each query vector in `collection`
+    /// as it is now (for reports: the depth grows with the collection).
+    public func tokensPerQueryVector(in collection: String, probes: Int) throws(LateInteractionError) -> Int {
+        try pool.snapshot("estimate the size of collection '\(collection)'") {
+            (session: BlockingPostgresPool.Session) throws(LateInteractionError) -> Int in
+            let tables = try Self.collection(collection, in: session)
+            return options.tokensPerQueryVector(probes: probes, collectionVectors: try Self.estimatedTokenRows(in: tables, session: session))
+        }
+    }
+
+    /// pgvector's largest `hnsw.ef_search`: one graph search returns at most that many rows, so
+    /// a deeper search (or one whose filter drops rows) goes on with an iterative scan.
+    static let largestEfSearch = 1000
+
+    /// PostgreSQL's estimate of the token rows of a collection (`pg_class.reltuples`, kept by
+    /// ANALYZE, autovacuum and index builds): a catalog read, where `count(*)` would scan the
+    /// table. 0 before the first estimate (a new table), which leaves the depth at its floor.
+    static func estimatedTokenRows(in tables: CollectionTables, session: BlockingPostgresPool.Session) throws(LateInteractionError) -> Int {
+        let rows = try session.rows(PostgresQuery(
+            unsafeSQL: "SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = '\(tables.tokens)'::regclass"))
+        return try rows.first.map { (row: PostgresRow) throws(LateInteractionError) -> Int in
+            Int(try Self.decode(row, column: 0, as: Int64.self, tables.spec.name))
+        } ?? 0
+    }
+
     static func indexCandidates(
         _ query: MultiVector, tokensPerVector: Int, keep: Int, admitted: [Int64]?, in tables: CollectionTables,
         sessions: [BlockingPostgresPool.Session]
     ) throws(LateInteractionError) -> [Int64] {
         let limit = max(1, tokensPerVector)
         let settings: PostgresQuery = """
-            SELECT set_config('hnsw.ef_search', \(String(min(1000, max(40, limit)))), true),
-                   set_config('hnsw.iterative_scan', \(admitted == nil ? "off" : "relaxed_order"), true)
+            SELECT set_config('hnsw.ef_search', \(String(min(Self.largestEfSearch, max(40, limit)))), true),
+                   set_config('hnsw.iterative_scan', \(admitted == nil && limit <= Self.largestEfSearch ? "off" : "relaxed_order"), true),
+                   set_config('hnsw.max_scan_tuples', \(String(max(20_000, 4 * limit))), true)
             """
         let restriction = admitted == nil ? "" : "WHERE t.doc_key = ANY($2)"
         let queryType = tables.isHalf ? "halfvec" : "vector"

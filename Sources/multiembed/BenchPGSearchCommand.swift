@@ -36,7 +36,7 @@ struct BenchPGSearch: ParsableCommand {
     @Option(name: .long, help: "Storage precision: float32 or float16.")
     var precision = "float32"
 
-    @Option(name: .long, parsing: .upToNextOption, help: "Depths to measure, each PROBES:CANDIDATES (a probe takes 8 nearest token vectors per query vector).")
+    @Option(name: .long, parsing: .upToNextOption, help: "Depths to measure, each PROBES:CANDIDATES (a probe takes 8 nearest token vectors per query vector, more in large collections: PostgresVectorStore.Options.vectorsPerProbeToken).")
     var depths: [String] = ["1:64", "2:128", "4:256", "8:256"]
 
     @Flag(name: .long, help: "Keep a loaded collection of the same size and reuse it (no load).")
@@ -47,6 +47,9 @@ struct BenchPGSearch: ParsableCommand {
 
     @Option(name: .long, parsing: .upToNextOption, help: "Connections the HNSW graph searches of one query are spread over, each measured.")
     var connections: [Int] = [1, 2]
+
+    @Option(name: .long, help: "A probe takes one more token vector per this many token vectors of the collection (0: a fixed 8; default: the store's).")
+    var vectorsPerProbeToken = PostgresVectorStore.Options().vectorsPerProbeToken
 
     @Flag(name: .long, help: "Also measure re-scoring in SQL (slow: seconds a query at 100,000 documents).")
     var sqlRescoring = false
@@ -61,8 +64,8 @@ struct BenchPGSearch: ParsableCommand {
     var buildWorkers: Int?
 
     func run() throws {
-        guard docs > 0, vectors > 0, queryVectors > 0, dim > 0, queries > 0, batch > 0, connections.allSatisfy({ $0 > 0 }), exactQueries >= 0 else {
-            throw ValidationError("--docs, --vectors, --query-vectors, --dim, --queries, --batch and --connections must be positive")
+        guard docs > 0, vectors > 0, queryVectors > 0, dim > 0, queries > 0, batch > 0, connections.allSatisfy({ $0 > 0 }), exactQueries >= 0, vectorsPerProbeToken >= 0 else {
+            throw ValidationError("--docs, --vectors, --query-vectors, --dim, --queries, --batch and --connections must be positive, --exact-queries and --vectors-per-probe-token not negative")
         }
         guard let storage = StoragePrecision(rawValue: precision) else { throw ValidationError("unknown --precision \(precision)") }
         let parsed = try depths.map { text -> CentroidIndex.Depth in
@@ -76,8 +79,8 @@ struct BenchPGSearch: ParsableCommand {
             let totalVectors = corpus.documents.reduce(0) { $0 + $1.count }
             print("cpu=\(cpuDescription()) docs=\(docs) vectors=\(totalVectors) dim=\(dim) precision=\(storage.rawValue) queries=\(queries)x\(queryVectors)")
 
-            var stores = try connections.map { try PostgresVectorStore(url: store, options: .init(rescoring: .multiEmbed, searchConnections: $0)) }
-            if sqlRescoring { stores.append(try PostgresVectorStore(url: store, options: .init(rescoring: .sql))) }
+            var stores = try connections.map { try PostgresVectorStore(url: store, options: .init(rescoring: .multiEmbed, vectorsPerProbeToken: vectorsPerProbeToken, searchConnections: $0)) }
+            if sqlRescoring { stores.append(try PostgresVectorStore(url: store, options: .init(rescoring: .sql, vectorsPerProbeToken: vectorsPerProbeToken))) }
             let name = "bench-pg-\(docs)-\(vectors)-\(dim)-\(storage.rawValue)"
             try load(corpus, ids: ids, into: stores[0], name: name, precision: storage)
             let sizes = try stores[0].storageSizes(of: name)
@@ -126,7 +129,8 @@ struct BenchPGSearch: ParsableCommand {
                     }
                     report(
                         "postgres indexed rescoring=\(pgStore.options.rescoring.rawValue) connections=\(pgStore.options.searchConnections) "
-                            + "probes=\(depth.probes) candidates=\(depth.candidates)",
+                            + "probes=\(depth.probes) tokens_per_query_vector=\(try pgStore.tokensPerQueryVector(in: name, probes: depth.probes)) "
+                            + "candidates=\(depth.candidates)",
                         times, recall: Double(found) / Double(truth.count * 10))
                 }
             }
