@@ -9,9 +9,10 @@ import Testing
     @Test func depthIsTheFloorUntilTheCollectionOutgrowsIt() {
         let options = PostgresVectorStore.Options()
         #expect(options.tokensPerQueryVector(probes: 8, collectionVectors: 0) == 64)
-        #expect(options.tokensPerQueryVector(probes: 8, collectionVectors: 320_000) == 64)
-        #expect(options.tokensPerQueryVector(probes: 8, collectionVectors: 3_200_000) == 640)
-        #expect(options.tokensPerQueryVector(probes: 0, collectionVectors: 3_200_000) == 80)
+        #expect(options.tokensPerQueryVector(probes: 8, collectionVectors: 160_000) == 64)
+        #expect(options.tokensPerQueryVector(probes: 8, collectionVectors: 960_000) == 384)
+        #expect(options.tokensPerQueryVector(probes: 8, collectionVectors: 3_200_000) == 1280)
+        #expect(options.tokensPerQueryVector(probes: 0, collectionVectors: 3_200_000) == 160)
         let fixed = PostgresVectorStore.Options(vectorsPerProbeToken: 0)
         #expect(fixed.tokensPerQueryVector(probes: 8, collectionVectors: 3_200_000) == 64)
     }
