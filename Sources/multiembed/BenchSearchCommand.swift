@@ -116,8 +116,11 @@ struct BenchSearch: ParsableCommand {
     private func fill(_ store: LocalVectorStore, _ corpus: any BenchCorpus) throws(LateInteractionError) -> String {
         let name = "bench-\(corpus.name)-\(docs)x\(vectors)x\(corpus.dimension)-\(precision.rawValue)"
         let spec = CollectionSpec(name: name, dimension: corpus.dimension, precision: precision)
+        let opening = ContinuousClock.now
         if try store.list().contains(spec), try store.documentCount(in: name) == docs {
-            print("collection=\(name) reused docs=\(docs)")
+            print(String(
+                format: "collection=%@ reused docs=%d open_seconds=%.1f (the log replayed, every record's CRC checked) load=%@",
+                name, docs, secondsSince(opening), loadAverage()))
             return name
         }
         if try store.list().contains(where: { $0.name == name }) { try store.drop(name) }
