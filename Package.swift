@@ -245,7 +245,7 @@ let package = Package(
         .testTarget(
             name: "EmbeddingServerTests",
             dependencies: [
-                "EmbeddingServer", "EmbeddingTesting", "Encoders", "LateInteraction", "WireProtocol",
+                "EmbeddingServer", "EmbeddingTesting", "Encoders", "LateInteraction", "PostgresStore", "WireProtocol",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -147,6 +147,9 @@ public protocol VectorStore: Sendable {
     /// Collections the store holds but cannot serve because their files are damaged (not in
     /// ``list()``, or in it but refusing every call with ``LateInteractionError/damaged(_:)``).
     func damagedCollections() throws(LateInteractionError) -> [CollectionDamage]
+    /// True when other processes may create and drop collections in this store at any time (a
+    /// database several servers share), so its list of collections must be read, not cached.
+    var isShared: Bool { get }
 }
 
 extension VectorStore {
@@ -167,6 +170,9 @@ extension VectorStore {
     ) throws(LateInteractionError) -> [SearchHit] {
         try search(query, in: collection, topK: topK, filter: filter, options: .init())
     }
+
+    /// A store owned by one process (the local store locks its folder) is not shared.
+    public var isShared: Bool { false }
 
     /// A store that cannot be damaged on disk (an engine that checks itself) has none.
     public func damagedCollections() throws(LateInteractionError) -> [CollectionDamage] { [] }

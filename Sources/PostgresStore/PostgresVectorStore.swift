@@ -97,6 +97,9 @@ public final class PostgresVectorStore: VectorStore, @unchecked Sendable {
         }
     }
 
+    /// Several servers may use one database: each sees the others' collections as they change.
+    public var isShared: Bool { true }
+
     /// Closes the store's connections; later calls fail as unavailable.
     public func close() { pool.close() }
 

@@ -3,11 +3,13 @@ import Synchronization
 
 /// The vector store the server was given or opened, and the settings of its collections.
 ///
-/// Settings are read from the store once and then kept in step by create and drop: the store's
+/// The local store's settings are read once and then kept in step by create and drop: its
 /// folder has a single owner at a time (`LocalVectorStore` holds an exclusive lock on it), so no
 /// one else can change them behind the server's back, and a request need not read a file to
-/// learn its collection's dimension. Every method may block on disk: call them off the event
-/// loops (``CollectionService/offLoop(_:)``).
+/// learn its collection's dimension. A shared store (``VectorStore/isShared``: PostgreSQL, which
+/// several servers may use at once) is asked every time instead, so a collection another server
+/// created, dropped or re-created is seen at once, not after a restart. Every method may block
+/// on disk or the network: call them off the event loops (``CollectionService/offLoop(_:)``).
 final class CollectionCatalog: Sendable {
     private struct State {
         var store: (any VectorStore)?
@@ -57,6 +59,14 @@ final class CollectionCatalog: Sendable {
     /// The settings of collection `name`; NOT_FOUND when there is none, DATA_LOSS when it is
     /// damaged (reads and writes are refused, see ``CollectionDamage``).
     func spec(of name: String) throws(ServerError) -> CollectionSpec {
+        let store = try self.store
+        if store.isShared {
+            do throws(LateInteractionError) {
+                return try store.spec(of: name)
+            } catch .unknownCollection {
+                throw .notFound("unknown collection '\(name)'")
+            } catch { throw ServerError(error) }
+        }
         let specs = try specs()
         if let damage = state.withLock({ $0.damage[name] }) { throw ServerError(LateInteractionError.damaged(damage)) }
         guard let spec = specs[name] else { throw .notFound("unknown collection '\(name)'") }
@@ -79,7 +89,7 @@ final class CollectionCatalog: Sendable {
     func specs() throws(ServerError) -> [String: CollectionSpec] {
         let store = try self.store
         return try state.withLock { (state: inout State) throws(ServerError) -> [String: CollectionSpec] in
-            if let specs = state.specs { return specs }
+            if let specs = state.specs, !store.isShared { return specs }
             let listed: [CollectionSpec]
             let damaged: [CollectionDamage]
             do throws(LateInteractionError) {
@@ -97,6 +107,13 @@ final class CollectionCatalog: Sendable {
     /// catalog's lock throughout, so two creates of one name cannot both succeed.
     func create(_ spec: CollectionSpec) throws(ServerError) {
         let store = try self.store
+        if store.isShared {
+            // The store is the arbiter (two servers may create at once); its create of a name
+            // that exists with the same settings succeeds, so the name is checked first.
+            if (try? store.spec(of: spec.name)) != nil { throw ServerError(.alreadyExists, "collection '\(spec.name)' already exists") }
+            do throws(LateInteractionError) { try store.create(spec) } catch { throw ServerError(error) }
+            return
+        }
         _ = try specs()
         try state.withLock { (state: inout State) throws(ServerError) -> Void in
             if let damage = state.damage[spec.name] { throw ServerError(LateInteractionError.damagedCollectionExists(damage)) }
