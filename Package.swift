@@ -312,7 +312,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "multiembedTests", dependencies: ["multiembed", "EmbeddingTesting", "ImageIO", "Encoders", "LateInteraction", "Pages"],
+            name: "multiembedTests", dependencies: ["multiembed", "EmbeddingTesting", "ImageIO", "Encoders", "LateInteraction", "Pages", "PostgresStore"],
             swiftSettings: swiftSettings),
     ]
 )

@@ -276,22 +276,29 @@ struct IndexAdd: ParsableCommand {
     }
 }
 
-/// `multiembed index list`: the collections of a data directory.
+/// `multiembed index list`: the collections of a data directory, or of a PostgreSQL store.
 struct IndexList: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List collections.")
 
     @Option(name: .long, help: "Data directory holding the collections.")
     var dataDir = "./data"
 
+    @Option(name: .long, help: "List the collections of this PostgreSQL store instead of --data-dir (postgres://...; scripts/start-postgres prints one).")
+    var store: String?
+
     func run() throws {
-        let store: LocalVectorStore
-        do { store = try LocalVectorStore(directory: dataDir) } catch { throw CommandFailure(error.description) }
+        let store: any VectorStore
+        if let url = self.store {
+            store = try openPostgresStore(url)
+        } else {
+            do { store = try LocalVectorStore(directory: dataDir) } catch { throw CommandFailure(error.description) }
+        }
         do {
             // Damaged collections are listed too (never silently missing); exit 1 if any.
             let damaged = Dictionary(try store.damagedCollections().map { ($0.collection, $0) }, uniquingKeysWith: { first, _ in first })
             for spec in try store.list() where damaged[spec.name] == nil {
-                let stats = try store.statistics(spec.name)
-                print("\(spec.name) dimension=\(spec.dimension) precision=\(spec.precision.rawValue) documents=\(stats.documents) kind=\(spec.kind.rawValue)")
+                let documents = try store.documentCount(in: spec.name)
+                print("\(spec.name) dimension=\(spec.dimension) precision=\(spec.precision.rawValue) documents=\(documents) kind=\(spec.kind.rawValue)")
             }
             for damage in damaged.values.sorted(by: { $0.collection < $1.collection }) {
                 print("\(damage.collection) damaged: \(damage.description)")
