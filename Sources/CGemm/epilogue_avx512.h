@@ -1,5 +1,5 @@
-// The store of an AVX-512 tile's float32 accumulators, shared by the float32 and bf16 tiles so
-// that both precisions add bias and old values the same way. Include after <immintrin.h>.
+// The store of an AVX-512 tile's float32 results, shared by the float32, bf16 and int8 tiles so
+// that every precision adds bias and old values the same way. Include after <immintrin.h>.
 #ifndef CGEMM_EPILOGUE_AVX512_H
 #define CGEMM_EPILOGUE_AVX512_H
 

@@ -14,15 +14,17 @@
 
 #define TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni")))
 
+#include "epilogue_avx512.h"
+
 enum { ROWS = 12 };
 
-/// A panel's per-column constants, and which of its lanes are columns.
+/// A panel's per-column constants: the float32 tiles' store (bias, masks, accumulate) and the
+/// weight's scales and code sums, which dequantise the int32 sums before it.
 typedef struct {
-    __m512 bias0, bias1, scale0, scale1;
+    epilogue store;
+    __m512 scale0, scale1;
     __m512i sums0, sums1;
-    __mmask16 mask0, mask1;
-    int has_bias, accumulate;
-} epilogue;
+} int8_epilogue;
 
 /// int8_result for 16 columns: correct by the zero point, scale, then bias/accumulate.
 TARGET static inline __m512 dequantise(__m512i acc, __m512i sums, __m512 column_scale, int32_t zero, float row_scale) {
@@ -31,24 +33,11 @@ TARGET static inline __m512 dequantise(__m512i acc, __m512i sums, __m512 column_
     return _mm512_mul_ps(_mm512_cvtepi32_ps(exact), scale);
 }
 
-TARGET static inline void store_row(float *c, __m512i acc0, __m512i acc1, int32_t zero, float row_scale,
-                                    const epilogue *e) {
-    __m512 v0 = dequantise(acc0, e->sums0, e->scale0, zero, row_scale);
-    __m512 v1 = dequantise(acc1, e->sums1, e->scale1, zero, row_scale);
-    if (e->accumulate) {
-        __m512 old0 = _mm512_maskz_loadu_ps(e->mask0, c), old1 = _mm512_maskz_loadu_ps(e->mask1, c + 16);
-        if (e->has_bias) {
-            old0 = _mm512_add_ps(old0, e->bias0);
-            old1 = _mm512_add_ps(old1, e->bias1);
-        }
-        v0 = _mm512_add_ps(v0, old0);
-        v1 = _mm512_add_ps(v1, old1);
-    } else if (e->has_bias) {
-        v0 = _mm512_add_ps(v0, e->bias0);
-        v1 = _mm512_add_ps(v1, e->bias1);
-    }
-    _mm512_mask_storeu_ps(c, e->mask0, v0);
-    _mm512_mask_storeu_ps(c + 16, e->mask1, v1);
+/// Dequantises one row of int32 sums and stores it as the float32 tiles do (bias, accumulate).
+TARGET static inline void store_dequantised_row(float *c, __m512i acc0, __m512i acc1, int32_t zero, float row_scale,
+                                                const int8_epilogue *e) {
+    store_row(c, dequantise(acc0, e->sums0, e->scale0, zero, row_scale), dequantise(acc1, e->sums1, e->scale1, zero, row_scale),
+              &e->store);
 }
 
 /// The row's 4 codes of group g, in every 32-bit lane.
@@ -61,7 +50,7 @@ TARGET static inline __m512i broadcast_group(const uint8_t *row, int g) {
 #define DEFINE_TILE(R)                                                                                          \
     TARGET static void tile_##R(int groups, const uint8_t *codes, long ldq, const int8_t *panel,                \
                                 const float *row_scales, const int32_t *row_zeros, float *c, long ldc,          \
-                                const epilogue *e) {                                                            \
+                                const int8_epilogue *e) {                                                       \
         __m512i acc0[R], acc1[R];                                                                               \
         _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) acc0[r] = acc1[r] = _mm512_setzero_si512(); \
         for (int g = 0; g < groups; g++) {                                                                      \
@@ -74,7 +63,7 @@ TARGET static inline __m512i broadcast_group(const uint8_t *row, int g) {
             }                                                                                                   \
         }                                                                                                       \
         _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++)                                          \
-            store_row(c + r * ldc, acc0[r], acc1[r], row_zeros[r], row_scales[r], e);                           \
+            store_dequantised_row(c + r * ldc, acc0[r], acc1[r], row_zeros[r], row_scales[r], e);               \
     }
 
 DEFINE_TILE(1)
@@ -91,7 +80,7 @@ DEFINE_TILE(11)
 DEFINE_TILE(12)
 
 typedef void (*tile_fn)(int, const uint8_t *, long, const int8_t *, const float *, const int32_t *, float *, long,
-                        const epilogue *);
+                        const int8_epilogue *);
 static const tile_fn tiles[13] = {0,      tile_1, tile_2, tile_3,  tile_4,  tile_5, tile_6,
                                   tile_7, tile_8, tile_9, tile_10, tile_11, tile_12};
 
@@ -102,11 +91,7 @@ TARGET void cgemm_int8_panels_avx512_vnni(const cgemm_int8_weight *weight, int m
     for (int j = 0; j < columns; j += CGEMM_INT8_PANEL) {
         int width = columns - j < CGEMM_INT8_PANEL ? columns - j : CGEMM_INT8_PANEL;
         int first = column0 + j;
-        epilogue e = {.has_bias = bias != 0, .accumulate = accumulate};
-        e.mask0 = width >= 16 ? 0xFFFF : (__mmask16)((1u << width) - 1);
-        e.mask1 = width <= 16 ? 0 : width >= 32 ? 0xFFFF : (__mmask16)((1u << (width - 16)) - 1);
-        e.bias0 = bias ? _mm512_maskz_loadu_ps(e.mask0, bias + first) : _mm512_setzero_ps();
-        e.bias1 = bias ? _mm512_maskz_loadu_ps(e.mask1, bias + first + 16) : _mm512_setzero_ps();
+        int8_epilogue e = {.store = panel_epilogue(j, width, column0, accumulate, bias)};
         e.scale0 = _mm512_load_ps(weight->scales + first), e.scale1 = _mm512_load_ps(weight->scales + first + 16);
         e.sums0 = _mm512_load_si512((const void *)(weight->code_sums + first));
         e.sums1 = _mm512_load_si512((const void *)(weight->code_sums + first + 16));
