@@ -283,16 +283,19 @@ struct SendableWork: @unchecked Sendable {
         paddedLength: Int
     ) {
         let stride = projections.stride
-        for j in 0..<rows.count {
-            let key = projections.key + (rows.lowerBound + j) * stride + columnOffset
-            var target = transposedKeys + j
-            for p in 0..<d {
-                target.pointee = key[p] * scale
-                target += paddedLength
+        let keys = projections.key + rows.lowerBound * stride + columnOffset
+        let length = rows.count
+        // Row by row of the target: its stores are contiguous. Storing down the columns instead
+        // (one key at a time) wrote each float to a different line, and that one store was a
+        // fifth of all attention time for 31-token texts.
+        for p in 0..<d {
+            let target = transposedKeys + p * paddedLength
+            var source = keys + p
+            for j in 0..<length {
+                target[j] = source.pointee * scale
+                source += stride
             }
-        }
-        for j in rows.count ..< paddedLength {
-            for p in 0..<d { transposedKeys[p * paddedLength + j] = 0 }
+            (target + length).update(repeating: 0, count: paddedLength - length)
         }
     }
 
