@@ -5,9 +5,9 @@ import Logging
 import NIOCore
 import Synchronization
 
-/// The gRPC door: Protos/multiembed/v1/service.proto's services and the standard health service
-/// over HTTP/2 (grpc-swift 2 on NIO), beside the framed port and on the same service core, so a
-/// request gets the same vectors, limits and statuses through either.
+/// The gRPC door: Protos/multiembed/v1/service.proto's services and the standard health and
+/// reflection services over HTTP/2 (grpc-swift 2 on NIO), beside the framed port and on the same
+/// service core, so a request gets the same vectors, limits and statuses through either.
 ///
 /// The server's limits map onto the transport's: `max_frame_bytes` bounds a request message
 /// (see ``BoundedDeserializer``),
@@ -57,6 +57,7 @@ package final class GRPCDoor: ServerDoor {
             connections: connections, streamWindow: limits.maxInFlightPerConnection, maxMessageBytes: limits.maxFrameBytes
         ).register(with: &router)
         GRPCHealth(core: core).register(with: &router)
+        GRPCReflection(catalog: .embedded, maxMessageBytes: limits.maxFrameBytes).register(with: &router)
         let server = GRPCServer(transport: transport, router: router)
         let stopAtOnce = running.withLock { running in
             running.transport = transport
