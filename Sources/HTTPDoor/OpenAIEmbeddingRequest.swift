@@ -72,7 +72,7 @@ struct OpenAIEmbeddingRequest: Decodable, Sendable {
         }
         if (try? container.decode([Int].self, forKey: .input)) != nil || (try? container.decode([[Int]].self, forKey: .input)) != nil {
             throw HTTPFailure.badRequest(
-                "token-array inputs are not supported: send the text as a string (this server tokenises with each model's own tokenizer)",
+                "token-array inputs are not supported: send the text as a string (this server tokenises with each model's own tokenizer; LangChain's OpenAIEmbeddings sends strings when made with check_embedding_ctx_length=False)",
                 param: "input")
         }
         throw HTTPFailure.badRequest("'input' must be a string or an array of strings", param: "input")

@@ -121,6 +121,8 @@ struct HTTPDoorTests {
             }
             let tokens = try await server.send(.post, "/v1/embeddings", json: #"{"model": "m", "input": [1, 2]}"#)
             #expect((tokens.error["message"] as? String)?.contains("token-array inputs are not supported") == true)
+            // LangChain's OpenAIEmbeddings is the usual sender: the answer says how to make it send text.
+            #expect((tokens.error["message"] as? String)?.contains("check_embedding_ctx_length=False") == true)
 
             // One bad input fails the whole request, naming it (OpenAI has no per-input errors).
             let long = try await server.send(
