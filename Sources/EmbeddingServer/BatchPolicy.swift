@@ -11,10 +11,12 @@ struct BatchPolicy: Sendable {
     }
 
     /// Decides at `now`, for one of `workers` model workers. `target` is this worker's previous
-    /// batch size: when fewer inputs than that are queued, waiting a little (at most `maxWait`
-    /// after the oldest input arrived) is likely to fill the batch again, because closed-loop
-    /// clients answer each response with a new request within a fraction of a millisecond. A
-    /// lone client has target 1 and never waits.
+    /// batch size: when fewer inputs than that are queued and `maxWait` is set, the worker waits
+    /// (at most `maxWait` after the oldest input arrived) for the batch to fill again, since
+    /// closed-loop clients answer each response with a new request within a fraction of a
+    /// millisecond. The default `maxWait` is zero, because on a CPU the wait idles a core for
+    /// less than it saves (see ``BatchingOptions/maxWait``). A lone client has target 1 and
+    /// never waits.
     ///
     /// Where the batch runs: a lone input with every worker idle runs on all cores (the lowest
     /// latency for it); otherwise each worker runs its batch on its own core, taking an even

@@ -20,10 +20,10 @@ import Tokenizers
 ///
 /// Batching policy (see ``BatchPolicy``): a batch takes one input of each waiting request in
 /// turn (oldest request first, so a short request overtakes a long one), up to
-/// `maxBatchInputs` inputs and `maxBatchTokens` tokens (or `maxBatchPatches` patches); when
-/// fewer inputs are queued than the previous batch had, the thread waits up to `maxWait` for
-/// more, so closed-loop clients sending one text each land in the same batch again. Inputs
-/// whose request has expired or been cancelled are dropped before inference.
+/// `maxBatchInputs` inputs and `maxBatchTokens` tokens (or `maxBatchPatches` patches) of what
+/// is queued; with a `maxWait` set, when fewer inputs are queued than the previous batch had,
+/// the thread waits up to `maxWait` for more (off by default: the wait idles the worker's core).
+/// Inputs whose request has expired or been cancelled are dropped before inference.
 ///
 /// Every model kind runs here: text embedders and CLIP (texts, pages, images), ColBERT-style
 /// models (query and document texts, document pages; ``computeColBERT(_:encoder:)``) and

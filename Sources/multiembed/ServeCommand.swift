@@ -52,8 +52,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Limits") var limits: ServerLimitOptions
 
-    @Option(name: .long, help: "Longest wait, in milliseconds, for a batch to fill.")
-    var maxWaitMs: Double = 2
+    @Option(name: .long, help: "Longest wait, in milliseconds, for a batch to fill when fewer inputs are queued than the worker's last batch had (0: take what is queued at once, which keeps every core busy under load).")
+    var maxWaitMs: Double = 0
 
     @Option(name: .long, help: "Seconds in-flight work may take to finish after SIGTERM/SIGINT.")
     var shutdownGrace: Double = 30

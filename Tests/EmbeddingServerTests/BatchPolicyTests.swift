@@ -102,6 +102,22 @@ struct BatchPolicyTests {
         }
     }
 
+    @Test("by default nothing waits: fewer inputs than the last batch run at once, on the worker's own core")
+    func defaultTakesAtOnce() {
+        let now = ContinuousClock.now
+        var state = BatchQueue.State()
+        state.append(Self.items(Self.request(inputs: 2), lengths: [5, 5], at: now), lane: .text)
+        state.busyWorkers = 1
+        let policy = BatchPolicy(options: BatchingOptions())
+        #expect(policy.options.maxWait == .zero)
+        guard case .take(let batch, _, let allCores) = policy.decide(state: &state, target: 4, workers: 2, now: now) else {
+            Issue.record("expected a batch at once")
+            return
+        }
+        #expect(batch.count == 2)
+        #expect(!allCores)
+    }
+
     @Test("expired and cancelled requests are dropped before inference")
     func expiredAndCancelled() async {
         let now = ContinuousClock.now
