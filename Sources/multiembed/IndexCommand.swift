@@ -35,8 +35,7 @@ struct CollectionOptions: ParsableArguments {
 
     /// The store the collection lives in: `--store` when given, else the local one at `--data-dir`.
     func openVectorStore() throws -> any VectorStore {
-        guard let store else { return try openStore() }
-        return try openPostgresStore(store)
+        try multiembed.openVectorStore(store: store, dataDir: dataDir)
     }
 }
 
@@ -287,12 +286,7 @@ struct IndexList: ParsableCommand {
     var store: String?
 
     func run() throws {
-        let store: any VectorStore
-        if let url = self.store {
-            store = try openPostgresStore(url)
-        } else {
-            do { store = try LocalVectorStore(directory: dataDir) } catch { throw CommandFailure(error.description) }
-        }
+        let store = try openVectorStore(store: self.store, dataDir: dataDir)
         do {
             // Damaged collections are listed too (never silently missing); exit 1 if any.
             let damaged = Dictionary(try store.damagedCollections().map { ($0.collection, $0) }, uniquingKeysWith: { first, _ in first })

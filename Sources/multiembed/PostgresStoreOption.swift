@@ -7,6 +7,13 @@ func openPostgresStore(_ url: String) throws -> PostgresVectorStore {
     do { return try PostgresVectorStore(url: url) } catch { throw CommandFailure("cannot open --store: \(error.description)") }
 }
 
+/// The collections' store of a command: PostgreSQL at `--store` when given, else the local
+/// store at `--data-dir`.
+func openVectorStore(store url: String?, dataDir: String) throws -> any VectorStore {
+    if let url { return try openPostgresStore(url) }
+    do { return try LocalVectorStore(directory: dataDir) } catch { throw CommandFailure(error.description) }
+}
+
 /// Where a command's collections are, for its report line.
 func storeAddress(_ store: any VectorStore) -> String {
     (store as? PostgresVectorStore)?.address ?? "local"
