@@ -1,4 +1,5 @@
 import Foundation
+import GRPCCore
 internal import SwiftProtobuf
 
 /// What the reflection service knows: the files the gRPC door serves (the descriptor set
@@ -100,15 +101,9 @@ struct ReflectionCatalog: Sendable {
         return response
     }
 
-    /// The gRPC status codes reflection's errors carry.
-    enum ErrorCode: Int32 {
-        case invalidArgument = 3
-        case notFound = 5
-    }
-
-    private static func error(_ code: ErrorCode, _ message: String) -> Grpc_Reflection_V1_ServerReflectionResponse.OneOf_MessageResponse {
+    private static func error(_ code: RPCError.Code, _ message: String) -> Grpc_Reflection_V1_ServerReflectionResponse.OneOf_MessageResponse {
         var error = Grpc_Reflection_V1_ErrorResponse()
-        error.errorCode = code.rawValue
+        error.errorCode = Int32(code.rawValue)
         error.errorMessage = message
         return .errorResponse(error)
     }
